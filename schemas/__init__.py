@@ -1,0 +1,1 @@
+"""Event contracts: the only code the services share about the domain."""

@@ -1,0 +1,1 @@
+"""plan events (see schemas/topics.py for their topics)."""

@@ -1,0 +1,1 @@
+"""reports events (see schemas/topics.py for their topics)."""

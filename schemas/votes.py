@@ -1,0 +1,1 @@
+"""votes events (see schemas/topics.py for their topics)."""

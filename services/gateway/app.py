@@ -1,0 +1,127 @@
+"""The HTTP edge: one FastAPI app composed of the routers the services define."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.infra import db
+from services.infra.auth import TokenVerifier
+from services.infra.http import HttpContext, error_body
+from services.infra.kafka import EventProducer, ensure_topics
+from services.infra.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# Services whose `api.router` the gateway serves, and whose migrations it makes sure of.
+SERVICES = ("ideas", "voting", "reporting")
+
+
+def _routers() -> list[tuple[str, Any]]:
+    found = []
+    for name in SERVICES:
+        try:
+            module = importlib.import_module(f"services.{name}.api")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"services.{name}.api":
+                raise
+            continue
+        found.append((name, module.router))
+    return found
+
+
+def create_app(settings: Settings) -> FastAPI:
+    routers = _routers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        assert settings.database_url and settings.kafka_bootstrap_servers
+        pool = await db.create_pool(settings.database_url, min_size=settings.db_pool_min,
+                                    max_size=settings.db_pool_max)
+        await db.migrate(pool, "gateway")
+        for name, _ in routers:
+            await db.migrate(pool, name)
+        await ensure_topics(settings.kafka_bootstrap_servers)
+        producer = EventProducer(settings.kafka_bootstrap_servers)
+        await producer.start()
+        app.state.ctx = HttpContext(settings=settings, pool=pool, producer=producer,
+                                    verifier=TokenVerifier(settings))
+        try:
+            yield
+        finally:
+            await producer.stop()
+            await pool.close()
+
+    app = FastAPI(
+        title="ideastorm",
+        version="0.1.0",
+        description="Ideastorm campaigns, votes, moderation, action-plan progress and reports.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems[:5])
+        return JSONResponse(status_code=422, content=error_body(
+            "invalid_request", f"the request is not valid: {summary}", errors=problems))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail
+        if not isinstance(detail, dict):
+            detail = {"code": _code_for(exc.status_code), "message": str(detail)}
+        return JSONResponse(status_code=exc.status_code, content={"detail": detail},
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unexpected", path=request.url.path)
+        return JSONResponse(status_code=500, content=error_body(
+            "internal_error", "the server failed to handle this request; it has been logged"))
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz(request: Request) -> JSONResponse:
+        """Broker and database reachable, migrations applied."""
+        ctx: HttpContext = request.app.state.ctx
+        problems: list[str] = []
+        try:
+            for name in ("gateway", *(n for n, _ in routers)):
+                pending = await db.migrations_pending(ctx.pool, name)
+                if pending:
+                    problems.append(f"{name}: migrations pending {pending}")
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            problems.append(f"database: {exc}")
+        try:
+            await ctx.producer._producer.client.fetch_all_metadata()
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"broker: {exc}")
+        code = 200 if not problems else 503
+        return JSONResponse(status_code=code,
+                            content={"status": "ready" if not problems else "not_ready",
+                                     "problems": problems})
+
+    for _, router in routers:
+        app.include_router(router)
+    return app
+
+
+def _code_for(status_code: int) -> str:
+    return {401: "unauthenticated", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 409: "conflict"}.get(status_code, "error")

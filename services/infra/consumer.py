@@ -1,0 +1,223 @@
+"""The batch projection consumer: offsets stored in PostgreSQL, effectively once.
+
+A `Projection` turns a batch of decoded messages into read-model writes. `ProjectionRunner`
+polls with `getmany`, dead-letters what cannot be decoded or what the projection refuses, and then,
+in ONE transaction, applies the batch and stores the next offsets. On partition assignment it seeks
+to the stored offsets, so a crash at any point neither loses nor double-applies a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from schemas.base import Payload
+from schemas.envelope import Envelope, RefusedMessage, decode
+from services.infra.kafka import EventProducer
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One decoded message and where it came from."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    raw: bytes | None
+    envelope: Envelope
+    payload: Payload
+
+
+@dataclass
+class Outcome:
+    """What a projection decided about a batch besides its table writes.
+
+    `publish`: events caused by the batch (derive their ids from the cause so a retried batch
+    publishes duplicates that consumers ignore). `refuse`: messages to dead-letter, with a reason.
+    """
+
+    publish: list[Envelope] = field(default_factory=list)
+    refuse: list[tuple[Message, str, str]] = field(default_factory=list)
+
+
+class Projection(Protocol):
+    name: str  # consumer group and offsets key
+    schema: str  # PostgreSQL schema that holds the read model and the offsets
+    topics: Sequence[str]
+    dedupe: bool  # skip events whose event_id is already in <schema>.applied_events
+
+    async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome: ...
+
+
+@dataclass
+class RunnerStats:
+    batches: int = 0
+    applied: int = 0
+    refused: dict[tuple[str, str], int] = field(default_factory=dict)
+    last_batch_size: int = 0
+    last_batch_seconds: float = 0.0
+    positions: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+class _SeekFromDatabase(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ProjectionRunner) -> None:
+        self.runner = runner
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        # wait for the batch in flight to commit before another member may take its partitions
+        async with self.runner.batch_lock:
+            pass
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        await self.runner.seek_to_stored(list(assigned))
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        projection: Projection,
+        *,
+        pool: asyncpg.Pool,
+        producer: EventProducer,
+        bootstrap: str,
+        session_timeout_ms: int = 6_000,
+        heartbeat_interval_ms: int = 1_000,
+        max_records: int = 5_000,
+        poll_ms: int = 200,
+        group_id: str | None = None,
+    ) -> None:
+        self.projection = projection
+        self.pool = pool
+        self.producer = producer
+        self.group_id = group_id or projection.name
+        self.max_records = max_records
+        self.poll_ms = poll_ms
+        self.batch_lock = asyncio.Lock()
+        self.stats = RunnerStats()
+        self._stopping = asyncio.Event()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            rebalance_timeout_ms=max(session_timeout_ms, 10_000),
+            max_poll_records=max_records,
+            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+        )
+        self.log = log.bind(consumer=projection.name)
+
+    async def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
+        rows = await self.pool.fetch(
+            f"SELECT topic, partition, next_offset FROM {self.projection.schema}.consumer_offsets"
+            " WHERE consumer = $1",
+            self.projection.name,
+        )
+        stored = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+        for tp in partitions:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is None:
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, offset)
+        self.log.info("consumer.assigned", partitions=[f"{tp.topic}/{tp.partition}" for tp in partitions])
+
+    async def run(self) -> None:
+        """Consume until `stop()`; the batch in flight is finished and committed first."""
+        await self._consumer.start()
+        self._consumer.subscribe(list(self.projection.topics), listener=_SeekFromDatabase(self))
+        try:
+            while not self._stopping.is_set():
+                batches = await self._consumer.getmany(
+                    timeout_ms=self.poll_ms, max_records=self.max_records
+                )
+                if batches:
+                    async with self.batch_lock:
+                        await self._process(batches)
+        finally:
+            await self._consumer.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _process(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        started = time.perf_counter()
+        good: list[Message] = []
+        refused: list[tuple[Any, str, str]] = []
+        next_offsets: dict[tuple[str, int], int] = {}
+        for tp, records in batches.items():
+            for rec in records:
+                try:
+                    env, payload = decode(rec.value)
+                    good.append(Message(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
+                                        env, payload))
+                except RefusedMessage as exc:
+                    refused.append((rec, exc.reason, exc.detail))
+            if records:
+                next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+
+        schema = self.projection.schema
+        async with self.pool.acquire() as conn, conn.transaction():
+            if self.projection.dedupe and good:
+                ids = [m.envelope.event_id for m in good]
+                fresh = {
+                    r["event_id"]
+                    for r in await conn.fetch(
+                        f"INSERT INTO {schema}.applied_events (event_id)"
+                        " SELECT DISTINCT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id",
+                        ids,
+                    )
+                }
+                kept: list[Message] = []
+                for m in good:
+                    if m.envelope.event_id in fresh:
+                        kept.append(m)
+                        fresh.discard(m.envelope.event_id)  # a duplicate inside the batch too
+                good = kept
+            outcome = await self.projection.apply(conn, good) if good else Outcome()
+            dead = [(rec.topic, rec.partition, rec.offset, rec.key, rec.value, reason, detail)
+                    for rec, reason, detail in refused]
+            dead += [(m.topic, m.partition, m.offset, m.key, m.raw, reason, detail)
+                     for m, reason, detail in outcome.refuse]
+            if dead:
+                await self._dead_letter(dead)
+            if outcome.publish:
+                await self.producer.publish_many(outcome.publish)
+            await conn.execute(
+                f"INSERT INTO {schema}.consumer_offsets (consumer, topic, partition, next_offset)"
+                " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"
+                " ON CONFLICT (consumer, topic, partition) DO UPDATE"
+                " SET next_offset = EXCLUDED.next_offset, updated_at = now()",
+                self.projection.name,
+                [t for t, _ in next_offsets],
+                [p for _, p in next_offsets],
+                list(next_offsets.values()),
+            )
+        self.stats.batches += 1
+        self.stats.applied += len(good) - len(outcome.refuse)
+        self.stats.last_batch_size = sum(len(r) for r in batches.values())
+        self.stats.last_batch_seconds = time.perf_counter() - started
+        self.stats.positions.update(next_offsets)
+
+    async def _dead_letter(
+        self, dead: list[tuple[str, int, int, bytes | None, bytes | None, str, str]]
+    ) -> None:
+        await self.producer.dead_letter_many([
+            {"topic": t, "partition": p, "offset": o, "key": k, "value": v, "reason": r,
+             "detail": d, "consumer": self.projection.name}
+            for t, p, o, k, v, r, d in dead
+        ])
+        for t, _, _, _, _, r, _ in dead:
+            self.stats.refused[(t, r)] = self.stats.refused.get((t, r), 0) + 1

@@ -1,0 +1,149 @@
+"""Start and stop the whole system: infrastructure, one process per worker, the HTTP gateway.
+
+Used by `ideastorm up`, the demo, and the end-to-end tests. Anything not configured through
+`KAFKA_BOOTSTRAP_SERVERS` / `DATABASE_URL` is started embedded under the home directory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import structlog
+
+from services.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from services.infra.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+WORKERS = ("ideas", "voting", "reporting")
+
+
+def available_workers() -> tuple[str, ...]:
+    return tuple(w for w in WORKERS if importlib.util.find_spec(f"services.{w}.worker"))
+
+
+class Infrastructure:
+    """The broker and database: the configured ones, or embedded ones started here."""
+
+    def __init__(self, settings: Settings, *, fresh_db: bool = False) -> None:
+        self.settings = settings
+        self.fresh_db = fresh_db
+        self.broker: EmbeddedBroker | None = None
+        self.postgres: EmbeddedPostgres | None = None
+
+    def start(self) -> Settings:
+        s = self.settings
+        home = s.ideastorm_home.resolve()
+        bootstrap, dsn = s.kafka_bootstrap_servers, s.database_url
+        if not bootstrap:
+            self.broker = EmbeddedBroker(home / "broker")
+            bootstrap = self.broker.start()
+        if not dsn:
+            self.postgres = EmbeddedPostgres(home, fresh=self.fresh_db)
+            dsn = self.postgres.start()
+        return s.model_copy(update={"kafka_bootstrap_servers": bootstrap, "database_url": dsn})
+
+    def stop(self) -> None:
+        if self.broker:
+            self.broker.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+class Stack:
+    """Worker and gateway processes over resolved settings (broker and database known)."""
+
+    def __init__(self, settings: Settings, *, workers: tuple[str, ...] | None = None,
+                 http_port: int | None = None, log_dir: Path | None = None,
+                 extra_env: dict[str, str] | None = None) -> None:
+        assert settings.kafka_bootstrap_servers and settings.database_url
+        self.settings = settings
+        self.workers = workers if workers is not None else available_workers()
+        self.http_port = http_port or settings.http_port or free_port()
+        self.log_dir = log_dir or settings.ideastorm_home.resolve() / "logs"
+        self.extra_env = extra_env or {}
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.settings.http_host}:{self.http_port}"
+
+    def env(self) -> dict[str, str]:
+        s = self.settings
+        env = dict(os.environ)
+        env.update({
+            "KAFKA_BOOTSTRAP_SERVERS": str(s.kafka_bootstrap_servers),
+            "DATABASE_URL": str(s.database_url),
+            "IDEASTORM_HOME": str(s.ideastorm_home.resolve()),
+            "IDEASTORM_ENV": s.ideastorm_env,
+            "JWT_SECRET": s.jwt_secret,
+            "KAFKA_SESSION_TIMEOUT_MS": str(s.kafka_session_timeout_ms),
+            "HTTP_HOST": s.http_host,
+            "HTTP_PORT": str(self.http_port),
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with (self.log_dir / f"{name}.log").open("ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", *args], env=self.env(),
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        self.procs[name] = proc
+        log.info("stack.started", process=name, pid=proc.pid)
+        return proc
+
+    def start_worker(self, name: str) -> subprocess.Popen[bytes]:
+        return self._spawn(name, ["worker", name])
+
+    def start_gateway(self) -> subprocess.Popen[bytes]:
+        return self._spawn("gateway", ["gateway", "--port", str(self.http_port)])
+
+    def start(self, timeout: float = 90.0) -> None:
+        for name in self.workers:
+            self.start_worker(name)
+        self.start_gateway()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see "
+                                       f"{self.log_dir / (name + '.log')}")
+            try:
+                r = httpx.get(f"{self.base_url}/readyz", timeout=2)
+                if r.status_code == 200:
+                    return
+                last = r.text
+            except httpx.HTTPError as exc:
+                last = str(exc)
+            time.sleep(0.2)
+        raise TimeoutError(f"gateway not ready after {timeout}s: {last}")
+
+    def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        proc = self.procs.pop(name)
+        if proc.poll() is None:
+            proc.send_signal(sig)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        return int(proc.returncode)
+
+    def stop(self) -> None:
+        for name in list(self.procs):
+            self.stop_process(name)

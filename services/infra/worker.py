@@ -1,0 +1,124 @@
+"""The Faust worker shell every service uses: resources, projection consumers, clean shutdown.
+
+A service's `worker.py` builds its app with `build_app`, adds timers or agents if it needs them,
+and hands its projections to `ProjectionsService`. On SIGTERM or Ctrl-C Faust stops the services:
+each projection finishes and commits its batch in flight, then the pool and producer close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import asyncpg
+import faust
+import mode
+import structlog
+
+from services.infra import db
+from services.infra.consumer import Projection, ProjectionRunner
+from services.infra.embedded import free_port
+from services.infra.kafka import EventProducer, ensure_topics
+from services.infra.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def build_app(service: str, settings: Settings, *, web_port: int | None = None) -> faust.App:
+    assert settings.kafka_bootstrap_servers, "the broker address must be resolved before a worker"
+    session_s = settings.kafka_session_timeout_ms / 1000
+    return faust.App(
+        f"ideastorm-{service}",
+        broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        store="memory://",
+        web_enabled=True,
+        web_bind="127.0.0.1",
+        web_port=web_port if web_port is not None else free_port(),
+        broker_session_timeout=session_s,
+        broker_heartbeat_interval=max(session_s / 6, 0.2),
+        broker_rebalance_timeout=max(session_s, 10),
+        topic_replication_factor=1,
+        topic_allow_declare=True,
+        producer_acks=-1,
+        processing_guarantee="at_least_once",
+        autodiscover=False,
+    )
+
+
+class ProjectionsService(mode.Service):
+    """Owns the pool and producer of one service and runs its projection consumers."""
+
+    def __init__(
+        self,
+        service: str,
+        settings: Settings,
+        make_projections: Callable[[ProjectionsService], Sequence[Projection]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service = service
+        self.settings = settings
+        self.make_projections = make_projections
+        self.pool: asyncpg.Pool | None = None
+        self.producer: EventProducer | None = None
+        self.runners: list[ProjectionRunner] = []
+        self.ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def on_start(self) -> None:
+        s = self.settings
+        assert s.database_url and s.kafka_bootstrap_servers
+        await ensure_topics(s.kafka_bootstrap_servers)
+        self.pool = await db.create_pool(s.database_url, min_size=s.db_pool_min,
+                                         max_size=s.db_pool_max)
+        await db.migrate(self.pool, self.service)
+        self.producer = EventProducer(s.kafka_bootstrap_servers)
+        await self.producer.start()
+        for projection in self.make_projections(self):
+            runner = ProjectionRunner(
+                projection, pool=self.pool, producer=self.producer,
+                bootstrap=s.kafka_bootstrap_servers,
+                session_timeout_ms=s.kafka_session_timeout_ms,
+                heartbeat_interval_ms=s.kafka_heartbeat_interval_ms,
+                max_records=s.consumer_max_records, poll_ms=s.consumer_poll_ms,
+            )
+            self.runners.append(runner)
+            self._tasks.append(asyncio.create_task(self._run(runner)))
+        self.ready.set()
+        log.info("worker.started", service=self.service,
+                 projections=[r.projection.name for r in self.runners])
+
+    async def _run(self, runner: ProjectionRunner) -> None:
+        try:
+            await runner.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("projection.crashed", projection=runner.projection.name)
+            # a projection that cannot go on must not fail silently: stop the worker
+            asyncio.get_running_loop().call_soon(self._crash_worker)
+            raise
+
+    def _crash_worker(self) -> None:
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    async def on_stop(self) -> None:
+        for runner in self.runners:
+            runner.stop()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=30)
+        if self.producer:
+            await self.producer.stop()
+        if self.pool:
+            await self.pool.close()
+        log.info("worker.stopped", service=self.service)
+
+
+def run_worker(app: faust.App, loglevel: str = "WARNING") -> None:
+    """Run the Faust worker in the foreground until SIGTERM / SIGINT."""
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()

@@ -1,0 +1,100 @@
+"""Session-wide real infrastructure: the embedded broker and PostgreSQL (or the configured ones).
+
+Set KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL to run the same tests against external servers.
+Tests use fresh ids (uuid) and, where they run a consumer of their own, their own topic and
+consumer-group names, so they never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.infra import db
+from services.infra.auth import mint_token
+from services.infra.kafka import EventProducer, ensure_topics
+from services.infra.logging import configure_logging
+from services.infra.settings import Settings
+from services.infra.stack import Infrastructure, Stack
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "examples" / "data"
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Resolved settings pointing at a running broker and database for the whole session."""
+    configure_logging("WARNING", json=True)
+    home = tmp_path_factory.mktemp("ideastorm")
+    base = Settings(
+        ideastorm_env="test",
+        ideastorm_home=home,
+        kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+        database_url=os.environ.get("DATABASE_URL") or None,
+        kafka_session_timeout_ms=6_000,
+    )
+    infrastructure = Infrastructure(base, fresh_db=True)
+    settings = infrastructure.start()
+    try:
+        yield settings
+    finally:
+        infrastructure.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def pool(infra: Settings) -> AsyncIterator[asyncpg.Pool]:
+    assert infra.database_url and infra.kafka_bootstrap_servers
+    p = await db.create_pool(infra.database_url, min_size=1, max_size=10)
+    await ensure_topics(infra.kafka_bootstrap_servers)
+    yield p
+    await p.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def producer(infra: Settings) -> AsyncIterator[EventProducer]:
+    assert infra.kafka_bootstrap_servers
+    p = EventProducer(infra.kafka_bootstrap_servers)
+    await p.start()
+    yield p
+    await p.stop()
+
+
+@pytest.fixture
+def uid() -> str:
+    """A short random id for names that must not collide between tests."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Settings) -> Iterator[Stack]:
+    """Every available worker and the gateway as real processes, for the whole session."""
+    s = Stack(infra, log_dir=infra.ideastorm_home / "logs")
+    s.start(timeout=120)
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def token(infra: Settings) -> Callable[..., str]:
+    """`token("moderator", sub="m-1")` -> a bearer token for the test gateway."""
+
+    def make(*roles: str, sub: str | None = None, sector: str | None = None) -> str:
+        return mint_token(infra, sub=sub or f"u-{uuid.uuid4().hex[:8]}", roles=list(roles),
+                          sector=sector)
+
+    return make
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def http(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
+        yield client

@@ -1,0 +1,75 @@
+"""Event contracts: generated JSON Schema matches the models; versions upcast; bad input refused."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas import generate
+from schemas.envelope import Envelope, RefusedMessage, decode
+from schemas.ideas import IdeaSubmitted
+
+pytestmark = pytest.mark.unit
+
+
+def test_checked_in_json_schema_matches_the_models() -> None:
+    wanted = generate.render()
+    on_disk = {p.name: p.read_text() for p in generate.OUT.glob("*.json")}
+    drifted = sorted(n for n in wanted if on_disk.get(n) != wanted[n])
+    stale = sorted(set(on_disk) - set(wanted))
+    assert not drifted and not stale, (
+        f"schemas/json is out of date (drifted {drifted}, stale {stale}): "
+        "run `python -m schemas.generate`"
+    )
+
+
+def _raw(**overrides: object) -> bytes:
+    body: dict[str, object] = {
+        "event_id": str(uuid.uuid4()), "type": "idea.submitted", "version": 2,
+        "occurred_at": datetime.now(UTC).isoformat(), "recorded_at": datetime.now(UTC).isoformat(),
+        "actor": "p-1", "correlation_id": str(uuid.uuid4()), "causation_id": None,
+        "payload": {"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4()),
+                    "title": "Shorter queues", "body": "Open the counter earlier."},
+    }
+    body.update(overrides)
+    return json.dumps(body).encode()
+
+
+def test_version_1_idea_is_upcast_to_the_current_model() -> None:
+    v1 = {"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4()),
+          "title": "Shorter queues", "text": "Open the counter earlier."}
+    env, model = decode(_raw(version=1, payload=v1))
+    assert isinstance(model, IdeaSubmitted)
+    assert model.body == "Open the counter earlier." and model.tags == []
+    assert env.version == 2 and "text" not in env.payload
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"not json", "malformed"),
+        (_raw(type="idea.teleported"), "unknown_type"),
+        (_raw(version=3), "unknown_version"),
+        (_raw(actor=""), "malformed"),
+        (_raw(payload={"idea_id": "x"}), "malformed"),
+        (_raw(payload={"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4()),
+                       "title": "t", "body": "b", "colour": "red"}), "malformed"),
+        (_raw(payload={"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4()),
+                       "title": "t" * 201, "body": "b"}), "malformed"),
+    ],
+)
+def test_bad_messages_are_refused_with_a_reason(raw: bytes, reason: str) -> None:
+    with pytest.raises(RefusedMessage) as caught:
+        decode(raw)
+    assert caught.value.reason == reason
+
+
+def test_wrapped_event_round_trips_with_its_key() -> None:
+    idea = IdeaSubmitted(idea_id=uuid.uuid4(), campaign_id=uuid.uuid4(), title="A", body="B")
+    env = Envelope.wrap(idea, actor="p-1")
+    decoded, model = decode(env.to_bytes())
+    assert decoded == env and model == idea
+    assert env.topic == "ideas.submissions" and env.key() == str(idea.idea_id).encode()
