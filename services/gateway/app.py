@@ -21,20 +21,25 @@ from services.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-# Services whose `api.router` the gateway serves, and whose migrations it makes sure of.
-SERVICES = ("ideas", "voting", "reporting")
+# (service whose schema the routes read, module with a `router`): what the gateway serves.
+ROUTERS = (
+    ("ideas", "services.ideas.api"),
+    ("voting", "services.voting.api"),
+    ("reporting", "services.reporting.api"),
+    ("reporting", "services.reporting.report.api"),
+)
 
 
 def _routers() -> list[tuple[str, Any]]:
     found = []
-    for name in SERVICES:
+    for service, name in ROUTERS:
         try:
-            module = importlib.import_module(f"services.{name}.api")
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != f"services.{name}.api":
+            if exc.name is None or not name.startswith(exc.name):
                 raise
             continue
-        found.append((name, module.router))
+        found.append((service, module.router))
     return found
 
 
@@ -47,7 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         pool = await db.create_pool(settings.database_url, min_size=settings.db_pool_min,
                                     max_size=settings.db_pool_max)
         await db.migrate(pool, "gateway")
-        for name, _ in routers:
+        for name in dict.fromkeys(n for n, _ in routers):
             await db.migrate(pool, name)
         await ensure_topics(settings.kafka_bootstrap_servers)
         producer = EventProducer(settings.kafka_bootstrap_servers)
@@ -102,7 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
         ctx: HttpContext = request.app.state.ctx
         problems: list[str] = []
         try:
-            for name in ("gateway", *(n for n, _ in routers)):
+            for name in dict.fromkeys(("gateway", *(n for n, _ in routers))):
                 pending = await db.migrations_pending(ctx.pool, name)
                 if pending:
                     problems.append(f"{name}: migrations pending {pending}")
