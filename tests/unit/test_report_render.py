@@ -92,8 +92,7 @@ def sample_report(idea_title: str = "Fælles indkøb af velfærdsteknologi",
                              (FundingShare("state", 11_200_000, 40.0),
                               FundingShare("municipalities", 11_200_000, 40.0),
                               FundingShare("regions", 5_600_000, 20.0)), ()),
-        decisions=(DecisionItem("Godkend anden idéstorm", narrative, ini.title,
-                                date(2025, 6, 28)),),
+        decisions=(DecisionItem("red_initiative", ini.title, narrative, date(2025, 6, 28)),),
         appendix=(Source("progress", ini.title, ("plan.progress_reported",), fp, ("e-1", "e-2")),),
     )
     return report.with_content_hash()

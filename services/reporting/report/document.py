@@ -296,11 +296,12 @@ def _decisions(report: Report, lang: Lang) -> list[Block]:
     if not report.decisions:
         out.append(Para(t(lang, "no_decision_items"), muted=True))
     for i, item in enumerate(report.decisions, start=1):
-        title = f"{i}. {item.title}"
-        if item.initiative:
-            title += f" ({item.initiative})"
+        title = f"{i}. {t(lang, 'decision_kind.' + item.kind)}: {item.subject}"
+        if item.since:
+            title += f" ({fmt_date(item.since, lang)})"
         out.append(Heading(4, title))
-        out.append(Para(item.description))
+        if item.detail:
+            out.append(Para(item.detail))
     return out
 
 

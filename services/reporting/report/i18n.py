@@ -143,6 +143,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "change.milestone_overdue": ("Milepæl over tid", "Milestone overdue"),
     "change.goal_met": ("Mål nået", "Goal met"),
     "change.idea_adopted": ("Idé optaget", "Idea adopted"),
+    # items for decision
+    "decision_kind.open_item": ("Udestående punkt", "Open item"),
+    "decision_kind.red_initiative": ("Opfølgning på indsats med rød status",
+                                     "Follow-up on an initiative rated red"),
+    "decision_kind.plan_not_approved": ("Godkendelse af handlingsplanen",
+                                        "Approval of the action plan"),
+    "decision_kind.budget_not_approved": ("Godkendelse af budgettet", "Approval of the budget"),
     # appendix figures
     "figure.plan": ("Handlingsplan, spor og indsatser", "Action plan, tracks and initiatives"),
     "figure.progress": ("Fremdrift og status", "Progress and status"),

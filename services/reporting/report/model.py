@@ -209,10 +209,16 @@ class BudgetSection:
 
 @dataclass(frozen=True)
 class DecisionItem:
-    title: str
-    description: str
-    initiative: str | None
-    requested_on: date
+    """Something the steering group is asked to decide.
+
+    `kind` (an i18n key): `open_item` (asked at a meeting and not yet decided; `subject` is the
+    item's text), `red_initiative`, `plan_not_approved`, `budget_not_approved`.
+    """
+
+    kind: str
+    subject: str
+    detail: str | None
+    since: date | None
 
 
 @dataclass(frozen=True)
