@@ -9,7 +9,9 @@ from typing import Annotated, Any, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from schemas.campaigns import ModerationMode, VoteRules
-from schemas.common import LongText, Sector, ShortText, Tags
+from schemas.common import LongText, Reason, Sector, ShortText, Tags
+from schemas.ideas import FlagReason
+from schemas.moderation import Decision
 from services.ideas.domain import CampaignPhase
 from services.infra.http import Accepted
 
@@ -90,3 +92,78 @@ class IdeaOut(BaseModel):
     merged_into: uuid.UUID | None
     submitted_at: datetime
     updated_at: datetime
+
+
+class FlagIn(_Request):
+    """Why the idea should be looked at."""
+
+    reason: FlagReason
+    note: Reason | None = None
+
+
+class WithdrawalIn(_Request):
+    reason: Reason | None = None
+
+
+class DecisionIn(_Request):
+    """A moderator's decision; `merge_into` names the idea to merge into (merge only)."""
+
+    idea_id: uuid.UUID
+    decision: Decision
+    reason: Reason
+    merge_into: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _merge_target(self) -> Self:
+        if (self.decision is Decision.MERGE) != (self.merge_into is not None):
+            raise ValueError("merge_into is required for a merge and only for a merge")
+        if self.merge_into == self.idea_id:
+            raise ValueError("an idea cannot be merged into itself")
+        return self
+
+
+class RevisionOut(BaseModel):
+    revision: int
+    author: str
+    title: str
+    body: str
+    tags: list[str]
+    revised_at: datetime
+
+
+class SimilarIdea(BaseModel):
+    idea_id: uuid.UUID
+    title: str
+    similarity: float
+
+
+class QueueItem(BaseModel):
+    idea_id: uuid.UUID
+    title: str
+    body: str
+    author: str
+    status: str
+    status_reason: str | None
+    waiting_since: datetime
+    flag_count: int
+    flag_reasons: dict[str, int]
+    similar: list[SimilarIdea]
+    decisions: list[Decision]
+
+
+class QueueCampaign(BaseModel):
+    campaign_id: uuid.UUID
+    campaign_title: str
+    ideas: list[QueueItem]
+
+
+class LogEntry(BaseModel):
+    event_id: uuid.UUID
+    idea_id: uuid.UUID
+    idea_title: str | None
+    campaign_id: uuid.UUID
+    moderator: str
+    decision: Decision
+    reason: str
+    merge_into: uuid.UUID | None
+    decided_at: datetime
