@@ -84,7 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail
+        detail: Any = exc.detail
         if not isinstance(detail, dict):
             detail = {"code": _code_for(exc.status_code), "message": str(detail)}
         return JSONResponse(status_code=exc.status_code, content={"detail": detail},

@@ -104,7 +104,7 @@ class ProjectionsService(mode.Service):
         self.producer: EventProducer | None = None
         self.runners: list[ProjectionRunner] = []
         self.ready = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._runner_tasks: list[asyncio.Task[None]] = []
         ProjectionsService.instances.add(self)
 
     async def on_start(self) -> None:
@@ -125,7 +125,7 @@ class ProjectionsService(mode.Service):
                 max_records=s.consumer_max_records, poll_ms=s.consumer_poll_ms,
             )
             self.runners.append(runner)
-            self._tasks.append(asyncio.create_task(self._run(runner)))
+            self._runner_tasks.append(asyncio.create_task(self._run(runner)))
         self.ready.set()
         log.info("worker.started", service=self.service,
                  projections=[r.projection.name for r in self.runners])
@@ -150,8 +150,8 @@ class ProjectionsService(mode.Service):
     async def on_stop(self) -> None:
         for runner in self.runners:
             runner.stop()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=30)
+        if self._runner_tasks:
+            await asyncio.wait(self._runner_tasks, timeout=30)
         if self.producer:
             await self.producer.stop()
         if self.pool:
