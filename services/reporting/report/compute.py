@@ -280,15 +280,23 @@ def _budget(plan: PlanState | None, initiatives: list[InitiativeState]) -> Budge
         lines=tuple(BudgetLine(i.title, int(i.definition["budget_dkk"])) for i in initiatives))
 
 
-def _decision_items(state: WorldState, plan: PlanState | None,
-                    sections: list[InitiativeSection]) -> tuple[list[DecisionItem], list[str]]:
+def _decided(item: str, decisions: list[str]) -> bool:
+    wanted = item.casefold().rstrip(".")
+    return any(wanted in d.casefold() for d in decisions)
+
+
+def _decision_items(state: WorldState, plan: PlanState | None, sections:
+                    list[InitiativeSection], q: Quarter) -> tuple[list[DecisionItem], list[str]]:
     items: list[DecisionItem] = []
     ids: list[str] = []
-    decided = {str(d) for _, m in state.meetings for d in m.get("decisions", [])}
-    for event_id, meeting in state.meetings:
+    # items put to the quarter's meetings that no meeting has recorded a decision on since
+    for n, (event_id, meeting) in enumerate(state.meetings):
         held = date.fromisoformat(str(meeting["held_on"]))
+        if not q.first_day <= held <= q.last_day:
+            continue
+        later = [str(d) for _, m in state.meetings[n:] for d in m.get("decisions", [])]
         for text in meeting.get("items_for_decision", []):
-            if str(text) not in decided:
+            if not _decided(str(text), later):
                 items.append(DecisionItem("open_item", str(text), None, held))
                 ids.append(event_id)
     if plan is not None and plan.approved_on is None:
@@ -353,7 +361,8 @@ def _compute(inputs: Inputs, state: WorldState, prev: WorldState,
     if budget is not None and plan is not None:
         appendix.append(_source("budget", plan.title, _types(by_id, plan.budget_ids),
                                 plan.budget_ids + [i for ini in current for i in ini.ids[:1]]))
-    items, item_ids = _decision_items(state, plan, [sections[i.initiative_id] for i in current])
+    items, item_ids = _decision_items(state, plan, [sections[i.initiative_id] for i in current],
+                                      q)
     appendix.append(_source("decisions", "", _types(by_id, item_ids), item_ids))
 
     report = Report(

@@ -144,7 +144,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "change.goal_met": ("Mål nået", "Goal met"),
     "change.idea_adopted": ("Idé optaget", "Idea adopted"),
     # items for decision
-    "decision_kind.open_item": ("Udestående punkt", "Open item"),
+    "decision_kind.open_item": ("Forelagt på mødet, endnu ikke besluttet",
+                                "Put to the meeting, not yet decided"),
     "decision_kind.red_initiative": ("Opfølgning på indsats med rød status",
                                      "Follow-up on an initiative rated red"),
     "decision_kind.plan_not_approved": ("Godkendelse af handlingsplanen",
