@@ -150,3 +150,46 @@ async def mark_published(conn: asyncpg.Connection, quarter: str, report_id: uuid
                          at: datetime) -> None:
     await conn.execute("UPDATE reporting.report_schedule SET published_report = $2,"
                        " published_at = $3 WHERE quarter = $1", quarter, report_id, at)
+
+
+# ---- for the demo ------------------------------------------------------------------------
+
+
+async def recorded_votes(db: Db, campaign_id: uuid.UUID) -> int:
+    return int(await db.fetchval(
+        "SELECT count(*) FROM reporting.report_votes WHERE campaign_id = $1", campaign_id))
+
+
+async def recorded(db: Db, event_ids: list[uuid.UUID]) -> int:
+    return int(await db.fetchval(
+        "SELECT count(*) FROM reporting.report_events WHERE event_id = ANY($1::uuid[])",
+        event_ids))
+
+
+async def ideastorm_initiative(db: Db, year: int) -> tuple[uuid.UUID, str] | None:
+    """The plan year's initiative about ideastorms (dialogue on solutions), else its first."""
+    rows = await db.fetch(
+        "SELECT * FROM (SELECT DISTINCT ON (payload->>'initiative_id')"
+        " (payload->>'initiative_id')::uuid AS id, payload->>'title' AS title,"
+        " coalesce(payload->>'code', '') AS code FROM reporting.report_events"
+        " WHERE type IN ('initiative.defined', 'initiative.revised') AND payload->>'year' = $1"
+        " ORDER BY payload->>'initiative_id', occurred_at DESC) AS latest"
+        " ORDER BY (title ILIKE '%dialog%' OR title ILIKE '%idéstorm%') DESC, code, title",
+        str(year))
+    return (rows[0]["id"], rows[0]["title"]) if rows else None
+
+
+async def top_ideas(db: Db, campaign_id: uuid.UUID, how_many: int) -> list[tuple[uuid.UUID, str]]:
+    rows = await db.fetch(
+        "WITH latest AS (SELECT DISTINCT ON (voter_id, idea_id) idea_id, value"
+        " FROM reporting.report_votes WHERE campaign_id = $1"
+        " ORDER BY voter_id, idea_id, occurred_at DESC, event_id DESC),"
+        " tally AS (SELECT idea_id, sum(value) AS votes FROM latest GROUP BY idea_id),"
+        " titles AS (SELECT DISTINCT ON (payload->>'idea_id') (payload->>'idea_id')::uuid AS"
+        " idea_id, payload->>'title' AS title FROM reporting.report_events"
+        " WHERE type = 'idea.submitted' AND payload->>'campaign_id' = $1::text"
+        " ORDER BY payload->>'idea_id', occurred_at DESC)"
+        " SELECT t.idea_id, coalesce(n.title, t.idea_id::text) AS title FROM tally t"
+        " LEFT JOIN titles n USING (idea_id) ORDER BY t.votes DESC, title LIMIT $2",
+        campaign_id, how_many)
+    return [(r["idea_id"], r["title"]) for r in rows]
