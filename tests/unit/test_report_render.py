@@ -180,6 +180,9 @@ def test_html_has_the_three_kinds_of_chart() -> None:
     assert "<title>Progress</title>" in page
     assert "<title>Initiatives by status</title>" in page
     assert "<title>Votes per day</title>" in page
+    # in HTML an unclosed <rect> swallows the shapes after it and the chart shows one bar
+    assert page.count("<rect") > 20
+    assert re.search(r"<(rect|line)\b[^>]*[^/]>", page) is None
 
 
 def test_markdown_escapes_participant_text() -> None:

@@ -45,10 +45,12 @@ def el(tag: str, *children: object, **attrs: object) -> Markup:
     return Markup(f"{opening}{_children(children)}</{tag}>")
 
 
-def void(tag: str, **attrs: object) -> Markup:
+def void(tag: str, *, self_closing: bool = False, **attrs: object) -> Markup:
+    """An element without content: `<meta ...>`, or `<rect .../>` inside SVG, where an element
+    that is not closed would swallow its siblings."""
     parts = [tag] + [f'{n.rstrip("_").replace("_", "-")}="{esc(v)}"'
                      for n, v in sorted(attrs.items()) if v is not None]
-    return Markup("<" + " ".join(parts) + ">")
+    return Markup("<" + " ".join(parts) + ("/>" if self_closing else ">"))
 
 
 def join(*items: object) -> Markup:

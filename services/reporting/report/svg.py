@@ -14,16 +14,17 @@ def to_svg(drawing: Drawing) -> Markup:
     shapes: list[Markup] = []
     for s in drawing.shapes:
         if isinstance(s, Rect):
-            shapes.append(void("rect", x=_n(s.x), y=_n(s.y), width=_n(s.w), height=_n(s.h),
+            shapes.append(void("rect", self_closing=True, x=_n(s.x), y=_n(s.y), width=_n(s.w), height=_n(s.h),
                                fill=s.fill))
         elif isinstance(s, Line):
-            shapes.append(void("line", x1=_n(s.x1), y1=_n(s.y1), x2=_n(s.x2), y2=_n(s.y2),
+            shapes.append(void("line", self_closing=True, x1=_n(s.x1), y1=_n(s.y1), x2=_n(s.x2), y2=_n(s.y2),
                                stroke=s.stroke, stroke_width=_n(s.width)))
         elif isinstance(s, Text):
             shapes.append(el("text", s.text, x=_n(s.x), y=_n(s.y), font_size=_n(s.size),
                              fill=s.fill, text_anchor=s.anchor,
                              font_weight="bold" if s.bold else None))
     return el("svg", el("title", drawing.title), *shapes, xmlns="http://www.w3.org/2000/svg",
-              width=_n(drawing.width), height=_n(drawing.height), role="img",
+              # drawn in points; shown a little larger on screen
+              width=_n(drawing.width * 1.4), height=_n(drawing.height * 1.4), role="img",
               viewBox=f"0 0 {_n(drawing.width)} {_n(drawing.height)}",
               font_family="Open Sans, Helvetica, Arial, sans-serif", class_="chart")
