@@ -55,6 +55,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     align: tuple[Align, ...]
     widths: tuple[float, ...]  # relative column widths (PDF)
+    small: bool = False  # reference material in a smaller type (PDF)
 
 
 @dataclass(frozen=True)
@@ -316,4 +317,5 @@ def _appendix(report: Report, lang: Lang) -> list[Block]:
     return [PageBreak(), Heading(2, t(lang, "appendix")),
             Para(t(lang, "appendix_note"), muted=True),
             Table((t(lang, "figure"), t(lang, "subject"), t(lang, "event_types"),
-                   t(lang, "event_ids")), tuple(rows), ("l", "l", "l", "l"), (1.7, 2.1, 2.2, 4))]
+                   t(lang, "event_ids")), tuple(rows), ("l", "l", "l", "l"), (1.6, 2, 2.1, 3.6),
+                  small=True)]

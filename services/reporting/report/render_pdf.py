@@ -184,7 +184,8 @@ def _block(pdf: _ReportPdf, block: Block, following: Block | None) -> None:
                            align="L")
         pdf.ln(3)
     elif isinstance(block, Table):
-        _table(pdf, block.headers, block.rows, block.align, block.widths)
+        _table(pdf, block.headers, block.rows, block.align, block.widths,
+               size=7.0 if block.small else 8.5)
     elif isinstance(block, Chart):
         _chart(pdf, block.drawing)
     elif isinstance(block, PageBreak):
