@@ -64,11 +64,13 @@ CREATE TABLE voting.parked (
     "offset" bigint NOT NULL,
     raw bytea NOT NULL,
     why text NOT NULL,
+    voter_id text NOT NULL,
     campaign_id uuid NOT NULL,
     idea_id uuid NOT NULL,
     occurred_at timestamptz NOT NULL,
     parked_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX parked_voter ON voting.parked (voter_id);
 
 -- Live tallies per idea (the idea that collects the votes, after merges).
 CREATE TABLE voting.tallies (

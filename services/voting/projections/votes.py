@@ -143,12 +143,12 @@ async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
             [d[0] for _, d in deltas], [d[1] for _, d in deltas],
         )
     if j.parked:
-        rows = [(v.event_id, *sources[v.event_id], why, v.campaign_id, v.idea_id, v.occurred_at)
-                for v, why in j.parked]
-        await conn.executemany(
-            "INSERT INTO voting.parked (event_id, topic, partition, \"offset\", raw, why,"
-            " campaign_id, idea_id, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            " ON CONFLICT (event_id) DO UPDATE SET why = EXCLUDED.why", rows,
+        await conn.copy_records_to_table(
+            "parked", schema_name="voting",
+            columns=["event_id", "topic", "partition", "offset", "raw", "why", "voter_id",
+                     "campaign_id", "idea_id", "occurred_at"],
+            records=[(v.event_id, *sources[v.event_id], why, v.voter_id, v.campaign_id,
+                      v.idea_id, v.occurred_at) for v, why in j.parked],
         )
 
 
