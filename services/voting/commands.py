@@ -54,6 +54,7 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
     settings = get_settings()
     infra = stack = None
     if not settings.kafka_bootstrap_servers or not settings.database_url:
+        from services.infra.embedded import free_port
         from services.infra.stack import Infrastructure, Stack, available_workers
 
         # a private embedded home: the embedded broker keeps nothing across runs, so stored
@@ -63,7 +64,7 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
                                fresh_db=True)
         resolved = infra.start()
         workers = tuple(w for w in available_workers() if w in ("ideas", "voting"))
-        stack = Stack(resolved, workers=workers, )
+        stack = Stack(resolved, workers=workers, http_port=free_port())
         _say(f"started an embedded broker and database, and the {', '.join(workers)} workers")
         stack.start(timeout=180)
         settings = resolved
