@@ -55,12 +55,14 @@ class Known:
     """Plans and initiatives already accepted (loaded for one batch or one request)."""
 
     plans: dict[int, date] = field(default_factory=dict)  # year -> drafted on
+    tracks: dict[int, set[str]] = field(default_factory=dict)  # year -> track codes
     initiatives: dict[uuid.UUID, InitiativeInfo] = field(default_factory=dict)
 
     def note(self, payload: Payload, occurred_at: datetime) -> None:
         """Remember an accepted event, so later events in the same batch are judged with it."""
         if isinstance(payload, ActionPlanDrafted):
             self.plans[payload.year] = occurred_at.date()
+            self.tracks[payload.year] = {t.code for t in payload.tracks}
         elif isinstance(payload, InitiativeDefined | InitiativeRevised):
             old = self.initiatives.get(payload.initiative_id)
             self.initiatives[payload.initiative_id] = InitiativeInfo(
@@ -147,3 +149,22 @@ def aggregate_year(payload: Payload, known: Known) -> int | None:
     initiative_id = getattr(payload, "initiative_id", None)
     info = known.initiatives.get(initiative_id) if isinstance(initiative_id, uuid.UUID) else None
     return info.year if info else None
+
+
+def judge_at_edge(known: Known, payload: Payload, occurred_at: datetime,
+                  path_year: int | None = None) -> Refusal | None:
+    """`judge` plus what only the edge can check: the initiative belongs to the plan year in
+    the request, that plan exists and has the initiative's track."""
+    if isinstance(payload, INITIATIVE_EVENTS) and path_year is not None:
+        info = known.initiatives.get(payload.initiative_id)
+        if info is not None and info.year != path_year:
+            return Refusal("unknown_initiative", f"initiative {payload.initiative_id} is not "
+                                                 f"in the plan for {path_year}")
+    if isinstance(payload, InitiativeDefined | InitiativeRevised):
+        if payload.year not in known.plans:
+            return Refusal("unknown_plan", f"no plan for {payload.year} has been drafted")
+        if payload.track not in known.tracks.get(payload.year, set()):
+            return Refusal("unknown_track",
+                           f"the plan for {payload.year} has no track {payload.track!r}; it has "
+                           f"{sorted(known.tracks.get(payload.year, set()))}")
+    return judge(known, payload, occurred_at)

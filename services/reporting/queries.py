@@ -174,3 +174,9 @@ async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID]) ->
         f = _fact(r)
         k.note(f.payload, f.occurred_at)
     return k
+
+
+async def written_before(db: Db, actor: str, idempotency_key: str) -> bool:
+    """Whether the gateway already accepted a write with this Idempotency-Key from `actor`."""
+    return bool(await db.fetchval(
+        "SELECT 1 FROM gateway.idempotency WHERE actor = $1 AND key = $2", actor, idempotency_key))
