@@ -247,9 +247,10 @@ def _where(err: Any) -> str:
 
 
 def check(events: list[tuple[str, Envelope]], today: date) -> None:
-    """Apply the edge rules to the file's events in the order they occur; raise on any refusal."""
+    """Apply the edge rules to the file's events in file order (the order they are published,
+    so the order the consumer judges them in); raise on any refusal."""
     known, problems = Known(), []
-    for where, env in sorted(events, key=lambda e: e[1].occurred_at):
+    for where, env in events:
         payload = env.model()
         if env.occurred_at.date() > today:
             problems.append(f"{where}: dated {env.occurred_at.date()}, which is in the future")
@@ -264,11 +265,12 @@ def check(events: list[tuple[str, Envelope]], today: date) -> None:
 
 
 def load(path: Path, *, today: date, default_actor: str = DEFAULT_ACTOR) -> list[Envelope]:
-    """Read, validate and check a plan file; the events in the order to publish them."""
+    """Read, validate and check a plan file; the events in the order to publish them (file
+    order: each plan before its initiatives, each initiative's definition before its progress)."""
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise PlanFileError([f"{path}: {exc}"]) from exc
     events = build_events(doc, default_actor=default_actor)
     check(events, today)
-    return [env for _, env in sorted(events, key=lambda e: e[1].occurred_at)]
+    return [env for _, env in events]

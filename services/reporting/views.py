@@ -124,12 +124,12 @@ def _apply(ini: InitiativeState, f: Fact) -> None:
 
 
 def expected_percent(start: date, end: date, as_of: date) -> float:
-    """Percent of the period elapsed on `as_of` (0 before the start, 100 after the end)."""
-    if as_of <= start:
+    """Percent of the period (both days included) elapsed at the end of `as_of`."""
+    if as_of < start:
         return 0.0
     if as_of >= end:
         return 100.0
-    return round(100 * (as_of - start).days / (end - start).days, 1)
+    return round(100 * ((as_of - start).days + 1) / ((end - start).days + 1), 1)
 
 
 def goal_view(goal: Any, measurements: list[GoalMeasured]) -> dict[str, Any]:
