@@ -11,5 +11,6 @@ from services.reporting.projections import ReportingProjection
 
 def create_app(settings: Settings) -> faust.App:
     app = build_app("reporting", settings)
-    app.service(ProjectionsService("reporting", settings, lambda svc: [ReportingProjection()]))
+    resources = ProjectionsService("reporting", settings, lambda svc: [ReportingProjection()])
+    app.service(resources)  # type: ignore[arg-type]  # faust types it as a class
     return app
