@@ -38,6 +38,7 @@ from services.infra.http import (
     wait_for_event,
 )
 from services.reporting import queries
+from services.reporting.domain import EARLIEST, LATEST
 from services.reporting.handlers import build, record
 from services.reporting.requests import (
     Adoption,
@@ -57,7 +58,9 @@ router = APIRouter(tags=["action plan"])
 
 Planner = Annotated[Principal, Depends(require(Role.PLANNER))]
 Staff = Annotated[Principal, Depends(require(Role.PLANNER, Role.STEERING))]
-AsOf = Annotated[date | None, Query(description="the view as known at the end of this day (UTC)")]
+AsOf = Annotated[date | None, Query(ge=EARLIEST, le=LATEST,
+                                    description="the view as known at the end of this day (UTC)")]
+Year = Annotated[int, Path(ge=2000, le=2100, description="the plan year")]
 WaitFor = Annotated[uuid.UUID | None, Query(description="first wait until this event is applied")]
 PathCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 Accepted202: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
@@ -76,7 +79,7 @@ async def list_plans(ctx: Context, _: Staff, as_of: AsOf = None,
 
 
 @router.get("/plans/{year}")
-async def get_plan(ctx: Context, _: Staff, year: int, as_of: AsOf = None,
+async def get_plan(ctx: Context, _: Staff, year: Year, as_of: AsOf = None,
                    wait_for: WaitFor = None) -> dict[str, Any]:
     """A plan year: tracks, initiatives, budget-weighted roll-ups, budget and meetings."""
     view = await queries.plan(ctx.pool, year, await _as_of(ctx, as_of, wait_for))
@@ -86,7 +89,7 @@ async def get_plan(ctx: Context, _: Staff, year: int, as_of: AsOf = None,
 
 
 @router.get("/plans/{year}/initiatives/{initiative_id}")
-async def get_initiative(ctx: Context, _: Staff, year: int, initiative_id: uuid.UUID,
+async def get_initiative(ctx: Context, _: Staff, year: Year, initiative_id: uuid.UUID,
                          as_of: AsOf = None, wait_for: WaitFor = None) -> dict[str, Any]:
     """One initiative: progress, expected progress, milestones, goals, adopted ideas."""
     view = await queries.initiative(ctx.pool, year, initiative_id,
@@ -98,9 +101,11 @@ async def get_initiative(ctx: Context, _: Staff, year: int, initiative_id: uuid.
 
 @router.get("/plans/{year}/changes")
 async def get_changes(
-    ctx: Context, _: Staff, year: int,
-    start: Annotated[date, Query(alias="from", description="first day (UTC), included")],
-    end: Annotated[date, Query(alias="to", description="last day (UTC), included")],
+    ctx: Context, _: Staff, year: Year,
+    start: Annotated[date, Query(alias="from", ge=EARLIEST, le=LATEST,
+                                 description="first day (UTC), included")],
+    end: Annotated[date, Query(alias="to", ge=EARLIEST, le=LATEST,
+                               description="last day (UTC), included")],
 ) -> list[dict[str, Any]]:
     """What became known about the plan between two dates, and who changed it."""
     if end < start:
@@ -110,9 +115,9 @@ async def get_changes(
 
 @router.get("/plans/{year}/rollups")
 async def get_rollups(
-    ctx: Context, _: Staff, year: int, track: str = "",
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    ctx: Context, _: Staff, year: Year, track: str = "",
+    start: Annotated[date | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
+    end: Annotated[date | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
 ) -> list[dict[str, Any]]:
     """The roll-up history of a track (or the whole plan) day by day."""
     return await queries.rollup_history(ctx.pool, year, track, start=start, end=end)
@@ -127,7 +132,7 @@ async def draft_plan(ctx: Context, who: Planner, body: Draft, key: IdempotencyKe
 
 
 @router.post("/plans/{year}/approval", **Accepted202)
-async def approve_plan(ctx: Context, who: Planner, year: int, body: Approval,
+async def approve_plan(ctx: Context, who: Planner, year: Year, body: Approval,
                        key: IdempotencyKey = None) -> Accepted:
     """Record that the steering group approved the plan."""
     payload = build(ActionPlanApproved, year=year, **body.model_dump())
@@ -135,7 +140,7 @@ async def approve_plan(ctx: Context, who: Planner, year: int, body: Approval,
 
 
 @router.post("/plans/{year}/budget", **Accepted202)
-async def approve_budget(ctx: Context, who: Planner, year: int, body: Budget,
+async def approve_budget(ctx: Context, who: Planner, year: Year, body: Budget,
                          key: IdempotencyKey = None) -> Accepted:
     """Record the budget the steering group approved, with each funder's share."""
     payload = build(BudgetApproved, year=year, **body.model_dump())
@@ -143,7 +148,7 @@ async def approve_budget(ctx: Context, who: Planner, year: int, body: Budget,
 
 
 @router.post("/plans/{year}/initiatives", **Accepted202)
-async def define_initiative(ctx: Context, who: Planner, year: int, body: Definition,
+async def define_initiative(ctx: Context, who: Planner, year: Year, body: Definition,
                             key: IdempotencyKey = None) -> Accepted:
     """Define an initiative of the plan. Without `initiative_id` one is assigned (stable per
     Idempotency-Key); the response's event id is the initiative's definition."""
@@ -155,7 +160,7 @@ async def define_initiative(ctx: Context, who: Planner, year: int, body: Definit
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/revisions", **Accepted202)
-async def revise_initiative(ctx: Context, who: Planner, year: int, initiative_id: uuid.UUID,
+async def revise_initiative(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                             body: Revision, key: IdempotencyKey = None) -> Accepted:
     """Replace an initiative's definition from now on (earlier views keep the old one)."""
     payload = build(InitiativeRevised, year=year, initiative_id=initiative_id, **body.model_dump())
@@ -163,7 +168,7 @@ async def revise_initiative(ctx: Context, who: Planner, year: int, initiative_id
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/closure", **Accepted202)
-async def close_initiative(ctx: Context, who: Planner, year: int, initiative_id: uuid.UUID,
+async def close_initiative(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                            body: Closure, key: IdempotencyKey = None) -> Accepted:
     """Close an initiative with its outcome."""
     payload = build(InitiativeClosed, initiative_id=initiative_id, **body.model_dump())
@@ -171,7 +176,7 @@ async def close_initiative(ctx: Context, who: Planner, year: int, initiative_id:
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/progress", **Accepted202)
-async def report_progress(ctx: Context, who: Planner, year: int, initiative_id: uuid.UUID,
+async def report_progress(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                           body: Progress, key: IdempotencyKey = None) -> Accepted:
     """Report an initiative's progress (percent 0-100, RAG) as of a day not in the future."""
     payload = build(ProgressReported, initiative_id=initiative_id,
@@ -182,7 +187,7 @@ async def report_progress(ctx: Context, who: Planner, year: int, initiative_id: 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/milestones/{milestone_id}/completion",
              **Accepted202)
-async def complete_milestone(ctx: Context, who: Planner, year: int, initiative_id: uuid.UUID,
+async def complete_milestone(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                              milestone_id: PathCode, body: Completion,
                              key: IdempotencyKey = None) -> Accepted:
     """Record that a milestone was reached."""
@@ -193,7 +198,7 @@ async def complete_milestone(ctx: Context, who: Planner, year: int, initiative_i
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/goals/{goal_id}/measurements",
              **Accepted202)
-async def measure_goal(ctx: Context, who: Planner, year: int, initiative_id: uuid.UUID,
+async def measure_goal(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                        goal_id: PathCode, body: Measurement,
                        key: IdempotencyKey = None) -> Accepted:
     """Record a measurement of a goal's indicator."""
@@ -202,7 +207,7 @@ async def measure_goal(ctx: Context, who: Planner, year: int, initiative_id: uui
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/ideas", **Accepted202)
-async def adopt_idea(ctx: Context, who: Planner, year: int, initiative_id: uuid.UUID,
+async def adopt_idea(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                      body: Adoption, key: IdempotencyKey = None) -> Accepted:
     """Take an ideastorm idea into the initiative."""
     payload = build(IdeaAdopted, initiative_id=initiative_id, decided_by=body.decided_by or who.sub,

@@ -34,6 +34,10 @@ INITIATIVE_EVENTS = (InitiativeDefined, InitiativeRevised, InitiativeClosed, Pro
 PLAN_FACTS = (*PLAN_EVENTS, *INITIATIVE_EVENTS, SteeringMeetingHeld)
 
 
+# the days a plan fact may be about or occur on (date arithmetic must not overflow)
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def end_of_day(day: date) -> datetime:
     """The first instant after `day` (UTC): a view as of `day` sees facts before this."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
@@ -94,6 +98,10 @@ def _day_of(payload: Payload) -> date | None:
 def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | None:
     """Refuse an event that breaks a rule, or return None to accept it."""
     day = _day_of(payload)
+    for when in (occurred_at.date(), day):
+        if when is not None and not EARLIEST <= when <= LATEST:
+            return Refusal("implausible_date",
+                           f"{type(payload).__name__} is dated {when}, outside {EARLIEST}..{LATEST}")
     if day is not None and day > occurred_at.date():
         return Refusal("dated_in_future",
                        f"{type(payload).__name__} is dated {day}, after it was reported "

@@ -136,7 +136,8 @@ async def test_bad_progress_is_refused_at_the_edge_with_a_clear_4xx(
         (f"{base}/progress", {**good, "percent": -5}, 422, "invalid_request"),
         (f"{base}/progress", {**good, "rag": "blue"}, 422, "invalid_request"),
         (f"/plans/{year}/initiatives/{uuid.uuid4()}/progress", good, 404, "unknown_initiative"),
-        (f"/plans/{year + 1000}/initiatives/{iid}/progress", good, 404, "unknown_plan"),
+        (f"/plans/2100/initiatives/{iid}/progress", good, 404, "unknown_plan"),
+        (f"/plans/{year + 1000}/initiatives/{iid}/progress", good, 422, "invalid_request"),
         (f"{base}/progress", {**good, "as_of": tomorrow}, 422, "dated_in_future"),
         (f"{base}/progress", {**good, "as_of": yesterday}, 422, "before_plan"),
         (f"{base}/milestones/nope/completion", {"completed_on": TODAY.isoformat()}, 422,
@@ -188,6 +189,9 @@ async def test_bad_query_parameters_are_4xx(
         stack: Stack, http: httpx.AsyncClient, token: Callable[..., str]) -> None:
     steering = token("steering")
     for path, params in (("/plans", {"as_of": "31-12-2025"}),
+                         ("/plans", {"as_of": "9999-12-31"}),
+                         ("/plans/99999999999", {}),
+                         ("/plans/2015/changes", {"from": "2015-02-01", "to": "9999-12-31"}),
                          ("/plans/2015/changes", {"from": "2015-02-01"}),
                          ("/plans/2015/changes", {"from": "2015-02-01", "to": "2015-01-01"}),
                          ("/plans/2015/initiatives/not-a-uuid", {})):

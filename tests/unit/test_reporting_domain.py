@@ -150,3 +150,10 @@ def test_the_edge_also_checks_the_plan_year_and_the_track() -> None:
     assert refusal is not None and refusal.reason == "unknown_plan"
     refusal = judge_at_edge(known, report(iid, date(2032, 4, 30)), LATER, 2031)
     assert refusal is not None and refusal.reason == "unknown_initiative"
+
+
+def test_facts_dated_far_outside_any_plan_are_refused() -> None:
+    iid = uuid.uuid4()
+    far = datetime(9999, 12, 31, 12, tzinfo=UTC)
+    assert reason(known_with(iid), report(iid, date(9999, 12, 31)), far) == "implausible_date"
+    assert reason(known_with(iid), report(iid, date(1800, 1, 1)), LATER) == "implausible_date"
