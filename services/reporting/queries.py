@@ -7,7 +7,7 @@ The query layer other reporting code builds on (the quarterly report included). 
   occurred later is invisible, and a revision replaces what it revised only from its own
   `occurred_at` on.
 - Functions take an asyncpg connection or pool (`Db`) and return JSON-ready dicts, or the pure
-  `PlanState` from `services.reporting.views` for callers that compute their own figures.
+  `PlanState` from `services.reporting.state` for callers that compute their own figures.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from schemas import registry
 from schemas.base import REGISTRY
 from services.reporting import views
 from services.reporting.domain import Known, end_of_day
-from services.reporting.views import Fact, PlanState
+from services.reporting.state import Fact, PlanState, fold
 
 Db: TypeAlias = "asyncpg.Connection | asyncpg.Pool"
 
@@ -49,7 +49,7 @@ async def facts(db: Db, year: int, *, before: datetime | None = None) -> list[Fa
 
 async def plan_state(db: Db, year: int, as_of: date) -> PlanState | None:
     """The plan year as known at the end of `as_of`; None if it was not yet drafted then."""
-    state = views.fold(year, await facts(db, year, before=end_of_day(as_of)), as_of)
+    state = fold(year, await facts(db, year, before=end_of_day(as_of)), as_of)
     return state if state.drafted is not None else None
 
 

@@ -18,7 +18,7 @@ from schemas.plan import (
     ProgressReported,
 )
 from services.reporting import views
-from services.reporting.views import Fact
+from services.reporting.state import Fact, fold
 
 pytestmark = pytest.mark.unit
 
@@ -63,12 +63,12 @@ def test_a_report_made_after_the_as_of_date_is_invisible() -> None:
     facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05")),
              fact(report(iid, "2031-03-31", 20), at("2031-03-31")),
              fact(report(iid, "2031-06-30", 45, "amber"), at("2031-07-02"))]
-    on_june_30 = views.fold(YEAR, facts, date(2031, 6, 30)).initiatives[iid]
-    on_july_2 = views.fold(YEAR, facts, date(2031, 7, 2)).initiatives[iid]
+    on_june_30 = fold(YEAR, facts, date(2031, 6, 30)).initiatives[iid]
+    on_july_2 = fold(YEAR, facts, date(2031, 7, 2)).initiatives[iid]
     assert views.initiative_summary(on_june_30, date(2031, 6, 30))["percent"] == 20
     summary = views.initiative_summary(on_july_2, date(2031, 7, 2))
     assert (summary["percent"], summary["rag"]) == (45, "amber")
-    assert views.fold(YEAR, facts, date(2031, 1, 4)).initiatives == {}
+    assert fold(YEAR, facts, date(2031, 1, 4)).initiatives == {}
 
 
 def test_a_late_report_about_an_earlier_day_does_not_replace_the_newest() -> None:
@@ -76,7 +76,7 @@ def test_a_late_report_about_an_earlier_day_does_not_replace_the_newest() -> Non
     facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05")),
              fact(report(iid, "2031-06-30", 50), at("2031-06-30")),
              fact(report(iid, "2031-03-31", 25), at("2031-07-01"))]
-    state = views.fold(YEAR, facts, date(2031, 7, 1)).initiatives[iid]
+    state = fold(YEAR, facts, date(2031, 7, 1)).initiatives[iid]
     assert views.initiative_summary(state, date(2031, 7, 1))["percent"] == 50
 
 
@@ -86,8 +86,8 @@ def test_a_revision_replaces_the_definition_only_from_its_own_date() -> None:
     facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05")),
              fact(InitiativeRevised(**revised, reason="steering group widened it"),
                   at("2031-05-01"), actor="lead-1")]
-    before = views.fold(YEAR, facts, date(2031, 4, 30)).initiatives[iid]
-    after = views.fold(YEAR, facts, date(2031, 5, 1)).initiatives[iid]
+    before = fold(YEAR, facts, date(2031, 4, 30)).initiatives[iid]
+    after = fold(YEAR, facts, date(2031, 5, 1)).initiatives[iid]
     assert (before.definition.title, before.definition.budget_dkk) == ("Initiative FINDE", 100)
     assert (after.definition.title, after.definition.budget_dkk) == ("Bigger", 300)
     view = views.initiative_view(after, date(2031, 5, 1), {})
@@ -100,11 +100,11 @@ def test_milestones_split_into_done_overdue_and_upcoming_on_the_date() -> None:
     facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05")),
              fact(MilestoneCompleted(initiative_id=iid, milestone_id="m2",
                                      completed_on=date(2031, 8, 1)), at("2031-08-01"))]
-    april = views.initiative_view(views.fold(YEAR, facts, date(2031, 4, 1)).initiatives[iid],
+    april = views.initiative_view(fold(YEAR, facts, date(2031, 4, 1)).initiatives[iid],
                                   date(2031, 4, 1), {})["milestones"]
     assert [m["milestone_id"] for m in april["overdue"]] == ["m1"]
     assert [m["milestone_id"] for m in april["upcoming"]] == ["m2"] and april["done"] == []
-    august = views.initiative_view(views.fold(YEAR, facts, date(2031, 8, 2)).initiatives[iid],
+    august = views.initiative_view(fold(YEAR, facts, date(2031, 8, 2)).initiatives[iid],
                                    date(2031, 8, 2), {})["milestones"]
     assert august["done"][0]["completed_on"] == "2031-08-01"
 
@@ -116,7 +116,7 @@ def test_a_goal_shows_its_latest_value_against_baseline_and_target() -> None:
         facts.append(fact(GoalMeasured(initiative_id=iid, goal_id="g", value=value,
                                        measured_on=date.fromisoformat(day), source="survey"),
                           at("2031-06-02")))
-    goal = views.initiative_view(views.fold(YEAR, facts, date(2031, 6, 2)).initiatives[iid],
+    goal = views.initiative_view(fold(YEAR, facts, date(2031, 6, 2)).initiatives[iid],
                                  date(2031, 6, 2), {})["goals"][0]
     assert goal["latest"]["value"] == 40
     assert goal["share_of_target_reached"] == 0.3  # (40 - 10) / (110 - 10)
@@ -138,7 +138,7 @@ def test_roll_ups_are_weighted_by_budget_per_track_and_for_the_plan() -> None:
                   at("2031-01-05")),
              fact(report(a, "2031-03-31", 80), at("2031-03-31")),
              fact(report(b, "2031-03-31", 20, "red"), at("2031-03-31"))]
-    sums = views.rollups(views.fold(YEAR, facts, date(2031, 4, 1)))
+    sums = views.rollups(fold(YEAR, facts, date(2031, 4, 1)))
     # FINDE: (300k * 80 + 100k * 20) / 400k = 65
     assert sums["FINDE"]["percent"] == 65.0 and sums["FINDE"]["budget_dkk"] == 400_000
     # SPREDE has no report yet: it counts as 0 %
@@ -156,7 +156,7 @@ def test_without_budgets_the_roll_up_weighs_initiatives_equally() -> None:
     facts = [plan(), fact(InitiativeDefined(**definition(a, budget=0)), at("2031-01-05")),
              fact(InitiativeDefined(**definition(b, budget=0)), at("2031-01-05")),
              fact(report(a, "2031-03-31", 50), at("2031-03-31"))]
-    assert views.rollups(views.fold(YEAR, facts, date(2031, 4, 1)))[""]["percent"] == 25.0
+    assert views.rollups(fold(YEAR, facts, date(2031, 4, 1)))[""]["percent"] == 25.0
 
 
 def test_roll_up_history_has_one_point_per_day_something_became_known() -> None:
