@@ -167,6 +167,8 @@ def _block(pdf: _ReportPdf, block: Block, following: Block | None) -> None:
         keep = 0.0
         if isinstance(following, Chart):
             keep = following.drawing.height * min(1.0, pdf.epw / following.drawing.width) + 12
+        elif isinstance(following, Table | Facts | Para | Bullets):
+            keep = 48.0  # a header row and a line or two
         _heading(pdf, block, keep)
     elif isinstance(block, Para):
         pdf.set_font(FONT, "I" if block.muted else "", 9.5)
