@@ -52,7 +52,8 @@ def infra() -> Iterator[Settings]:
         yield settings
     finally:
         infrastructure.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        if not os.environ.get("IDEASTORM_KEEP_TEST_HOME"):  # keep it to read the process logs
+            shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
