@@ -10,10 +10,10 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.infra import db
+from services.infra import db, health, metrics
 from services.infra.auth import TokenVerifier
 from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
@@ -105,22 +105,18 @@ def create_app(settings: Settings) -> FastAPI:
     async def readyz(request: Request) -> JSONResponse:
         """Broker and database reachable, migrations applied."""
         ctx: HttpContext = request.app.state.ctx
-        problems: list[str] = []
-        try:
-            for name in dict.fromkeys(("gateway", *(n for n, _ in routers))):
-                pending = await db.migrations_pending(ctx.pool, name)
-                if pending:
-                    problems.append(f"{name}: migrations pending {pending}")
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            problems.append(f"database: {exc}")
-        try:
-            await ctx.producer._producer.client.fetch_all_metadata()
-        except Exception as exc:  # noqa: BLE001
-            problems.append(f"broker: {exc}")
-        code = 200 if not problems else 503
-        return JSONResponse(status_code=code,
-                            content={"status": "ready" if not problems else "not_ready",
-                                     "problems": problems})
+        problems = await health.readiness_problems(
+            pool=ctx.pool, producer=ctx.producer,
+            schemas=("gateway", *(n for n, _ in routers)))
+        return JSONResponse(status_code=503 if problems else 200,
+                            content=health.readiness_body(problems))
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    async def prometheus() -> Response:
+        """Prometheus metrics of this process."""
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
+
+    app.add_middleware(metrics.HttpMetricsMiddleware)
 
     for _, router in routers:
         app.include_router(router)

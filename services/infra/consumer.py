@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, RefusedMessage, decode
+from services.infra import metrics
 from services.infra.kafka import EventProducer
 
 log = structlog.get_logger(__name__)
@@ -77,6 +78,8 @@ class _SeekFromDatabase(ConsumerRebalanceListener):  # type: ignore[misc]
         # wait for the batch in flight to commit before another member may take its partitions
         async with self.runner.batch_lock:
             pass
+        metrics.forget_partitions(self.runner.projection.name,
+                                  [(tp.topic, tp.partition) for tp in revoked])
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         await self.runner.seek_to_stored(list(assigned))
@@ -104,6 +107,8 @@ class ProjectionRunner:
         self.poll_ms = poll_ms
         self.batch_lock = asyncio.Lock()
         self.stats = RunnerStats()
+        # None until the first group join; then the partitions this member owns (maybe none)
+        self.assigned: list[tuple[str, int]] | None = None
         self._stopping = asyncio.Event()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
@@ -119,6 +124,10 @@ class ProjectionRunner:
         )
         self.log = log.bind(consumer=projection.name)
 
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
     async def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
         rows = await self.pool.fetch(
             f"SELECT topic, partition, next_offset FROM {self.projection.schema}.consumer_offsets"
@@ -132,6 +141,7 @@ class ProjectionRunner:
                 await self._consumer.seek_to_beginning(tp)
             else:
                 self._consumer.seek(tp, offset)
+        self.assigned = [(tp.topic, tp.partition) for tp in partitions]
         self.log.info("consumer.assigned", partitions=[f"{tp.topic}/{tp.partition}" for tp in partitions])
 
     async def run(self) -> None:
@@ -146,14 +156,26 @@ class ProjectionRunner:
                 if batches:
                     async with self.batch_lock:
                         await self._process(batches)
+                await self._observe_lag()
         finally:
             await self._consumer.stop()
 
     def stop(self) -> None:
         self._stopping.set()
 
+    async def _observe_lag(self) -> None:
+        positions: dict[tuple[str, int], tuple[int, int | None]] = {}
+        for tp in self._consumer.assignment():
+            try:
+                positions[(tp.topic, tp.partition)] = (
+                    await self._consumer.position(tp), self._consumer.highwater(tp))
+            except Exception:  # noqa: BLE001 - a partition revoked meanwhile has no position
+                continue
+        metrics.observe_positions(self.projection.name, positions)
+
     async def _process(self, batches: dict[TopicPartition, list[Any]]) -> None:
         started = time.perf_counter()
+        skipped: list[str] = []
         good: list[Message] = []
         refused: list[tuple[Any, str, str]] = []
         next_offsets: dict[tuple[str, int], int] = {}
@@ -185,6 +207,8 @@ class ProjectionRunner:
                     if m.envelope.event_id in fresh:
                         kept.append(m)
                         fresh.discard(m.envelope.event_id)  # a duplicate inside the batch too
+                kept_ids = {id(m) for m in kept}
+                skipped = [m.topic for m in good if id(m) not in kept_ids]
                 good = kept
             outcome = await self.projection.apply(conn, good) if good else Outcome()
             dead = [(rec.topic, rec.partition, rec.offset, rec.key, rec.value, reason, detail)
@@ -210,6 +234,17 @@ class ProjectionRunner:
         self.stats.last_batch_size = sum(len(r) for r in batches.values())
         self.stats.last_batch_seconds = time.perf_counter() - started
         self.stats.positions.update(next_offsets)
+        refused_now = {id(m) for m, _, _ in outcome.refuse}
+        metrics.observe_batch(
+            self.projection.name,
+            size=self.stats.last_batch_size,
+            seconds=self.stats.last_batch_seconds,
+            applied=[m.topic for m in good if id(m) not in refused_now],
+            skipped=skipped,
+            refused=[(rec.topic, reason) for rec, reason, _ in refused]
+            + [(m.topic, reason) for m, reason, _ in outcome.refuse],
+            committed=next_offsets,
+        )
 
     async def _dead_letter(
         self, dead: list[tuple[str, int, int, bytes | None, bytes | None, str, str]]

@@ -10,6 +10,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "ideastorm-development-secret-change-me"
+# what deploy/.env.example and the example Secret put where a real secret belongs
+PLACEHOLDER = "change-me"
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -42,6 +45,11 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=0, le=65535)
     wait_for_timeout_s: float = Field(default=10.0, gt=0, le=60)
 
+    # A worker's own web server (/healthz, /readyz, /metrics). 0: any free port, so several
+    # workers share a laptop; containers set a fixed port and bind 0.0.0.0 for their probes.
+    worker_web_host: str = "127.0.0.1"
+    worker_web_port: int = Field(default=0, ge=0, le=65535)
+
     log_level: str = "INFO"
     log_json: bool | None = None  # None: JSON when stdout is not a terminal
 
@@ -50,10 +58,17 @@ class Settings(BaseSettings):
         if self.ideastorm_env == "production":
             if self.jwt_algorithm == "HS256" and self.jwt_secret == DEV_JWT_SECRET:
                 raise ValueError("JWT_SECRET is the development secret; set a real one")
+            if self.jwt_algorithm == "HS256" and (
+                len(self.jwt_secret) < MIN_SECRET_LENGTH or PLACEHOLDER in self.jwt_secret
+            ):
+                raise ValueError(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters"
+                                 f" and not the '{PLACEHOLDER}' placeholder")
             if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url:
                 raise ValueError("JWT_JWKS_URL is required with RS256")
             if not self.kafka_bootstrap_servers or not self.database_url:
                 raise ValueError("production needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL")
+            if PLACEHOLDER in self.database_url:
+                raise ValueError(f"DATABASE_URL still holds the '{PLACEHOLDER}' placeholder")
         return self
 
 

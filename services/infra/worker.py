@@ -8,15 +8,16 @@ each projection finishes and commits its batch in flight, then the pool and prod
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 import faust
 import mode
 import structlog
 
-from services.infra import db
+from services.infra import db, health, metrics
 from services.infra.consumer import Projection, ProjectionRunner
 from services.infra.embedded import free_port
 from services.infra.kafka import EventProducer, ensure_topics
@@ -26,15 +27,21 @@ log = structlog.get_logger(__name__)
 
 
 def build_app(service: str, settings: Settings, *, web_port: int | None = None) -> faust.App:
+    """The service's Faust app; its web server answers /healthz, /readyz and /metrics."""
     assert settings.kafka_bootstrap_servers, "the broker address must be resolved before a worker"
     session_s = settings.kafka_session_timeout_ms / 1000
-    return faust.App(
+    if web_port is None:
+        web_port = settings.worker_web_port or free_port()
+    datadir = settings.ideastorm_home / "faust" / service
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
         f"ideastorm-{service}",
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store="memory://",
+        datadir=str(datadir),
         web_enabled=True,
-        web_bind="127.0.0.1",
-        web_port=web_port if web_port is not None else free_port(),
+        web_bind=settings.worker_web_host,
+        web_port=web_port,
         broker_session_timeout=session_s,
         broker_heartbeat_interval=max(session_s / 6, 0.2),
         broker_rebalance_timeout=max(session_s, 10),
@@ -44,10 +51,43 @@ def build_app(service: str, settings: Settings, *, web_port: int | None = None) 
         processing_guarantee="at_least_once",
         autodiscover=False,
     )
+    _add_health_pages(app, service)
+    return app
+
+
+def _add_health_pages(app: faust.App, service: str) -> None:
+    @app.page("/healthz")
+    async def healthz(view: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        """The process is alive."""
+        return view.json({"status": "ok", "service": service})
+
+    @app.page("/readyz")
+    async def readyz(view: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        """Broker and database reachable, migrations applied, projections assigned."""
+        problems: list[str] = []
+        runners: list[ProjectionRunner] = []
+        for resources in ProjectionsService.instances:
+            if not resources.ready.is_set():
+                problems.append(f"{resources.service}: starting")
+                continue
+            runners.extend(resources.runners)
+            problems += await health.readiness_problems(
+                pool=resources.pool, producer=resources.producer,
+                schemas=[resources.service], consumers=resources.runners)
+        return view.json(health.readiness_body(problems, runners),
+                         status=503 if problems else 200)
+
+    @app.page("/metrics")
+    async def prometheus(view: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        """Prometheus metrics of this worker."""
+        return view.bytes(metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 class ProjectionsService(mode.Service):
     """Owns the pool and producer of one service and runs its projection consumers."""
+
+    # the worker's /readyz reports on every instance in this process
+    instances: ClassVar[weakref.WeakSet[ProjectionsService]] = weakref.WeakSet()
 
     def __init__(
         self,
@@ -65,6 +105,7 @@ class ProjectionsService(mode.Service):
         self.runners: list[ProjectionRunner] = []
         self.ready = asyncio.Event()
         self._runner_tasks: list[asyncio.Task[None]] = []
+        ProjectionsService.instances.add(self)
 
     async def on_start(self) -> None:
         s = self.settings
