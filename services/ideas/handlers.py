@@ -174,6 +174,7 @@ class IdeasProjection:
         by_type: dict[type, list[Message]] = defaultdict(list)
         for m in messages:
             by_type[type(m.payload)].append(m)
+        await ctx.store.lock(_lock_ids(messages))
         if CampaignCreated in by_type and IdeaSubmitted not in by_type:
             by_type[IdeaSubmitted] = []  # so parked submissions of these campaigns are re-checked
         for kind, handler in HANDLERS.items():
@@ -208,3 +209,16 @@ class IdeasProjection:
                     env = env.model_copy(update={"causation_id": state.cause})
                 ctx.outcome.publish.append(env)
         await ctx.store.set_statuses(changes)
+
+
+def _lock_ids(messages: list[Message]) -> set[uuid.UUID]:
+    """The ideas a batch touches, and the campaigns whose submissions it may park or unpark."""
+    ids: set[uuid.UUID] = set()
+    for m in messages:
+        p = m.payload
+        idea_id = getattr(p, "idea_id", None)
+        if idea_id is not None:
+            ids.add(idea_id)
+        if isinstance(p, CampaignCreated | IdeaSubmitted):
+            ids.add(p.campaign_id)
+    return ids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,21 @@ class IdeasStore:
     def __init__(self, conn: asyncpg.Connection, schema: str = "ideas") -> None:
         self.conn = conn
         self.s = schema
+
+    async def lock(self, ids: Iterable[uuid.UUID]) -> None:
+        """Serialise this transaction with any other that touches the same ideas or campaigns.
+
+        With several workers two batches may hold facts about one idea (a flag here, a decision
+        there) or a campaign and a submission to it; each must see the other's writes when it
+        re-folds or re-checks. Locks are taken in key order, so two batches cannot deadlock.
+        """
+        keys = sorted({int.from_bytes(hashlib.blake2b(f"{self.s}:{i}".encode(),
+                                                       digest_size=8).digest(), "big", signed=True)
+                       for i in ids})
+        if keys:
+            await self.conn.execute(
+                "SELECT count(pg_advisory_xact_lock(k))"
+                " FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS ordered", keys)
 
     # campaigns ---------------------------------------------------------------------------
 
