@@ -49,6 +49,9 @@ async def test_unknown_fields_and_over_long_text_are_named(
     r = await http.post(f"/campaigns/{campaign_id}/ideas", headers=ann,
                         json={**IDEA, "tags": ["x"] * 11})
     assert "tags" in problem(r, 422, "invalid_request")
+    r = await http.post(f"/campaigns/{campaign_id}/ideas", headers=ann,
+                        json={**IDEA, "body": "before\u0000after"})
+    assert "NUL" in problem(r, 422, "invalid_request")
     r = await http.post("/campaigns", headers=client.admin,
                         json=campaign_body("x", opens=timedelta(days=2), closes=timedelta(days=1)))
     assert "closes_at must be after opens_at" in problem(r, 422, "invalid_request")

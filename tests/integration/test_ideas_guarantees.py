@@ -65,12 +65,16 @@ async def test_bad_messages_are_dead_lettered_and_the_worker_goes_on(
     await producer.send_raw("ideas.submissions", Envelope.model_validate(future).to_bytes(),
                             key=key)
     camp = campaign()
+    # valid JSON and a valid model, but PostgreSQL cannot store U+0000 in text
+    nul = submission(camp.model().campaign_id, title="tab\x00le")  # type: ignore[attr-defined]
+    await producer.send_raw("ideas.submissions", nul.to_bytes(), key=key)
     after = submission(camp.model().campaign_id)  # type: ignore[attr-defined]
     await producer.publish_many([camp, after])
     dead = await find_on_topic(infra.kafka_bootstrap_servers, "ideas.submissions.dlq",
-                               lambda v: v.get("key") == key.decode(), count=2)
-    assert sorted(d["reason"] for d in dead) == ["malformed", "unknown_version"]
+                               lambda v: v.get("key") == key.decode(), count=3)
+    assert sorted(d["reason"] for d in dead) == ["malformed", "malformed", "unknown_version"]
     assert any(d["original"] == "{not json" for d in dead)
+    assert any(d["detail"] == "text contains a NUL character" for d in dead)
     await eventually(lambda: pool.fetchval("SELECT status FROM ideas.ideas WHERE idea_id = $1",
                                            after.model().idea_id),  # type: ignore[attr-defined]
                      lambda s: s == "published", what="the next good message applied")
