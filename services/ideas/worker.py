@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import faust
@@ -22,6 +23,7 @@ def create_app(settings: Settings) -> faust.App:
     resources = ProjectionsService(
         "ideas", settings, lambda svc: [IdeasProjection(park_seconds=own.park_seconds)])
     app.service(resources)  # type: ignore[arg-type]  # faust types it as a class
+    announced: set[uuid.UUID] = set()
 
     @app.timer(interval=own.clock_interval_s)  # type: ignore[untyped-decorator]
     async def campaign_clock() -> None:
@@ -29,7 +31,8 @@ def create_app(settings: Settings) -> faust.App:
         assert resources.pool is not None and resources.producer is not None
         now = datetime.now(UTC)
         try:
-            await announce_campaign_transitions(resources.pool, resources.producer, now)
+            await announce_campaign_transitions(resources.pool, resources.producer, now,
+                                                announced)
             await expire_parked_submissions(resources.pool, resources.producer, now)
         except Exception:
             # the next tick retries; a failed tick must not stop the worker
