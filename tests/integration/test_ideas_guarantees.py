@@ -105,11 +105,23 @@ def _scenario() -> tuple[list[uuid.UUID], list[Envelope], list[Envelope]]:
     revise = Envelope.wrap(IdeaRevised(idea_id=ids["a"], campaign_id=post_id, title="Shade",
                                        body="More shade"), actor="p-a",
                            occurred_at=OPENS + day + timedelta(hours=1))
+    # a third campaign arrives after an idea for it, the idea's revision and a flag on it
+    late = campaign(ModerationMode.POST)
+    late_id = late.model().campaign_id  # type: ignore[attr-defined]
+    d = submission(late_id, author="p-d", at=OPENS + day)
+    d_id = d.model().idea_id  # type: ignore[attr-defined]
+    d_revised = Envelope.wrap(IdeaRevised(idea_id=d_id, campaign_id=late_id, title="Revised d",
+                                          body="Waited for its campaign"), actor="p-d",
+                              occurred_at=OPENS + day + timedelta(hours=2))
+    d_flag = Envelope.wrap(IdeaFlagged(idea_id=d_id, campaign_id=late_id,
+                                       reason=FlagReason.OTHER), actor="p-z",
+                           occurred_at=OPENS + day + timedelta(hours=3))
     # the decisions on b and c are published BEFORE the ideas (they travel on another topic)
-    early = [decide("b", Decision.APPROVE, 1), decide("c", Decision.MERGE, 2, merge_into=ids["b"])]
+    early = [decide("b", Decision.APPROVE, 1), decide("c", Decision.MERGE, 2, merge_into=ids["b"]),
+             d, d_revised, d_flag]
     later = [post, pre, a, revise, b, c, flag("p-x", 1), flag("p-y", 2), flag("p-y", 3),
-             decide("a", Decision.RESTORE, 4)]
-    return [post_id, pre_id], early, later
+             decide("a", Decision.RESTORE, 4), late]
+    return [post_id, pre_id, late_id], early, later
 
 
 async def _rows(pool: asyncpg.Pool, schema: str, campaigns: list[uuid.UUID]) -> dict[str, Any]:
@@ -136,13 +148,16 @@ async def test_replaying_both_topics_into_empty_tables_gives_the_same_tables(
     await producer.publish_many(early)
     await producer.publish_many(later)
     live = await eventually(lambda: _rows(pool, "ideas", campaigns),
-                            lambda t: len(t["ideas"]) == 3 and len(t["decisions"]) == 3
-                            and len(t["flags"]) == 2
+                            lambda t: len(t["ideas"]) == 4 and len(t["decisions"]) == 3
+                            and len(t["flags"]) == 3 and len(t["revisions"]) == 6
                             and all(dict(c)["closed_at"] for c in t["campaigns"]),
-                            what="live worker applied the scenario and closed both campaigns")
-    statuses = sorted((dict(r)["author"], dict(r)["status"]) for r in live["ideas"])
-    # a was hidden by two distinct flaggers, then restored; c's merge waited for c to arrive
-    assert statuses == [("p-a", "published"), ("p-b", "published"), ("p-c", "merged")]
+                            what="live worker applied the scenario and closed the campaigns")
+    ideas = sorted((dict(r)["author"], dict(r)["status"], dict(r)["title"])
+                   for r in live["ideas"])
+    # a was hidden by two distinct flaggers, then restored; c's merge waited for c to arrive;
+    # d and its revision waited for their campaign
+    assert ideas == [("p-a", "published", "Shade"), ("p-b", "published", "Trees on the square"),
+                     ("p-c", "merged", "Trees on the squares"), ("p-d", "published", "Revised d")]
 
     copy = f"replay_{uid}"
     await pool.execute(f"CREATE SCHEMA {copy}")
