@@ -168,8 +168,15 @@ async def test_replaying_both_topics_into_empty_tables_gives_the_same_tables(
                               bootstrap=infra.kafka_bootstrap_servers, group_id=f"replay-{uid}")
     task = asyncio.create_task(runner.run())
     try:
-        await eventually(lambda: _rows(pool, copy, campaigns), lambda t: t == live, timeout=60,
-                         what="replayed tables equal to the live ones")
+        try:
+            await eventually(lambda: _rows(pool, copy, campaigns), lambda t: t == live,
+                             timeout=90, what="replayed tables equal to the live ones")
+        except AssertionError:
+            replayed = await _rows(pool, copy, campaigns)
+            differ = {name: {"live only": [r for r in rows if r not in replayed[name]],
+                             "replay only": [r for r in replayed[name] if r not in rows]}
+                      for name, rows in live.items() if rows != replayed[name]}
+            raise AssertionError(f"replay differs (runner {runner.stats}): {differ}") from None
     finally:
         runner.stop()
         await task
