@@ -13,3 +13,4 @@ class VotingSettings(BaseSettings):
 
     park_seconds: float = Field(default=120.0, gt=0, le=86_400)
     retry_interval_s: float = Field(default=0.5, gt=0, le=60)
+    gc_threshold: int = Field(default=100_000, ge=700)  # gen-0 threshold of the worker process

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import faust
 import structlog
 
@@ -15,6 +17,11 @@ log = structlog.get_logger(__name__)
 
 def create_app(settings: Settings) -> faust.App:
     voting = VotingSettings()
+    # The vote batches allocate a dozen short-lived objects per vote; with the default
+    # thresholds the cyclic collector runs every 700 allocations and took most of a batch's
+    # validation time (measured with cProfile on the Warsaw file). Nothing here builds cycles
+    # that matter, so collect far less often.
+    gc.set_threshold(voting.gc_threshold, 50, 100)
     app = build_app("voting", settings)
     resources = ProjectionsService(
         "voting", settings, lambda svc: [VoteProjection(), StatusProjection()])
