@@ -9,6 +9,7 @@ import structlog
 
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app
+from services.voting import anomalies
 from services.voting.config import VotingSettings
 from services.voting.projections import StatusProjection, VoteProjection, retry_parked
 
@@ -26,6 +27,8 @@ def create_app(settings: Settings) -> faust.App:
     resources = ProjectionsService(
         "voting", settings, lambda svc: [VoteProjection(), StatusProjection()])
     app.service(resources)  # type: ignore[arg-type]  # faust types it for classes
+
+    anomalies.install(app, resources, voting)
 
     @app.timer(interval=voting.retry_interval_s)  # type: ignore[untyped-decorator]
     async def retry_parked_votes() -> None:
