@@ -82,6 +82,8 @@ async def test_a_planner_records_progress_and_staff_see_it(
                planner)
     await post(http, f"{base}/milestones/model/completion",
                {"completed_on": TODAY.isoformat()}, planner)
+    idea = str(uuid.uuid4())
+    await post(http, f"{base}/ideas", {"idea_id": idea, "note": "Fra idéstormen"}, planner)
     last = await post(http, f"{base}/goals/cases/measurements",
                       {"value": 120, "measured_on": TODAY.isoformat(), "source": "database"},
                       planner)
@@ -95,6 +97,8 @@ async def test_a_planner_records_progress_and_staff_see_it(
     assert view["milestones"]["done"][0]["milestone_id"] == "model"
     assert view["goals"][0]["latest"]["value"] == 120
     assert view["goals"][0]["share_of_target_reached"] == 0.4
+    assert [(i["idea_id"], i["decided_by"], i["votes"]) for i in view["ideas"]] == [
+        (idea, "planner-e2e", {"up": 0, "down": 0, "net": 0})]
 
     plan = (await http.get(f"/plans/{year}", headers=auth(steering))).json()
     assert plan["status"] == "draft"
@@ -112,7 +116,7 @@ async def test_a_planner_records_progress_and_staff_see_it(
         "from": TODAY.isoformat(), "to": TODAY.isoformat()})).json()
     assert [c["type"] for c in changes] == [
         "plan.drafted", "initiative.defined", "progress.reported",
-        "progress.milestone_completed", "progress.goal_measured"]
+        "progress.milestone_completed", "progress.idea_adopted", "progress.goal_measured"]
     assert {c["by"] for c in changes} == {"planner-e2e"}
     rollups = (await http.get(f"/plans/{year}/rollups", params={"track": "FINDE"},
                               headers=auth(steering))).json()
