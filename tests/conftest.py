@@ -8,6 +8,8 @@ consumer-group names, so they never see each other's data.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -29,10 +31,14 @@ DATA = ROOT / "examples" / "data"
 
 
 @pytest.fixture(scope="session")
-def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def infra() -> Iterator[Settings]:
     """Resolved settings pointing at a running broker and database for the whole session."""
     configure_logging("WARNING", json=True)
-    home = tmp_path_factory.mktemp("ideastorm")
+    # Not under pytest's own temporary folder: the database server runs as another user, who
+    # must be able to reach its data directory, and concurrent pytest runs prune each other's
+    # folders there.
+    home = Path(tempfile.mkdtemp(prefix="ideastorm-test-"))
+    home.chmod(0o755)
     base = Settings(
         ideastorm_env="test",
         ideastorm_home=home,
@@ -46,6 +52,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         yield settings
     finally:
         infrastructure.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

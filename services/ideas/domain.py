@@ -1,0 +1,178 @@
+"""The ideas service's rules, free of I/O: campaign windows, idea status, flags, decisions.
+
+An idea's status is a fold over what happened to it (submission, flags, moderator decisions,
+withdrawal) in `occurred_at` order. The projection stores those facts and re-folds an idea whenever
+one arrives, so the result does not depend on the order in which two topics were delivered: a
+replay from offset 0 gives the same status as the live run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from schemas.campaigns import ModerationMode
+from schemas.common import Sector
+from schemas.moderation import Decision, IdeaStatus
+
+FLAGS = "flags"  # `status_by` of an idea hidden because enough participants flagged it
+
+
+class CampaignPhase(StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class CampaignWindow:
+    opens_at: datetime
+    closes_at: datetime
+    audience: frozenset[Sector] = frozenset(Sector)
+
+    def phase(self, at: datetime) -> CampaignPhase:
+        if at < self.opens_at:
+            return CampaignPhase.SCHEDULED
+        if at < self.closes_at:
+            return CampaignPhase.OPEN
+        return CampaignPhase.CLOSED
+
+
+class SubmissionRefused(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def check_submission(window: CampaignWindow, occurred_at: datetime, sector: Sector | None) -> None:
+    """Raise `SubmissionRefused` unless an idea submitted at `occurred_at` may join the campaign."""
+    phase = window.phase(occurred_at)
+    if phase is CampaignPhase.SCHEDULED:
+        raise SubmissionRefused(
+            "campaign_closed",
+            f"submitted at {occurred_at.isoformat()}, before the campaign opened at "
+            f"{window.opens_at.isoformat()}")
+    if phase is CampaignPhase.CLOSED:
+        raise SubmissionRefused(
+            "campaign_closed",
+            f"submitted at {occurred_at.isoformat()}, after the campaign closed at "
+            f"{window.closes_at.isoformat()}")
+    if sector is not None and sector not in window.audience:
+        raise SubmissionRefused(
+            "not_in_audience", f"the campaign is not open to the sector {sector.value!r}")
+
+
+def initial_status(moderation: ModerationMode) -> IdeaStatus:
+    return IdeaStatus.PUBLISHED if moderation is ModerationMode.POST else IdeaStatus.PENDING
+
+
+# Which statuses each decision applies to, and what it leads to.
+_DECISIONS: dict[Decision, tuple[frozenset[IdeaStatus], IdeaStatus]] = {
+    Decision.APPROVE: (frozenset({IdeaStatus.PENDING, IdeaStatus.HIDDEN}), IdeaStatus.PUBLISHED),
+    Decision.REJECT: (frozenset({IdeaStatus.PENDING, IdeaStatus.PUBLISHED, IdeaStatus.HIDDEN}),
+                      IdeaStatus.REJECTED),
+    Decision.HIDE: (frozenset({IdeaStatus.PUBLISHED}), IdeaStatus.HIDDEN),
+    Decision.RESTORE: (frozenset({IdeaStatus.HIDDEN, IdeaStatus.REJECTED}), IdeaStatus.PUBLISHED),
+    Decision.MERGE: (frozenset({IdeaStatus.PENDING, IdeaStatus.PUBLISHED, IdeaStatus.HIDDEN,
+                                IdeaStatus.REJECTED}), IdeaStatus.MERGED),
+}
+
+FINAL = frozenset({IdeaStatus.MERGED, IdeaStatus.WITHDRAWN})
+
+
+def decision_outcome(current: IdeaStatus, decision: Decision) -> IdeaStatus | None:
+    """The status a decision leads to from `current`, or None when it does not apply."""
+    applies_to, result = _DECISIONS[decision]
+    return result if current in applies_to else None
+
+
+def applicable_decisions(current: IdeaStatus) -> list[Decision]:
+    return [d for d in Decision if decision_outcome(current, d) is not None]
+
+
+class FactKind(StrEnum):
+    SUBMITTED = "submitted"
+    FLAGGED = "flagged"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+
+_KIND_ORDER = {FactKind.SUBMITTED: 0, FactKind.FLAGGED: 1, FactKind.DECIDED: 1,
+               FactKind.WITHDRAWN: 1}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing that happened to an idea and may change its status."""
+
+    kind: FactKind
+    event_id: uuid.UUID
+    occurred_at: datetime
+    actor: str
+    decision: Decision | None = None
+    reason: str | None = None
+    merge_into: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class StatusState:
+    """An idea's status, why, by whom, and the event that caused it."""
+
+    status: IdeaStatus
+    reason: str | None
+    by: str
+    at: datetime
+    cause: uuid.UUID
+    merged_into: uuid.UUID | None = None
+    flaggers: frozenset[str] = field(default=frozenset())  # distinct flaggers since last decision
+
+
+def fold_status(moderation: ModerationMode, flag_threshold: int, author: str,
+                facts: Iterable[Fact]) -> StatusState:
+    """Fold an idea's facts (in `occurred_at` order) into its current status.
+
+    Flags count distinct participants since the last moderator decision that changed the idea;
+    reaching the campaign's threshold hides a published idea until a moderator decides.
+    Decisions that do not apply to the status at their time change nothing.
+    """
+    ordered = sorted(facts, key=lambda f: (f.occurred_at, _KIND_ORDER[f.kind], str(f.event_id)))
+    if not ordered or ordered[0].kind is not FactKind.SUBMITTED:
+        raise ValueError("an idea's facts start with its submission")
+    first = ordered[0]
+    state = StatusState(initial_status(moderation), None, first.actor, first.occurred_at,
+                        first.event_id)
+    for fact in ordered[1:]:
+        state = _step(state, fact, flag_threshold, author)
+    return state
+
+
+def _step(state: StatusState, fact: Fact, threshold: int, author: str) -> StatusState:
+    if state.status in FINAL:
+        return state
+    if fact.kind is FactKind.FLAGGED:
+        flaggers = state.flaggers | {fact.actor}
+        if state.status is IdeaStatus.PUBLISHED and len(flaggers) >= threshold:
+            return StatusState(IdeaStatus.HIDDEN, f"flagged by {len(flaggers)} participants",
+                               FLAGS, fact.occurred_at, fact.event_id, flaggers=flaggers)
+        return StatusState(state.status, state.reason, state.by, state.at, state.cause,
+                           state.merged_into, flaggers)
+    if fact.kind is FactKind.WITHDRAWN:
+        if fact.actor != author:
+            return state
+        return StatusState(IdeaStatus.WITHDRAWN, fact.reason, fact.actor, fact.occurred_at,
+                           fact.event_id)
+    if fact.kind is FactKind.DECIDED and fact.decision is not None:
+        result = decision_outcome(state.status, fact.decision)
+        if result is None:
+            return state
+        return StatusState(result, fact.reason, fact.actor, fact.occurred_at, fact.event_id,
+                           fact.merge_into if result is IdeaStatus.MERGED else None)
+    return state
+
+
+def visible_to_public(status: IdeaStatus) -> bool:
+    return status in (IdeaStatus.PUBLISHED, IdeaStatus.MERGED)

@@ -1,0 +1,210 @@
+"""The ideas projection: one handler per message type, applied batch by batch.
+
+Consumes `ideas.submissions` and `status`. Campaigns are applied first, then submissions (judged
+by their `occurred_at` against the campaign window; parked while the campaign is unknown), then
+revisions, flags, decisions and withdrawals. Finally every idea touched by the batch is re-folded
+(see `domain.fold_status`) and each change of status is published as `IdeaStatusChanged`, with an
+id derived from the event that caused it, so a retried batch or a replay publishes duplicates that
+consumers ignore.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import structlog
+
+from schemas import topics
+from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened, VoteRulesChanged
+from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
+from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
+from schemas.moderation import IdeaStatusChanged, ModerationDecided
+from services.ideas.domain import FLAGS, StatusState, SubmissionRefused, check_submission, fold_status
+from services.ideas.projections import CampaignRules, IdeasStore
+from services.infra.consumer import Message, Outcome
+
+log = structlog.get_logger(__name__)
+
+SYSTEM_ACTOR = "system:ideas"
+
+Handler = Callable[["BatchContext", list[Message]], Awaitable[None]]
+
+
+class BatchContext:
+    """What the handlers of one batch share: the store, the outcome, the ideas touched."""
+
+    def __init__(self, store: IdeasStore, park_for: timedelta) -> None:
+        self.store = store
+        self.outcome = Outcome()
+        self.touched: set[uuid.UUID] = set()
+        self.new_ideas: set[uuid.UUID] = set()
+        self.park_for = park_for
+        self.known_campaigns: list[uuid.UUID] = []
+        self.envelopes: dict[uuid.UUID, Envelope] = {}
+
+
+async def campaign_created(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.insert_campaigns(messages)
+    ctx.known_campaigns = [m.payload.campaign_id for m in messages]  # type: ignore[attr-defined]
+
+
+async def campaign_opened(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.mark_campaigns("opened_at", messages)
+
+
+async def campaign_closed(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.mark_campaigns("closed_at", messages)
+
+
+async def vote_rules_changed(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.change_vote_rules(messages)
+
+
+async def idea_submitted(ctx: BatchContext, messages: list[Message]) -> None:
+    # submissions parked earlier whose campaign arrived in this batch go first
+    for row in await ctx.store.unpark(ctx.known_campaigns):
+        try:
+            env, payload = decode(row["raw"])
+        except RefusedMessage:  # it was decoded once already; cannot happen short of a bug
+            continue
+        messages.insert(0, Message(row["topic"], row["partition"], row["offset"], row["key"],
+                                   row["raw"], env, payload))
+        ctx.envelopes[env.event_id] = env
+    rules = await ctx.store.campaign_rules(m.payload.campaign_id for m in messages)  # type: ignore[attr-defined]
+    accepted: list[tuple[Message, CampaignRules]] = []
+    parked: list[Message] = []
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, IdeaSubmitted)
+        campaign = rules.get(p.campaign_id)
+        if campaign is None:
+            parked.append(m)
+            continue
+        try:
+            check_submission(campaign.window, m.envelope.occurred_at, p.sector)
+        except SubmissionRefused as exc:
+            ctx.outcome.refuse.append((m, exc.reason, exc.detail))
+            continue
+        accepted.append((m, campaign))
+    if parked:
+        await ctx.store.park(parked, datetime.now(UTC) + ctx.park_for)
+        log.info("submissions.parked", count=len(parked))
+    new = await ctx.store.insert_ideas(accepted)
+    ctx.new_ideas |= new
+    ctx.touched |= new
+
+
+async def idea_revised(ctx: BatchContext, messages: list[Message]) -> None:
+    authors = await ctx.store.idea_authors(m.payload.idea_id for m in messages)  # type: ignore[attr-defined]
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, IdeaRevised)
+        author = authors.get(p.idea_id)
+        if author is None:
+            ctx.outcome.refuse.append((m, "unknown_idea", f"no idea {p.idea_id}"))
+        elif author != m.envelope.actor:
+            ctx.outcome.refuse.append((m, "not_author", f"{m.envelope.actor} did not write the idea"))
+        else:
+            await ctx.store.add_revision(m)
+
+
+async def idea_flagged(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.add_flags(messages)
+    ctx.touched |= {m.payload.idea_id for m in messages}  # type: ignore[attr-defined]
+
+
+async def moderation_decided(ctx: BatchContext, messages: list[Message]) -> None:
+    # kept even when the idea is not known yet (another topic): the fold picks it up later
+    await ctx.store.add_decisions(messages)
+    ctx.touched |= {m.payload.idea_id for m in messages}  # type: ignore[attr-defined]
+
+
+async def idea_withdrawn(ctx: BatchContext, messages: list[Message]) -> None:
+    authors = await ctx.store.idea_authors(m.payload.idea_id for m in messages)  # type: ignore[attr-defined]
+    kept = []
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, IdeaWithdrawn)
+        if authors.get(p.idea_id, m.envelope.actor) != m.envelope.actor:
+            ctx.outcome.refuse.append((m, "not_author", f"{m.envelope.actor} did not write the idea"))
+        else:
+            kept.append(m)
+    await ctx.store.add_withdrawals(kept)
+    ctx.touched |= {m.payload.idea_id for m in kept}  # type: ignore[attr-defined]
+
+
+async def ignore(ctx: BatchContext, messages: list[Message]) -> None:
+    """Events on our topics that other services act on (and our own status changes)."""
+
+
+# The order matters: campaigns before submissions, submissions before what refers to ideas.
+HANDLERS: dict[type, Handler] = {
+    CampaignCreated: campaign_created,
+    CampaignOpened: campaign_opened,
+    CampaignClosed: campaign_closed,
+    VoteRulesChanged: vote_rules_changed,
+    IdeaSubmitted: idea_submitted,
+    IdeaRevised: idea_revised,
+    IdeaFlagged: idea_flagged,
+    ModerationDecided: moderation_decided,
+    IdeaWithdrawn: idea_withdrawn,
+    IdeaStatusChanged: ignore,
+}
+
+
+class IdeasProjection:
+    """Campaigns, ideas, revisions, flags and decisions in the `ideas` schema (or a copy)."""
+
+    dedupe = True
+    topics: Sequence[str] = (topics.IDEAS_SUBMISSIONS.name, topics.STATUS.name)
+
+    def __init__(self, *, schema: str = "ideas", name: str = "ideas",
+                 park_seconds: float = 60.0) -> None:
+        self.schema = schema
+        self.name = name
+        self.park_for = timedelta(seconds=park_seconds)
+
+    async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
+        ctx = BatchContext(IdeasStore(conn, self.schema), self.park_for)
+        ctx.envelopes = {m.envelope.event_id: m.envelope for m in messages}
+        by_type: dict[type, list[Message]] = defaultdict(list)
+        for m in messages:
+            by_type[type(m.payload)].append(m)
+        if CampaignCreated in by_type and IdeaSubmitted not in by_type:
+            by_type[IdeaSubmitted] = []  # so parked submissions of these campaigns are re-checked
+        for kind, handler in HANDLERS.items():
+            if kind in by_type:
+                await handler(ctx, by_type[kind])
+        if ctx.touched:
+            await self._refold(ctx)
+        return ctx.outcome
+
+    async def _refold(self, ctx: BatchContext) -> None:
+        heads, facts = await ctx.store.heads_and_facts(ctx.touched)
+        changes: list[tuple[uuid.UUID, StatusState]] = []
+        for head in heads:
+            state = fold_status(head.moderation, head.flag_threshold, head.author,
+                                facts[head.idea_id])
+            is_new = head.idea_id in ctx.new_ideas
+            if state.cause != head.status_cause or state.status is not head.status:
+                changes.append((head.idea_id, state))
+            if is_new or state.status is not head.status:
+                change = IdeaStatusChanged(
+                    idea_id=head.idea_id, campaign_id=head.campaign_id, status=state.status,
+                    previous=None if is_new else head.status, reason=state.reason,
+                    merged_into=state.merged_into, title=head.title)
+                cause = ctx.envelopes.get(state.cause)
+                actor = SYSTEM_ACTOR if state.by == FLAGS else state.by
+                if cause is not None:
+                    env = Envelope.wrap(change, actor=actor, occurred_at=state.at, cause=cause)
+                else:  # the cause came in an earlier batch: the same id, as if it were here
+                    env = Envelope.wrap(change, actor=actor, occurred_at=state.at,
+                                        event_id=derived_id(state.cause, "idea.status_changed"),
+                                        correlation_id=state.cause)
+                    env = env.model_copy(update={"causation_id": state.cause})
+                ctx.outcome.publish.append(env)
+        await ctx.store.set_statuses(changes)

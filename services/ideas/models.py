@@ -1,0 +1,169 @@
+"""Request and response bodies of the ideas API. Requests are closed: unknown fields are a 422."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from schemas.campaigns import ModerationMode, VoteRules
+from schemas.common import LongText, Reason, Sector, ShortText, Tags
+from schemas.ideas import FlagReason
+from schemas.moderation import Decision
+from services.ideas.domain import CampaignPhase
+from services.infra.http import Accepted
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CampaignIn(_Request):
+    """A new campaign."""
+
+    title: ShortText
+    question: Annotated[str, Field(min_length=1, max_length=1_000)]
+    description: LongText | None = None
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    audience: Annotated[list[Sector], Field(min_length=1, max_length=5)] = list(Sector)
+    moderation: ModerationMode = ModerationMode.PRE
+    vote_rules: VoteRules = VoteRules()
+    flag_threshold: int = Field(default=3, ge=1, le=1_000)
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        return self
+
+
+class IdeaIn(_Request):
+    """A new idea, or a revision of one."""
+
+    title: ShortText
+    body: LongText
+    tags: Tags = []
+
+
+class AcceptedCampaign(Accepted):
+    campaign_id: uuid.UUID
+
+
+class AcceptedIdea(Accepted):
+    idea_id: uuid.UUID
+
+
+class CampaignOut(BaseModel):
+    campaign_id: uuid.UUID
+    title: str
+    question: str
+    description: str | None
+    opens_at: datetime
+    closes_at: datetime
+    phase: CampaignPhase
+    audience: list[Sector]
+    moderation: ModerationMode
+    vote_rules: VoteRules
+    flag_threshold: int
+    created_by: str
+    published_ideas: int | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any], phase: CampaignPhase) -> CampaignOut:
+        return cls.model_validate({**row, "phase": phase})
+
+
+class IdeaOut(BaseModel):
+    idea_id: uuid.UUID
+    campaign_id: uuid.UUID
+    author: str
+    sector: Sector | None
+    title: str
+    body: str
+    tags: list[str]
+    category: str | None
+    estimated_cost: int | None
+    revision: int
+    status: str
+    status_reason: str | None
+    merged_into: uuid.UUID | None
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class FlagIn(_Request):
+    """Why the idea should be looked at."""
+
+    reason: FlagReason
+    note: Reason | None = None
+
+
+class WithdrawalIn(_Request):
+    reason: Reason | None = None
+
+
+class DecisionIn(_Request):
+    """A moderator's decision; `merge_into` names the idea to merge into (merge only)."""
+
+    idea_id: uuid.UUID
+    decision: Decision
+    reason: Reason
+    merge_into: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _merge_target(self) -> Self:
+        if (self.decision is Decision.MERGE) != (self.merge_into is not None):
+            raise ValueError("merge_into is required for a merge and only for a merge")
+        if self.merge_into == self.idea_id:
+            raise ValueError("an idea cannot be merged into itself")
+        return self
+
+
+class RevisionOut(BaseModel):
+    revision: int
+    author: str
+    title: str
+    body: str
+    tags: list[str]
+    revised_at: datetime
+
+
+class SimilarIdea(BaseModel):
+    idea_id: uuid.UUID
+    title: str
+    similarity: float
+
+
+class QueueItem(BaseModel):
+    idea_id: uuid.UUID
+    title: str
+    body: str
+    author: str
+    status: str
+    status_reason: str | None
+    waiting_since: datetime
+    flag_count: int
+    flag_reasons: dict[str, int]
+    similar: list[SimilarIdea]
+    decisions: list[Decision]
+
+
+class QueueCampaign(BaseModel):
+    campaign_id: uuid.UUID
+    campaign_title: str
+    ideas: list[QueueItem]
+
+
+class LogEntry(BaseModel):
+    event_id: uuid.UUID
+    idea_id: uuid.UUID
+    idea_title: str | None
+    campaign_id: uuid.UUID
+    moderator: str
+    decision: Decision
+    reason: str
+    merge_into: uuid.UUID | None
+    decided_at: datetime

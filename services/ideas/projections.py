@@ -1,0 +1,246 @@
+"""All SQL the ideas projection writes. The schema is a parameter so a replay can fill a copy."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from schemas.campaigns import CampaignCreated, ModerationMode, VoteRulesChanged
+from schemas.common import Sector
+from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
+from schemas.moderation import Decision, IdeaStatus, ModerationDecided
+from services.ideas.domain import CampaignWindow, Fact, FactKind, StatusState, initial_status
+from services.infra.consumer import Message
+
+
+@dataclass(frozen=True)
+class CampaignRules:
+    campaign_id: uuid.UUID
+    window: CampaignWindow
+    moderation: ModerationMode
+    flag_threshold: int
+
+
+@dataclass
+class IdeaHead:
+    """What the fold needs about an idea, and what it found last time."""
+
+    idea_id: uuid.UUID
+    campaign_id: uuid.UUID
+    author: str
+    title: str
+    status: IdeaStatus
+    status_cause: uuid.UUID
+    submitted_event: uuid.UUID
+    submitted_at: datetime
+    moderation: ModerationMode
+    flag_threshold: int
+
+
+class IdeasStore:
+    def __init__(self, conn: asyncpg.Connection, schema: str = "ideas") -> None:
+        self.conn = conn
+        self.s = schema
+
+    # campaigns ---------------------------------------------------------------------------
+
+    async def insert_campaigns(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, CampaignCreated)
+            rows.append((p.campaign_id, p.title, p.question, p.description, p.opens_at,
+                         p.closes_at, [a.value for a in p.audience], p.moderation.value,
+                         p.vote_rules.model_dump(mode="json"), p.flag_threshold,
+                         m.envelope.actor, m.envelope.occurred_at))
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.campaigns (campaign_id, title, question, description, opens_at,"
+            " closes_at, audience, moderation, vote_rules, flag_threshold, created_by, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " ON CONFLICT (campaign_id) DO NOTHING", rows)
+
+    async def mark_campaigns(self, column: str, messages: Sequence[Message]) -> None:
+        assert column in ("opened_at", "closed_at")
+        await self.conn.executemany(
+            f"UPDATE {self.s}.campaigns SET {column} = $2 WHERE campaign_id = $1",
+            [(m.payload.campaign_id, m.envelope.occurred_at) for m in messages])  # type: ignore[attr-defined]
+
+    async def change_vote_rules(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            assert isinstance(m.payload, VoteRulesChanged)
+            rows.append((m.payload.campaign_id, m.payload.vote_rules.model_dump(mode="json")))
+        await self.conn.executemany(
+            f"UPDATE {self.s}.campaigns SET vote_rules = $2 WHERE campaign_id = $1", rows)
+
+    async def campaign_rules(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CampaignRules]:
+        rows = await self.conn.fetch(
+            f"SELECT campaign_id, opens_at, closes_at, audience, moderation, flag_threshold"
+            f" FROM {self.s}.campaigns WHERE campaign_id = ANY($1::uuid[])", list(set(ids)))
+        return {
+            r["campaign_id"]: CampaignRules(
+                r["campaign_id"],
+                CampaignWindow(r["opens_at"], r["closes_at"],
+                               frozenset(Sector(a) for a in r["audience"])),
+                ModerationMode(r["moderation"]), r["flag_threshold"])
+            for r in rows
+        }
+
+    # parked submissions ------------------------------------------------------------------
+
+    async def park(self, messages: Sequence[Message], deadline: datetime) -> None:
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.parked_submissions (event_id, campaign_id, topic, partition,"
+            ' "offset", key, raw, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'
+            " ON CONFLICT (event_id) DO NOTHING",
+            [(m.envelope.event_id, m.payload.campaign_id, m.topic,  # type: ignore[attr-defined]
+              m.partition, m.offset, m.key, m.raw, deadline) for m in messages])
+
+    async def unpark(self, campaign_ids: Iterable[uuid.UUID]) -> list[asyncpg.Record]:
+        """Remove and return the parked submissions of these (now known) campaigns."""
+        return list(await self.conn.fetch(
+            f"DELETE FROM {self.s}.parked_submissions WHERE campaign_id = ANY($1::uuid[])"
+            ' RETURNING topic, partition, "offset", key, raw',
+            list(set(campaign_ids))))
+
+    # ideas -------------------------------------------------------------------------------
+
+    async def insert_ideas(self, accepted: Sequence[tuple[Message, CampaignRules]]) -> set[uuid.UUID]:
+        """Insert new ideas at their initial status with revision 1; return the ids inserted."""
+        idea_rows: list[tuple[Any, ...]] = []
+        revision_rows: list[tuple[Any, ...]] = []
+        for m, rules in accepted:
+            p = m.payload
+            assert isinstance(p, IdeaSubmitted)
+            env = m.envelope
+            idea_rows.append((
+                p.idea_id, p.campaign_id, env.actor, p.sector.value if p.sector else None,
+                p.title, p.body, list(p.tags), p.category, p.estimated_cost,
+                initial_status(rules.moderation).value, env.actor, env.occurred_at,
+                env.event_id, env.event_id, env.occurred_at, env.occurred_at))
+            revision_rows.append((p.idea_id, 1, env.event_id, env.actor, p.title, p.body,
+                                  list(p.tags), env.occurred_at))
+        if not idea_rows:
+            return set()
+        existing = {r["idea_id"] for r in await self.conn.fetch(
+            f"SELECT idea_id FROM {self.s}.ideas WHERE idea_id = ANY($1::uuid[])",
+            [row[0] for row in idea_rows])}
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.ideas (idea_id, campaign_id, author, sector, title, body, tags,"
+            " category, estimated_cost, status, status_by, status_at, status_cause,"
+            " submitted_event, submitted_at, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            " ON CONFLICT (idea_id) DO NOTHING", idea_rows)
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.revisions (idea_id, revision, event_id, author, title, body,"
+            " tags, revised_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT DO NOTHING", revision_rows)
+        return {row[0] for row in idea_rows} - existing
+
+    async def idea_authors(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        rows = await self.conn.fetch(
+            f"SELECT idea_id, author FROM {self.s}.ideas WHERE idea_id = ANY($1::uuid[])",
+            list(set(ids)))
+        return {r["idea_id"]: r["author"] for r in rows}
+
+    async def add_revision(self, m: Message) -> None:
+        p = m.payload
+        assert isinstance(p, IdeaRevised)
+        env = m.envelope
+        revision = await self.conn.fetchval(
+            f"UPDATE {self.s}.ideas SET revision = revision + 1, title = $2, body = $3, tags = $4,"
+            " updated_at = $5 WHERE idea_id = $1 RETURNING revision",
+            p.idea_id, p.title, p.body, list(p.tags), env.occurred_at)
+        await self.conn.execute(
+            f"INSERT INTO {self.s}.revisions (idea_id, revision, event_id, author, title, body,"
+            " tags, revised_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            p.idea_id, revision, env.event_id, env.actor, p.title, p.body, list(p.tags),
+            env.occurred_at)
+
+    # facts that change an idea's status ---------------------------------------------------
+
+    async def add_flags(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, IdeaFlagged)
+            rows.append((p.idea_id, m.envelope.actor, m.envelope.event_id, p.reason.value,
+                         p.note, m.envelope.occurred_at))
+        # a participant flags an idea once: a second flag changes nothing
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.flags (idea_id, flagger, event_id, reason, note, flagged_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", rows)
+
+    async def add_decisions(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, ModerationDecided)
+            rows.append((m.envelope.event_id, p.idea_id, p.campaign_id, m.envelope.actor,
+                         p.decision.value, p.reason, p.merge_into, m.envelope.occurred_at))
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.decisions (event_id, idea_id, campaign_id, moderator,"
+            " decision, reason, merge_into, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT DO NOTHING", rows)
+
+    async def add_withdrawals(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, IdeaWithdrawn)
+            rows.append((m.envelope.event_id, p.idea_id, m.envelope.actor, p.reason,
+                         m.envelope.occurred_at))
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.withdrawals (event_id, idea_id, actor, reason, withdrawn_at)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", rows)
+
+    async def heads_and_facts(
+        self, ids: Iterable[uuid.UUID]
+    ) -> tuple[list[IdeaHead], dict[uuid.UUID, list[Fact]]]:
+        id_list = list(set(ids))
+        heads = [
+            IdeaHead(r["idea_id"], r["campaign_id"], r["author"], r["title"],
+                     IdeaStatus(r["status"]), r["status_cause"], r["submitted_event"],
+                     r["submitted_at"], ModerationMode(r["moderation"]), r["flag_threshold"])
+            for r in await self.conn.fetch(
+                f"SELECT i.idea_id, i.campaign_id, i.author, i.title, i.status, i.status_cause,"
+                f" i.submitted_event, i.submitted_at, c.moderation, c.flag_threshold"
+                f" FROM {self.s}.ideas i JOIN {self.s}.campaigns c USING (campaign_id)"
+                f" WHERE i.idea_id = ANY($1::uuid[])", id_list)
+        ]
+        facts: dict[uuid.UUID, list[Fact]] = {h.idea_id: [] for h in heads}
+        for r in await self.conn.fetch(
+                f"SELECT idea_id, event_id, flagged_at, flagger FROM {self.s}.flags"
+                f" WHERE idea_id = ANY($1::uuid[])", id_list):
+            facts[r["idea_id"]].append(
+                Fact(FactKind.FLAGGED, r["event_id"], r["flagged_at"], r["flagger"]))
+        for r in await self.conn.fetch(
+                f"SELECT idea_id, event_id, decided_at, moderator, decision, reason, merge_into"
+                f" FROM {self.s}.decisions WHERE idea_id = ANY($1::uuid[])", id_list):
+            if r["idea_id"] in facts:
+                facts[r["idea_id"]].append(Fact(
+                    FactKind.DECIDED, r["event_id"], r["decided_at"], r["moderator"],
+                    Decision(r["decision"]), r["reason"], r["merge_into"]))
+        for r in await self.conn.fetch(
+                f"SELECT idea_id, event_id, withdrawn_at, actor, reason FROM {self.s}.withdrawals"
+                f" WHERE idea_id = ANY($1::uuid[])", id_list):
+            facts[r["idea_id"]].append(Fact(
+                FactKind.WITHDRAWN, r["event_id"], r["withdrawn_at"], r["actor"],
+                reason=r["reason"]))
+        for h in heads:
+            facts[h.idea_id].append(
+                Fact(FactKind.SUBMITTED, h.submitted_event, h.submitted_at, h.author))
+        return heads, facts
+
+    async def set_statuses(self, changes: Sequence[tuple[uuid.UUID, StatusState]]) -> None:
+        await self.conn.executemany(
+            f"UPDATE {self.s}.ideas SET status = $2, status_reason = $3, status_by = $4,"
+            " status_at = $5, status_cause = $6, merged_into = $7 WHERE idea_id = $1",
+            [(idea_id, st.status.value, st.reason, st.by, st.at, st.cause, st.merged_into)
+             for idea_id, st in changes])
+

@@ -1,0 +1,57 @@
+"""What the ideas worker does on a clock: open and close campaigns, give up on parked submissions.
+
+Campaign transitions carry ids derived from the campaign id, so a restart or a second worker that
+announces the same transition again publishes a duplicate that every consumer ignores.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+import structlog
+
+from schemas.campaigns import CampaignClosed, CampaignOpened
+from schemas.envelope import Envelope, derived_id
+from services.ideas import queries
+from services.ideas.handlers import SYSTEM_ACTOR
+from services.infra.kafka import EventProducer
+
+log = structlog.get_logger(__name__)
+
+CONSUMER = "ideas"
+
+
+async def announce_campaign_transitions(pool: asyncpg.Pool, producer: EventProducer,
+                                        now: datetime) -> int:
+    """Publish `CampaignOpened` / `CampaignClosed` for every transition due and not yet seen."""
+    opening, closing = await queries.due_transitions(pool, now)
+    envs = [
+        Envelope.wrap(CampaignOpened(campaign_id=r["campaign_id"]), actor=SYSTEM_ACTOR,
+                      occurred_at=r["opens_at"], event_id=derived_id(r["campaign_id"], "opened"))
+        for r in opening
+    ] + [
+        Envelope.wrap(CampaignClosed(campaign_id=r["campaign_id"]), actor=SYSTEM_ACTOR,
+                      occurred_at=r["closes_at"], event_id=derived_id(r["campaign_id"], "closed"))
+        for r in closing
+    ]
+    if envs:
+        await producer.publish_many(envs)
+        log.info("campaigns.transitions", opened=len(opening), closed=len(closing))
+    return len(envs)
+
+
+async def expire_parked_submissions(pool: asyncpg.Pool, producer: EventProducer,
+                                    now: datetime, *, schema: str = "ideas") -> int:
+    """Dead-letter submissions whose campaign did not arrive before their deadline."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await queries.take_expired_parked(conn, now, schema)
+        if rows:
+            await producer.dead_letter_many([
+                {"topic": r["topic"], "partition": r["partition"], "offset": r["offset"],
+                 "key": r["key"], "value": r["raw"], "reason": "unknown_campaign",
+                 "detail": f"campaign {r['campaign_id']} did not appear before {r['deadline']}",
+                 "consumer": CONSUMER}
+                for r in rows
+            ])
+    return len(rows)

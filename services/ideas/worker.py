@@ -1,0 +1,35 @@
+"""The ideas worker: the ideas projection, and a timer that opens and closes campaigns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import faust
+import structlog
+
+from services.ideas.handlers import IdeasProjection
+from services.ideas.timers import announce_campaign_transitions, expire_parked_submissions
+from services.infra.settings import Settings
+from services.infra.worker import ProjectionsService, build_app
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings) -> faust.App:
+    app = build_app("ideas", settings)
+    resources = ProjectionsService("ideas", settings, lambda svc: [IdeasProjection()])
+    app.service(resources)  # type: ignore[arg-type]  # faust types it as a class
+
+    @app.timer(interval=1.0)  # type: ignore[untyped-decorator]
+    async def campaign_clock() -> None:
+        await resources.ready.wait()
+        assert resources.pool is not None and resources.producer is not None
+        now = datetime.now(UTC)
+        try:
+            await announce_campaign_transitions(resources.pool, resources.producer, now)
+            await expire_parked_submissions(resources.pool, resources.producer, now)
+        except Exception:
+            # the next tick retries; a failed tick must not stop the worker
+            log.exception("ideas.clock.failed")
+
+    return app

@@ -1,0 +1,120 @@
+"""The ideas rules: campaign windows, the status fold, flags and moderator decisions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from schemas.campaigns import ModerationMode
+from schemas.common import Sector
+from schemas.moderation import Decision, IdeaStatus
+from services.ideas.domain import (
+    FLAGS,
+    CampaignPhase,
+    CampaignWindow,
+    Fact,
+    FactKind,
+    SubmissionRefused,
+    check_submission,
+    decision_outcome,
+    fold_status,
+)
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2025, 6, 1, tzinfo=UTC)
+WINDOW = CampaignWindow(T0, T0 + timedelta(days=14), frozenset({Sector.STATE, Sector.CITIZEN}))
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def submitted(author: str = "p-1", minute: int = 0) -> Fact:
+    return Fact(FactKind.SUBMITTED, uuid.uuid4(), at(minute), author)
+
+
+def flag(who: str, minute: int) -> Fact:
+    return Fact(FactKind.FLAGGED, uuid.uuid4(), at(minute), who)
+
+
+def decided(decision: Decision, minute: int, merge_into: uuid.UUID | None = None) -> Fact:
+    return Fact(FactKind.DECIDED, uuid.uuid4(), at(minute), "m-1", decision,
+                f"{decision.value} because", merge_into)
+
+
+def test_a_past_window_judges_submissions_by_when_they_happened() -> None:
+    check_submission(WINDOW, at(60), Sector.STATE)  # inside: accepted
+    assert WINDOW.phase(at(60)) is CampaignPhase.OPEN
+    with pytest.raises(SubmissionRefused) as before:
+        check_submission(WINDOW, at(-1), None)
+    with pytest.raises(SubmissionRefused) as after:
+        check_submission(WINDOW, WINDOW.closes_at, None)
+    assert before.value.reason == after.value.reason == "campaign_closed"
+    assert "before the campaign opened" in before.value.detail
+
+
+def test_a_sector_outside_the_audience_is_refused() -> None:
+    with pytest.raises(SubmissionRefused) as caught:
+        check_submission(WINDOW, at(1), Sector.PRIVATE)
+    assert caught.value.reason == "not_in_audience"
+
+
+@pytest.mark.parametrize(("mode", "status"), [(ModerationMode.POST, IdeaStatus.PUBLISHED),
+                                              (ModerationMode.PRE, IdeaStatus.PENDING)])
+def test_moderation_mode_sets_the_first_status(mode: ModerationMode, status: IdeaStatus) -> None:
+    sub = submitted()
+    state = fold_status(mode, 3, "p-1", [sub])
+    assert state.status is status and state.cause == sub.event_id
+
+
+def test_enough_distinct_flaggers_hide_a_published_idea() -> None:
+    facts = [submitted(), flag("a", 1), flag("b", 2)]
+    assert fold_status(ModerationMode.POST, 3, "p-1", facts).status is IdeaStatus.PUBLISHED
+    third = flag("c", 3)
+    state = fold_status(ModerationMode.POST, 3, "p-1", [*facts, third])
+    assert state.status is IdeaStatus.HIDDEN and state.by == FLAGS
+    assert state.cause == third.event_id and state.reason == "flagged by 3 participants"
+
+
+def test_the_same_flagger_twice_counts_once() -> None:
+    facts = [submitted(), flag("a", 1), flag("a", 2), flag("b", 3)]
+    assert fold_status(ModerationMode.POST, 3, "p-1", facts).status is IdeaStatus.PUBLISHED
+
+
+def test_a_restore_clears_the_flags_that_hid_the_idea() -> None:
+    facts = [submitted(), flag("a", 1), flag("b", 2), decided(Decision.RESTORE, 3), flag("c", 4)]
+    state = fold_status(ModerationMode.POST, 2, "p-1", facts)
+    assert state.status is IdeaStatus.PUBLISHED and state.by == "m-1"
+
+
+def test_the_fold_does_not_depend_on_arrival_order() -> None:
+    facts = [submitted(), decided(Decision.APPROVE, 5), flag("a", 6), flag("b", 7),
+             decided(Decision.REJECT, 9)]
+    forwards = fold_status(ModerationMode.PRE, 2, "p-1", facts)
+    backwards = fold_status(ModerationMode.PRE, 2, "p-1", list(reversed(facts)))
+    assert forwards == backwards and forwards.status is IdeaStatus.REJECTED
+
+
+def test_decisions_that_do_not_apply_change_nothing() -> None:
+    state = fold_status(ModerationMode.PRE, 3, "p-1", [submitted(), decided(Decision.HIDE, 1)])
+    assert state.status is IdeaStatus.PENDING
+    assert decision_outcome(IdeaStatus.PUBLISHED, Decision.APPROVE) is None
+
+
+def test_merge_is_final_and_names_the_target() -> None:
+    target = uuid.uuid4()
+    facts = [submitted(), decided(Decision.MERGE, 1, target), decided(Decision.RESTORE, 2)]
+    state = fold_status(ModerationMode.POST, 3, "p-1", facts)
+    assert state.status is IdeaStatus.MERGED and state.merged_into == target
+
+
+def test_only_the_author_withdraws() -> None:
+    other = Fact(FactKind.WITHDRAWN, uuid.uuid4(), at(1), "p-2")
+    own = Fact(FactKind.WITHDRAWN, uuid.uuid4(), at(2), "p-1", reason="changed my mind")
+    assert fold_status(ModerationMode.POST, 3, "p-1", [submitted(), other]).status is \
+        IdeaStatus.PUBLISHED
+    state = fold_status(ModerationMode.POST, 3, "p-1", [submitted(), other, own])
+    assert state.status is IdeaStatus.WITHDRAWN and state.reason == "changed my mind"
