@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
 import pytest
+
+from schemas import topics
+from services.infra.stack import Stack
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -40,3 +45,32 @@ async def test_gateway_health_and_metrics(http: httpx.AsyncClient, uid: str) -> 
     assert uid not in text  # raw paths never become label values
     assert re.search(r'^ideastorm_http_request_seconds_bucket\{.*route="/readyz"', text, re.M)
     assert "process_resident_memory_bytes" in text
+
+
+async def test_every_worker_of_the_stack_answers_health_and_metrics(
+    stack: Stack, http: httpx.AsyncClient
+) -> None:
+    assert stack.workers, "no service worker on this branch yet"
+    for worker in stack.workers:
+        log = (stack.log_dir / f"{worker}.log").read_text()
+        urls = [json.loads(line)["url"] for line in log.splitlines()
+                if line.startswith("{") and '"worker.web"' in line]
+        assert urls, f"{worker}: no worker.web line in its log"
+        base = urls[-1]
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            alive = await client.get("/healthz")
+            assert alive.status_code == 200 and alive.json()["service"] == worker
+            ready = await eventually(lambda: client.get("/readyz"),
+                                     lambda r: r.status_code == 200, what=f"{worker} ready")
+            assigned = ready.json()["assigned"]
+            assert assigned, f"{worker}: no projection consumers reported"
+            scraped = (await client.get("/metrics")).text
+        for consumer, partitions in assigned.items():
+            # the only worker of its service owns every partition of what it reads
+            read = {p.rsplit("/", 1)[0] for p in partitions}
+            assert len(partitions) == sum(topics.BY_NAME[t].partitions for t in read), consumer
+            for p in partitions:
+                topic, partition = p.rsplit("/", 1)
+                series = (f'ideastorm_consumer_lag{{consumer="{consumer}",topic="{topic}",'
+                          f'partition="{partition}"}}')
+                assert series in scraped, f"{consumer} {p}: no lag series"
