@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from schemas import topics
 from services.infra.stack import Stack
@@ -64,13 +65,19 @@ async def test_every_worker_of_the_stack_answers_health_and_metrics(
                                      lambda r: r.status_code == 200, what=f"{worker} ready")
             assigned = ready.json()["assigned"]
             assert assigned, f"{worker}: no projection consumers reported"
-            scraped = (await client.get("/metrics")).text
-        for consumer, partitions in assigned.items():
-            # the only worker of its service owns every partition of what it reads
-            read = {p.rsplit("/", 1)[0] for p in partitions}
-            assert len(partitions) == sum(topics.BY_NAME[t].partitions for t in read), consumer
-            for p in partitions:
-                topic, partition = p.rsplit("/", 1)
-                series = (f'ideastorm_consumer_lag{{consumer="{consumer}",topic="{topic}",'
-                          f'partition="{partition}"}}')
-                assert series in scraped, f"{consumer} {p}: no lag series"
+            wanted: set[tuple[str, ...]] = set()
+            for consumer, partitions in assigned.items():
+                # the only worker of its service owns every partition of what it reads
+                read = {p.rsplit("/", 1)[0] for p in partitions}
+                assert len(partitions) == sum(topics.BY_NAME[t].partitions for t in read)
+                wanted |= {(consumer, *p.rsplit("/", 1)) for p in partitions}
+
+            def lag_series(r: httpx.Response) -> set[tuple[str, ...]]:
+                return {(s.labels["consumer"], s.labels["topic"], s.labels["partition"])
+                        for family in text_string_to_metric_families(r.text)
+                        for s in family.samples if s.name == "ideastorm_consumer_lag"}
+
+            # a partition's lag appears once the first fetch has told its high-water mark
+            await eventually(lambda: client.get("/metrics"),
+                             lambda r, wanted=wanted: wanted <= lag_series(r),
+                             what=f"{worker}: a lag series for every assigned partition")
