@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from schemas import topics
+from services.infra.embedded import free_port
 from services.infra.stack import Stack
 from tests.helpers import eventually
 
@@ -81,3 +84,14 @@ async def test_every_worker_of_the_stack_answers_health_and_metrics(
             await eventually(lambda: client.get("/metrics"),
                              lambda r, wanted=wanted: wanted <= lag_series(r),
                              what=f"{worker}: a lag series for every assigned partition")
+
+
+def test_container_health_check_command_follows_readiness(stack: Stack) -> None:
+    # what compose runs inside the containers, which have no curl
+    def check(url: str) -> int:
+        return subprocess.run([sys.executable, "-m", "services.infra.health", url],
+                              capture_output=True, timeout=30).returncode
+
+    assert check(f"{stack.base_url}/readyz") == 0
+    assert check(f"{stack.base_url}/no-such-page") == 1
+    assert check(f"http://127.0.0.1:{free_port()}/readyz") == 1
