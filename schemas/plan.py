@@ -1,1 +1,285 @@
-"""plan events (see schemas/topics.py for their topics)."""
+"""The action plan, its progress and its governance, on `status`.
+
+Keys (the aggregate each event belongs to): the plan year for `ActionPlanDrafted`,
+`ActionPlanApproved` and `BudgetApproved`; the initiative id for `InitiativeDefined`,
+`InitiativeRevised`, `InitiativeClosed`, `ProgressReported`, `MilestoneCompleted`,
+`GoalMeasured` and `IdeaAdopted`; the meeting id for `SteeringMeetingHeld`. Everything that
+happens to one initiative therefore reaches the reporting service in order.
+
+`occurred_at` (the envelope's) is when the fact became known in the world; the as-of views of
+the reporting service are computed from it. Dates inside payloads (`as_of`, `completed_on`,
+`measured_on`, ...) say which day a fact is about.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from schemas import topics
+from schemas.base import Payload, event
+from schemas.common import LongText, ParticipantId, Reason, ShortText
+
+Code = Annotated[str, StringConstraints(min_length=1, max_length=40,
+                                        pattern=r"^[A-Za-z0-9_.-]+$")]
+PlanYear = Annotated[int, Field(ge=2000, le=2100)]
+Dkk = Annotated[int, Field(ge=0, le=100_000_000_000)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+Measure = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Rag(StrEnum):
+    """Traffic-light status a planner gives an initiative with each progress report."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+class Track(_Value):
+    """A track of the plan (FINDE, KVALIFICERE, SPREDE in 2014-2016; efforts later)."""
+
+    code: Code
+    title: ShortText
+
+
+class Goal(_Value):
+    """A goal (mål) of an initiative: an indicator measured in `unit`, from baseline to target."""
+
+    goal_id: Code
+    title: ShortText
+    indicator: ShortText
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    baseline: Measure
+    target: Measure
+    due: date
+
+    @model_validator(mode="after")
+    def _moves(self) -> Self:
+        if self.target == self.baseline:
+            raise ValueError("a goal's target must differ from its baseline")
+        return self
+
+
+class Milestone(_Value):
+    """A milestone of an initiative, due on a date."""
+
+    milestone_id: Code
+    title: ShortText
+    due: date
+
+
+class Period(_Value):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("a period must end after it starts")
+        return self
+
+
+class FunderShares(_Value):
+    """Amounts (DKK) each funding party pays."""
+
+    state: Dkk
+    municipalities: Dkk
+    regions: Dkk
+
+
+class MembersPresent(_Value):
+    """Steering-group members present per party (three seats each)."""
+
+    state: Annotated[int, Field(ge=0, le=3)]
+    municipalities: Annotated[int, Field(ge=0, le=3)]
+    regions: Annotated[int, Field(ge=0, le=3)]
+
+
+# ---- the plan (key: year) ----------------------------------------------------------------
+
+
+class _PlanEvent(Payload):
+    __topic__ = topics.STATUS
+    __key_field__ = "year"
+
+    year: PlanYear
+
+
+@event
+class ActionPlanDrafted(_PlanEvent):
+    """A planner drafted the action plan (handlingsplan) for a year, with its tracks."""
+
+    __event_type__ = "plan.drafted"
+
+    title: ShortText
+    tracks: Annotated[list[Track], Field(min_length=1, max_length=10)]
+
+    @model_validator(mode="after")
+    def _unique_tracks(self) -> Self:
+        codes = [t.code for t in self.tracks]
+        if len(set(codes)) != len(codes):
+            raise ValueError("track codes must be unique")
+        return self
+
+
+@event
+class ActionPlanApproved(_PlanEvent):
+    """The steering group approved the year's plan at a meeting."""
+
+    __event_type__ = "plan.approved"
+
+    meeting_id: uuid.UUID
+    approved_on: date
+
+
+@event
+class BudgetApproved(_PlanEvent):
+    """The steering group approved the year's budget and each funder's share."""
+
+    __event_type__ = "plan.budget_approved"
+
+    amount_dkk: Dkk
+    shares: FunderShares
+    meeting_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> Self:
+        s = self.shares
+        if s.state + s.municipalities + s.regions != self.amount_dkk:
+            raise ValueError("the funders' shares must add up to the amount")
+        return self
+
+
+# ---- initiatives (key: initiative id) ----------------------------------------------------
+
+
+class _InitiativeEvent(Payload):
+    __topic__ = topics.STATUS
+    __key_field__ = "initiative_id"
+
+    initiative_id: uuid.UUID
+
+
+class _Definition(_InitiativeEvent):
+    year: PlanYear
+    track: Code
+    code: Code | None = None  # a short label such as "F1", for reports
+    title: ShortText
+    description: LongText
+    owner: ParticipantId  # the staff member responsible
+    period: Period
+    budget_dkk: Dkk
+    goals: Annotated[list[Goal], Field(max_length=20)] = []
+    milestones: Annotated[list[Milestone], Field(max_length=50)] = []
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Self:
+        for kind, ids in (("goal", [g.goal_id for g in self.goals]),
+                          ("milestone", [m.milestone_id for m in self.milestones])):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{kind} ids must be unique within an initiative")
+        return self
+
+
+@event
+class InitiativeDefined(_Definition):
+    """An initiative (indsats) of a plan year: track, owner, period, budget, goals, milestones."""
+
+    __event_type__ = "initiative.defined"
+
+
+@event
+class InitiativeRevised(_Definition):
+    """A new version of an initiative's definition; it replaces the old one from its own
+    `occurred_at` on (views as of an earlier date still show the old one)."""
+
+    __event_type__ = "initiative.revised"
+
+    reason: Reason
+
+
+@event
+class InitiativeClosed(_InitiativeEvent):
+    """An initiative ended, with its outcome."""
+
+    __event_type__ = "initiative.closed"
+
+    closed_on: date
+    outcome: LongText
+
+
+# ---- progress (key: initiative id) -------------------------------------------------------
+
+
+@event
+class ProgressReported(_InitiativeEvent):
+    """How far an initiative had come on `as_of`: percent done and a RAG status."""
+
+    __event_type__ = "progress.reported"
+
+    as_of: date
+    percent: Percent
+    rag: Rag
+    narrative: LongText
+    reported_by: ParticipantId
+
+
+@event
+class MilestoneCompleted(_InitiativeEvent):
+    """A milestone of the initiative was reached."""
+
+    __event_type__ = "progress.milestone_completed"
+
+    milestone_id: Code
+    completed_on: date
+    note: Reason | None = None
+
+
+@event
+class GoalMeasured(_InitiativeEvent):
+    """A measurement of a goal's indicator."""
+
+    __event_type__ = "progress.goal_measured"
+
+    goal_id: Code
+    value: Measure
+    measured_on: date
+    source: ShortText
+
+
+@event
+class IdeaAdopted(_InitiativeEvent):
+    """An idea from an ideastorm campaign was taken into the initiative."""
+
+    __event_type__ = "progress.idea_adopted"
+
+    idea_id: uuid.UUID
+    decided_by: ParticipantId
+    note: Reason | None = None
+
+
+# ---- governance (key: meeting id) --------------------------------------------------------
+
+
+@event
+class SteeringMeetingHeld(Payload):
+    """The steering group (styregruppe) met: who was there, what it decided, what it was asked."""
+
+    __event_type__ = "steering.meeting_held"
+    __topic__ = topics.STATUS
+    __key_field__ = "meeting_id"
+
+    meeting_id: uuid.UUID
+    held_on: date
+    members_present: MembersPresent
+    decisions: Annotated[list[Reason], Field(max_length=50)] = []
+    items_for_decision: Annotated[list[Reason], Field(max_length=50)] = []

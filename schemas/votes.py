@@ -1,1 +1,76 @@
-"""votes events (see schemas/topics.py for their topics)."""
+"""Votes, on `votes` keyed by voter id; vote-pattern anomalies, on `status` keyed by campaign id.
+
+Keying votes by voter puts every vote of one participant on one partition, in order: the
+per-voter rules (one active vote per idea, the campaign budget, withdrawal) are decided by the
+partition's owner without coordination. Tallies are sums, so they need no per-idea order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas import topics
+from schemas.base import Payload, event
+from schemas.common import ParticipantId, Sector
+
+ClientFingerprint = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _Vote(Payload):
+    __topic__ = topics.VOTES
+    __key_field__ = "voter_id"
+
+    voter_id: ParticipantId  # the envelope's actor; a consumer refuses a mismatch
+    campaign_id: uuid.UUID
+    idea_id: uuid.UUID
+
+
+@event
+class VoteCast(_Vote):
+    """A participant voted on an idea: +1 (support), or -1 (oppose, `updown` campaigns only).
+
+    In an `updown` campaign a new value replaces the voter's earlier vote on the same idea.
+    `sector` and `client` are set by the gateway (from the token, and a hash of the client's
+    address and agent) for participation figures and anomaly detection.
+    """
+
+    __event_type__ = "vote.cast"
+
+    value: Literal[1, -1] = 1
+    sector: Sector | None = None
+    client: ClientFingerprint | None = None
+
+
+@event
+class VoteWithdrawn(_Vote):
+    """A participant withdrew their vote on an idea; the vote stops counting and frees budget."""
+
+    __event_type__ = "vote.withdrawn"
+
+
+class AnomalyKind(StrEnum):
+    CLIENT_BURST = "client_burst"  # many votes from one client fingerprint in a short window
+    IDENTICAL_BALLOTS = "identical_ballots"  # many fresh voters casting exactly the same votes
+
+
+@event
+class VoteAnomalyDetected(Payload):
+    """A suspicious vote pattern, for the moderation queue. Nothing is discarded automatically."""
+
+    __event_type__ = "vote.anomaly_detected"
+    __topic__ = topics.STATUS
+    __key_field__ = "campaign_id"
+
+    anomaly_id: uuid.UUID
+    campaign_id: uuid.UUID
+    kind: AnomalyKind
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    votes: int = Field(ge=1)
+    voters: Annotated[list[ParticipantId], Field(max_length=100)] = []
+    idea_ids: Annotated[list[uuid.UUID], Field(max_length=100)] = []
+    detail: Annotated[str, Field(min_length=1, max_length=1_000)]

@@ -16,7 +16,8 @@ from services.infra.logging import configure_logging
 from services.infra.settings import get_settings
 
 COMMAND_MODULES = ("services.ideas.commands", "services.voting.commands",
-                   "services.reporting.commands", "services.demo", "services.infra.replay")
+                   "services.reporting.commands", "services.reporting.report.commands",
+                   "services.demo", "services.infra.replay")
 
 
 def cmd_up(args: argparse.Namespace) -> int:

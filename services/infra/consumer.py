@@ -82,7 +82,15 @@ class _SeekFromDatabase(ConsumerRebalanceListener):  # type: ignore[misc]
                                   [(tp.topic, tp.partition) for tp in revoked])
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        await self.runner.seek_to_stored(list(assigned))
+        # A member dropped from its group (a late heartbeat) may be re-assigned while a batch is
+        # still in flight; read the stored offsets only after that batch has committed, or the
+        # seek would rewind to before it and the batch would be applied a second time.
+        async with self.runner.batch_lock:
+            stored = await self.runner.seek_to_stored(list(assigned))
+        self.runner.assigned = [(tp.topic, tp.partition) for tp in assigned]
+        metrics.observe_committed(self.runner.projection.name, stored)
+        self.runner.log.info("consumer.assigned",
+                             partitions=[f"{tp.topic}/{tp.partition}" for tp in assigned])
 
 
 class ProjectionRunner:
@@ -128,7 +136,8 @@ class ProjectionRunner:
     def name(self) -> str:
         return self.projection.name
 
-    async def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
+    async def seek_to_stored(self, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
+        """Seek each partition to its offset stored in PostgreSQL (or the beginning); return them."""
         rows = await self.pool.fetch(
             f"SELECT topic, partition, next_offset FROM {self.projection.schema}.consumer_offsets"
             " WHERE consumer = $1",
@@ -141,8 +150,8 @@ class ProjectionRunner:
                 await self._consumer.seek_to_beginning(tp)
             else:
                 self._consumer.seek(tp, offset)
-        self.assigned = [(tp.topic, tp.partition) for tp in partitions]
-        self.log.info("consumer.assigned", partitions=[f"{tp.topic}/{tp.partition}" for tp in partitions])
+        wanted = {(tp.topic, tp.partition) for tp in partitions}
+        return {k: v for k, v in stored.items() if k in wanted}
 
     async def run(self) -> None:
         """Consume until `stop()`; the batch in flight is finished and committed first."""
@@ -179,6 +188,7 @@ class ProjectionRunner:
         good: list[Message] = []
         refused: list[tuple[Any, str, str]] = []
         next_offsets: dict[tuple[str, int], int] = {}
+        first_offsets: dict[tuple[str, int], int] = {}
         for tp, records in batches.items():
             for rec in records:
                 try:
@@ -188,10 +198,19 @@ class ProjectionRunner:
                 except RefusedMessage as exc:
                     refused.append((rec, exc.reason, exc.detail))
             if records:
+                first_offsets[(tp.topic, tp.partition)] = records[0].offset
                 next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
 
         schema = self.projection.schema
         async with self.pool.acquire() as conn, conn.transaction():
+            stale = await self._stale_partitions(conn, first_offsets)
+            if stale:
+                # Another member of the group committed past this batch while we held it (we were
+                # dropped from the group and our partitions moved). Applying it would apply those
+                # events twice: drop the batch and continue from what is stored.
+                self.log.warning("consumer.stale_batch", partitions=sorted(stale))
+                await self.seek_to_stored([TopicPartition(t, p) for t, p in stale])
+                return
             if self.projection.dedupe and good:
                 ids = [m.envelope.event_id for m in good]
                 fresh = {
@@ -245,6 +264,19 @@ class ProjectionRunner:
             + [(m.topic, reason) for m, reason, _ in outcome.refuse],
             committed=next_offsets,
         )
+
+    async def _stale_partitions(
+        self, conn: asyncpg.Connection, first_offsets: dict[tuple[str, int], int]
+    ) -> list[tuple[str, int]]:
+        """Partitions whose stored offset is already past this batch (rows locked until commit)."""
+        rows = await conn.fetch(
+            f"SELECT topic, partition, next_offset FROM {self.projection.schema}.consumer_offsets"
+            " WHERE consumer = $1 AND (topic, partition) IN"
+            " (SELECT * FROM unnest($2::text[], $3::int[])) FOR UPDATE",
+            self.projection.name, [t for t, _ in first_offsets], [p for _, p in first_offsets],
+        )
+        return [(r["topic"], r["partition"]) for r in rows
+                if r["next_offset"] > first_offsets[(r["topic"], r["partition"])]]
 
     async def _dead_letter(
         self, dead: list[tuple[str, int, int, bytes | None, bytes | None, str, str]]

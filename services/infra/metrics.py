@@ -110,6 +110,12 @@ def observe_batch(
         CONSUMER_POSITION.labels(consumer, topic, str(partition)).set(offset)
 
 
+def observe_committed(consumer: str, committed: Mapping[tuple[str, int], int]) -> None:
+    """Set the stored next offset of partitions (e.g. read from the database on assignment)."""
+    for (topic, partition), offset in committed.items():
+        CONSUMER_POSITION.labels(consumer, topic, str(partition)).set(offset)
+
+
 def observe_positions(
     consumer: str, positions: Mapping[tuple[str, int], tuple[int, int | None]]
 ) -> None:

@@ -69,7 +69,9 @@ class Stack:
         self.http_port = http_port or settings.http_port or free_port()
         self.log_dir = log_dir or settings.ideastorm_home.resolve() / "logs"
         self.extra_env = extra_env or {}
+        self.extra_env_for: dict[str, dict[str, str]] = {}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.worker_ports: dict[str, int] = {}
 
     @property
     def base_url(self) -> str:
@@ -94,9 +96,10 @@ class Stack:
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = {**self.env(), **self.extra_env_for.get(name, {})}
         with (self.log_dir / f"{name}.log").open("ab") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", *args], env=self.env(),
+                [sys.executable, "-m", "services.cli", *args], env=env,
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
         self.procs[name] = proc
@@ -104,7 +107,12 @@ class Stack:
         return proc
 
     def start_worker(self, name: str) -> subprocess.Popen[bytes]:
+        port = self.worker_ports.setdefault(name, free_port())
+        self.extra_env_for[name] = {"WORKER_WEB_PORT": str(port)}
         return self._spawn(name, ["worker", name])
+
+    def worker_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.worker_ports[name]}"
 
     def start_gateway(self) -> subprocess.Popen[bytes]:
         return self._spawn("gateway", ["gateway", "--port", str(self.http_port)])
@@ -115,23 +123,33 @@ class Stack:
         self.start_gateway()
         self.wait_ready(timeout)
 
-    def wait_ready(self, timeout: float = 90.0) -> None:
+    def wait_ready(self, timeout: float = 90.0, names: tuple[str, ...] | None = None) -> None:
+        """Wait until the gateway and every worker (or just `names`) answer /readyz with 200."""
         deadline = time.monotonic() + timeout
-        last = ""
-        while time.monotonic() < deadline:
-            for name, proc in self.procs.items():
-                if proc.poll() is not None:
+        pending = {n: self._ready_url(n) for n in (names or tuple(self.procs))}
+        last: dict[str, str] = {}
+        while pending and time.monotonic() < deadline:
+            for name in list(pending):
+                proc = self.procs.get(name)
+                if proc is not None and proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode}; see "
                                        f"{self.log_dir / (name + '.log')}")
-            try:
-                r = httpx.get(f"{self.base_url}/readyz", timeout=2)
-                if r.status_code == 200:
-                    return
-                last = r.text
-            except httpx.HTTPError as exc:
-                last = str(exc)
+                try:
+                    r = httpx.get(pending[name], timeout=2)
+                    if r.status_code == 200:
+                        del pending[name]
+                        continue
+                    last[name] = r.text
+                except httpx.HTTPError as exc:
+                    last[name] = str(exc)
             time.sleep(0.2)
-        raise TimeoutError(f"gateway not ready after {timeout}s: {last}")
+        if pending:
+            raise TimeoutError(f"not ready after {timeout}s: "
+                               + "; ".join(f"{n}: {last.get(n, '')[:300]}" for n in pending))
+
+    def _ready_url(self, name: str) -> str:
+        base = self.base_url if name == "gateway" else self.worker_url(name)
+        return f"{base}/readyz"
 
     def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         proc = self.procs.pop(name)

@@ -59,13 +59,15 @@ def _flag(note: str | None = None, event_id: uuid.UUID | None = None) -> Envelop
                          actor="tester", event_id=event_id)
 
 
-async def _run_until(runner: ProjectionRunner, pool: asyncpg.Pool, schema: str, rows: int) -> None:
+async def _run_until(runner: ProjectionRunner, pool: asyncpg.Pool, schema: str, consumed: int
+                     ) -> None:
+    """Run until the stored offsets show that `consumed` messages have been handled."""
     task = asyncio.create_task(runner.run())
     try:
-        await eventually(lambda: pool.fetchval(f"SELECT count(*) FROM {schema}.seen"),
-                         lambda n: n >= rows, what=f"{rows} rows in {schema}.seen")
-        # let the offsets of the last batch settle before stopping
-        await asyncio.sleep(0.5)
+        await eventually(
+            lambda: pool.fetchval(
+                f"SELECT coalesce(sum(next_offset), 0) FROM {schema}.consumer_offsets"),
+            lambda n: n >= consumed, what=f"{consumed} messages consumed into {schema}")
     finally:
         runner.stop()
         await task
@@ -94,7 +96,7 @@ async def test_applies_once_dead_letters_and_replays(
                                 producer=producer, bootstrap=infra.kafka_bootstrap_servers or "",
                                 group_id=group, max_records=7)
 
-    await _run_until(runner(f"g1-{uid}"), pool, schema, 40)
+    await _run_until(runner(f"g1-{uid}"), pool, schema, 44)
     assert await pool.fetchval(f"SELECT count(*) FROM {schema}.seen") == 40
 
     dlq = await read_topic(infra.kafka_bootstrap_servers, topic.dlq, expect=3)
@@ -105,12 +107,12 @@ async def test_applies_once_dead_letters_and_replays(
     before = await pool.fetch(f"SELECT * FROM {schema}.seen ORDER BY event_id")
     extra = _flag()
     await producer.send_raw(topic.name, extra.to_bytes(), key=extra.key())
-    await _run_until(runner(f"g2-{uid}"), pool, schema, 41)
+    await _run_until(runner(f"g2-{uid}"), pool, schema, 45)
     after = await pool.fetch(f"SELECT * FROM {schema}.seen ORDER BY event_id")
     assert len(after) == 41 and set(before) < set(after)
 
     # replay from offset 0 into empty tables gives the same table
     await pool.execute(f"TRUNCATE {schema}.seen, {schema}.applied_events, {schema}.consumer_offsets")
-    await _run_until(runner(f"g3-{uid}"), pool, schema, 41)
+    await _run_until(runner(f"g3-{uid}"), pool, schema, 45)
     replayed = await pool.fetch(f"SELECT * FROM {schema}.seen ORDER BY event_id")
     assert replayed == after

@@ -1,0 +1,110 @@
+"""Quarterly report generation time at Warsaw scale, beside this machine's raw limits.
+
+    .venv/bin/python bench/report.py
+
+Puts one campaign of 83 ideas and 287,475 votes by 61,668 voters (the size of
+poland_warszawa_2026.pb) straight into the report's input tables, then times: loading the
+quarter's inputs (the as-of SQL), computing the report, and rendering each format. Raw limits
+measured in the same run: COPYing those rows into PostgreSQL, and reading them all back.
+Uses DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from services.infra import db  # noqa: E402
+from services.infra.logging import configure_logging  # noqa: E402
+from services.infra.settings import Settings  # noqa: E402
+from services.infra.stack import Infrastructure  # noqa: E402
+from services.reporting.report.compute import compute  # noqa: E402
+from services.reporting.report.quarter import Quarter  # noqa: E402
+from services.reporting.report.queries import load_inputs  # noqa: E402
+from services.reporting.report.render import FORMATS, render  # noqa: E402
+
+VOTERS, IDEAS, VOTES = 61_668, 83, 287_475
+QUARTER = Quarter(2077, 2)  # far from any real data in the database
+
+
+def rows() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    rnd = random.Random(7)
+    cid = uuid.uuid4()
+    opens = datetime(2077, 6, 1, tzinfo=UTC)
+    ideas = [uuid.uuid4() for _ in range(IDEAS)]
+    events = [(uuid.uuid4(), "campaign.created", opens - timedelta(days=1), "staff",
+               {"campaign_id": str(cid), "title": "Warszawa-size campaign",
+                "question": "?", "opens_at": opens.isoformat(),
+                "closes_at": (opens + timedelta(days=14)).isoformat(), "moderation": "post"})]
+    for n, iid in enumerate(ideas):
+        events.append((uuid.uuid4(), "idea.submitted", opens + timedelta(seconds=n), "import",
+                       {"idea_id": str(iid), "campaign_id": str(cid),
+                        "title": f"Projekt {n}", "body": "..."}))
+    votes: list[tuple[object, ...]] = []
+    voter = 0
+    while len(votes) < VOTES:
+        chosen = rnd.sample(ideas, min(5, VOTES - len(votes)))
+        when = opens + timedelta(seconds=rnd.randrange(14 * 86400))
+        for iid in chosen:
+            votes.append((uuid.uuid4(), cid, iid, f"v-{voter % VOTERS}", 1, None, when))
+        voter += 1
+    return events, votes
+
+
+async def main() -> None:
+    configure_logging("WARNING", json=True)
+    infra = Infrastructure(Settings(ideastorm_home=Path(tempfile.mkdtemp(prefix="bench-")),
+                                    kafka_bootstrap_servers="unused:9092"), fresh_db=True)
+    settings = infra.start()
+    assert settings.database_url
+    pool = await db.create_pool(settings.database_url, min_size=1, max_size=4)
+    try:
+        await db.migrate(pool, "reporting")
+        events, votes = rows()
+        async with pool.acquire() as conn:
+            t = time.perf_counter()
+            await conn.copy_records_to_table("report_votes", schema_name="reporting",
+                                             records=votes)
+            copy_s = time.perf_counter() - t
+            await conn.executemany(
+                "INSERT INTO reporting.report_events VALUES ($1, $2, $3, $4, $5::jsonb)", events)
+            await conn.execute("ANALYZE reporting.report_votes")
+            t = time.perf_counter()
+            back = await conn.fetch("SELECT * FROM reporting.report_votes")
+            read_s = time.perf_counter() - t
+        t = time.perf_counter()
+        inputs = await load_inputs(pool, QUARTER)
+        load_s = time.perf_counter() - t
+        t = time.perf_counter()
+        report = compute(inputs)
+        compute_s = time.perf_counter() - t
+        timings = {}
+        for fmt in FORMATS:
+            t = time.perf_counter()
+            size = len(render(report, fmt, "da"))
+            timings[fmt] = (time.perf_counter() - t, size)
+    finally:
+        await pool.close()
+        infra.stop()
+    (campaign,) = report.campaigns
+    print(f"report {QUARTER}: {campaign.votes:,} votes by {campaign.participants:,} participants")
+    print(f"  load inputs (as-of SQL)  {load_s:6.2f} s")
+    print(f"  compute                  {compute_s:6.2f} s")
+    for fmt, (secs, size) in timings.items():
+        print(f"  render {fmt:<4}              {secs:6.2f} s  ({size:,} bytes)")
+    print("raw limits, same run:")
+    print(f"  COPY {len(votes):,} vote rows   {copy_s:6.2f} s  ({len(votes) / copy_s:,.0f} rows/s)")
+    print(f"  SELECT them all back     {read_s:6.2f} s  ({len(back) / read_s:,.0f} rows/s)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

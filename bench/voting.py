@@ -1,0 +1,257 @@
+"""Voting throughput and latency on the embedded stack, beside this machine's raw limits.
+
+    .venv/bin/python bench/voting.py          (or: make bench)
+
+1. End to end: the 287,475 votes of poland_warszawa_2026.pb are put on `votes` while the voting
+   worker is stopped; then the worker is started and we time Kafka -> voting worker -> PostgreSQL
+   tallies, from the first tallied batch to the last vote.
+2. Raw limits measured in the same run: consuming the same topic with aiokafka doing nothing, and
+   COPYing the same rows (the voting.votes columns) into a PostgreSQL table.
+3. Latency: votes POSTed through the HTTP API at a steady 500/s, each until it is visible in
+   GET /campaigns/{id}/tally (the i-th accepted vote counts as visible once the tally, polled every
+   10 ms, shows at least i supports).
+
+Ideas are announced on `status` directly (what the ideas service would publish), so the figures
+are the voting service's alone. Uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from schemas.campaigns import CampaignCreated, ModerationMode, VoteRules  # noqa: E402
+from schemas.envelope import Envelope  # noqa: E402
+from schemas.moderation import IdeaStatus, IdeaStatusChanged  # noqa: E402
+from services.infra import db  # noqa: E402
+from services.infra.auth import mint_token  # noqa: E402
+from services.infra.embedded import free_port  # noqa: E402
+from services.infra.kafka import EventProducer, ensure_topics  # noqa: E402
+from services.infra.logging import configure_logging  # noqa: E402
+from services.infra.settings import Settings  # noqa: E402
+from services.infra.stack import Infrastructure, Stack  # noqa: E402
+from services.voting import pabulib, queries  # noqa: E402
+from services.voting.projections.votes import VOTE_COLUMNS  # noqa: E402
+
+FILE = ROOT / "examples" / "data" / "poland_warszawa_2026.pb"
+RATE = 500  # votes per second through the HTTP API
+SECONDS = 20
+
+
+def statuses(election: pabulib.Election) -> list[Envelope]:
+    opens, _ = pabulib.window(election)
+    cid = pabulib.campaign_id(election)
+    return [Envelope.wrap(IdeaStatusChanged(idea_id=pabulib.idea_id(election, pid),
+                                            campaign_id=cid, status=IdeaStatus.PUBLISHED),
+                          actor="ideas", occurred_at=opens)
+            for pid in election.projects]
+
+
+async def wait(probe: Any, accept: Any, timeout: float = 600, every: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await probe()
+        if accept(value):
+            return value
+        await asyncio.sleep(every)
+    raise TimeoutError("benchmark condition not reached")
+
+
+async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
+                     election: pabulib.Election) -> dict[str, float]:
+    campaign = pabulib.campaign_events(election, "bench")[0]
+    await producer.publish_many([campaign, *statuses(election)])
+    ids = [pabulib.idea_id(election, p) for p in election.projects]
+    await wait(lambda: queries.known_ideas(pool, ids), lambda n: n == len(ids))
+
+    votes = list(pabulib.vote_events(election))
+    total = len(votes)
+    stack.stop_process("voting")
+    started = time.perf_counter()
+    await producer.publish_many(votes, chunk=50_000)
+    publish_s = time.perf_counter() - started
+
+    cid = pabulib.campaign_id(election)
+
+    async def tallied() -> int:
+        return int(await pool.fetchval(
+            "SELECT coalesce(sum(supports), 0) FROM voting.tallies WHERE campaign_id = $1", cid))
+
+    launched = time.perf_counter()
+    stack.start_worker("voting")
+    first = await wait(tallied, lambda n: n > 0, every=0.02)
+    t_first = time.perf_counter()
+    await wait(tallied, lambda n: n >= total, every=0.05)
+    t_done = time.perf_counter()
+    return {"votes": total, "publish_per_s": total / publish_s,
+            "worker_start_s": t_first - launched,
+            "e2e_per_s": (total - first) / (t_done - t_first)}
+
+
+async def raw_consume(bootstrap: str, total: int) -> float:
+    consumer = AIOKafkaConsumer("votes", bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024,
+                                max_partition_fetch_bytes=16 * 1024 * 1024)
+    await consumer.start()
+    try:
+        seen = 0
+        started = time.perf_counter()
+        while seen < total:
+            for records in (await consumer.getmany(timeout_ms=200, max_records=5_000)).values():
+                seen += len(records)
+        return seen / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+async def raw_copy(pool: asyncpg.Pool, election: pabulib.Election) -> float:
+    rows = [(e.event_id, "cast", e.payload["voter_id"], uuid.UUID(e.payload["campaign_id"]),
+             uuid.UUID(e.payload["idea_id"]), uuid.UUID(e.payload["idea_id"]), 1, e.occurred_at,
+             None, "counted", None) for e in pabulib.vote_events(election)]
+    async with pool.acquire() as conn:
+        await conn.execute("DROP TABLE IF EXISTS public.bench_copy;"
+                           " CREATE TABLE public.bench_copy (LIKE voting.votes)")
+        started = time.perf_counter()
+        async with conn.transaction():
+            await conn.copy_records_to_table("bench_copy", schema_name="public",
+                                             columns=VOTE_COLUMNS, records=rows)
+        rate = len(rows) / (time.perf_counter() - started)
+        await conn.execute("DROP TABLE public.bench_copy")
+    return rate
+
+
+async def http_latency(stack: Stack, settings: Settings, pool: asyncpg.Pool,
+                       producer: EventProducer) -> dict[str, float]:
+    now = datetime.now(UTC)
+    cid = uuid.uuid4()
+    ideas = [uuid.uuid4() for _ in range(20)]
+    await producer.publish_many([
+        Envelope.wrap(CampaignCreated(campaign_id=cid, title="Latency", question="?",
+                                      opens_at=now - timedelta(hours=1),
+                                      closes_at=now + timedelta(hours=1),
+                                      moderation=ModerationMode.POST,
+                                      vote_rules=VoteRules(max_votes_per_participant=5)),
+                      actor="bench"),
+        *(Envelope.wrap(IdeaStatusChanged(idea_id=i, campaign_id=cid,
+                                          status=IdeaStatus.PUBLISHED), actor="bench")
+          for i in ideas)])
+    await wait(lambda: queries.known_ideas(pool, ideas), lambda n: n == len(ideas))
+    count = RATE * SECONDS
+    tokens = [mint_token(settings, sub=f"bench-{n}", roles=["participant"]) for n in range(count)]
+    accepted: list[float] = []  # POST start times, in the order the gateway accepted them
+    polls: list[tuple[float, int]] = []
+    errors = 0
+    done = asyncio.Event()
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30, limits=limits) as client:
+
+        async def poll() -> None:
+            while not done.is_set():
+                r = await client.get(f"/campaigns/{cid}/tally")
+                polls.append((time.perf_counter(),
+                              sum(i["supports"] for i in r.json()["ideas"])))
+                await asyncio.sleep(0.01)
+
+        async def post(n: int) -> None:
+            nonlocal errors
+            sent = time.perf_counter()
+            r = await client.post(f"/ideas/{ideas[n % len(ideas)]}/votes",
+                                  headers={"Authorization": f"Bearer {tokens[n]}"})
+            if r.status_code == 202:
+                accepted.append(sent)
+            else:
+                errors += 1
+
+        poller = asyncio.create_task(poll())
+        started = time.perf_counter()
+        tasks = []
+        for n in range(count):
+            delay = started + n / RATE - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(n)))
+        await asyncio.gather(*tasks)
+        sent_rate = count / (time.perf_counter() - started)
+
+        async def shown() -> int:
+            return polls[-1][1] if polls else 0
+
+        await wait(shown, lambda n: n >= len(accepted), timeout=60)
+        done.set()
+        await poller
+    latencies = []
+    k = 0
+    for i, sent in enumerate(accepted, start=1):
+        while polls[k][1] < i:
+            k += 1
+        latencies.append(max(polls[k][0] - sent, 0.0))
+    latencies.sort()
+    return {"posted": count, "errors": errors, "rate": sent_rate,
+            "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
+
+
+async def run(settings: Settings, stack: Stack) -> None:
+    assert settings.kafka_bootstrap_servers and settings.database_url
+    election = pabulib.parse(FILE.read_bytes())
+    await ensure_topics(settings.kafka_bootstrap_servers)
+    pool = await db.create_pool(settings.database_url, min_size=1, max_size=4)
+    await db.migrate(pool, "voting")
+    async with EventProducer(settings.kafka_bootstrap_servers, linger_ms=20) as producer:
+        e2e = await end_to_end(stack, pool, producer, election)
+        consume = await raw_consume(settings.kafka_bootstrap_servers, int(e2e["votes"]))
+        copy = await raw_copy(pool, election)
+        latency = await http_latency(stack, settings, pool, producer)
+    await pool.close()
+    limit = min(consume, copy)
+    print(f"\nvoting benchmark ({FILE.name}, {int(e2e['votes']):,} votes, {os.cpu_count()} cores,"
+          " broker, database and workers on this machine)")
+    print(f"  end to end (Kafka -> voting worker -> tallies)  {e2e['e2e_per_s']:>10,.0f} votes/s")
+    print(f"  raw: aiokafka getmany, no processing           {consume:>10,.0f} msgs/s")
+    print(f"  raw: COPY of the same rows into PostgreSQL     {copy:>10,.0f} rows/s")
+    print(f"  ratio end to end / smaller raw limit            {e2e['e2e_per_s'] / limit:>10.2f}")
+    print(f"  (publishing the votes: {e2e['publish_per_s']:,.0f} votes/s; worker start to first"
+          f" tally {e2e['worker_start_s']:.1f} s)")
+    print(f"  HTTP at {latency['rate']:.0f} votes/s for {SECONDS} s ({latency['posted']:,} votes,"
+          f" {latency['errors']} errors): POST -> visible in GET tally"
+          f" p50 {latency['p50_ms']:.0f} ms, p99 {latency['p99_ms']:.0f} ms")
+
+
+def main() -> int:
+    configure_logging("WARNING", json=True)
+    with tempfile.TemporaryDirectory(prefix="ideastorm-bench-") as home:
+        base = Settings(ideastorm_env="test", ideastorm_home=Path(home),
+                        kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+                        database_url=os.environ.get("DATABASE_URL") or None)
+        infra = Infrastructure(base, fresh_db=True)
+        settings = infra.start()
+        stack = Stack(settings, workers=("voting",), http_port=free_port())
+        try:
+            stack.start(timeout=120)
+            asyncio.run(run(settings, stack))
+        finally:
+            stack.stop()
+            infra.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    raise SystemExit(main())

@@ -1,0 +1,276 @@
+"""A whole action plan with its progress history in one YAML file, turned into events.
+
+Shape (see examples/coi-action-plan-2014-2016.yaml):
+
+    meetings:   [{id, held_on, members_present: {state, municipalities, regions},
+                  decisions: [..], items_for_decision: [..], by}]
+    plans:
+      - year, title, drafted_on, by, tracks: [{code, title}]
+        approved: {meeting, on, by}
+        budget:   {amount_dkk, shares: {state, municipalities, regions}, meeting, on, by}
+        initiatives:
+          - key, code, track, title, description, owner, period: {start, end}, budget_dkk,
+            defined_on, by, goals: [{goal_id, title, indicator, unit, baseline, target, due}],
+            milestones: [{milestone_id, title, due}]
+            revisions:   [{on, by, reason, <any definition field that changed>}]
+            progress:    [{as_of, percent, rag, narrative, by, reported_on (default as_of)}]
+            milestones_completed: [{milestone_id, completed_on, note, by}]
+            measurements:         [{goal_id, value, measured_on, source, by}]
+            ideas_adopted:        [{idea_id, on, decided_by, note}]
+            closed:      {on, outcome, by}
+
+Every event gets an id derived from what it is (plan year, initiative key, date...), so loading
+the same file twice publishes the same ids and changes nothing. Each event occurs at noon UTC of
+its date, a second apart in file order, so the order of a day's events is the file's order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from schemas.base import Payload
+from schemas.envelope import Envelope, derived_id
+from schemas.plan import (
+    ActionPlanApproved,
+    ActionPlanDrafted,
+    BudgetApproved,
+    GoalMeasured,
+    IdeaAdopted,
+    InitiativeClosed,
+    InitiativeDefined,
+    InitiativeRevised,
+    MilestoneCompleted,
+    ProgressReported,
+    SteeringMeetingHeld,
+)
+from services.reporting.domain import Known, judge_at_edge
+
+DEFAULT_ACTOR = "plan-import"
+
+
+class PlanFileError(Exception):
+    """The file cannot be loaded; `problems` says where and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems[:10]))
+        self.problems = problems
+
+
+class _Entry(BaseModel):
+    # the file's own structure; field values are checked by the event models
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Dated(_Entry):
+    by: str | None = None
+
+
+class MeetingEntry(_Dated):
+    id: str
+    held_on: date
+    members_present: dict[str, int]
+    decisions: list[str] = []
+    items_for_decision: list[str] = []
+
+
+class InitiativeEntry(_Dated):
+    key: str
+    defined_on: date
+    definition: dict[str, Any] = Field(default_factory=dict)
+    revisions: list[dict[str, Any]] = []
+    progress: list[dict[str, Any]] = []
+    milestones_completed: list[dict[str, Any]] = []
+    measurements: list[dict[str, Any]] = []
+    ideas_adopted: list[dict[str, Any]] = []
+    closed: dict[str, Any] | None = None
+
+
+class PlanEntry(_Dated):
+    year: int
+    title: str
+    drafted_on: date
+    tracks: list[dict[str, Any]]
+    approved: dict[str, Any] | None = None
+    budget: dict[str, Any] | None = None
+    initiatives: list[InitiativeEntry] = []
+
+
+class PlanFile(_Entry):
+    meetings: list[MeetingEntry] = []
+    plans: list[PlanEntry] = []
+
+
+_INITIATIVE_KEYS = {"key", "defined_on", "by", "revisions", "progress", "milestones_completed",
+                    "measurements", "ideas_adopted", "closed"}
+
+
+def meeting_id(slug: str) -> uuid.UUID:
+    return derived_id("plan-file", "meeting", slug)
+
+
+def initiative_id(year: int, key: str) -> uuid.UUID:
+    return derived_id("plan-file", "initiative", year, key)
+
+
+@dataclass
+class _Builder:
+    default_actor: str
+    events: list[tuple[str, Envelope]]
+    counter: int = 0
+
+    def add(self, where: str, day: date, actor: str | None, payload: Payload,
+            *identity: object) -> None:
+        self.counter += 1
+        at = datetime.combine(day, time(12), tzinfo=UTC) + timedelta(seconds=self.counter)
+        env = Envelope.wrap(payload, actor=actor or self.default_actor, occurred_at=at,
+                            event_id=derived_id("plan-file", *identity))
+        self.events.append((where, env))
+
+
+def _pop(d: dict[str, Any], name: str) -> Any:
+    return d.pop(name, None)
+
+
+def build_events(doc: Any, *, default_actor: str = DEFAULT_ACTOR) -> list[tuple[str, Envelope]]:
+    """The events a parsed plan file stands for, each with where it came from in the file."""
+    try:
+        spec = PlanFile.model_validate(_normalise(doc))
+    except ValidationError as exc:
+        raise PlanFileError([_where(e) for e in exc.errors()]) from exc
+    b = _Builder(default_actor, [])
+    problems: list[str] = []
+
+    def attempt(where: str, day: date, actor: str | None, model: type[Payload],
+                fields: dict[str, Any], *identity: object) -> None:
+        try:
+            b.add(where, day, actor, model(**fields), *identity)
+        except (ValidationError, TypeError) as exc:
+            detail = ("; ".join(_where(e) for e in exc.errors())
+                      if isinstance(exc, ValidationError) else str(exc))
+            problems.append(f"{where}: {detail}")
+
+    for i, m in enumerate(spec.meetings):
+        attempt(f"meetings[{i}]", m.held_on, m.by, SteeringMeetingHeld, {
+            "meeting_id": meeting_id(m.id), "held_on": m.held_on,
+            "members_present": m.members_present, "decisions": m.decisions,
+            "items_for_decision": m.items_for_decision}, "meeting", m.id)
+    for p_i, plan in enumerate(spec.plans):
+        here, year = f"plans[{p_i}]", plan.year
+        attempt(here, plan.drafted_on, plan.by, ActionPlanDrafted,
+                {"year": year, "title": plan.title, "tracks": plan.tracks}, "plan", year)
+        if plan.approved is not None:
+            a = dict(plan.approved)
+            day, by = _pop(a, "on"), _pop(a, "by")
+            attempt(f"{here}.approved", day, by, ActionPlanApproved,
+                    {"year": year, "meeting_id": meeting_id(str(_pop(a, "meeting"))),
+                     "approved_on": day, **a}, "approval", year)
+        if plan.budget is not None:
+            a = dict(plan.budget)
+            day, by, meeting = _pop(a, "on"), _pop(a, "by"), _pop(a, "meeting")
+            attempt(f"{here}.budget", day, by, BudgetApproved,
+                    {"year": year, "meeting_id": meeting_id(str(meeting)) if meeting else None,
+                     **a}, "budget", year)
+        for i_i, ini in enumerate(plan.initiatives):
+            _initiative(attempt, f"{here}.initiatives[{i_i}]", year, ini)
+    if problems:
+        raise PlanFileError(problems)
+    return b.events
+
+
+def _initiative(attempt: Any, here: str, year: int, ini: InitiativeEntry) -> None:
+    iid = initiative_id(year, ini.key)
+    base = {"initiative_id": iid, "year": year, **ini.definition}
+    attempt(here, ini.defined_on, ini.by, InitiativeDefined, base, "initiative", year, ini.key)
+    current = dict(base)
+    for n, r in enumerate(ini.revisions):
+        r = dict(r)
+        day, by = _pop(r, "on"), _pop(r, "by")
+        reason = _pop(r, "reason")
+        current.update(r)
+        attempt(f"{here}.revisions[{n}]", day, by, InitiativeRevised,
+                {**current, "reason": reason}, "revision", year, ini.key, n)
+    for n, r in enumerate(ini.progress):
+        r = dict(r)
+        by, reported_on = _pop(r, "by"), _pop(r, "reported_on")
+        attempt(f"{here}.progress[{n}]", reported_on or r.get("as_of"), by, ProgressReported,
+                {"initiative_id": iid, "reported_by": by or ini.definition.get("owner"), **r},
+                "progress", year, ini.key, r.get("as_of"))
+    for n, r in enumerate(ini.milestones_completed):
+        r = dict(r)
+        by = _pop(r, "by")
+        attempt(f"{here}.milestones_completed[{n}]", r.get("completed_on"), by,
+                MilestoneCompleted, {"initiative_id": iid, **r},
+                "milestone", year, ini.key, r.get("milestone_id"))
+    for n, r in enumerate(ini.measurements):
+        r = dict(r)
+        by = _pop(r, "by")
+        attempt(f"{here}.measurements[{n}]", r.get("measured_on"), by, GoalMeasured,
+                {"initiative_id": iid, **r},
+                "measurement", year, ini.key, r.get("goal_id"), r.get("measured_on"))
+    for n, r in enumerate(ini.ideas_adopted):
+        r = dict(r)
+        day = _pop(r, "on")
+        attempt(f"{here}.ideas_adopted[{n}]", day, r.get("decided_by"), IdeaAdopted,
+                {"initiative_id": iid, **r}, "idea", year, ini.key, r.get("idea_id"))
+    if ini.closed is not None:
+        r = dict(ini.closed)
+        day, by = _pop(r, "on"), _pop(r, "by")
+        attempt(f"{here}.closed", day, by, InitiativeClosed,
+                {"initiative_id": iid, "closed_on": day, **r}, "closed", year, ini.key)
+
+
+def _normalise(doc: Any) -> Any:
+    """Move an initiative's definition fields under `definition` (the file keeps them flat)."""
+    if not isinstance(doc, dict):
+        return doc
+    for plan in doc.get("plans") or []:
+        if not isinstance(plan, dict):
+            continue
+        for i, ini in enumerate(plan.get("initiatives") or []):
+            if isinstance(ini, dict):
+                kept = {k: v for k, v in ini.items() if k in _INITIATIVE_KEYS}
+                kept["definition"] = {k: v for k, v in ini.items() if k not in _INITIATIVE_KEYS}
+                plan["initiatives"][i] = kept
+    return doc
+
+
+def _where(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+
+
+def check(events: list[tuple[str, Envelope]], today: date) -> None:
+    """Apply the edge rules to the file's events in file order (the order they are published,
+    so the order the consumer judges them in); raise on any refusal."""
+    known, problems = Known(), []
+    for where, env in events:
+        payload = env.model()
+        if env.occurred_at.date() > today:
+            problems.append(f"{where}: dated {env.occurred_at.date()}, which is in the future")
+            continue
+        refusal = judge_at_edge(known, payload, env.occurred_at, getattr(payload, "year", None))
+        if refusal is not None:
+            problems.append(f"{where}: {refusal.reason}: {refusal.detail}")
+            continue
+        known.note(payload, env.occurred_at)
+    if problems:
+        raise PlanFileError(problems)
+
+
+def load(path: Path, *, today: date, default_actor: str = DEFAULT_ACTOR) -> list[Envelope]:
+    """Read, validate and check a plan file; the events in the order to publish them (file
+    order: each plan before its initiatives, each initiative's definition before its progress)."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PlanFileError([f"{path}: {exc}"]) from exc
+    events = build_events(doc, default_actor=default_actor)
+    check(events, today)
+    return [env for _, env in events]

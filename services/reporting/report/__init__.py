@@ -1,0 +1,1 @@
+"""The quarterly steering-group report: model, computation, renderers, scheduling and routes."""

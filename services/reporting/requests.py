@@ -1,0 +1,104 @@
+"""Request bodies of the reporting routes: the event payloads without what the path gives."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.common import LongText, ParticipantId, Reason, ShortText
+from schemas.plan import (
+    Code,
+    Dkk,
+    FunderShares,
+    Goal,
+    Measure,
+    MembersPresent,
+    Milestone,
+    Percent,
+    Period,
+    PlanYear,
+    Rag,
+    Track,
+)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Draft(_Body):
+    year: PlanYear
+    title: ShortText
+    tracks: Annotated[list[Track], Field(min_length=1, max_length=10)]
+
+
+class Approval(_Body):
+    meeting_id: uuid.UUID
+    approved_on: date
+
+
+class Budget(_Body):
+    amount_dkk: Dkk
+    shares: FunderShares
+    meeting_id: uuid.UUID | None = None
+
+
+class _DefinitionFields(_Body):
+    track: Code
+    code: Code | None = None
+    title: ShortText
+    description: LongText
+    owner: ParticipantId
+    period: Period
+    budget_dkk: Dkk
+    goals: Annotated[list[Goal], Field(max_length=20)] = []
+    milestones: Annotated[list[Milestone], Field(max_length=50)] = []
+
+
+class Definition(_DefinitionFields):
+    initiative_id: uuid.UUID | None = None
+
+
+class Revision(_DefinitionFields):
+    reason: Reason
+
+
+class Closure(_Body):
+    closed_on: date
+    outcome: LongText
+
+
+class Progress(_Body):
+    as_of: date
+    percent: Percent
+    rag: Rag
+    narrative: LongText
+    reported_by: ParticipantId | None = None  # default: the caller
+
+
+class Completion(_Body):
+    completed_on: date
+    note: Reason | None = None
+
+
+class Measurement(_Body):
+    value: Measure
+    measured_on: date
+    source: ShortText
+
+
+class Adoption(_Body):
+    idea_id: uuid.UUID
+    decided_by: ParticipantId | None = None  # default: the caller
+    note: Reason | None = None
+
+
+class Meeting(_Body):
+    meeting_id: uuid.UUID
+    held_on: date
+    members_present: MembersPresent
+    decisions: Annotated[list[Reason], Field(max_length=50)] = []
+    items_for_decision: Annotated[list[Reason], Field(max_length=50)] = []

@@ -1,0 +1,253 @@
+"""The progress views, computed from the state of a plan year on a date (`state.fold`):
+`initiative_view`, `rollup(s)`, `plan_view`, the roll-up history and the change feed, as the
+JSON the API serves. Nothing here does I/O."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from schemas.base import Payload
+from schemas.plan import (
+    ActionPlanApproved,
+    ActionPlanDrafted,
+    BudgetApproved,
+    GoalMeasured,
+    IdeaAdopted,
+    InitiativeClosed,
+    InitiativeDefined,
+    InitiativeRevised,
+    MilestoneCompleted,
+    ProgressReported,
+    Rag,
+    SteeringMeetingHeld,
+)
+from services.reporting.state import Fact, InitiativeState, PlanState, fold
+
+
+def expected_percent(start: date, end: date, as_of: date) -> float:
+    """Percent of the period (both days included) elapsed at the end of `as_of`."""
+    if as_of < start:
+        return 0.0
+    if as_of >= end:
+        return 100.0
+    return round(100 * ((as_of - start).days + 1) / ((end - start).days + 1), 1)
+
+
+def goal_view(goal: Any, measurements: list[GoalMeasured]) -> dict[str, Any]:
+    # the measurement of the latest day; of two about one day, the one known last
+    latest = max(reversed(measurements), key=lambda m: m.measured_on, default=None)
+    share = None
+    if latest is not None:
+        share = round((latest.value - goal.baseline) / (goal.target - goal.baseline), 3)
+    return {
+        "goal_id": goal.goal_id, "title": goal.title, "indicator": goal.indicator,
+        "unit": goal.unit, "baseline": goal.baseline, "target": goal.target,
+        "due": goal.due.isoformat(),
+        "latest": None if latest is None else {
+            "value": latest.value, "measured_on": latest.measured_on.isoformat(),
+            "source": latest.source},
+        "share_of_target_reached": share,
+    }
+
+
+def initiative_summary(ini: InitiativeState, as_of: date) -> dict[str, Any]:
+    d = ini.definition
+    report = ini.latest_report()
+    return {
+        "initiative_id": str(d.initiative_id), "code": d.code, "track": d.track,
+        "title": d.title, "owner": d.owner, "budget_dkk": d.budget_dkk,
+        "period": {"start": d.period.start.isoformat(), "end": d.period.end.isoformat()},
+        "status": "closed" if ini.closed else "active",
+        "percent": report.percent if report else None,
+        "rag": report.rag.value if report else None,
+        "reported_as_of": report.as_of.isoformat() if report else None,
+        "expected_percent": expected_percent(d.period.start, d.period.end, as_of),
+    }
+
+
+def initiative_view(ini: InitiativeState, as_of: date,
+                    ideas: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
+    """One initiative as of a date. `ideas`: title, status and vote tally per adopted idea."""
+    d = ini.definition
+    done, overdue, upcoming = [], [], []
+    for m in sorted(d.milestones, key=lambda m: (m.due, m.milestone_id)):
+        item = {"milestone_id": m.milestone_id, "title": m.title, "due": m.due.isoformat()}
+        completed = ini.milestones_done.get(m.milestone_id)
+        if completed is not None:
+            done.append({**item, "completed_on": completed.completed_on.isoformat()})
+        elif m.due < as_of:
+            overdue.append(item)
+        else:
+            upcoming.append(item)
+    reports = sorted(ini.reports, key=lambda f: (f.payload.as_of, f.order))  # type: ignore[attr-defined]
+    return {
+        **initiative_summary(ini, as_of),
+        "as_of": as_of.isoformat(),
+        "year": d.year,
+        "description": d.description,
+        "defined_at": ini.defined_at.isoformat(),
+        "milestones": {"done": done, "overdue": overdue, "upcoming": upcoming},
+        "goals": [goal_view(g, ini.measurements.get(g.goal_id, [])) for g in d.goals],
+        "reports": [_report(f) for f in reports],
+        "ideas": [{"idea_id": str(f.payload.idea_id),  # type: ignore[attr-defined]
+                   "adopted_at": f.occurred_at.isoformat(),
+                   "decided_by": f.payload.decided_by,  # type: ignore[attr-defined]
+                   **ideas.get(f.payload.idea_id, {})}  # type: ignore[attr-defined]
+                  for f in ini.ideas],
+        "revisions": [{"at": f.occurred_at.isoformat(), "by": f.actor,
+                       "reason": f.payload.reason}  # type: ignore[attr-defined]
+                      for f in ini.revisions],
+        "closed": None if ini.closed is None else {
+            "closed_on": ini.closed.closed_on.isoformat(), "outcome": ini.closed.outcome},
+    }
+
+
+def _report(f: Fact) -> dict[str, Any]:
+    p = f.payload
+    assert isinstance(p, ProgressReported)
+    return {"as_of": p.as_of.isoformat(), "percent": p.percent, "rag": p.rag.value,
+            "narrative": p.narrative, "reported_by": p.reported_by,
+            "reported_at": f.occurred_at.isoformat()}
+
+
+def rollup(initiatives: list[InitiativeState], as_of: date) -> dict[str, Any]:
+    """Budget-weighted percent done and percent expected; RAG counts and the budget behind each.
+
+    An initiative without a report counts as 0 % done. With no budget at all the weights are
+    equal, so a plan of unbudgeted initiatives still rolls up.
+    """
+    rows = []
+    for ini in initiatives:
+        d, report = ini.definition, ini.latest_report()
+        rows.append((d.budget_dkk, report.percent if report else 0,
+                     expected_percent(d.period.start, d.period.end, as_of),
+                     report.rag.value if report else "unreported"))
+    total = sum(b for b, _, _, _ in rows)
+
+    def weighted(values: list[tuple[int, float]]) -> float | None:
+        if not values:
+            return None
+        if total == 0:
+            return round(sum(v for _, v in values) / len(values), 1)
+        return round(sum(b * v for b, v in values) / total, 1)
+
+    rag = {r.value: 0 for r in Rag} | {"unreported": 0}
+    rag_budget = dict.fromkeys(rag, 0)
+    for b, _, _, r in rows:
+        rag[r] += 1
+        rag_budget[r] += b
+    return {
+        "initiatives": len(rows), "budget_dkk": total,
+        "percent": weighted([(b, p) for b, p, _, _ in rows]),
+        "expected_percent": weighted([(b, e) for b, _, e, _ in rows]),
+        "rag": rag, "rag_budget_dkk": rag_budget,
+    }
+
+
+def rollups(state: PlanState) -> dict[str, dict[str, Any]]:
+    """Roll-ups per track code and for the whole plan (key "")."""
+    by_track: dict[str, list[InitiativeState]] = {}
+    for ini in state.initiatives.values():
+        by_track.setdefault(ini.definition.track, []).append(ini)
+    tracks = [t.code for t in state.drafted.tracks] if state.drafted else []
+    out = {code: rollup(by_track.get(code, []), state.as_of)
+           for code in dict.fromkeys([*tracks, *sorted(by_track)])}
+    out[""] = rollup(list(state.initiatives.values()), state.as_of)
+    return out
+
+
+def plan_view(state: PlanState) -> dict[str, Any]:
+    """A plan year as of a date: status, budget, meetings, tracks with initiatives and roll-ups."""
+    d = state.drafted
+    assert d is not None
+    sums = rollups(state)
+    by_track: dict[str, list[dict[str, Any]]] = {}
+    for ini in sorted(state.initiatives.values(),
+                      key=lambda i: (i.definition.code or "", i.definition.title)):
+        by_track.setdefault(ini.definition.track, []).append(
+            initiative_summary(ini, state.as_of))
+    titles = {t.code: t.title for t in d.tracks}
+    return {
+        "year": state.year, "title": d.title, "as_of": state.as_of.isoformat(),
+        "status": "approved" if state.approved else "draft",
+        "drafted_at": state.drafted_at.isoformat() if state.drafted_at else None,
+        "approved": None if state.approved is None else {
+            "meeting_id": str(state.approved.meeting_id),
+            "approved_on": state.approved.approved_on.isoformat()},
+        "budget": None if state.budget is None else {
+            "amount_dkk": state.budget.amount_dkk,
+            "shares": state.budget.shares.model_dump()},
+        "meetings": [{"meeting_id": str(m.meeting_id), "held_on": m.held_on.isoformat(),
+                      "members_present": m.members_present.model_dump(),
+                      "decisions": m.decisions, "items_for_decision": m.items_for_decision}
+                     for m in sorted(state.meetings, key=lambda m: m.held_on)],
+        "rollup": sums[""],
+        "tracks": [{"code": code, "title": titles.get(code, code), "rollup": sums[code],
+                    "initiatives": by_track.get(code, [])}
+                   for code in sums if code],
+    }
+
+
+def plan_summary(state: PlanState) -> dict[str, Any]:
+    d = state.drafted
+    assert d is not None
+    total = rollup(list(state.initiatives.values()), state.as_of)
+    return {"year": state.year, "title": d.title,
+            "status": "approved" if state.approved else "draft",
+            "budget_dkk": state.budget.amount_dkk if state.budget else None,
+            "initiatives": total["initiatives"], "percent": total["percent"],
+            "expected_percent": total["expected_percent"]}
+
+
+def rollup_history(year: int, facts: list[Fact]) -> list[tuple[date, str, dict[str, Any]]]:
+    """The roll-ups as they stood at the end of every day on which something became known.
+
+    Computed from the facts alone, so replaying the topic rebuilds the same history.
+    """
+    out: list[tuple[date, str, dict[str, Any]]] = []
+    for day in sorted({f.occurred_at.date() for f in facts}):
+        state = fold(year, facts, day)
+        if state.drafted is None:
+            continue
+        out.extend((day, track, r) for track, r in rollups(state).items())
+    return out
+
+
+def change(f: Fact, titles: dict[uuid.UUID, str]) -> dict[str, Any]:
+    """One entry of the change feed: when, what, who, and a one-line summary."""
+    p = f.payload
+    initiative_id = getattr(p, "initiative_id", None)
+    return {"at": f.occurred_at.isoformat(), "type": type(p).__event_type__,
+            "by": f.actor, "event_id": str(f.event_id),
+            "initiative_id": str(initiative_id) if initiative_id else None,
+            "initiative_title": titles.get(initiative_id) if initiative_id else None,
+            "summary": summary(p)}
+
+
+def summary(p: Payload) -> str:
+    """A one-line description of a fact, for the change feed."""
+    if isinstance(p, ActionPlanDrafted):
+        return f"plan drafted: {p.title} ({', '.join(t.code for t in p.tracks)})"
+    if isinstance(p, ActionPlanApproved):
+        return f"plan approved on {p.approved_on}"
+    if isinstance(p, BudgetApproved):
+        return f"budget approved: DKK {p.amount_dkk:,}"
+    if isinstance(p, InitiativeDefined):
+        return f"initiative defined: {p.title} (DKK {p.budget_dkk:,})"
+    if isinstance(p, InitiativeRevised):
+        return f"initiative revised: {p.reason}"
+    if isinstance(p, InitiativeClosed):
+        return f"initiative closed on {p.closed_on}"
+    if isinstance(p, ProgressReported):
+        return f"progress {p.percent} % ({p.rag.value}) as of {p.as_of}"
+    if isinstance(p, MilestoneCompleted):
+        return f"milestone {p.milestone_id} completed on {p.completed_on}"
+    if isinstance(p, GoalMeasured):
+        return f"goal {p.goal_id} measured {p.value:g} on {p.measured_on} ({p.source})"
+    if isinstance(p, IdeaAdopted):
+        return f"idea {p.idea_id} adopted"
+    if isinstance(p, SteeringMeetingHeld):
+        return f"steering-group meeting held on {p.held_on}"
+    return type(p).__name__

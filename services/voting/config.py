@@ -1,0 +1,15 @@
+"""Settings that only the voting service reads (prefix `VOTING_`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class VotingSettings(BaseSettings):
+    """How long a vote naming an unknown campaign or idea waits before it is dead-lettered."""
+
+    model_config = SettingsConfigDict(env_prefix="VOTING_", extra="ignore")
+
+    park_seconds: float = Field(default=120.0, gt=0, le=86_400)
+    retry_interval_s: float = Field(default=0.5, gt=0, le=60)

@@ -1,0 +1,240 @@
+"""Pabulib `.pb` approval elections: parsing, and the events that replay one as a campaign.
+
+A file has `;`-separated sections `META` (key;value), `PROJECTS` and `VOTES`, each with a header
+row; fields may be quoted. Only `project_id`, `voter_id` and `vote` (comma-separated project ids)
+are required; every other column is optional and extra columns are ignored, so files from any
+country load. Everything derived from a file is deterministic: the same file gives the same ids,
+times and bytes of payload, so importing it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from schemas.campaigns import CampaignCreated, ModerationMode, VoteMode, VoteRules
+from schemas.envelope import Envelope, derived_id
+from schemas.ideas import IdeaSubmitted
+from schemas.votes import VoteCast
+
+_PARTICIPANT = re.compile(r"^[A-Za-z0-9_.:@-]{1,100}$")
+
+
+class PabulibError(ValueError):
+    """The file is not a Pabulib approval election this importer can replay."""
+
+
+@dataclass(frozen=True)
+class Project:
+    project_id: str
+    name: str
+    category: str | None
+    cost: int | None
+    votes: int | None  # the official count, when the file has it
+
+
+@dataclass
+class Election:
+    digest: str  # sha256 of the file: the identity of the import
+    meta: dict[str, str]
+    projects: dict[str, Project]
+    ballots: list[tuple[str, list[str]]]  # (voter id, supported project ids)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def vote_count(self) -> int:
+        return sum(len(ids) for _, ids in self.ballots)
+
+
+def _sections(text: str) -> Iterator[tuple[str, list[str], list[list[str]]]]:
+    name: str | None = None
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    for row in csv.reader(io.StringIO(text), delimiter=";", quotechar='"'):
+        if not row or all(not c.strip() for c in row):
+            continue
+        first = row[0].strip().upper()
+        if len(row) == 1 and first in ("META", "PROJECTS", "VOTES"):
+            if name is not None and header is not None:
+                yield name, header, rows
+            name, header, rows = first, None, []
+        elif name is None:
+            raise PabulibError("the file does not start with a META, PROJECTS or VOTES section")
+        elif header is None:
+            header = [c.strip().lower() for c in row]
+        else:
+            rows.append(row)
+    if name is not None and header is not None:
+        yield name, header, rows
+
+
+def _int(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(round(float(value.strip().replace(",", "."))))
+    except ValueError:
+        return None
+
+
+def parse(raw: bytes) -> Election:
+    text = raw.decode("utf-8-sig")
+    meta: dict[str, str] = {}
+    projects: dict[str, Project] = {}
+    ballots: list[tuple[str, list[str]]] = []
+    seen = set()
+    for name, header, rows in _sections(text):
+        records = [dict(zip(header, (c.strip() for c in r), strict=False)) for r in rows]
+        if name == "META":
+            meta.update({r.get("key", ""): r.get("value", "") for r in records if r.get("key")})
+        elif name == "PROJECTS":
+            if "project_id" not in header:
+                raise PabulibError("PROJECTS has no project_id column")
+            for r in records:
+                pid = r["project_id"]
+                projects[pid] = Project(pid, r.get("name") or f"Project {pid}",
+                                        r.get("category") or None, _int(r.get("cost")),
+                                        _int(r.get("votes")))
+        else:
+            if "voter_id" not in header or "vote" not in header:
+                raise PabulibError("VOTES needs voter_id and vote columns")
+            for r in records:
+                voter = r["voter_id"]
+                if voter in seen:
+                    raise PabulibError(f"voter {voter} has two ballots")
+                seen.add(voter)
+                ids = list(dict.fromkeys(p.strip() for p in (r.get("vote") or "").split(",")
+                                         if p.strip()))
+                ballots.append((voter, ids))
+    if not projects:
+        raise PabulibError("the file has no PROJECTS")
+    kind = meta.get("vote_type", "approval").strip().lower()
+    if kind != "approval":
+        raise PabulibError(f"vote_type {kind!r}: only approval elections can be replayed")
+    unknown = {p for _, ids in ballots for p in ids} - set(projects)
+    if unknown:
+        raise PabulibError(f"ballots name projects not in PROJECTS: {sorted(unknown)[:5]}")
+    return Election(hashlib.sha256(raw).hexdigest(), meta, projects, ballots)
+
+
+_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%Y.%m.%d", "%d-%m-%Y")
+
+
+def _day(value: str, *, end: bool) -> date | None:
+    value = value.strip().split(" ")[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            pass
+    if re.fullmatch(r"\d{4}", value):
+        return date(int(value), 12, 31) if end else date(int(value), 1, 1)
+    return None
+
+
+def window(election: Election) -> tuple[datetime, datetime]:
+    """The voting window from META (end day included), else a stated deterministic window."""
+    begin = _day(election.meta.get("date_begin", ""), end=False)
+    end = _day(election.meta.get("date_end", ""), end=True)
+    if begin is None and end is None:
+        year = _day(election.meta.get("instance", ""), end=False)
+        begin = year or date(2000, 1, 1)
+        end = begin + timedelta(days=30)
+        election.notes.append(
+            f"META has no usable date_begin/date_end: using {begin} to {end} as the window")
+    elif begin is None or end is None:
+        begin = begin or (end - timedelta(days=30) if end else None)
+        end = end or (begin + timedelta(days=30) if begin else None)
+        election.notes.append(f"META gives only one date: using {begin} to {end} as the window")
+    assert begin is not None and end is not None
+    if end < begin:
+        raise PabulibError(f"date_end {end} is before date_begin {begin}")
+    opens = datetime(begin.year, begin.month, begin.day, tzinfo=UTC)
+    closes = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
+    return opens, closes
+
+
+def max_votes(election: Election) -> int:
+    value = _int(election.meta.get("max_length"))
+    if value is None or value < 1:
+        value = max([len(ids) for _, ids in election.ballots] or [1])
+        election.notes.append(f"META has no max_length: using the longest ballot, {value}")
+    return min(value, 10_000)
+
+
+def voter_id(election: Election, voter: str) -> str:
+    """A participant id for a ballot's voter, unique to the file."""
+    if _PARTICIPANT.match(voter):
+        return f"pb-{election.digest[:8]}-{voter}"
+    return f"pb-{election.digest[:8]}-h{hashlib.sha256(voter.encode()).hexdigest()[:24]}"
+
+
+def campaign_id(election: Election) -> uuid.UUID:
+    return derived_id("pabulib", election.digest, "campaign")
+
+
+def idea_id(election: Election, project_id: str) -> uuid.UUID:
+    return derived_id("pabulib", election.digest, "project", project_id)
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def campaign_events(election: Election, actor: str) -> list[Envelope]:
+    """The campaign and one submitted idea per project."""
+    opens, closes = window(election)
+    m = election.meta
+    place = " / ".join(x for x in (m.get("country"), m.get("unit"), m.get("subunit") or
+                                   m.get("district")) if x)
+    title = _clip(m.get("description") or f"Participatory budget {place}", 200)
+    cid = campaign_id(election)
+    created = CampaignCreated(
+        campaign_id=cid, title=title,
+        question=_clip(f"Which projects should {place or 'the budget'} fund?", 1_000),
+        description=_clip(f"Imported from Pabulib ({place}, instance {m.get('instance', '?')},"
+                          f" sha256 {election.digest[:16]}).", 10_000),
+        opens_at=opens, closes_at=closes, moderation=ModerationMode.POST,
+        vote_rules=VoteRules(mode=VoteMode.SUPPORT,
+                             max_votes_per_participant=max_votes(election)),
+    )
+    events = [Envelope.wrap(created, actor=actor, occurred_at=opens - timedelta(days=1),
+                            event_id=derived_id("pabulib", election.digest, "created"))]
+    for n, p in enumerate(election.projects.values()):
+        submitted = IdeaSubmitted(
+            idea_id=idea_id(election, p.project_id), campaign_id=cid,
+            title=_clip(p.name, 200),
+            body=_clip(f"{p.name} (Pabulib project {p.project_id}"
+                       + (f", cost {p.cost}" if p.cost is not None else "") + ")", 10_000),
+            category=_clip(p.category, 200) if p.category else None,
+            estimated_cost=p.cost if p.cost is not None and p.cost >= 0 else None,
+        )
+        events.append(Envelope.wrap(
+            submitted, actor=actor, occurred_at=opens + timedelta(seconds=1 + n),
+            event_id=derived_id("pabulib", election.digest, "submitted", p.project_id)))
+    return events
+
+
+def vote_events(election: Election) -> Iterator[Envelope]:
+    """One VoteCast per supported project per ballot, spread evenly over the window."""
+    opens, closes = window(election)
+    cid = campaign_id(election)
+    ideas = {pid: idea_id(election, pid) for pid in election.projects}
+    # the first minute is left to the ideas; ballots spread over the rest of the window
+    start = opens + timedelta(minutes=1)
+    span = (closes - start) / max(len(election.ballots), 1)
+    for n, (voter, ids) in enumerate(election.ballots):
+        who = voter_id(election, voter)
+        at = start + span * n
+        for k, pid in enumerate(ids):
+            yield Envelope.wrap(
+                VoteCast(voter_id=who, campaign_id=cid, idea_id=ideas[pid]),
+                actor=who, occurred_at=at + timedelta(microseconds=k),
+                event_id=derived_id("pabulib", election.digest, "vote", voter, pid))

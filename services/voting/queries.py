@@ -1,0 +1,108 @@
+"""Reads of the voting read model: tallies, rankings, a voter's votes, participation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+# a pool or a connection: both have fetch, fetchrow and fetchval
+Db = Any
+
+
+async def campaign(db: Db, campaign_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await db.fetchrow(
+        "SELECT campaign_id, title, opens_at, closes_at FROM voting.campaigns"
+        " WHERE campaign_id = $1", campaign_id)
+    return dict(row) if row else None
+
+
+async def idea(db: Db, idea_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await db.fetchrow(
+        "SELECT idea_id, campaign_id, status, merged_into FROM voting.ideas WHERE idea_id = $1",
+        idea_id)
+    return dict(row) if row else None
+
+
+async def tally(db: Db, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every idea of the campaign with its supports, opposes, score and distinct voters."""
+    rows = await db.fetch(
+        "SELECT i.idea_id, i.title, i.status, i.merged_into,"
+        " coalesce(t.supports, 0) AS supports, coalesce(t.opposes, 0) AS opposes"
+        " FROM voting.ideas i LEFT JOIN voting.tallies t USING (idea_id)"
+        " WHERE i.campaign_id = $1", campaign_id)
+    out = []
+    for r in rows:
+        d = dict(r)
+        d["score"] = d["supports"] - d["opposes"]
+        d["voters"] = d["supports"] + d["opposes"]  # one active vote per voter per idea
+        out.append(d)
+    out.sort(key=lambda d: (-d["score"], -d["supports"], str(d["idea_id"])))
+    return out
+
+
+async def ranking(db: Db, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Published ideas by score (ties by supports, then id), numbered from 1."""
+    ranked = [d for d in await tally(db, campaign_id) if d["status"] == "published"]
+    for n, d in enumerate(ranked, start=1):
+        d["rank"] = n
+    return ranked
+
+
+async def supports_by_idea(db: Db, idea_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    rows = await db.fetch(
+        "SELECT idea_id, supports FROM voting.tallies WHERE idea_id = ANY($1::uuid[])", idea_ids)
+    return {r["idea_id"]: r["supports"] for r in rows}
+
+
+async def known_ideas(db: Db, idea_ids: list[uuid.UUID]) -> int:
+    return int(await db.fetchval(
+        "SELECT count(*) FROM voting.ideas WHERE idea_id = ANY($1::uuid[])", idea_ids))
+
+
+async def decided_votes(db: Db, campaign_id: uuid.UUID) -> dict[str, int]:
+    """How many vote events of a campaign are decided (by state) and how many wait parked."""
+    rows = await db.fetch(
+        "SELECT state, count(*) AS n FROM voting.votes WHERE campaign_id = $1 GROUP BY state"
+        " UNION ALL SELECT 'parked', count(*) FROM voting.parked WHERE campaign_id = $1",
+        campaign_id)
+    return {r["state"]: int(r["n"]) for r in rows}
+
+
+async def my_votes(db: Db, voter_id: str, campaign_id: uuid.UUID,
+                   at: datetime) -> dict[str, Any]:
+    """A voter's votes in a campaign (counted or refused, with the reason) and budget left."""
+    votes = await db.fetch(
+        "SELECT event_id, kind, idea_id, target_id, value, occurred_at, state, reason"
+        " FROM voting.votes WHERE voter_id = $1 AND campaign_id = $2"
+        " ORDER BY occurred_at, event_id", voter_id, campaign_id)
+    parked = await db.fetch(
+        "SELECT event_id, idea_id, occurred_at FROM voting.parked"
+        " WHERE voter_id = $1 AND campaign_id = $2 ORDER BY occurred_at", voter_id, campaign_id)
+    rules = await db.fetchrow(
+        "SELECT max_votes, mode FROM voting.vote_rules WHERE campaign_id = $1"
+        " AND (effective_from IS NULL OR effective_from <= $2)"
+        " ORDER BY effective_from DESC NULLS LAST, event_id LIMIT 1", campaign_id, at)
+    counted = sum(1 for v in votes if v["state"] == "counted")
+    return {
+        "votes": [dict(v) for v in votes]
+        + [{**dict(p), "state": "pending", "reason": None} for p in parked],
+        "counted": counted,
+        "max_votes": rules["max_votes"] if rules else None,
+        "remaining": max(rules["max_votes"] - counted, 0) if rules else None,
+    }
+
+
+async def participation(db: Db, campaign_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
+    """Counted votes and distinct voters per hour, and per participant sector."""
+    hourly = await db.fetch(
+        "SELECT date_trunc('hour', occurred_at) AS hour, count(*) AS votes,"
+        " count(DISTINCT voter_id) AS voters FROM voting.votes"
+        " WHERE campaign_id = $1 AND kind = 'cast' AND state <> 'refused'"
+        " GROUP BY 1 ORDER BY 1", campaign_id)
+    sectors = await db.fetch(
+        "SELECT coalesce(sector, 'unknown') AS sector, count(*) AS votes,"
+        " count(DISTINCT voter_id) AS voters FROM voting.votes"
+        " WHERE campaign_id = $1 AND kind = 'cast' AND state <> 'refused'"
+        " GROUP BY 1 ORDER BY 1", campaign_id)
+    return {"per_hour": [dict(r) for r in hourly], "per_sector": [dict(r) for r in sectors]}

@@ -1,0 +1,87 @@
+"""Stored reports over HTTP: listing, format by extension or Accept, language, roles, errors."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+
+import asyncpg
+import httpx
+import pytest
+
+from schemas.reports import ReportTrigger
+from services.infra import db
+from services.infra.kafka import EventProducer
+from services.reporting.report.quarter import Quarter
+from services.reporting.report.service import Generated, publish
+
+pytestmark = pytest.mark.e2e
+
+
+async def stored_report(pool: asyncpg.Pool, producer: EventProducer) -> Generated:
+    await db.migrate(pool, "reporting")
+    return await publish(pool, producer, Quarter(random.randint(2040, 2099), 2),
+                         trigger=ReportTrigger.COMMAND)
+
+
+async def test_steering_lists_and_downloads_reports(
+        http: httpx.AsyncClient, token: Callable[..., str], pool: asyncpg.Pool,
+        producer: EventProducer) -> None:
+    gen = await stored_report(pool, producer)
+    auth = {"Authorization": f"Bearer {token('steering')}"}
+    quarter = gen.report.cover.quarter
+
+    listed = await http.get("/reports", params={"quarter": quarter}, headers=auth)
+    assert listed.status_code == 200
+    (entry,) = listed.json()["reports"]
+    assert entry["report_id"] == str(gen.report_id)
+    assert entry["content_hash"] == gen.report.content_hash
+    assert "en.pdf" in entry["files"] and "da.md" in entry["files"]
+
+    pdf = await http.get(f"/reports/{gen.report_id}.pdf", headers=auth)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content == gen.files[("da", "pdf")]
+
+    md = await http.get(f"/reports/{gen.report_id}", params={"lang": "en"},
+                        headers={**auth, "Accept": "text/markdown"})
+    assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
+    assert md.text.startswith("# Steering-group status report")
+
+    html = await http.get(f"/reports/{gen.report_id}",
+                          headers={**auth, "Accept": "text/html,application/xhtml+xml"})
+    assert html.status_code == 200 and "<!DOCTYPE html>" in html.text
+    assert 'lang="da"' in html.text
+
+    data = await http.get(f"/reports/{gen.report_id}.json", headers=auth)
+    assert data.json()["report"]["content_hash"] == gen.report.content_hash
+
+
+async def test_reports_refuse_with_a_reason(
+        http: httpx.AsyncClient, token: Callable[..., str], pool: asyncpg.Pool,
+        producer: EventProducer) -> None:
+    gen = await stored_report(pool, producer)
+    steering = {"Authorization": f"Bearer {token('steering')}"}
+
+    assert (await http.get("/reports")).status_code == 401
+    forbidden = await http.get("/reports", headers={
+        "Authorization": f"Bearer {token('participant')}"})
+    assert forbidden.status_code == 403
+    assert (await http.get("/reports", headers={
+        "Authorization": f"Bearer {token('admin')}"})).status_code == 200
+
+    missing = await http.get(f"/reports/{uuid.uuid4()}.pdf", headers=steering)
+    assert missing.status_code == 404 and missing.json()["detail"]["code"] == "not_found"
+    docx = await http.get(f"/reports/{gen.report_id}.docx", headers=steering)
+    assert docx.status_code == 404 and "pdf" in docx.json()["detail"]["message"]
+    garbage = await http.get("/reports/not-an-id", headers=steering)
+    assert garbage.status_code == 404
+    french = await http.get(f"/reports/{gen.report_id}.md", params={"lang": "fr"},
+                            headers=steering)
+    assert french.status_code == 422
+    image = await http.get(f"/reports/{gen.report_id}", headers={**steering,
+                                                                 "Accept": "image/png"})
+    assert image.status_code == 406
+    bad_quarter = await http.get("/reports", params={"quarter": "2025Q9"}, headers=steering)
+    assert bad_quarter.status_code == 422

@@ -1,0 +1,199 @@
+"""The action-plan routes over HTTP against the running gateway and reporting worker."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from services.infra.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+# plan years are a small space shared by every test of a session: these tests take theirs here
+_YEARS = random.sample(range(2070, 2100), 30)
+
+TODAY = datetime.now(UTC).date()
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def post(http: httpx.AsyncClient, path: str, body: dict[str, Any], token: str,
+               status: int = 202, **headers: str) -> dict[str, Any]:
+    r = await http.post(path, json=body, headers={**auth(token), **headers})
+    assert r.status_code == status, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+def initiative_body(**extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "track": "FINDE", "code": "F1", "title": "Kortlægning af innovationslandskabet",
+        "description": "Kortlægge hvor der arbejdes innovativt.", "owner": "staff-1",
+        "period": {"start": (TODAY - timedelta(days=100)).isoformat(),
+                   "end": (TODAY + timedelta(days=100)).isoformat()},
+        "budget_dkk": 900_000,
+        "goals": [{"goal_id": "cases", "title": "Eksempler", "indicator": "eksempler",
+                   "unit": "eksempler", "baseline": 0, "target": 300,
+                   "due": (TODAY + timedelta(days=90)).isoformat()}],
+        "milestones": [{"milestone_id": "model", "title": "Model",
+                        "due": (TODAY + timedelta(days=10)).isoformat()}]}
+    body.update(extra)
+    return body
+
+
+async def new_plan(http: httpx.AsyncClient, planner: str) -> tuple[int, str]:
+    """A drafted plan with one initiative; returns (year, initiative id)."""
+    year = _YEARS.pop()
+    drafted = await post(http, "/plans", {"year": year, "title": f"Handlingsplan {year}",
+                                          "tracks": [{"code": "FINDE", "title": "Finde"},
+                                                     {"code": "SPREDE", "title": "Sprede"}]},
+                         planner)
+    # the edge judges an initiative against the plan it has read: wait until the draft is in
+    r = await http.get(f"/plans/{year}", params={"wait_for": drafted["event_id"]},
+                       headers=auth(planner))
+    assert r.status_code == 200, r.text
+    iid = str(uuid.uuid4())
+    accepted = await post(http, f"/plans/{year}/initiatives",
+                          initiative_body(initiative_id=iid), planner)
+    r = await http.get(f"/plans/{year}/initiatives/{iid}",
+                       params={"wait_for": accepted["event_id"]}, headers=auth(planner))
+    assert r.status_code == 200, r.text
+    return year, iid
+
+
+async def test_a_planner_records_progress_and_staff_see_it(
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    planner, steering = token("planner", sub="planner-e2e"), token("steering")
+    year, iid = await new_plan(http, planner)
+    base = f"/plans/{year}/initiatives/{iid}"
+    await post(http, f"{base}/progress", {"as_of": TODAY.isoformat(), "percent": 35,
+                                          "rag": "amber", "narrative": "Forsinket data."},
+               planner)
+    await post(http, f"{base}/milestones/model/completion",
+               {"completed_on": TODAY.isoformat()}, planner)
+    last = await post(http, f"{base}/goals/cases/measurements",
+                      {"value": 120, "measured_on": TODAY.isoformat(), "source": "database"},
+                      planner)
+
+    r = await http.get(base, params={"wait_for": last["event_id"]}, headers=auth(steering))
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert (view["percent"], view["rag"], view["reports"][0]["reported_by"]) == (
+        35, "amber", "planner-e2e")
+    assert view["expected_percent"] == pytest.approx(50.2, abs=0.5)
+    assert view["milestones"]["done"][0]["milestone_id"] == "model"
+    assert view["goals"][0]["latest"]["value"] == 120
+    assert view["goals"][0]["share_of_target_reached"] == 0.4
+
+    plan = (await http.get(f"/plans/{year}", headers=auth(steering))).json()
+    assert plan["status"] == "draft"
+    finde = next(t for t in plan["tracks"] if t["code"] == "FINDE")
+    assert finde["rollup"]["percent"] == 35.0 and finde["initiatives"][0]["rag"] == "amber"
+    listed = (await http.get("/plans", headers=auth(steering))).json()
+    assert any(p["year"] == year and p["percent"] == 35.0 for p in listed)
+
+    # yesterday nothing of this was known yet
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    r = await http.get(f"/plans/{year}", params={"as_of": yesterday}, headers=auth(steering))
+    assert r.status_code == 404 and r.json()["detail"]["code"] == "not_found"
+
+    changes = (await http.get(f"/plans/{year}/changes", headers=auth(steering), params={
+        "from": TODAY.isoformat(), "to": TODAY.isoformat()})).json()
+    assert [c["type"] for c in changes] == [
+        "plan.drafted", "initiative.defined", "progress.reported",
+        "progress.milestone_completed", "progress.goal_measured"]
+    assert {c["by"] for c in changes} == {"planner-e2e"}
+    rollups = (await http.get(f"/plans/{year}/rollups", params={"track": "FINDE"},
+                              headers=auth(steering))).json()
+    assert rollups[-1]["percent"] == 35.0
+
+
+async def _refused(http: httpx.AsyncClient, path: str, body: dict[str, Any], token: str
+                   ) -> tuple[int, str]:
+    r = await http.post(path, json=body, headers=auth(token))
+    assert 400 <= r.status_code < 500, r.text
+    return r.status_code, r.json()["detail"]["code"]
+
+
+async def test_bad_progress_is_refused_at_the_edge_with_a_clear_4xx(
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    planner = token("planner")
+    year, iid = await new_plan(http, planner)
+    base = f"/plans/{year}/initiatives/{iid}"
+    good = {"as_of": TODAY.isoformat(), "percent": 10, "rag": "green", "narrative": "n"}
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    cases = [
+        (f"{base}/progress", {**good, "percent": 101}, 422, "invalid_request"),
+        (f"{base}/progress", {**good, "percent": -5}, 422, "invalid_request"),
+        (f"{base}/progress", {**good, "rag": "blue"}, 422, "invalid_request"),
+        (f"/plans/{year}/initiatives/{uuid.uuid4()}/progress", good, 404, "unknown_initiative"),
+        (f"/plans/2100/initiatives/{iid}/progress", good, 404, "unknown_plan"),
+        (f"/plans/{year + 1000}/initiatives/{iid}/progress", good, 422, "invalid_request"),
+        (f"{base}/progress", {**good, "as_of": tomorrow}, 422, "dated_in_future"),
+        (f"{base}/progress", {**good, "as_of": yesterday}, 422, "before_plan"),
+        (f"{base}/milestones/nope/completion", {"completed_on": TODAY.isoformat()}, 422,
+         "unknown_milestone"),
+        (f"/plans/{year}/initiatives", initiative_body(track="NOPE"), 422, "unknown_track"),
+        (f"/plans/{year}/initiatives", initiative_body(initiative_id=iid), 409,
+         "already_defined"),
+        (f"/plans/{year}/budget", {"amount_dkk": 100, "shares": {
+            "state": 40, "municipalities": 40, "regions": 10}}, 422, "invalid_request"),
+    ]
+    for path, body, status, code in cases:
+        assert await _refused(http, path, body, planner) == (status, code), (path, body)
+
+
+async def test_roles_decide_who_writes_and_who_reads(
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    planner = token("planner")
+    year, _ = await new_plan(http, planner)
+    draft = {"year": _YEARS.pop(), "title": "T", "tracks": [{"code": "A", "title": "A"}]}
+    assert (await http.post("/plans", json=draft)).status_code == 401
+    for role in ("steering", "participant", "moderator"):
+        r = await http.post("/plans", json=draft, headers=auth(token(role)))
+        assert r.status_code == 403 and r.json()["detail"]["code"] == "forbidden"
+    for role in ("participant", "moderator"):
+        assert (await http.get(f"/plans/{year}", headers=auth(token(role)))).status_code == 403
+    for role in ("planner", "steering", "admin"):
+        assert (await http.get(f"/plans/{year}", headers=auth(token(role)))).status_code == 200
+
+
+async def test_a_repeated_request_with_the_same_idempotency_key_changes_nothing(
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str], uid: str) -> None:
+    planner = token("planner")
+    year, _ = await new_plan(http, planner)
+    body = initiative_body(title="Innovationswiki", track="SPREDE")
+    first = await post(http, f"/plans/{year}/initiatives", body, planner,
+                       **{"Idempotency-Key": uid})
+    r = await http.get(f"/plans/{year}", params={"wait_for": first["event_id"]},
+                       headers=auth(planner))
+    assert r.status_code == 200
+    again = await post(http, f"/plans/{year}/initiatives", body, planner,
+                       **{"Idempotency-Key": uid})
+    assert again["event_id"] == first["event_id"]
+    plan = (await http.get(f"/plans/{year}", headers=auth(planner))).json()
+    sprede = next(t for t in plan["tracks"] if t["code"] == "SPREDE")
+    assert [i["title"] for i in sprede["initiatives"]] == ["Innovationswiki"]
+
+
+async def test_bad_query_parameters_are_4xx(
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    steering = token("steering")
+    for path, params in (("/plans", {"as_of": "31-12-2025"}),
+                         ("/plans", {"as_of": "9999-12-31"}),
+                         ("/plans/99999999999", {}),
+                         ("/plans/2015/changes", {"from": "2015-02-01", "to": "9999-12-31"}),
+                         ("/plans/2015/changes", {"from": "2015-02-01"}),
+                         ("/plans/2015/changes", {"from": "2015-02-01", "to": "2015-01-01"}),
+                         ("/plans/2015/initiatives/not-a-uuid", {})):
+        r = await http.get(path, params=params, headers=auth(steering))
+        assert r.status_code == 422, (path, r.text)

@@ -1,0 +1,247 @@
+"""The report pipeline over the real broker and PostgreSQL: events in, stored reports out.
+
+Each test works in its own far-away year so other tests' events (all in the present, or in the
+2025 demo data) never fall inside its quarters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer
+
+from schemas.campaigns import CampaignCreated
+from schemas.common import Sector
+from schemas.envelope import Envelope, derived_id
+from schemas.ideas import IdeaSubmitted
+from schemas.moderation import Decision, IdeaStatus, IdeaStatusChanged, ModerationDecided
+from services.infra import db
+from services.infra.consumer import ProjectionRunner
+from services.infra.kafka import EventProducer
+from services.infra.settings import Settings
+from services.reporting.report.projections import ReportInputsProjection
+from services.reporting.report.quarter import Quarter
+from services.reporting.report.service import generate, publish_due
+from tests.helpers import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def year() -> int:
+    return random.randint(2040, 2099)
+
+
+@pytest_asyncio.fixture
+async def recorder(infra: Settings, pool: asyncpg.Pool, producer: EventProducer,
+                   uid: str) -> AsyncIterator[ProjectionRunner]:
+    """The report's inputs projection, under a consumer name of its own."""
+    assert infra.kafka_bootstrap_servers
+    await db.migrate(pool, "reporting")
+    projection = ReportInputsProjection()
+    projection.name = f"test-report-inputs-{uid}"
+    runner = ProjectionRunner(projection, pool=pool, producer=producer,
+                              bootstrap=infra.kafka_bootstrap_servers)
+    task = asyncio.create_task(runner.run())
+    yield runner
+    runner.stop()
+    await asyncio.wait_for(task, 30)
+
+
+async def send(producer: EventProducer, pool: asyncpg.Pool, envs: list[Envelope]) -> None:
+    for env in envs:
+        await producer.publish(env)
+    ids = [e.event_id for e in envs]
+
+    async def recorded() -> int:
+        return int(await pool.fetchval(
+            "SELECT count(*) FROM reporting.report_events WHERE event_id = ANY($1::uuid[])", ids))
+
+    await eventually(recorded, lambda n: n == len(ids), what="events recorded")
+
+
+def at(y: int, month: int, day: int, hour: int = 12) -> datetime:
+    return datetime(y, month, day, hour, tzinfo=UTC)
+
+
+def campaign(y: int, title: str, opens: datetime, closes: datetime) -> tuple[uuid.UUID, Envelope]:
+    cid = uuid.uuid4()
+    payload = CampaignCreated(campaign_id=cid, title=title, question="Hvad kan vi gøre bedre?",
+                              opens_at=opens, closes_at=closes)
+    return cid, Envelope.wrap(payload, actor="staff-1", occurred_at=opens - timedelta(days=3))
+
+
+def idea(cid: uuid.UUID, title: str, when: datetime, author: str, sector: Sector | None
+         ) -> tuple[uuid.UUID, Envelope]:
+    iid = uuid.uuid4()
+    payload = IdeaSubmitted(idea_id=iid, campaign_id=cid, title=title, body="Forslag.",
+                            sector=sector)
+    return iid, Envelope.wrap(payload, actor=author, occurred_at=when)
+
+
+def decide(cid: uuid.UUID, iid: uuid.UUID, decision: Decision, when: datetime,
+           status: IdeaStatus) -> list[Envelope]:
+    return [
+        Envelope.wrap(ModerationDecided(idea_id=iid, campaign_id=cid, decision=decision,
+                                        reason="vurderet"), actor="moderator-1", occurred_at=when),
+        Envelope.wrap(IdeaStatusChanged(idea_id=iid, campaign_id=cid, status=status,
+                                        previous=IdeaStatus.PENDING),
+                      actor="moderator-1", occurred_at=when),
+    ]
+
+
+def pdf_text(data: bytes) -> str:
+    import pypdf
+
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+async def test_a_past_quarter_regenerates_identically_after_later_events(
+        pool: asyncpg.Pool, producer: EventProducer, recorder: ProjectionRunner) -> None:
+    y = year()
+    q2 = Quarter(y, 2)
+    cid, created = campaign(y, "Idéstorm om <velfærd> & teknologi", at(y, 5, 1), at(y, 6, 15))
+    envs = [created]
+    ideas = []
+    for n in range(5):
+        iid, env = idea(cid, f"Idé {n} *vigtig*", at(y, 5, 2 + n), f"p-{n}",
+                        Sector.MUNICIPALITY if n % 2 else Sector.STATE)
+        ideas.append(iid)
+        envs.append(env)
+    for n, iid in enumerate(ideas[:4]):
+        envs += decide(cid, iid, Decision.APPROVE if n else Decision.REJECT, at(y, 5, 2 + n, 18),
+                       IdeaStatus.PUBLISHED if n else IdeaStatus.REJECTED)
+    await send(producer, pool, envs)
+
+    first = await generate(pool, q2)
+    c = first.report.campaigns[0]
+    assert (c.ideas_submitted, c.ideas_published, c.ideas_rejected) == (5, 3, 1)
+    assert first.report.moderation.queue_at_end == 1
+    assert first.report.moderation.median_hours_to_decision == 6.0
+    assert {s.sector: s.participants for s in c.participants_by_sector} == {
+        "state": 3, "municipality": 2}
+
+    # the next quarter happens: a late decision, a new campaign, more ideas
+    cid3, created3 = campaign(y, "Efterårets idéstorm", at(y, 8, 1), at(y, 8, 30))
+    later = [created3, *decide(cid, ideas[4], Decision.APPROVE, at(y, 7, 2),
+                               IdeaStatus.PUBLISHED)]
+    for n in range(3):
+        later.append(idea(cid3, f"Efterår {n}", at(y, 8, 2 + n), f"p-{n}", None)[1])
+    await send(producer, pool, later)
+
+    again = await generate(pool, q2)
+    assert again.report_id == first.report_id
+    for lang in ("da", "en"):
+        for fmt in ("md", "html", "json"):
+            key = (lang, fmt)
+            assert again.files[key] == first.files[key], key  # type: ignore[index]
+        assert pdf_text(again.files[(lang, "pdf")]) == pdf_text(first.files[(lang, "pdf")])
+
+    q3 = await generate(pool, q2.next())
+    # the late decision emptied Q2's queue; the three autumn ideas wait for pre-moderation
+    assert q3.report.moderation.queue_at_end == 3
+    assert q3.report.moderation.decisions_in_quarter == 1
+    assert [c.title for c in q3.report.campaigns] == ["Efterårets idéstorm"]
+    assert q3.report.cover.previous_fingerprint == first.report.cover.fingerprint
+    # participant text is escaped in the stored renderings
+    html = first.files[("da", "html")].decode()
+    assert "&lt;velfærd&gt; &amp; teknologi" in html and "<velfærd>" not in html
+    assert "Idé 1 \\*vigtig\\*" in first.files[("da", "md")].decode()
+
+
+async def find_published(bootstrap: str, event_id: uuid.UUID) -> list[dict[str, object]]:
+    consumer = AIOKafkaConsumer("status", bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    found: list[dict[str, object]] = []
+    try:
+        idle = 0
+        while idle < 5:
+            batch = await consumer.getmany(timeout_ms=300, max_records=5000)
+            idle = 0 if batch else idle + 1
+            for records in batch.values():
+                for r in records:
+                    if str(event_id).encode() in r.value:
+                        found.append(json.loads(r.value))
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_the_quarter_timer_reports_once_across_concurrent_and_repeated_ticks(
+        infra: Settings, pool: asyncpg.Pool, producer: EventProducer,
+        recorder: ProjectionRunner) -> None:
+    y = year()
+    cid, created = campaign(y, "Forårets idéstorm", at(y, 1, 10), at(y, 2, 10))
+    await send(producer, pool, [created, idea(cid, "En idé", at(y, 1, 11), "p-1", None)[1]])
+    boundary = Quarter(y, 2).start
+    grace = timedelta(minutes=5)
+
+    # before the grace period has passed, the closed quarter waits (the one before it is due)
+    early = await publish_due(pool, producer, boundary + timedelta(minutes=1), grace=grace)
+    assert early is None or early.report.cover.quarter == str(Quarter(y, 1).previous())
+
+    now = boundary + grace + timedelta(seconds=1)
+    ticks = await asyncio.gather(*(publish_due(pool, producer, now, grace=grace)
+                                   for _ in range(3)))
+    made = [t for t in ticks if t is not None]
+    assert len(made) == 1
+    gen = made[0]
+    assert gen.report.cover.quarter == f"{y}Q1"
+    assert gen.report.campaigns[0].ideas_submitted == 1
+    # a restarted worker ticks again: nothing new
+    assert await publish_due(pool, producer, now + timedelta(hours=1), grace=grace) is None
+
+    rows = await pool.fetch("SELECT report_id, trigger FROM reporting.reports WHERE quarter = $1",
+                            f"{y}Q1")
+    assert [(r["report_id"], r["trigger"]) for r in rows] == [(gen.report_id, "schedule")]
+    assert infra.kafka_bootstrap_servers
+    published = await find_published(infra.kafka_bootstrap_servers,
+                                     derived_id("report.published", gen.report_id))
+    assert len(published) == 1
+    payload = published[0]["payload"]
+    assert isinstance(payload, dict)
+    assert payload["quarter"] == f"{y}Q1" and payload["trigger"] == "schedule"
+    assert payload["content_hash"] == gen.report.content_hash
+
+
+async def test_the_report_command_writes_the_requested_files(
+        infra: Settings, pool: asyncpg.Pool, producer: EventProducer,
+        recorder: ProjectionRunner, tmp_path: Path) -> None:
+    y = year()
+    cid, created = campaign(y, "Kommandoens idéstorm", at(y, 10, 1), at(y, 10, 20))
+    await send(producer, pool, [created])
+    env = {**os.environ, "DATABASE_URL": str(infra.database_url),
+           "KAFKA_BOOTSTRAP_SERVERS": str(infra.kafka_bootstrap_servers),
+           "IDEASTORM_HOME": str(tmp_path / "home")}
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "services.cli", "report", "--quarter", f"{y}Q4", "--lang", "en",
+         "--format", "md,pdf", "--out", str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    md = tmp_path / "out" / f"report-{y}Q4-en.md"
+    assert md.exists() and (tmp_path / "out" / f"report-{y}Q4-en.pdf").exists()
+    assert not (tmp_path / "out" / f"report-{y}Q4-da.md").exists()
+    assert "Kommandoens idéstorm" in md.read_text()
+    assert str(md) in proc.stdout
+    stored = await pool.fetchval("SELECT count(*) FROM reporting.reports WHERE quarter = $1"
+                                 " AND trigger = 'command'", f"{y}Q4")
+    assert stored == 1
+
+    bad = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "services.cli", "report", "--quarter", "2025Q7"],
+        env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "not a quarter" in bad.stderr

@@ -1,0 +1,87 @@
+"""Real elections replayed through Kafka reproduce their official counts, also when imported twice."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import asyncpg
+import pytest
+
+from schemas.envelope import Envelope
+from schemas.moderation import IdeaStatus, IdeaStatusChanged
+from services.infra.kafka import EventProducer
+from services.infra.settings import Settings
+from services.infra.stack import Stack
+from services.voting import pabulib, queries
+from services.voting.importer import import_election
+from tests.conftest import DATA, ROOT
+
+pytestmark = pytest.mark.integration
+
+
+async def stand_in_for_the_ideas_service(producer: EventProducer, stack: Stack,
+                                         election: pabulib.Election) -> None:
+    """Without the ideas worker in this build, publish what it would: each idea published."""
+    if "ideas" in stack.workers:
+        return
+    opens, _ = pabulib.window(election)
+    cid = pabulib.campaign_id(election)
+    await producer.publish_many([
+        Envelope.wrap(IdeaStatusChanged(idea_id=pabulib.idea_id(election, pid), campaign_id=cid,
+                                        status=IdeaStatus.PUBLISHED, title=p.name[:200]),
+                      actor="ideas", occurred_at=opens + timedelta(seconds=1 + n))
+        for n, (pid, p) in enumerate(election.projects.items())
+    ])
+
+
+@pytest.mark.parametrize("name", ["france_toulouse_2022_6.pb", "netherlands_amsterdam_647.pb"])
+async def test_import_reproduces_the_official_counts_and_a_second_import_changes_nothing(
+    stack: Stack, infra: Settings, pool: asyncpg.Pool, producer: EventProducer, name: str
+) -> None:
+    assert infra.kafka_bootstrap_servers and infra.database_url
+    election = pabulib.parse((DATA / name).read_bytes())
+    lines: list[str] = []
+    runs = [import_election(infra.kafka_bootstrap_servers, infra.database_url, election,
+                            check=True, timeout=120, say=lines.append),
+            stand_in_for_the_ideas_service(producer, stack, election)]
+    result, _ = await asyncio.gather(*runs)
+    assert result is not None
+    assert result.ok, result.differences
+    assert result.matching == len(election.projects)
+    cid = pabulib.campaign_id(election)
+    first = await queries.tally(pool, cid)
+
+    again = await import_election(infra.kafka_bootstrap_servers, infra.database_url, election,
+                                  check=True, timeout=120)
+    assert again is not None and again.ok, again.differences if again else None
+    assert await queries.tally(pool, cid) == first
+    states = await queries.decided_votes(pool, cid)
+    assert states == {"counted": election.vote_count, "parked": 0}
+
+
+def test_the_command_prints_the_match_last_and_exits_0(stack: Stack, infra: Settings) -> None:
+    if "ideas" not in stack.workers:
+        pytest.skip("the command relies on the ideas worker to publish the ideas")
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": str(infra.kafka_bootstrap_servers),
+           "DATABASE_URL": str(infra.database_url), "LOG_LEVEL": "WARNING"}
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "import-pabulib",
+         str(DATA / "france_toulouse_2022_6.pb"), "--check", "--timeout", "120"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "10/10 ideas match"
+
+
+def test_a_file_that_is_not_an_approval_election_is_refused_with_a_reason(tmp_path: object
+                                                                         ) -> None:
+    env = {**os.environ, "LOG_LEVEL": "WARNING"}
+    bad = DATA.parent.parent / "README.md"
+    done = subprocess.run([sys.executable, "-m", "services.cli", "import-pabulib", str(bad)],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 2
+    assert "cannot import" in done.stderr

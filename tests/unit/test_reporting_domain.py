@@ -1,0 +1,159 @@
+"""The acceptance rules for plan and progress events (used by the edge, the importer and the
+consumer): each kind of bad input is refused with its reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from schemas.plan import (
+    ActionPlanApproved,
+    ActionPlanDrafted,
+    GoalMeasured,
+    InitiativeClosed,
+    InitiativeDefined,
+    InitiativeRevised,
+    MilestoneCompleted,
+    ProgressReported,
+)
+from services.reporting.domain import Known, judge, judge_at_edge
+
+pytestmark = pytest.mark.unit
+
+YEAR = 2032
+DEFINED = datetime(2032, 2, 1, 12, tzinfo=UTC)
+
+
+def definition(iid: uuid.UUID, **extra: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = dict(
+        initiative_id=iid, year=YEAR, track="FINDE", title="T", description="d",
+        owner="staff-1", period={"start": "2032-01-01", "end": "2032-12-31"}, budget_dkk=1,
+        goals=[{"goal_id": "g", "title": "G", "indicator": "i", "unit": "u", "baseline": 0,
+                "target": 1, "due": "2032-12-31"}],
+        milestones=[{"milestone_id": "m", "title": "M", "due": "2032-06-30"}])
+    fields.update(extra)
+    return fields
+
+
+def known_with(iid: uuid.UUID) -> Known:
+    known = Known()
+    known.note(ActionPlanDrafted(year=YEAR, title="P", tracks=[{"code": "FINDE", "title": "F"}]),
+               datetime(2032, 1, 10, tzinfo=UTC))
+    known.note(InitiativeDefined(**definition(iid)), DEFINED)
+    return known
+
+
+def report(iid: uuid.UUID, as_of: date, **extra: Any) -> ProgressReported:
+    fields: dict[str, Any] = dict(initiative_id=iid, as_of=as_of, percent=50, rag="green",
+                                  narrative="n", reported_by="staff-1")
+    fields.update(extra)
+    return ProgressReported(**fields)
+
+
+def reason(known: Known, payload: Any, when: datetime) -> str | None:
+    refusal = judge(known, payload, when)
+    return refusal.reason if refusal else None
+
+
+LATER = datetime(2032, 5, 1, 9, tzinfo=UTC)
+
+
+def test_a_good_report_is_accepted() -> None:
+    iid = uuid.uuid4()
+    assert reason(known_with(iid), report(iid, date(2032, 4, 30)), LATER) is None
+
+
+@pytest.mark.parametrize(("field", "value"), [("percent", 101), ("percent", -1),
+                                              ("rag", "blue"), ("rag", "")])
+def test_out_of_range_percent_and_unknown_rag_are_refused_by_the_contract(
+        field: str, value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        report(uuid.uuid4(), date(2032, 4, 30), **{field: value})
+    assert caught.value.errors()[0]["loc"] == (field,)
+
+
+def test_progress_for_an_unknown_initiative_is_refused() -> None:
+    assert reason(known_with(uuid.uuid4()), report(uuid.uuid4(), date(2032, 4, 30)),
+                  LATER) == "unknown_initiative"
+
+
+def test_progress_dated_after_it_was_reported_is_refused() -> None:
+    iid = uuid.uuid4()
+    assert reason(known_with(iid), report(iid, date(2032, 5, 2)), LATER) == "dated_in_future"
+
+
+def test_progress_dated_before_the_initiative_existed_is_refused() -> None:
+    iid = uuid.uuid4()
+    assert reason(known_with(iid), report(iid, date(2032, 1, 31)), LATER) == "before_plan"
+
+
+def test_unknown_milestone_and_goal_are_refused() -> None:
+    iid = uuid.uuid4()
+    known = known_with(iid)
+    done = MilestoneCompleted(initiative_id=iid, milestone_id="nope",
+                              completed_on=date(2032, 4, 1))
+    measured = GoalMeasured(initiative_id=iid, goal_id="nope", value=1,
+                            measured_on=date(2032, 4, 1), source="s")
+    assert reason(known, done, LATER) == "unknown_milestone"
+    assert reason(known, measured, LATER) == "unknown_goal"
+
+
+def test_a_revision_knows_the_milestones_it_added() -> None:
+    iid = uuid.uuid4()
+    known = known_with(iid)
+    revised = InitiativeRevised(**definition(iid, milestones=[
+        {"milestone_id": "new", "title": "N", "due": "2032-09-30"}]), reason="r")
+    assert reason(known, revised, LATER) is None
+    known.note(revised, LATER)
+    done = MilestoneCompleted(initiative_id=iid, milestone_id="new",
+                              completed_on=date(2032, 5, 1))
+    assert reason(known, done, LATER) is None
+
+
+def test_nothing_but_measurements_after_an_initiative_is_closed() -> None:
+    iid = uuid.uuid4()
+    known = known_with(iid)
+    known.note(InitiativeClosed(initiative_id=iid, closed_on=date(2032, 4, 1), outcome="o"),
+               LATER)
+    assert reason(known, report(iid, date(2032, 4, 30)), LATER) == "initiative_closed"
+    measured = GoalMeasured(initiative_id=iid, goal_id="g", value=1,
+                            measured_on=date(2032, 4, 30), source="s")
+    assert reason(known, measured, LATER) is None
+
+
+def test_defining_twice_and_drafting_twice_are_refused() -> None:
+    iid = uuid.uuid4()
+    known = known_with(iid)
+    assert reason(known, InitiativeDefined(**definition(iid)), LATER) == "already_defined"
+    again = ActionPlanDrafted(year=YEAR, title="P", tracks=[{"code": "X", "title": "X"}])
+    assert reason(known, again, LATER) == "already_drafted"
+
+
+def test_approving_a_plan_never_drafted_is_refused() -> None:
+    approval = ActionPlanApproved(year=2099, meeting_id=uuid.uuid4(),
+                                  approved_on=date(2032, 1, 1))
+    assert reason(Known(), approval, LATER) == "unknown_plan"
+
+
+def test_the_edge_also_checks_the_plan_year_and_the_track() -> None:
+    iid = uuid.uuid4()
+    known = known_with(iid)
+    other_track = InitiativeDefined(**definition(uuid.uuid4(), track="SPREDE"))
+    refusal = judge_at_edge(known, other_track, LATER, YEAR)
+    assert refusal is not None and refusal.reason == "unknown_track"
+    no_plan = InitiativeDefined(**definition(uuid.uuid4(), year=2033))
+    refusal = judge_at_edge(known, no_plan, LATER, 2033)
+    assert refusal is not None and refusal.reason == "unknown_plan"
+    refusal = judge_at_edge(known, report(iid, date(2032, 4, 30)), LATER, 2031)
+    assert refusal is not None and refusal.reason == "unknown_initiative"
+
+
+def test_facts_dated_far_outside_any_plan_are_refused() -> None:
+    iid = uuid.uuid4()
+    far = datetime(9999, 12, 31, 12, tzinfo=UTC)
+    assert reason(known_with(iid), report(iid, date(9999, 12, 31)), far) == "implausible_date"
+    assert reason(known_with(iid), report(iid, date(1800, 1, 1)), LATER) == "implausible_date"

@@ -1,0 +1,170 @@
+"""The progress views as pure functions: as-of cut-off, revisions, roll-up arithmetic."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from schemas.base import Payload
+from schemas.plan import (
+    ActionPlanDrafted,
+    GoalMeasured,
+    InitiativeDefined,
+    InitiativeRevised,
+    MilestoneCompleted,
+    ProgressReported,
+)
+from services.reporting import views
+from services.reporting.state import Fact, fold
+
+pytestmark = pytest.mark.unit
+
+YEAR = 2031
+
+
+def at(day: str, hour: int = 12) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def fact(payload: Payload, when: datetime, actor: str = "planner-1") -> Fact:
+    return Fact(uuid.uuid4(), when, when, actor, payload)
+
+
+def plan() -> Fact:
+    return fact(ActionPlanDrafted(year=YEAR, title="Plan", tracks=[
+        {"code": "FINDE", "title": "Finde"}, {"code": "SPREDE", "title": "Sprede"}]),
+        at("2031-01-02"))
+
+
+def definition(iid: uuid.UUID, *, track: str = "FINDE", budget: int = 100,
+               cls: type[Any] = InitiativeDefined, **extra: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = dict(
+        initiative_id=iid, year=YEAR, track=track, title=f"Initiative {track}",
+        description="d", owner="staff-1", period={"start": "2031-01-01", "end": "2031-12-31"},
+        budget_dkk=budget,
+        goals=[{"goal_id": "g", "title": "Goal", "indicator": "cases", "unit": "cases",
+                "baseline": 10, "target": 110, "due": "2031-12-31"}],
+        milestones=[{"milestone_id": "m1", "title": "First", "due": "2031-03-31"},
+                    {"milestone_id": "m2", "title": "Second", "due": "2031-09-30"}])
+    fields.update(extra)
+    return fields
+
+
+def report(iid: uuid.UUID, as_of: str, percent: int, rag: str = "green") -> ProgressReported:
+    return ProgressReported(initiative_id=iid, as_of=date.fromisoformat(as_of), percent=percent,
+                            rag=rag, narrative="n", reported_by="staff-1")
+
+
+def test_a_report_made_after_the_as_of_date_is_invisible() -> None:
+    iid = uuid.uuid4()
+    facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05")),
+             fact(report(iid, "2031-03-31", 20), at("2031-03-31")),
+             fact(report(iid, "2031-06-30", 45, "amber"), at("2031-07-02"))]
+    on_june_30 = fold(YEAR, facts, date(2031, 6, 30)).initiatives[iid]
+    on_july_2 = fold(YEAR, facts, date(2031, 7, 2)).initiatives[iid]
+    assert views.initiative_summary(on_june_30, date(2031, 6, 30))["percent"] == 20
+    summary = views.initiative_summary(on_july_2, date(2031, 7, 2))
+    assert (summary["percent"], summary["rag"]) == (45, "amber")
+    assert fold(YEAR, facts, date(2031, 1, 4)).initiatives == {}
+
+
+def test_a_late_report_about_an_earlier_day_does_not_replace_the_newest() -> None:
+    iid = uuid.uuid4()
+    facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05")),
+             fact(report(iid, "2031-06-30", 50), at("2031-06-30")),
+             fact(report(iid, "2031-03-31", 25), at("2031-07-01"))]
+    state = fold(YEAR, facts, date(2031, 7, 1)).initiatives[iid]
+    assert views.initiative_summary(state, date(2031, 7, 1))["percent"] == 50
+
+
+def test_a_revision_replaces_the_definition_only_from_its_own_date() -> None:
+    iid = uuid.uuid4()
+    revised = definition(iid, budget=300, cls=InitiativeRevised, title="Bigger")
+    facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05")),
+             fact(InitiativeRevised(**revised, reason="steering group widened it"),
+                  at("2031-05-01"), actor="lead-1")]
+    before = fold(YEAR, facts, date(2031, 4, 30)).initiatives[iid]
+    after = fold(YEAR, facts, date(2031, 5, 1)).initiatives[iid]
+    assert (before.definition.title, before.definition.budget_dkk) == ("Initiative FINDE", 100)
+    assert (after.definition.title, after.definition.budget_dkk) == ("Bigger", 300)
+    view = views.initiative_view(after, date(2031, 5, 1), {})
+    assert view["revisions"] == [{"at": "2031-05-01T12:00:00+00:00", "by": "lead-1",
+                                  "reason": "steering group widened it"}]
+
+
+def test_milestones_split_into_done_overdue_and_upcoming_on_the_date() -> None:
+    iid = uuid.uuid4()
+    facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05")),
+             fact(MilestoneCompleted(initiative_id=iid, milestone_id="m2",
+                                     completed_on=date(2031, 8, 1)), at("2031-08-01"))]
+    april = views.initiative_view(fold(YEAR, facts, date(2031, 4, 1)).initiatives[iid],
+                                  date(2031, 4, 1), {})["milestones"]
+    assert [m["milestone_id"] for m in april["overdue"]] == ["m1"]
+    assert [m["milestone_id"] for m in april["upcoming"]] == ["m2"] and april["done"] == []
+    august = views.initiative_view(fold(YEAR, facts, date(2031, 8, 2)).initiatives[iid],
+                                   date(2031, 8, 2), {})["milestones"]
+    assert august["done"][0]["completed_on"] == "2031-08-01"
+
+
+def test_a_goal_shows_its_latest_value_against_baseline_and_target() -> None:
+    iid = uuid.uuid4()
+    facts = [plan(), fact(InitiativeDefined(**definition(iid)), at("2031-01-05"))]
+    for value, day in ((40, "2031-06-01"), (35, "2031-03-01")):  # the second is about earlier
+        facts.append(fact(GoalMeasured(initiative_id=iid, goal_id="g", value=value,
+                                       measured_on=date.fromisoformat(day), source="survey"),
+                          at("2031-06-02")))
+    goal = views.initiative_view(fold(YEAR, facts, date(2031, 6, 2)).initiatives[iid],
+                                 date(2031, 6, 2), {})["goals"][0]
+    assert goal["latest"]["value"] == 40
+    assert goal["share_of_target_reached"] == 0.3  # (40 - 10) / (110 - 10)
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    (date(2030, 12, 1), 0.0), (date(2031, 1, 1), 0.3), (date(2031, 7, 2), 50.1),
+    (date(2031, 12, 31), 100.0), (date(2032, 3, 1), 100.0)])
+def test_expected_percent_follows_time_elapsed(day: date, expected: float) -> None:
+    assert views.expected_percent(date(2031, 1, 1), date(2031, 12, 31), day) == expected
+
+
+def test_roll_ups_are_weighted_by_budget_per_track_and_for_the_plan() -> None:
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    facts = [plan(),
+             fact(InitiativeDefined(**definition(a, budget=300_000)), at("2031-01-05")),
+             fact(InitiativeDefined(**definition(b, budget=100_000)), at("2031-01-05")),
+             fact(InitiativeDefined(**definition(c, track="SPREDE", budget=600_000)),
+                  at("2031-01-05")),
+             fact(report(a, "2031-03-31", 80), at("2031-03-31")),
+             fact(report(b, "2031-03-31", 20, "red"), at("2031-03-31"))]
+    sums = views.rollups(fold(YEAR, facts, date(2031, 4, 1)))
+    # FINDE: (300k * 80 + 100k * 20) / 400k = 65
+    assert sums["FINDE"]["percent"] == 65.0 and sums["FINDE"]["budget_dkk"] == 400_000
+    # SPREDE has no report yet: it counts as 0 %
+    assert sums["SPREDE"]["percent"] == 0.0 and sums["SPREDE"]["rag"]["unreported"] == 1
+    # the plan: (300k * 80 + 100k * 20 + 600k * 0) / 1m = 26
+    assert sums[""]["percent"] == 26.0
+    assert sums[""]["rag"] == {"green": 1, "amber": 0, "red": 1, "unreported": 1}
+    assert sums[""]["rag_budget_dkk"]["red"] == 100_000
+    # expected from time elapsed by the end of April 1st (91 of 365 days), the same for all
+    assert sums[""]["expected_percent"] == 24.9
+
+
+def test_without_budgets_the_roll_up_weighs_initiatives_equally() -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    facts = [plan(), fact(InitiativeDefined(**definition(a, budget=0)), at("2031-01-05")),
+             fact(InitiativeDefined(**definition(b, budget=0)), at("2031-01-05")),
+             fact(report(a, "2031-03-31", 50), at("2031-03-31"))]
+    assert views.rollups(fold(YEAR, facts, date(2031, 4, 1)))[""]["percent"] == 25.0
+
+
+def test_roll_up_history_has_one_point_per_day_something_became_known() -> None:
+    a = uuid.uuid4()
+    facts = [plan(), fact(InitiativeDefined(**definition(a)), at("2031-01-05")),
+             fact(report(a, "2031-03-31", 30), at("2031-03-31")),
+             fact(report(a, "2031-06-30", 60), at("2031-06-30"))]
+    history = [(day, r["percent"]) for day, track, r in views.rollup_history(YEAR, facts)
+               if track == ""]
+    assert history == [(date(2031, 1, 2), None), (date(2031, 1, 5), 0.0),
+                       (date(2031, 3, 31), 30.0), (date(2031, 6, 30), 60.0)]

@@ -1,0 +1,158 @@
+"""Vote rules decided over hand-built state: what a voter and the tallies would notice."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from schemas.campaigns import VoteMode
+from schemas.moderation import IdeaStatus
+from services.voting import domain
+from services.voting.domain import ActiveVote, Campaign, Idea, Rules, StatusChange, Vote, judge
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def hours(n: float) -> datetime:
+    return T0 + timedelta(hours=n)
+
+
+def campaign(mode: VoteMode = VoteMode.SUPPORT, max_votes: int = 2,
+             *changes: Rules) -> Campaign:
+    return Campaign(uuid.uuid4(), T0, hours(100), (Rules(None, mode, max_votes), *changes))
+
+
+def idea(c: Campaign, *history: tuple[float, IdeaStatus, uuid.UUID | None]) -> Idea:
+    steps = history or ((0, IdeaStatus.PUBLISHED, None),)
+    return Idea(uuid.uuid4(), c.campaign_id,
+                tuple(StatusChange(hours(h), s, m) for h, s, m in steps))
+
+
+def cast(voter: str, c: Campaign, i: Idea, at: float = 1, value: int = 1) -> Vote:
+    return Vote(uuid.uuid4(), domain.CAST, voter, c.campaign_id, i.idea_id, value, hours(at))
+
+
+def withdraw(voter: str, c: Campaign, i: Idea, at: float = 2) -> Vote:
+    return Vote(uuid.uuid4(), domain.WITHDRAW, voter, c.campaign_id, i.idea_id, 0, hours(at))
+
+
+def run(votes: list[Vote], c: Campaign, ideas: list[Idea],
+        active: dict[str, list[ActiveVote]] | None = None) -> domain.Judgement:
+    return judge(votes, active if active is not None else {}, {c.campaign_id: c},
+                 {i.idea_id: i for i in ideas})
+
+
+def outcome(j: domain.Judgement) -> list[tuple[str, str | None]]:
+    return [(v.state, v.reason) for v in j.verdicts]
+
+
+def test_a_vote_counts_once_and_a_second_support_is_a_duplicate() -> None:
+    c = campaign()
+    a = idea(c)
+    j = run([cast("v1", c, a), cast("v1", c, a, at=2), cast("v2", c, a)], c, [a])
+    assert outcome(j) == [("counted", None), ("refused", "duplicate"), ("counted", None)]
+    assert j.deltas == {(c.campaign_id, a.idea_id): [2, 0]}
+
+
+def test_votes_outside_the_window_are_refused() -> None:
+    c = campaign()
+    a = idea(c)
+    j = run([cast("v1", c, a, at=-1), cast("v1", c, a, at=100), cast("v1", c, a, at=99.9)], c, [a])
+    assert outcome(j) == [("refused", "campaign_not_open"), ("refused", "campaign_closed"),
+                          ("counted", None)]
+
+
+def test_budget_is_per_campaign_and_withdrawal_frees_it() -> None:
+    c = campaign(max_votes=2)
+    a, b, d = idea(c), idea(c), idea(c)
+    j = run([cast("v1", c, a), cast("v1", c, b), cast("v1", c, d, at=1.5),
+             withdraw("v1", c, a, at=2), cast("v1", c, d, at=3)], c, [a, b, d])
+    # the first vote was withdrawn later in the same batch, which freed budget for the last one
+    assert outcome(j) == [("withdrawn", None), ("counted", None), ("refused", "budget_exceeded"),
+                          ("applied", None), ("counted", None)]
+    assert j.deltas[(c.campaign_id, a.idea_id)] == [0, 0]
+    assert j.deltas[(c.campaign_id, d.idea_id)] == [1, 0]
+
+
+def test_budget_counts_votes_stored_before_the_batch() -> None:
+    c = campaign(max_votes=1)
+    a, b = idea(c), idea(c)
+    earlier = ActiveVote(uuid.uuid4(), c.campaign_id, a.idea_id, 1)
+    j = run([cast("v1", c, b), withdraw("v1", c, a, at=3), cast("v1", c, b, at=4)], c, [a, b],
+            {"v1": [earlier]})
+    assert outcome(j) == [("refused", "budget_exceeded"), ("applied", None), ("counted", None)]
+    assert j.superseded == {earlier.event_id: "withdrawn"}
+    assert j.deltas[(c.campaign_id, a.idea_id)] == [-1, 0]
+
+
+def test_withdrawing_without_a_vote_is_refused() -> None:
+    c = campaign()
+    a = idea(c)
+    assert outcome(run([withdraw("v1", c, a)], c, [a])) == [("refused", "no_active_vote")]
+
+
+def test_updown_replaces_the_old_value_and_support_refuses_minus_one() -> None:
+    c = campaign(VoteMode.UPDOWN)
+    a = idea(c)
+    j = run([cast("v1", c, a, value=1), cast("v1", c, a, at=2, value=-1),
+             cast("v1", c, a, at=3, value=-1)], c, [a])
+    assert outcome(j) == [("replaced", None), ("counted", None), ("refused", "duplicate")]
+    assert j.deltas[(c.campaign_id, a.idea_id)] == [0, 1]
+
+    s = campaign(VoteMode.SUPPORT)
+    b = idea(s)
+    assert outcome(run([cast("v1", s, b, value=-1)], s, [b])) == [("refused", "invalid_value")]
+
+
+def test_only_published_ideas_take_votes_judged_at_the_votes_time() -> None:
+    c = campaign()
+    pending = idea(c, (0, IdeaStatus.PENDING, None))
+    hidden_later = idea(c, (0, IdeaStatus.PUBLISHED, None), (5, IdeaStatus.HIDDEN, None))
+    rejected = idea(c, (0, IdeaStatus.REJECTED, None))
+    j = run([cast("v1", c, pending), cast("v1", c, hidden_later, at=4),
+             cast("v2", c, hidden_later, at=6), cast("v1", c, rejected)],
+            c, [pending, hidden_later, rejected])
+    assert outcome(j) == [("refused", "idea_not_votable"), ("counted", None),
+                          ("refused", "idea_not_votable"), ("refused", "idea_not_votable")]
+
+
+def test_a_vote_for_a_merged_idea_counts_for_the_target_once_per_voter() -> None:
+    c = campaign(max_votes=5)
+    target = idea(c)
+    merged = idea(c, (0, IdeaStatus.PUBLISHED, None), (2, IdeaStatus.MERGED, target.idea_id))
+    j = run([cast("v1", c, target), cast("v1", c, merged, at=3), cast("v2", c, merged, at=3),
+             cast("v3", c, merged, at=1)], c, [target, merged])
+    assert outcome(j) == [("counted", None), ("refused", "duplicate"), ("counted", None),
+                          ("counted", None)]
+    assert all(v.target_id == target.idea_id for v in j.verdicts)
+    assert j.deltas == {(c.campaign_id, target.idea_id): [3, 0]}
+
+
+def test_rules_in_force_at_the_votes_time_decide() -> None:
+    c = campaign(VoteMode.SUPPORT, 1, Rules(hours(10), VoteMode.SUPPORT, 2))
+    a, b = idea(c), idea(c)
+    early = run([cast("v1", c, a, at=1), cast("v1", c, b, at=2)], c, [a, b])
+    assert outcome(early) == [("counted", None), ("refused", "budget_exceeded")]
+    late = run([cast("v1", c, a, at=1), cast("v1", c, b, at=11)], c, [a, b])
+    assert outcome(late) == [("counted", None), ("counted", None)]
+
+
+def test_unknown_ideas_and_campaigns_are_parked_not_refused() -> None:
+    c = campaign()
+    a = idea(c)
+    ghost = Idea(uuid.uuid4(), c.campaign_id, (StatusChange(T0, IdeaStatus.PUBLISHED, None),))
+    stray = Vote(uuid.uuid4(), domain.CAST, "v1", uuid.uuid4(), a.idea_id, 1, hours(1))
+    j = run([cast("v1", c, ghost), stray], c, [a])
+    assert [why for _, why in j.parked] == ["unknown_idea", "unknown_campaign"]
+    assert j.verdicts == []
+
+
+def test_an_idea_of_another_campaign_is_refused() -> None:
+    c, other = campaign(), campaign()
+    a = idea(other)
+    j = run([cast("v1", c, a)], c, [a])
+    assert outcome(j) == [("refused", "wrong_campaign")]
