@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import signal
 import subprocess
 import sys
@@ -79,14 +78,6 @@ def second(stack: Stack, tmp_path: Path) -> Iterator[SecondWorker]:
     worker.kill()
 
 
-def _stack_worker_url(stack: Stack) -> str:
-    log = (stack.log_dir / "voting.log").read_text()
-    urls = [json.loads(line)["url"] for line in log.splitlines()
-            if line.startswith("{") and '"worker.web"' in line]
-    assert urls, "the stack's voting worker did not log where its health endpoints are"
-    return str(urls[-1])
-
-
 async def _get(url: str) -> httpx.Response | None:
     try:
         async with httpx.AsyncClient(timeout=5) as client:
@@ -128,7 +119,7 @@ async def test_two_voting_workers_one_stopped_mid_import_tallies_match_official_
         pabulib.parse(raw), digest=hashlib.sha256(raw + uid.encode()).hexdigest())
     cid = pabulib.campaign_id(election)
     total = election.vote_count
-    first_url = _stack_worker_url(stack)
+    first_url = stack.worker_url("voting")
 
     second.start()
 
