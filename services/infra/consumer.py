@@ -207,9 +207,11 @@ class ProjectionRunner:
             if stale:
                 # Another member of the group committed past this batch while we held it (we were
                 # dropped from the group and our partitions moved). Applying it would apply those
-                # events twice: drop the batch and continue from what is stored.
+                # events twice: drop the batch and continue from what is stored. Every partition
+                # of the batch goes back to its stored offset, or the dropped records of the
+                # partitions that were not stale would never be read again.
                 self.log.warning("consumer.stale_batch", partitions=sorted(stale))
-                await self.seek_to_stored([TopicPartition(t, p) for t, p in stale])
+                await self.seek_to_stored([TopicPartition(t, p) for t, p in first_offsets])
                 return
             if self.projection.dedupe and good:
                 ids = [m.envelope.event_id for m in good]
