@@ -185,34 +185,32 @@ class ProjectionRunner:
     async def _process(self, batches: dict[TopicPartition, list[Any]]) -> None:
         started = time.perf_counter()
         skipped: list[str] = []
-        good: list[Message] = []
-        refused: list[tuple[Any, str, str]] = []
-        next_offsets: dict[tuple[str, int], int] = {}
-        first_offsets: dict[tuple[str, int], int] = {}
-        for tp, records in batches.items():
-            for rec in records:
-                try:
-                    env, payload = decode(rec.value)
-                    good.append(Message(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
-                                        env, payload))
-                except RefusedMessage as exc:
-                    refused.append((rec, exc.reason, exc.detail))
-            if records:
-                first_offsets[(tp.topic, tp.partition)] = records[0].offset
-                next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
-
         schema = self.projection.schema
         async with self.pool.acquire() as conn, conn.transaction():
-            stale = await self._stale_partitions(conn, first_offsets)
-            if stale:
-                # Another member of the group committed past this batch while we held it (we were
-                # dropped from the group and our partitions moved). Applying it would apply those
-                # events twice: drop the batch and continue from what is stored. Every partition
-                # of the batch goes back to its stored offset, or the dropped records of the
-                # partitions that were not stale would never be read again.
-                self.log.warning("consumer.stale_batch", partitions=sorted(stale))
-                await self.seek_to_stored([TopicPartition(t, p) for t, p in first_offsets])
-                return
+            # The stored offsets are the truth. Records below them were already applied (by us
+            # before a rebalance or a crash, or by another member while we were dropped from the
+            # group): skip them, so nothing is applied twice whatever the fetcher hands us.
+            stored = await self._stored_offsets(
+                conn, [(tp.topic, tp.partition) for tp, recs in batches.items() if recs])
+            good: list[Message] = []
+            refused: list[tuple[Any, str, str]] = []
+            next_offsets: dict[tuple[str, int], int] = {}
+            for tp, records in batches.items():
+                floor = stored.get((tp.topic, tp.partition), -1)
+                fresh_records = [r for r in records if r.offset >= floor]
+                if len(fresh_records) < len(records):
+                    self.log.warning("consumer.skipped_applied", topic=tp.topic,
+                                     partition=tp.partition, stored=floor,
+                                     count=len(records) - len(fresh_records))
+                for rec in fresh_records:
+                    try:
+                        env, payload = decode(rec.value)
+                        good.append(Message(rec.topic, rec.partition, rec.offset, rec.key,
+                                            rec.value, env, payload))
+                    except RefusedMessage as exc:
+                        refused.append((rec, exc.reason, exc.detail))
+                if fresh_records:
+                    next_offsets[(tp.topic, tp.partition)] = fresh_records[-1].offset + 1
             if self.projection.dedupe and good:
                 ids = [m.envelope.event_id for m in good]
                 fresh = {
@@ -267,18 +265,17 @@ class ProjectionRunner:
             committed=next_offsets,
         )
 
-    async def _stale_partitions(
-        self, conn: asyncpg.Connection, first_offsets: dict[tuple[str, int], int]
-    ) -> list[tuple[str, int]]:
-        """Partitions whose stored offset is already past this batch (rows locked until commit)."""
+    async def _stored_offsets(
+        self, conn: asyncpg.Connection, partitions: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        """The stored next offsets of `partitions`, locked until this transaction ends."""
         rows = await conn.fetch(
             f"SELECT topic, partition, next_offset FROM {self.projection.schema}.consumer_offsets"
             " WHERE consumer = $1 AND (topic, partition) IN"
             " (SELECT * FROM unnest($2::text[], $3::int[])) FOR UPDATE",
-            self.projection.name, [t for t, _ in first_offsets], [p for _, p in first_offsets],
+            self.projection.name, [t for t, _ in partitions], [p for _, p in partitions],
         )
-        return [(r["topic"], r["partition"]) for r in rows
-                if r["next_offset"] > first_offsets[(r["topic"], r["partition"])]]
+        return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
     async def _dead_letter(
         self, dead: list[tuple[str, int, int, bytes | None, bytes | None, str, str]]
