@@ -112,6 +112,9 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
         raise RefusedMessage(
             "unknown_version", f"{env.type} version {env.version} is newer than {spec.version}"
         )
+    if _has_nul(env.payload):
+        # valid JSON, but no PostgreSQL text or jsonb column can hold U+0000
+        raise RefusedMessage("malformed", "text contains a NUL character")
     payload = env.payload
     for v in range(env.version, spec.version):
         step = spec.upcasters.get(v)
@@ -133,3 +136,13 @@ def _short(exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in err["loc"])
         parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
     return "; ".join(parts)
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False

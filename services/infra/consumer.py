@@ -210,6 +210,10 @@ class ProjectionRunner:
                 # events twice: drop the batch and continue from what is stored.
                 self.log.warning("consumer.stale_batch", partitions=sorted(stale))
                 await self.seek_to_stored([TopicPartition(t, p) for t, p in stale])
+                # the rest of the batch is dropped too: fetch it again, or it would be skipped
+                for (t, p), first in first_offsets.items():
+                    if (t, p) not in stale:
+                        self._consumer.seek(TopicPartition(t, p), first)
                 return
             if self.projection.dedupe and good:
                 ids = [m.envelope.event_id for m in good]
