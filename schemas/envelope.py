@@ -113,7 +113,7 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
             "unknown_version", f"{env.type} version {env.version} is newer than {spec.version}"
         )
     if _has_nul(env.payload):
-        # valid JSON, but no PostgreSQL text or jsonb column can hold U+0000
+        # PostgreSQL text cannot hold NUL; no consumer could store such an event
         raise RefusedMessage("malformed", "text contains a NUL character")
     payload = env.payload
     for v in range(env.version, spec.version):
@@ -130,15 +130,7 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
     return env, model
 
 
-def _short(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
-    return "; ".join(parts)
-
-
-def _has_nul(value: object) -> bool:
+def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
@@ -146,3 +138,11 @@ def _has_nul(value: object) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
+
+
+def _short(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+    return "; ".join(parts)

