@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -185,6 +186,8 @@ async def main(n_votes: int) -> None:
 
 
 if __name__ == "__main__":
+    # stopped by a signal, still stop the embedded broker and database (the finally above)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--votes", type=int, default=100_000)
     asyncio.run(main(parser.parse_args().votes))
