@@ -168,3 +168,19 @@ async def test_updown_and_merge_count_for_the_target_once_per_voter(
                      what="merged votes moved to the target once per voter")
     ranked = await queries.ranking(pool, cid)
     assert [r["idea_id"] for r in ranked] == [target]
+
+
+async def test_a_title_with_a_nul_character_does_not_stop_the_voting_worker(
+    stack: Stack, pool: asyncpg.Pool, producer: EventProducer, uid: str
+) -> None:
+    created = campaign_created()
+    cid = uuid.UUID(created.payload["campaign_id"])
+    odd, after = uuid.uuid4(), uuid.uuid4()
+    nul = Envelope.wrap(IdeaStatusChanged(idea_id=odd, campaign_id=cid,
+                                          status=IdeaStatus.PUBLISHED, title="bad\x00title"),
+                        actor="staff-1", occurred_at=NOW - timedelta(hours=20))
+    await producer.publish_many([created, nul, status(cid, after),
+                                 vote(f"n1-{uid}", cid, odd), vote(f"n2-{uid}", cid, after)])
+    tally = await eventually(lambda: queries.tally(pool, cid),
+                             lambda t: sum(i["supports"] for i in t) == 2, what="both votes")
+    assert {t["idea_id"]: t["title"] for t in tally}[odd] == "badtitle"
