@@ -1,14 +1,21 @@
-"""`ideastorm demo`: the whole system embedded, one real campaign through the HTTP API.
+"""`ideastorm demo`: the whole system embedded, from real data to the steering-group report.
 
-Starts the broker, PostgreSQL, the workers and the gateway under a fresh home, creates a
-pre-moderated campaign, submits the projects of a real participatory-budgeting election
-(`examples/data/netherlands_amsterdam_647.pb`) as ideas, prints the moderation queue, approves
-every idea as a moderator, prints the published ideas, and stops everything.
+Starts the broker, PostgreSQL, the workers and the gateway under a fresh home, then the main job:
+loads the example action plan (`examples/coi-action-plan-2014-2016.yaml`), imports the Warsaw
+2026 participatory-budgeting election (`examples/data/poland_warszawa_2026.pb`, voting window in
+2025Q2) as an ideastorm campaign, records its three most supported ideas as adopted into the
+plan's ideastorm initiative, generates the 2025Q2 report in every format and both languages
+under `out/`, prints the paths and a summary, and stops everything.
+
+`ideastorm demo --walkthrough` instead takes one campaign through the HTTP API: a pre-moderated
+campaign gets the projects of `examples/data/netherlands_amsterdam_647.pb` as ideas, a moderator
+approves them, and the queue and published ideas are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
 import time
 from collections.abc import Sequence
@@ -31,7 +38,11 @@ DEFAULT_DATA = ROOT / "examples" / "data" / "netherlands_amsterdam_647.pb"
 
 def register(sub: Any) -> None:
     p = sub.add_parser("demo", help="run the system embedded on real example data, then stop")
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="a Pabulib .pb file")
+    p.add_argument("--walkthrough", action="store_true",
+                   help="take one campaign through the HTTP API instead of the main job")
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                   help="the Pabulib .pb file for --walkthrough")
+    p.add_argument("--out", type=Path, default=Path("out"), help="where the reports go")
     p.add_argument("--home", type=Path, default=Path(".ideastorm/demo"),
                    help="where the embedded broker and database live (wiped first)")
     p.set_defaults(func=cmd_demo)
@@ -79,7 +90,7 @@ class DemoClient:
 def cmd_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     configure_logging("WARNING", get_settings().log_json)  # the tables are the output
-    pb = read_projects(args.data)
+    pb = read_projects(args.data) if args.walkthrough else None
     home = args.home.resolve()
     shutil.rmtree(home, ignore_errors=True)
     base = get_settings().model_copy(update={"ideastorm_home": home})
@@ -91,7 +102,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"under {home} ...", flush=True)
         stack.start(timeout=180)
         print(f"up after {time.monotonic() - started:.1f}s: {stack.base_url}\n", flush=True)
-        run(DemoClient(stack.base_url, settings), pb.meta, pb.projects)
+        if pb is not None:
+            run(DemoClient(stack.base_url, settings), pb.meta, pb.projects)
+        else:
+            from services.demo_report import main_job
+
+            asyncio.run(main_job(settings, out=args.out.resolve()))
     finally:
         stack.stop()
         infra.stop()

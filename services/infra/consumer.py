@@ -25,6 +25,16 @@ from services.infra.kafka import EventProducer
 
 log = structlog.get_logger(__name__)
 
+# Failures that come from the data of a message, not from the database or broker being away:
+# the message at fault is isolated and dead-lettered instead of stopping the consumer.
+POISON_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    ValueError,
+    TypeError,
+    LookupError,
+)
+
 
 @dataclass(frozen=True)
 class Message:
@@ -164,7 +174,7 @@ class ProjectionRunner:
                 )
                 if batches:
                     async with self.batch_lock:
-                        await self._process(batches)
+                        await self._process_isolating_poison(batches)
                 await self._observe_lag()
         finally:
             await self._consumer.stop()
@@ -181,6 +191,50 @@ class ProjectionRunner:
             except Exception:  # noqa: BLE001 - a partition revoked meanwhile has no position
                 continue
         metrics.observe_positions(self.projection.name, positions)
+
+    async def _process_isolating_poison(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """Apply a batch; if the projection fails on its data, find the message(s) at fault.
+
+        A message the projection cannot apply (a value the database refuses, a bug for one shape
+        of input) would otherwise stop the consumer for good on every restart. The batch is
+        retried one message at a time; a message that fails alone is dead-lettered with the
+        error as its reason and its offset is stored, so the consumer goes on.
+        """
+        try:
+            await self._process(batches)
+            return
+        except POISON_ERRORS as exc:
+            self.log.error("consumer.batch_failed", error=repr(exc)[:500],
+                           size=sum(len(r) for r in batches.values()))
+        for tp, records in batches.items():
+            for rec in records:
+                try:
+                    await self._process({tp: [rec]})
+                except POISON_ERRORS as exc:
+                    await self._refuse_alone(tp, rec, exc)
+
+    async def _refuse_alone(self, tp: TopicPartition, rec: Any, exc: Exception) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            stored = await self._stored_offsets(conn, [(tp.topic, tp.partition)])
+            if stored.get((tp.topic, tp.partition), -1) > rec.offset:
+                return
+            await self._dead_letter([(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
+                                      "projection_failed", f"{type(exc).__name__}: {exc}")])
+            await self._store_offsets(conn, {(tp.topic, tp.partition): rec.offset + 1})
+
+    async def _store_offsets(self, conn: asyncpg.Connection,
+                             next_offsets: dict[tuple[str, int], int]) -> None:
+        await conn.execute(
+            f"INSERT INTO {self.projection.schema}.consumer_offsets"
+            " (consumer, topic, partition, next_offset)"
+            " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"
+            " ON CONFLICT (consumer, topic, partition) DO UPDATE"
+            " SET next_offset = EXCLUDED.next_offset, updated_at = now()",
+            self.projection.name,
+            [t for t, _ in next_offsets],
+            [p for _, p in next_offsets],
+            list(next_offsets.values()),
+        )
 
     async def _process(self, batches: dict[TopicPartition, list[Any]]) -> None:
         started = time.perf_counter()
@@ -238,16 +292,7 @@ class ProjectionRunner:
                 await self._dead_letter(dead)
             if outcome.publish:
                 await self.producer.publish_many(outcome.publish)
-            await conn.execute(
-                f"INSERT INTO {schema}.consumer_offsets (consumer, topic, partition, next_offset)"
-                " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"
-                " ON CONFLICT (consumer, topic, partition) DO UPDATE"
-                " SET next_offset = EXCLUDED.next_offset, updated_at = now()",
-                self.projection.name,
-                [t for t, _ in next_offsets],
-                [p for _, p in next_offsets],
-                list(next_offsets.values()),
-            )
+            await self._store_offsets(conn, next_offsets)
         self.stats.batches += 1
         self.stats.applied += len(good) - len(outcome.refuse)
         self.stats.last_batch_size = sum(len(r) for r in batches.values())

@@ -1,4 +1,4 @@
-"""Vote-pattern anomalies: a windowed Faust table over votes cast through the API.
+"""Vote-pattern anomalies: a Faust agent counting API votes per client in tumbling windows.
 
 The tally projection re-publishes every API vote, keyed by its client fingerprint, on
 `votes.clients` (imports carry no fingerprint and cost nothing here). A Faust agent counts votes
@@ -6,6 +6,12 @@ per fingerprint in tumbling windows; when one fingerprint reaches the threshold 
 publishes `VoteAnomalyDetected` on `status` for the moderation queue. Nothing is discarded: the
 votes still count until staff decide. The event id is derived from the fingerprint and the
 window, so a redelivered message or a restart never reports the same burst twice downstream.
+
+The window counts live in the agent (`domain.BurstCounter`), not in a Faust windowed table: with
+the embedded broker's wrong high-water mark, table recovery on the first rebalance raised
+`ConsistencyError` ("persisted offset ... is higher than the last offset in that topic") and
+crashed the whole voting worker (seen when a second voting worker joined the group). Counts are
+approximate across a rebalance, which is acceptable for a hint to moderators.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.votes import AnomalyKind, VoteAnomalyDetected, VoteClientSeen
 from services.infra.worker import ProjectionsService
 from services.voting.config import VotingSettings
+from services.voting.domain import BurstCounter
 
 log = structlog.get_logger(__name__)
 
@@ -45,9 +52,7 @@ def install(app: faust.App, resources: ProjectionsService, voting: VotingSetting
     window_s = voting.burst_window_s
     source = app.topic(topics.VOTE_CLIENTS.name, key_serializer="raw", value_serializer="raw",
                        partitions=topics.VOTE_CLIENTS.partitions)
-    per_client = app.Table(
-        "voting-votes-per-client", default=int, partitions=topics.VOTE_CLIENTS.partitions,
-    ).tumbling(timedelta(seconds=window_s), expires=timedelta(seconds=window_s * 10))
+    counter = BurstCounter(voting.burst_votes, window_s)
 
     @app.agent(source)
     async def watch_client_bursts(stream: faust.StreamT[Any]) -> None:
@@ -60,11 +65,10 @@ def install(app: faust.App, resources: ProjectionsService, voting: VotingSetting
                 continue
             if not isinstance(seen, VoteClientSeen):
                 continue
-            per_client[seen.client] += 1
-            count = per_client[seen.client].current()
-            if count == voting.burst_votes:
-                ts = event.message.timestamp  # seconds, the broker's produce time
-                start = datetime.fromtimestamp(ts - ts % window_s, UTC)
+            ts = event.message.timestamp  # seconds, the broker's produce time
+            count = counter.seen(seen.client, ts)
+            if count is not None:
+                start = datetime.fromtimestamp(counter.window_start(ts), UTC)
                 assert resources.producer is not None
                 await resources.producer.publish(burst_event(seen, count, start, window_s))
                 log.info("vote.anomaly_detected", kind="client_burst", votes=count,

@@ -251,3 +251,30 @@ def judge(
         voter.used[vote.campaign_id] = voter.used.get(vote.campaign_id, 0) + 1
         out.add(vote.campaign_id, target.idea_id, vote.value, +1)
     return out
+
+
+class BurstCounter:
+    """Counts events per key in tumbling windows; says when a key reaches the threshold.
+
+    `seen(key, at)` returns the count when it has just reached `threshold` in the window holding
+    `at` (once per key and window), else None. Windows older than `keep` windows are dropped.
+    """
+
+    def __init__(self, threshold: int, window_s: float, keep: int = 3) -> None:
+        self.threshold = threshold
+        self.window_s = window_s
+        self.keep = keep
+        self.counts: dict[tuple[str, float], int] = {}
+        self.latest = 0.0
+
+    def window_start(self, at: float) -> float:
+        return at - at % self.window_s
+
+    def seen(self, key: str, at: float) -> int | None:
+        start = self.window_start(at)
+        if start > self.latest:
+            self.latest = start
+            horizon = start - self.keep * self.window_s
+            self.counts = {k: n for k, n in self.counts.items() if k[1] > horizon}
+        n = self.counts[(key, start)] = self.counts.get((key, start), 0) + 1
+        return n if n == self.threshold else None

@@ -182,8 +182,8 @@ def _block(pdf: _ReportPdf, block: Block, following: Block | None) -> None:
     elif isinstance(block, Bullets):
         pdf.set_font(FONT, "", 9.5)
         for item in block.items:
-            pdf.multi_cell(0, 13, pdf_text(f"•  {item}"), new_x="LMARGIN", new_y="NEXT",
-                           align="L")
+            pdf.cell(12, 13, "•")  # hanging indent: wrapped lines align with the text
+            pdf.multi_cell(0, 13, pdf_text(item), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(3)
     elif isinstance(block, Table):
         _table(pdf, block.headers, block.rows, block.align, block.widths,
