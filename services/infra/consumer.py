@@ -210,6 +210,11 @@ class ProjectionRunner:
                 # events twice: drop the batch and continue from what is stored.
                 self.log.warning("consumer.stale_batch", partitions=sorted(stale))
                 await self.seek_to_stored([TopicPartition(t, p) for t, p in stale])
+                # the consumer's position is already past the whole batch: the other partitions
+                # of the dropped batch must be read again, or their records would be lost
+                for (t, p), first in first_offsets.items():
+                    if (t, p) not in stale:
+                        self._consumer.seek(TopicPartition(t, p), first)
                 return
             if self.projection.dedupe and good:
                 ids = [m.envelope.event_id for m in good]
