@@ -212,8 +212,9 @@ class ProjectionRunner:
                 await self.seek_to_stored([TopicPartition(t, p) for t, p in stale])
                 # the consumer's position is already past the whole batch: the other partitions
                 # of the dropped batch must be read again, or their records would be lost
+                owned = self._consumer.assignment()
                 for (t, p), first in first_offsets.items():
-                    if (t, p) not in stale:
+                    if (t, p) not in stale and TopicPartition(t, p) in owned:
                         self._consumer.seek(TopicPartition(t, p), first)
                 return
             if self.projection.dedupe and good:
