@@ -112,6 +112,9 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
         raise RefusedMessage(
             "unknown_version", f"{env.type} version {env.version} is newer than {spec.version}"
         )
+    if _has_nul(env.payload):
+        # PostgreSQL text cannot hold NUL; no consumer could store such an event
+        raise RefusedMessage("malformed", "text contains a NUL character")
     payload = env.payload
     for v in range(env.version, spec.version):
         step = spec.upcasters.get(v)
@@ -125,6 +128,16 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
     if payload is not env.payload:
         env = env.model_copy(update={"payload": model.model_dump(mode="json"), "version": spec.version})
     return env, model
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _short(exc: ValidationError) -> str:

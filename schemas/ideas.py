@@ -35,7 +35,7 @@ class IdeaSubmitted(_IdeaEvent):
     body: LongText
     tags: Tags = []
     category: ShortText | None = None
-    estimated_cost: int | None = Field(default=None, ge=0)
+    estimated_cost: int | None = Field(default=None, ge=0, le=10**15)
     sector: Sector | None = None
 
 

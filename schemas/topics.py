@@ -19,8 +19,10 @@ class Topic:
 IDEAS_SUBMISSIONS = Topic("ideas.submissions", partitions=4, key="idea id")
 VOTES = Topic("votes", partitions=4, key="voter id")
 STATUS = Topic("status", partitions=4, key="aggregate id")
+# votes cast through the API, re-keyed by client fingerprint for the voting anomaly detector
+VOTE_CLIENTS = Topic("votes.clients", partitions=4, key="client fingerprint")
 
-ALL: tuple[Topic, ...] = (IDEAS_SUBMISSIONS, VOTES, STATUS)
+ALL: tuple[Topic, ...] = (IDEAS_SUBMISSIONS, VOTES, STATUS, VOTE_CLIENTS)
 BY_NAME: dict[str, Topic] = {t.name: t for t in ALL}
 
 

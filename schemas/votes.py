@@ -52,6 +52,25 @@ class VoteWithdrawn(_Vote):
     __event_type__ = "vote.withdrawn"
 
 
+@event
+class VoteClientSeen(Payload):
+    """A decided vote that came with a client fingerprint, re-keyed by that fingerprint.
+
+    Published by the voting service's tally projection so that the anomaly detector sees only
+    votes cast through the API, partitioned by client, without reading the whole `votes` topic.
+    """
+
+    __event_type__ = "vote.client_seen"
+    __topic__ = topics.VOTE_CLIENTS
+    __key_field__ = "client"
+
+    client: ClientFingerprint
+    voter_id: ParticipantId
+    campaign_id: uuid.UUID
+    idea_id: uuid.UUID
+    vote_event_id: uuid.UUID
+
+
 class AnomalyKind(StrEnum):
     CLIENT_BURST = "client_burst"  # many votes from one client fingerprint in a short window
     IDENTICAL_BALLOTS = "identical_ballots"  # many fresh voters casting exactly the same votes

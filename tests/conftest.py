@@ -21,6 +21,7 @@ import pytest_asyncio
 
 from services.infra import db
 from services.infra.auth import mint_token
+from services.infra.embedded import free_port
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.logging import configure_logging
 from services.infra.settings import Settings
@@ -52,7 +53,8 @@ def infra() -> Iterator[Settings]:
         yield settings
     finally:
         infrastructure.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        if not os.environ.get("IDEASTORM_KEEP_TEST_HOME"):  # keep it to read the process logs
+            shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -82,7 +84,8 @@ def uid() -> str:
 @pytest.fixture(scope="session")
 def stack(infra: Settings) -> Iterator[Stack]:
     """Every available worker and the gateway as real processes, for the whole session."""
-    s = Stack(infra, log_dir=infra.ideastorm_home / "logs")
+    # a free port, never the default one a developer's own `ideastorm up` may be serving
+    s = Stack(infra, log_dir=infra.ideastorm_home / "logs", http_port=free_port())
     s.start(timeout=120)
     try:
         yield s

@@ -43,13 +43,11 @@ class BatchContext:
         self.touched: set[uuid.UUID] = set()
         self.new_ideas: set[uuid.UUID] = set()
         self.park_for = park_for
-        self.known_campaigns: list[uuid.UUID] = []
         self.envelopes: dict[uuid.UUID, Envelope] = {}
 
 
 async def campaign_created(ctx: BatchContext, messages: list[Message]) -> None:
     await ctx.store.insert_campaigns(messages)
-    ctx.known_campaigns = [m.payload.campaign_id for m in messages]  # type: ignore[attr-defined]
 
 
 async def campaign_opened(ctx: BatchContext, messages: list[Message]) -> None:
@@ -65,15 +63,6 @@ async def vote_rules_changed(ctx: BatchContext, messages: list[Message]) -> None
 
 
 async def idea_submitted(ctx: BatchContext, messages: list[Message]) -> None:
-    # submissions parked earlier whose campaign arrived in this batch go first
-    for row in await ctx.store.unpark(ctx.known_campaigns):
-        try:
-            env, payload = decode(row["raw"])
-        except RefusedMessage:  # it was decoded once already; cannot happen short of a bug
-            continue
-        messages.insert(0, Message(row["topic"], row["partition"], row["offset"], row["key"],
-                                   row["raw"], env, payload))
-        ctx.envelopes[env.event_id] = env
     rules = await ctx.store.campaign_rules(m.payload.campaign_id for m in messages)  # type: ignore[attr-defined]
     accepted: list[tuple[Message, CampaignRules]] = []
     parked: list[Message] = []
@@ -100,11 +89,15 @@ async def idea_submitted(ctx: BatchContext, messages: list[Message]) -> None:
 
 async def idea_revised(ctx: BatchContext, messages: list[Message]) -> None:
     authors = await ctx.store.idea_authors(m.payload.idea_id for m in messages)  # type: ignore[attr-defined]
+    parked = await ctx.store.parked_ideas(
+        m.payload.idea_id for m in messages if m.payload.idea_id not in authors)  # type: ignore[attr-defined]
     for m in messages:
         p = m.payload
         assert isinstance(p, IdeaRevised)
         author = authors.get(p.idea_id)
-        if author is None:
+        if author is None and p.idea_id in parked:
+            await ctx.store.park([m], datetime.now(UTC) + ctx.park_for)  # waits with its idea
+        elif author is None:
             ctx.outcome.refuse.append((m, "unknown_idea", f"no idea {p.idea_id}"))
         elif author != m.envelope.actor:
             ctx.outcome.refuse.append((m, "not_author", f"{m.envelope.actor} did not write the idea"))
@@ -170,12 +163,22 @@ class IdeasProjection:
 
     async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
         ctx = BatchContext(IdeasStore(conn, self.schema), self.park_for)
+        storable = []
+        for m in messages:
+            if _has_nul(m.envelope.payload):
+                ctx.outcome.refuse.append((m, "malformed", "text contains a NUL character"))
+            else:
+                storable.append(m)
+        messages = storable
+        await ctx.store.lock(_lock_ids(messages))
+        # what waited for a campaign that arrives now goes first: it is older than this batch
+        known = [m.payload.campaign_id for m in messages
+                 if isinstance(m.payload, CampaignCreated)]
+        messages = [*await _unpark(ctx.store, known), *messages] if known else messages
         ctx.envelopes = {m.envelope.event_id: m.envelope for m in messages}
         by_type: dict[type, list[Message]] = defaultdict(list)
         for m in messages:
             by_type[type(m.payload)].append(m)
-        if CampaignCreated in by_type and IdeaSubmitted not in by_type:
-            by_type[IdeaSubmitted] = []  # so parked submissions of these campaigns are re-checked
         for kind, handler in HANDLERS.items():
             if kind in by_type:
                 await handler(ctx, by_type[kind])
@@ -208,3 +211,39 @@ class IdeasProjection:
                     env = env.model_copy(update={"causation_id": state.cause})
                 ctx.outcome.publish.append(env)
         await ctx.store.set_statuses(changes)
+
+
+def _lock_ids(messages: list[Message]) -> set[uuid.UUID]:
+    """The ideas a batch touches, and the campaigns whose submissions it may park or unpark."""
+    ids: set[uuid.UUID] = set()
+    for m in messages:
+        p = m.payload
+        idea_id = getattr(p, "idea_id", None)
+        if idea_id is not None:
+            ids.add(idea_id)
+        if isinstance(p, CampaignCreated | IdeaSubmitted):
+            ids.add(p.campaign_id)
+    return ids
+
+
+def _has_nul(value: object) -> bool:
+    """PostgreSQL text cannot hold U+0000: such a message would fail every retry of its batch."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+async def _unpark(store: IdeasStore, campaign_ids: list[uuid.UUID]) -> list[Message]:
+    unparked = []
+    for row in await store.unpark(campaign_ids):
+        try:
+            env, payload = decode(row["raw"])
+        except RefusedMessage:  # it was decoded once already; cannot happen short of a bug
+            continue
+        unparked.append(Message(row["topic"], row["partition"], row["offset"], row["key"],
+                                row["raw"], env, payload))
+    return unparked

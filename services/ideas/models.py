@@ -19,6 +19,15 @@ from services.infra.http import Accepted
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="after")
+    def _no_nul_characters(self) -> Self:
+        # PostgreSQL cannot store U+0000 in text; refuse it here rather than downstream
+        for name, value in self:
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, str) and "\x00" in v for v in values):
+                raise ValueError(f"{name} contains a NUL character")
+        return self
+
 
 class CampaignIn(_Request):
     """A new campaign."""

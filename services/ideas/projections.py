@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,21 @@ class IdeasStore:
     def __init__(self, conn: asyncpg.Connection, schema: str = "ideas") -> None:
         self.conn = conn
         self.s = schema
+
+    async def lock(self, ids: Iterable[uuid.UUID]) -> None:
+        """Serialise this transaction with any other that touches the same ideas or campaigns.
+
+        With several workers two batches may hold facts about one idea (a flag here, a decision
+        there) or a campaign and a submission to it; each must see the other's writes when it
+        re-folds or re-checks. Locks are taken in key order, so two batches cannot deadlock.
+        """
+        keys = sorted({int.from_bytes(hashlib.blake2b(f"{self.s}:{i}".encode(),
+                                                       digest_size=8).digest(), "big", signed=True)
+                       for i in ids})
+        if keys:
+            await self.conn.execute(
+                "SELECT count(pg_advisory_xact_lock(k))"
+                " FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS ordered", keys)
 
     # campaigns ---------------------------------------------------------------------------
 
@@ -94,19 +110,26 @@ class IdeasStore:
     # parked submissions ------------------------------------------------------------------
 
     async def park(self, messages: Sequence[Message], deadline: datetime) -> None:
+        """Keep submissions (and revisions of them) until their campaign is known."""
         await self.conn.executemany(
-            f"INSERT INTO {self.s}.parked_submissions (event_id, campaign_id, topic, partition,"
-            ' "offset", key, raw, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'
+            f"INSERT INTO {self.s}.parked_submissions (event_id, campaign_id, idea_id, topic,"
+            ' partition, "offset", key, raw, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)'
             " ON CONFLICT (event_id) DO NOTHING",
-            [(m.envelope.event_id, m.payload.campaign_id, m.topic,  # type: ignore[attr-defined]
-              m.partition, m.offset, m.key, m.raw, deadline) for m in messages])
+            [(m.envelope.event_id, m.payload.campaign_id, m.payload.idea_id,  # type: ignore[attr-defined]
+              m.topic, m.partition, m.offset, m.key, m.raw, deadline) for m in messages])
+
+    async def parked_ideas(self, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        rows = await self.conn.fetch(
+            f"SELECT DISTINCT idea_id FROM {self.s}.parked_submissions"
+            " WHERE idea_id = ANY($1::uuid[])", list(set(ids)))
+        return {r["idea_id"] for r in rows}
 
     async def unpark(self, campaign_ids: Iterable[uuid.UUID]) -> list[asyncpg.Record]:
-        """Remove and return the parked submissions of these (now known) campaigns."""
-        return list(await self.conn.fetch(
+        """Remove and return what was parked for these (now known) campaigns, oldest first."""
+        return sorted(await self.conn.fetch(
             f"DELETE FROM {self.s}.parked_submissions WHERE campaign_id = ANY($1::uuid[])"
             ' RETURNING topic, partition, "offset", key, raw',
-            list(set(campaign_ids))))
+            list(set(campaign_ids))), key=lambda r: (r["topic"], r["partition"], r["offset"]))
 
     # ideas -------------------------------------------------------------------------------
 
@@ -214,11 +237,13 @@ class IdeasStore:
                 f" WHERE i.idea_id = ANY($1::uuid[])", id_list)
         ]
         facts: dict[uuid.UUID, list[Fact]] = {h.idea_id: [] for h in heads}
+        # facts may name ideas that are not (yet) in the table: those wait for their idea
         for r in await self.conn.fetch(
                 f"SELECT idea_id, event_id, flagged_at, flagger FROM {self.s}.flags"
                 f" WHERE idea_id = ANY($1::uuid[])", id_list):
-            facts[r["idea_id"]].append(
-                Fact(FactKind.FLAGGED, r["event_id"], r["flagged_at"], r["flagger"]))
+            if r["idea_id"] in facts:
+                facts[r["idea_id"]].append(
+                    Fact(FactKind.FLAGGED, r["event_id"], r["flagged_at"], r["flagger"]))
         for r in await self.conn.fetch(
                 f"SELECT idea_id, event_id, decided_at, moderator, decision, reason, merge_into"
                 f" FROM {self.s}.decisions WHERE idea_id = ANY($1::uuid[])", id_list):
@@ -229,9 +254,10 @@ class IdeasStore:
         for r in await self.conn.fetch(
                 f"SELECT idea_id, event_id, withdrawn_at, actor, reason FROM {self.s}.withdrawals"
                 f" WHERE idea_id = ANY($1::uuid[])", id_list):
-            facts[r["idea_id"]].append(Fact(
-                FactKind.WITHDRAWN, r["event_id"], r["withdrawn_at"], r["actor"],
-                reason=r["reason"]))
+            if r["idea_id"] in facts:
+                facts[r["idea_id"]].append(Fact(
+                    FactKind.WITHDRAWN, r["event_id"], r["withdrawn_at"], r["actor"],
+                    reason=r["reason"]))
         for h in heads:
             facts[h.idea_id].append(
                 Fact(FactKind.SUBMITTED, h.submitted_event, h.submitted_at, h.author))

@@ -6,6 +6,7 @@ announces the same transition again publishes a duplicate that every consumer ig
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import asyncpg
@@ -23,8 +24,13 @@ CONSUMER = "ideas"
 
 
 async def announce_campaign_transitions(pool: asyncpg.Pool, producer: EventProducer,
-                                        now: datetime) -> int:
-    """Publish `CampaignOpened` / `CampaignClosed` for every transition due and not yet seen."""
+                                        now: datetime, announced: set[uuid.UUID] | None = None
+                                        ) -> int:
+    """Publish `CampaignOpened` / `CampaignClosed` for every transition due and not yet seen.
+
+    `announced` remembers what this process already published, so a projection that lags
+    behind does not make the clock publish the same transition every tick.
+    """
     opening, closing = await queries.due_transitions(pool, now)
     envs = [
         Envelope.wrap(CampaignOpened(campaign_id=r["campaign_id"]), actor=SYSTEM_ACTOR,
@@ -35,9 +41,13 @@ async def announce_campaign_transitions(pool: asyncpg.Pool, producer: EventProdu
                       occurred_at=r["closes_at"], event_id=derived_id(r["campaign_id"], "closed"))
         for r in closing
     ]
+    if announced is not None:
+        envs = [e for e in envs if e.event_id not in announced]
     if envs:
         await producer.publish_many(envs)
-        log.info("campaigns.transitions", opened=len(opening), closed=len(closing))
+        log.info("campaigns.transitions", published=len(envs))
+        if announced is not None:
+            announced.update(e.event_id for e in envs)
     return len(envs)
 
 

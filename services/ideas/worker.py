@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import faust
 import structlog
 
 from services.ideas.handlers import IdeasProjection
+from services.ideas.settings import IdeasSettings
 from services.ideas.timers import announce_campaign_transitions, expire_parked_submissions
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app
@@ -16,17 +18,21 @@ log = structlog.get_logger(__name__)
 
 
 def create_app(settings: Settings) -> faust.App:
+    own = IdeasSettings()
     app = build_app("ideas", settings)
-    resources = ProjectionsService("ideas", settings, lambda svc: [IdeasProjection()])
+    resources = ProjectionsService(
+        "ideas", settings, lambda svc: [IdeasProjection(park_seconds=own.park_seconds)])
     app.service(resources)  # type: ignore[arg-type]  # faust types it as a class
+    announced: set[uuid.UUID] = set()
 
-    @app.timer(interval=1.0)  # type: ignore[untyped-decorator]
+    @app.timer(interval=own.clock_interval_s)  # type: ignore[untyped-decorator]
     async def campaign_clock() -> None:
         await resources.ready.wait()
         assert resources.pool is not None and resources.producer is not None
         now = datetime.now(UTC)
         try:
-            await announce_campaign_transitions(resources.pool, resources.producer, now)
+            await announce_campaign_transitions(resources.pool, resources.producer, now,
+                                                announced)
             await expire_parked_submissions(resources.pool, resources.producer, now)
         except Exception:
             # the next tick retries; a failed tick must not stop the worker

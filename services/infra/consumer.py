@@ -25,6 +25,16 @@ from services.infra.kafka import EventProducer
 
 log = structlog.get_logger(__name__)
 
+# Failures that come from the data of a message, not from the database or broker being away:
+# the message at fault is isolated and dead-lettered instead of stopping the consumer.
+POISON_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    ValueError,
+    TypeError,
+    LookupError,
+)
+
 
 @dataclass(frozen=True)
 class Message:
@@ -164,7 +174,7 @@ class ProjectionRunner:
                 )
                 if batches:
                     async with self.batch_lock:
-                        await self._process(batches)
+                        await self._process_isolating_poison(batches)
                 await self._observe_lag()
         finally:
             await self._consumer.stop()
@@ -182,41 +192,79 @@ class ProjectionRunner:
                 continue
         metrics.observe_positions(self.projection.name, positions)
 
-    async def _process(self, batches: dict[TopicPartition, list[Any]]) -> None:
-        started = time.perf_counter()
-        skipped: list[str] = []
-        good: list[Message] = []
-        refused: list[tuple[Any, str, str]] = []
-        next_offsets: dict[tuple[str, int], int] = {}
-        first_offsets: dict[tuple[str, int], int] = {}
+    async def _process_isolating_poison(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """Apply a batch; if the projection fails on its data, find the message(s) at fault.
+
+        A message the projection cannot apply (a value the database refuses, a bug for one shape
+        of input) would otherwise stop the consumer for good on every restart. The batch is
+        retried one message at a time; a message that fails alone is dead-lettered with the
+        error as its reason and its offset is stored, so the consumer goes on.
+        """
+        try:
+            await self._process(batches)
+            return
+        except POISON_ERRORS as exc:
+            self.log.error("consumer.batch_failed", error=repr(exc)[:500],
+                           size=sum(len(r) for r in batches.values()))
         for tp, records in batches.items():
             for rec in records:
                 try:
-                    env, payload = decode(rec.value)
-                    good.append(Message(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
-                                        env, payload))
-                except RefusedMessage as exc:
-                    refused.append((rec, exc.reason, exc.detail))
-            if records:
-                first_offsets[(tp.topic, tp.partition)] = records[0].offset
-                next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+                    await self._process({tp: [rec]})
+                except POISON_ERRORS as exc:
+                    await self._refuse_alone(tp, rec, exc)
 
+    async def _refuse_alone(self, tp: TopicPartition, rec: Any, exc: Exception) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            stored = await self._stored_offsets(conn, [(tp.topic, tp.partition)])
+            if stored.get((tp.topic, tp.partition), -1) > rec.offset:
+                return
+            await self._dead_letter([(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
+                                      "projection_failed", f"{type(exc).__name__}: {exc}")])
+            await self._store_offsets(conn, {(tp.topic, tp.partition): rec.offset + 1})
+
+    async def _store_offsets(self, conn: asyncpg.Connection,
+                             next_offsets: dict[tuple[str, int], int]) -> None:
+        await conn.execute(
+            f"INSERT INTO {self.projection.schema}.consumer_offsets"
+            " (consumer, topic, partition, next_offset)"
+            " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"
+            " ON CONFLICT (consumer, topic, partition) DO UPDATE"
+            " SET next_offset = EXCLUDED.next_offset, updated_at = now()",
+            self.projection.name,
+            [t for t, _ in next_offsets],
+            [p for _, p in next_offsets],
+            list(next_offsets.values()),
+        )
+
+    async def _process(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        started = time.perf_counter()
+        skipped: list[str] = []
         schema = self.projection.schema
         async with self.pool.acquire() as conn, conn.transaction():
-            stale = await self._stale_partitions(conn, first_offsets)
-            if stale:
-                # Another member of the group committed past this batch while we held it (we were
-                # dropped from the group and our partitions moved). Applying it would apply those
-                # events twice: drop the batch and continue from what is stored.
-                self.log.warning("consumer.stale_batch", partitions=sorted(stale))
-                await self.seek_to_stored([TopicPartition(t, p) for t, p in stale])
-                # the consumer's position is already past the whole batch: the other partitions
-                # of the dropped batch must be read again, or their records would be lost
-                owned = self._consumer.assignment()
-                for (t, p), first in first_offsets.items():
-                    if (t, p) not in stale and TopicPartition(t, p) in owned:
-                        self._consumer.seek(TopicPartition(t, p), first)
-                return
+            # The stored offsets are the truth. Records below them were already applied (by us
+            # before a rebalance or a crash, or by another member while we were dropped from the
+            # group): skip them, so nothing is applied twice whatever the fetcher hands us.
+            stored = await self._stored_offsets(
+                conn, [(tp.topic, tp.partition) for tp, recs in batches.items() if recs])
+            good: list[Message] = []
+            refused: list[tuple[Any, str, str]] = []
+            next_offsets: dict[tuple[str, int], int] = {}
+            for tp, records in batches.items():
+                floor = stored.get((tp.topic, tp.partition), -1)
+                fresh_records = [r for r in records if r.offset >= floor]
+                if len(fresh_records) < len(records):
+                    self.log.warning("consumer.skipped_applied", topic=tp.topic,
+                                     partition=tp.partition, stored=floor,
+                                     count=len(records) - len(fresh_records))
+                for rec in fresh_records:
+                    try:
+                        env, payload = decode(rec.value)
+                        good.append(Message(rec.topic, rec.partition, rec.offset, rec.key,
+                                            rec.value, env, payload))
+                    except RefusedMessage as exc:
+                        refused.append((rec, exc.reason, exc.detail))
+                if fresh_records:
+                    next_offsets[(tp.topic, tp.partition)] = fresh_records[-1].offset + 1
             if self.projection.dedupe and good:
                 ids = [m.envelope.event_id for m in good]
                 fresh = {
@@ -244,16 +292,7 @@ class ProjectionRunner:
                 await self._dead_letter(dead)
             if outcome.publish:
                 await self.producer.publish_many(outcome.publish)
-            await conn.execute(
-                f"INSERT INTO {schema}.consumer_offsets (consumer, topic, partition, next_offset)"
-                " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"
-                " ON CONFLICT (consumer, topic, partition) DO UPDATE"
-                " SET next_offset = EXCLUDED.next_offset, updated_at = now()",
-                self.projection.name,
-                [t for t, _ in next_offsets],
-                [p for _, p in next_offsets],
-                list(next_offsets.values()),
-            )
+            await self._store_offsets(conn, next_offsets)
         self.stats.batches += 1
         self.stats.applied += len(good) - len(outcome.refuse)
         self.stats.last_batch_size = sum(len(r) for r in batches.values())
@@ -271,18 +310,17 @@ class ProjectionRunner:
             committed=next_offsets,
         )
 
-    async def _stale_partitions(
-        self, conn: asyncpg.Connection, first_offsets: dict[tuple[str, int], int]
-    ) -> list[tuple[str, int]]:
-        """Partitions whose stored offset is already past this batch (rows locked until commit)."""
+    async def _stored_offsets(
+        self, conn: asyncpg.Connection, partitions: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        """The stored next offsets of `partitions`, locked until this transaction ends."""
         rows = await conn.fetch(
             f"SELECT topic, partition, next_offset FROM {self.projection.schema}.consumer_offsets"
             " WHERE consumer = $1 AND (topic, partition) IN"
             " (SELECT * FROM unnest($2::text[], $3::int[])) FOR UPDATE",
-            self.projection.name, [t for t, _ in first_offsets], [p for _, p in first_offsets],
+            self.projection.name, [t for t, _ in partitions], [p for _, p in partitions],
         )
-        return [(r["topic"], r["partition"]) for r in rows
-                if r["next_offset"] > first_offsets[(r["topic"], r["partition"])]]
+        return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
     async def _dead_letter(
         self, dead: list[tuple[str, int, int, bytes | None, bytes | None, str, str]]

@@ -1,5 +1,6 @@
 """The reporting read model, fed from `status` (plan, progress, governance, idea statuses) and
-`votes` (vote tallies per idea), by one consumer group: `reporting`.
+`votes` (every vote, so adopted ideas show tallies as of a date), by one consumer group:
+`reporting`.
 
 Plan facts are appended, never updated; the roll-up history of every plan year touched by a
 batch is rebuilt from its facts in the same transaction. Events are judged again here (the
@@ -17,13 +18,12 @@ import structlog
 
 from schemas import topics
 from schemas.moderation import IdeaStatusChanged
+from schemas.votes import VoteCast, VoteWithdrawn
 from services.infra.consumer import Message, Outcome
 from services.reporting import queries, views
 from services.reporting.domain import PLAN_FACTS, aggregate_year, judge
 
 log = structlog.get_logger(__name__)
-
-VOTE_CAST, VOTE_WITHDRAWN = "vote.cast", "vote.withdrawn"
 
 
 class ReportingProjection:
@@ -40,9 +40,9 @@ class ReportingProjection:
         statuses = [m for m in messages if isinstance(m.payload, IdeaStatusChanged)]
         if statuses:
             await apply_idea_statuses(conn, statuses)
-        votes = [m for m in messages if m.envelope.type in (VOTE_CAST, VOTE_WITHDRAWN)]
+        votes = [m for m in messages if isinstance(m.payload, VoteCast | VoteWithdrawn)]
         if votes:
-            await apply_votes(conn, votes, outcome)
+            await apply_votes(conn, votes)
         return outcome
 
 
@@ -97,33 +97,17 @@ async def apply_idea_statuses(conn: asyncpg.Connection, messages: list[Message])
         " recorded_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING", rows)
 
 
-def vote_row(m: Message) -> tuple[Any, ...] | None:
-    """A vote as the tallies need it, read from the envelope so that only `idea_id`, the
-    voter (`voter_id`, else the envelope's actor) and `value` (default +1) are relied on."""
-    env, body = m.envelope, m.envelope.payload
-    try:
-        idea_id = uuid.UUID(str(body["idea_id"]))
-        cast = env.type == VOTE_CAST
-        value = int(body.get("value", 1)) if cast else 0
-    except (KeyError, ValueError, TypeError):
-        return None
-    if cast and value not in (1, -1):
-        return None
-    voter = str(body.get("voter_id") or env.actor)
-    return (env.event_id, idea_id, voter, cast, value, env.occurred_at, env.recorded_at)
+def vote_row(m: Message) -> tuple[Any, ...]:
+    """A vote as the tallies need it: each voter's latest event per idea counts."""
+    p, env = m.payload, m.envelope
+    assert isinstance(p, VoteCast | VoteWithdrawn)
+    value = p.value if isinstance(p, VoteCast) else 0
+    return (env.event_id, p.idea_id, p.voter_id, isinstance(p, VoteCast), value,
+            env.occurred_at, env.recorded_at)
 
 
-async def apply_votes(conn: asyncpg.Connection, messages: list[Message], outcome: Outcome
-                      ) -> None:
-    rows: list[tuple[Any, ...]] = []
-    for m in messages:
-        row = vote_row(m)
-        if row is None:
-            outcome.refuse.append((m, "malformed", "a vote needs an idea_id and a value of 1 / -1"))
-        else:
-            rows.append(row)
-    if not rows:
-        return
+async def apply_votes(conn: asyncpg.Connection, messages: list[Message]) -> None:
+    rows = [vote_row(m) for m in messages]
     columns = list(zip(*rows, strict=True))
     await conn.execute(
         "INSERT INTO reporting.votes (event_id, idea_id, voter, cast_vote, value, occurred_at,"

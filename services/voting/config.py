@@ -13,3 +13,6 @@ class VotingSettings(BaseSettings):
 
     park_seconds: float = Field(default=120.0, gt=0, le=86_400)
     retry_interval_s: float = Field(default=0.5, gt=0, le=60)
+    burst_votes: int = Field(default=30, ge=2)  # votes from one client fingerprint ...
+    burst_window_s: float = Field(default=60.0, gt=0, le=3_600)  # ... within this window
+    gc_threshold: int = Field(default=100_000, ge=700)  # gen-0 threshold of the worker process

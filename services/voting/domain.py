@@ -79,7 +79,7 @@ class Idea:
         return last.merged_into if last.status is IdeaStatus.MERGED else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Vote:
     event_id: uuid.UUID
     kind: str  # CAST or WITHDRAW
@@ -91,22 +91,23 @@ class Vote:
     sector: str | None = None
 
 
-@dataclass
-class ActiveVote:
-    """A counted vote of a voter, stored earlier or decided earlier in the batch."""
-
-    event_id: uuid.UUID
-    campaign_id: uuid.UUID
-    target_id: uuid.UUID
-    value: int
-
-
-@dataclass
+@dataclass(slots=True)
 class Verdict:
     vote: Vote
     state: str
     reason: str | None = None
     target_id: uuid.UUID | None = None
+
+
+@dataclass(slots=True)
+class ActiveVote:
+    """A counted vote of a voter, stored before the batch or decided earlier in it."""
+
+    event_id: uuid.UUID
+    campaign_id: uuid.UUID
+    target_id: uuid.UUID
+    value: int
+    verdict: Verdict | None = None  # set when decided in the current batch
 
 
 @dataclass
@@ -149,16 +150,26 @@ def _votable_at(idea: Idea, ideas: dict[uuid.UUID, Idea], at: datetime) -> bool:
     return False
 
 
-def _drop(out: Judgement, in_batch: dict[uuid.UUID, Verdict], mine: list[ActiveVote],
-          a: ActiveVote, state: str) -> None:
-    """A counted vote stops counting (withdrawn or replaced)."""
-    mine.remove(a)
-    out.add(a.campaign_id, a.target_id, a.value, -1)
-    earlier = in_batch.get(a.event_id)
-    if earlier is not None:
-        earlier.state = state
-    else:
-        out.superseded[a.event_id] = state
+class _Voter:
+    """One voter's counted votes during a batch: by target idea, and how many per campaign."""
+
+    __slots__ = ("held", "used")
+
+    def __init__(self, stored: list[ActiveVote]) -> None:
+        self.held: dict[uuid.UUID, ActiveVote] = {a.target_id: a for a in stored}
+        self.used: dict[uuid.UUID, int] = {}
+        for a in stored:
+            self.used[a.campaign_id] = self.used.get(a.campaign_id, 0) + 1
+
+    def drop(self, out: Judgement, a: ActiveVote, state: str) -> None:
+        """A counted vote stops counting (withdrawn or replaced)."""
+        del self.held[a.target_id]
+        self.used[a.campaign_id] -= 1
+        out.add(a.campaign_id, a.target_id, a.value, -1)
+        if a.verdict is not None:
+            a.verdict.state = state  # decided earlier in this batch
+        else:
+            out.superseded[a.event_id] = state
 
 
 def judge(
@@ -167,9 +178,12 @@ def judge(
     campaigns: dict[uuid.UUID, Campaign],
     ideas: dict[uuid.UUID, Idea],
 ) -> Judgement:
-    """Decide every vote in order. `active` (voter -> counted votes) is updated in place."""
+    """Decide every vote in order, given the counted votes stored before the batch (`active`)."""
     out = Judgement()
-    in_batch: dict[uuid.UUID, Verdict] = {}
+    voters: dict[str, _Voter] = {}
+    targets: dict[uuid.UUID, Idea | None] = {}
+    # an idea whose (and whose target's) status never changed is votable or not at any time
+    constant: dict[uuid.UUID, bool | None] = {}
     for vote in votes:
         campaign = campaigns.get(vote.campaign_id)
         idea = ideas.get(vote.idea_id)
@@ -179,13 +193,18 @@ def judge(
         if idea is None:
             out.parked.append((vote, "unknown_idea"))
             continue
-        target = final_target(idea, ideas)
+        if idea.idea_id in targets:
+            target = targets[idea.idea_id]
+        else:
+            target = targets[idea.idea_id] = final_target(idea, ideas)
+            constant[idea.idea_id] = (
+                idea.history[0].status is IdeaStatus.PUBLISHED
+                if len(idea.history) == 1 and target is idea else None)
         if target is None:
             out.parked.append((vote, "unknown_idea"))
             continue
         verdict = Verdict(vote, REFUSED, target_id=target.idea_id)
         out.verdicts.append(verdict)
-        in_batch[vote.event_id] = verdict
         if idea.campaign_id != vote.campaign_id:
             verdict.reason = "wrong_campaign"
             continue
@@ -195,14 +214,16 @@ def judge(
         if vote.occurred_at >= campaign.closes_at:
             verdict.reason = "campaign_closed"
             continue
-        mine = active.setdefault(vote.voter_id, [])
-        existing = next((a for a in mine if a.target_id == target.idea_id), None)
+        voter = voters.get(vote.voter_id)
+        if voter is None:
+            voter = voters[vote.voter_id] = _Voter(active.get(vote.voter_id, []))
+        existing = voter.held.get(target.idea_id)
 
         if vote.kind == WITHDRAW:
             if existing is None:
                 verdict.reason = "no_active_vote"
                 continue
-            _drop(out, in_batch, mine, existing, WITHDRAWN)
+            voter.drop(out, existing, WITHDRAWN)
             verdict.state = APPLIED
             continue
 
@@ -210,20 +231,50 @@ def judge(
         if rules.mode is VoteMode.SUPPORT and vote.value != 1:
             verdict.reason = "invalid_value"
             continue
-        if not _votable_at(idea, ideas, vote.occurred_at):
+        votable = constant[idea.idea_id]
+        if votable is None:
+            votable = _votable_at(idea, ideas, vote.occurred_at)
+        if not votable:
             verdict.reason = "idea_not_votable"
             continue
         if existing is not None:
             if existing.value == vote.value or rules.mode is VoteMode.SUPPORT:
                 verdict.reason = "duplicate"
                 continue
-            _drop(out, in_batch, mine, existing, REPLACED)  # updown: the new value replaces the old one
-        else:
-            used = sum(1 for a in mine if a.campaign_id == vote.campaign_id)
-            if used >= rules.max_votes:
-                verdict.reason = "budget_exceeded"
-                continue
+            voter.drop(out, existing, REPLACED)  # updown: the new value replaces the old one
+        elif voter.used.get(vote.campaign_id, 0) >= rules.max_votes:
+            verdict.reason = "budget_exceeded"
+            continue
         verdict.state = COUNTED
-        mine.append(ActiveVote(vote.event_id, vote.campaign_id, target.idea_id, vote.value))
+        voter.held[target.idea_id] = ActiveVote(vote.event_id, vote.campaign_id, target.idea_id,
+                                                vote.value, verdict)
+        voter.used[vote.campaign_id] = voter.used.get(vote.campaign_id, 0) + 1
         out.add(vote.campaign_id, target.idea_id, vote.value, +1)
     return out
+
+
+class BurstCounter:
+    """Counts events per key in tumbling windows; says when a key reaches the threshold.
+
+    `seen(key, at)` returns the count when it has just reached `threshold` in the window holding
+    `at` (once per key and window), else None. Windows older than `keep` windows are dropped.
+    """
+
+    def __init__(self, threshold: int, window_s: float, keep: int = 3) -> None:
+        self.threshold = threshold
+        self.window_s = window_s
+        self.keep = keep
+        self.counts: dict[tuple[str, float], int] = {}
+        self.latest = 0.0
+
+    def window_start(self, at: float) -> float:
+        return at - at % self.window_s
+
+    def seen(self, key: str, at: float) -> int | None:
+        start = self.window_start(at)
+        if start > self.latest:
+            self.latest = start
+            horizon = start - self.keep * self.window_s
+            self.counts = {k: n for k, n in self.counts.items() if k[1] > horizon}
+        n = self.counts[(key, start)] = self.counts.get((key, start), 0) + 1
+        return n if n == self.threshold else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 import faust
 import structlog
 
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app
+from services.voting import anomalies
 from services.voting.config import VotingSettings
 from services.voting.projections import StatusProjection, VoteProjection, retry_parked
 
@@ -15,10 +18,17 @@ log = structlog.get_logger(__name__)
 
 def create_app(settings: Settings) -> faust.App:
     voting = VotingSettings()
+    # The vote batches allocate a dozen short-lived objects per vote; with the default
+    # thresholds the cyclic collector runs every 700 allocations and took most of a batch's
+    # validation time (measured with cProfile on the Warsaw file). Nothing here builds cycles
+    # that matter, so collect far less often.
+    gc.set_threshold(voting.gc_threshold, 50, 100)
     app = build_app("voting", settings)
     resources = ProjectionsService(
         "voting", settings, lambda svc: [VoteProjection(), StatusProjection()])
     app.service(resources)  # type: ignore[arg-type]  # faust types it for classes
+
+    anomalies.install(app, resources, voting)
 
     @app.timer(interval=voting.retry_interval_s)  # type: ignore[untyped-decorator]
     async def retry_parked_votes() -> None:

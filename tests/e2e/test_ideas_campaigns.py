@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.e2e.ideas_client import bearer, campaign_body
+
 pytestmark = pytest.mark.e2e
-
-
-def bearer(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
-
-
-def campaign_body(uid: str, *, moderation: str = "post", opens: timedelta = timedelta(hours=-1),
-                  closes: timedelta = timedelta(days=7), **extra: Any) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    return {"title": f"Shorter waiting times {uid}", "question": "How do we cut queues?",
-            "opens_at": (now + opens).isoformat(), "closes_at": (now + closes).isoformat(),
-            "moderation": moderation, "vote_rules": {"mode": "support",
-                                                     "max_votes_per_participant": 3},
-            **extra}
 
 
 async def create_campaign(http: httpx.AsyncClient, token: Callable[..., str], uid: str,

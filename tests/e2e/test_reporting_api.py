@@ -15,8 +15,10 @@ from services.infra.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
-# plan years are a small space shared by every test of a session: these tests take theirs here
-_YEARS = random.sample(range(2070, 2100), 30)
+# Plan years are a small space shared by every test of a session: these tests draft plans for
+# years no other suite drafts (the example has 2015 and 2025, the quarterly-report tests use
+# 2040-2099, the projection tests 2000-2013, the import tests 2038-2039).
+_YEARS = random.sample(range(2016, 2025), 9)
 
 TODAY = datetime.now(UTC).date()
 
@@ -49,9 +51,10 @@ def initiative_body(**extra: Any) -> dict[str, Any]:
     return body
 
 
-async def new_plan(http: httpx.AsyncClient, planner: str) -> tuple[int, str]:
+async def new_plan(http: httpx.AsyncClient, planner: str, year: int | None = None
+                   ) -> tuple[int, str]:
     """A drafted plan with one initiative; returns (year, initiative id)."""
-    year = _YEARS.pop()
+    year = year or _YEARS.pop()
     drafted = await post(http, "/plans", {"year": year, "title": f"Handlingsplan {year}",
                                           "tracks": [{"code": "FINDE", "title": "Finde"},
                                                      {"code": "SPREDE", "title": "Sprede"}]},
@@ -79,6 +82,8 @@ async def test_a_planner_records_progress_and_staff_see_it(
                planner)
     await post(http, f"{base}/milestones/model/completion",
                {"completed_on": TODAY.isoformat()}, planner)
+    idea = str(uuid.uuid4())
+    await post(http, f"{base}/ideas", {"idea_id": idea, "note": "Fra idéstormen"}, planner)
     last = await post(http, f"{base}/goals/cases/measurements",
                       {"value": 120, "measured_on": TODAY.isoformat(), "source": "database"},
                       planner)
@@ -92,6 +97,8 @@ async def test_a_planner_records_progress_and_staff_see_it(
     assert view["milestones"]["done"][0]["milestone_id"] == "model"
     assert view["goals"][0]["latest"]["value"] == 120
     assert view["goals"][0]["share_of_target_reached"] == 0.4
+    assert [(i["idea_id"], i["decided_by"], i["votes"]) for i in view["ideas"]] == [
+        (idea, "planner-e2e", {"up": 0, "down": 0, "net": 0})]
 
     plan = (await http.get(f"/plans/{year}", headers=auth(steering))).json()
     assert plan["status"] == "draft"
@@ -109,11 +116,51 @@ async def test_a_planner_records_progress_and_staff_see_it(
         "from": TODAY.isoformat(), "to": TODAY.isoformat()})).json()
     assert [c["type"] for c in changes] == [
         "plan.drafted", "initiative.defined", "progress.reported",
-        "progress.milestone_completed", "progress.goal_measured"]
+        "progress.milestone_completed", "progress.idea_adopted", "progress.goal_measured"]
     assert {c["by"] for c in changes} == {"planner-e2e"}
     rollups = (await http.get(f"/plans/{year}/rollups", params={"track": "FINDE"},
                               headers=auth(steering))).json()
     assert rollups[-1]["percent"] == 35.0
+
+
+async def test_governance_revision_and_closure_show_in_the_plan(
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    planner, steering = token("planner", sub="planner-gov"), token("steering")
+    # meetings belong to the year they are held in: this plan is for the current year
+    year, iid = await new_plan(http, planner, TODAY.year)
+    meeting = str(uuid.uuid4())
+    await post(http, "/steering-meetings", {
+        "meeting_id": meeting, "held_on": TODAY.isoformat(),
+        "members_present": {"state": 3, "municipalities": 2, "regions": 3},
+        "decisions": ["Handlingsplanen godkendt."], "items_for_decision": ["Handlingsplan"]},
+        planner)
+    await post(http, f"/plans/{year}/approval",
+               {"meeting_id": meeting, "approved_on": TODAY.isoformat()}, planner)
+    await post(http, f"/plans/{year}/budget", {"amount_dkk": 9_000_000, "meeting_id": meeting,
+               "shares": {"state": 3_600_000, "municipalities": 3_600_000,
+                          "regions": 1_800_000}}, planner)
+    base = f"/plans/{year}/initiatives/{iid}"
+    await post(http, f"{base}/revisions", initiative_body(budget_dkk=1_500_000,
+                                                          reason="Udvidet til regionerne"),
+               planner)
+    closed = await post(http, f"{base}/closure", {"closed_on": TODAY.isoformat(),
+                                                  "outcome": "Kortet er offentliggjort."},
+                        planner)
+
+    r = await http.get(f"/plans/{year}", params={"wait_for": closed["event_id"]},
+                       headers=auth(steering))
+    plan = r.json()
+    assert plan["status"] == "approved" and plan["approved"]["meeting_id"] == meeting
+    assert plan["budget"]["shares"]["regions"] == 1_800_000
+    assert [m["meeting_id"] for m in plan["meetings"]] == [meeting]
+    assert plan["meetings"][0]["members_present"]["municipalities"] == 2
+    view = (await http.get(base, headers=auth(steering))).json()
+    assert view["budget_dkk"] == 1_500_000 and view["status"] == "closed"
+    assert view["revisions"][0]["reason"] == "Udvidet til regionerne"
+    assert view["revisions"][0]["by"] == "planner-gov"
+    assert view["closed"]["outcome"] == "Kortet er offentliggjort."
+    late = {"as_of": TODAY.isoformat(), "percent": 100, "rag": "green", "narrative": "n"}
+    assert await _refused(http, f"{base}/progress", late, planner) == (409, "initiative_closed")
 
 
 async def _refused(http: httpx.AsyncClient, path: str, body: dict[str, Any], token: str
@@ -136,7 +183,7 @@ async def test_bad_progress_is_refused_at_the_edge_with_a_clear_4xx(
         (f"{base}/progress", {**good, "percent": -5}, 422, "invalid_request"),
         (f"{base}/progress", {**good, "rag": "blue"}, 422, "invalid_request"),
         (f"/plans/{year}/initiatives/{uuid.uuid4()}/progress", good, 404, "unknown_initiative"),
-        (f"/plans/2100/initiatives/{iid}/progress", good, 404, "unknown_plan"),
+        (f"/plans/2014/initiatives/{iid}/progress", good, 404, "unknown_plan"),
         (f"/plans/{year + 1000}/initiatives/{iid}/progress", good, 422, "invalid_request"),
         (f"{base}/progress", {**good, "as_of": tomorrow}, 422, "dated_in_future"),
         (f"{base}/progress", {**good, "as_of": yesterday}, 422, "before_plan"),

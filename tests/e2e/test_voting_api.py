@@ -94,6 +94,10 @@ async def test_a_participant_votes_sees_refusals_withdraws_and_the_tally_follows
     ranking = (await http.get(f"/campaigns/{cid}/ranking")).json()["ranking"]
     assert ranking[0]["idea_id"] == str(b) and ranking[0]["rank"] == 1
 
+    # participation counts the two votes that were not refused, under the voter's sector
+    sectors = (await http.get(f"/campaigns/{cid}/participation")).json()["per_sector"]
+    assert sectors == [{"sector": "municipality", "votes": 2, "voters": 1}]
+
 
 async def test_bad_vote_requests_get_4xx_that_say_what_was_wrong(
     stack: Stack, http: httpx.AsyncClient, producer: EventProducer,

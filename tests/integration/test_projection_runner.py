@@ -21,7 +21,8 @@ pytestmark = pytest.mark.integration
 
 
 class CountingProjection:
-    """Records every applied event; refuses flags whose note is 'refuse me'."""
+    """Records every applied event; refuses flags whose note is 'refuse me' and fails on
+    'explode', as a projection with a bug for one shape of input would."""
 
     dedupe = True
 
@@ -33,6 +34,8 @@ class CountingProjection:
         rows = []
         for m in messages:
             assert isinstance(m.payload, IdeaFlagged)
+            if m.payload.note == "explode":
+                raise ValueError("cannot apply this one")
             if m.payload.note == "refuse me":
                 outcome.refuse.append((m, "test_refusal", "asked to be refused"))
             else:
@@ -85,7 +88,8 @@ async def test_applies_once_dead_letters_and_replays(
     good = [_flag() for _ in range(40)]
     duplicate = good[0]
     refused = _flag(note="refuse me")
-    for env in [*good, duplicate, refused]:
+    poison = _flag(note="explode")
+    for env in [*good[:20], poison, *good[20:], duplicate, refused]:
         await producer.send_raw(topic.name, env.to_bytes(), key=env.key())
     await producer.send_raw(topic.name, b"{not json", key=b"x")
     newer = _flag().model_copy(update={"version": 9}).to_bytes()
@@ -96,23 +100,26 @@ async def test_applies_once_dead_letters_and_replays(
                                 producer=producer, bootstrap=infra.kafka_bootstrap_servers or "",
                                 group_id=group, max_records=7)
 
-    await _run_until(runner(f"g1-{uid}"), pool, schema, 44)
+    await _run_until(runner(f"g1-{uid}"), pool, schema, 45)
     assert await pool.fetchval(f"SELECT count(*) FROM {schema}.seen") == 40
 
-    dlq = await read_topic(infra.kafka_bootstrap_servers, topic.dlq, expect=3)
-    assert sorted(d["reason"] for d in dlq) == ["malformed", "test_refusal", "unknown_version"]
+    # the message the projection fails on is isolated; the rest of its batch is applied
+    dlq = await read_topic(infra.kafka_bootstrap_servers, topic.dlq, expect=4)
+    assert sorted(d["reason"] for d in dlq) == [
+        "malformed", "projection_failed", "test_refusal", "unknown_version"]
+    assert any("cannot apply this one" in d["detail"] for d in dlq)
     assert any(d["original"] == "{not json" for d in dlq)
 
     # a new consumer group starts from the offsets stored in PostgreSQL: nothing is re-applied
     before = await pool.fetch(f"SELECT * FROM {schema}.seen ORDER BY event_id")
     extra = _flag()
     await producer.send_raw(topic.name, extra.to_bytes(), key=extra.key())
-    await _run_until(runner(f"g2-{uid}"), pool, schema, 45)
+    await _run_until(runner(f"g2-{uid}"), pool, schema, 46)
     after = await pool.fetch(f"SELECT * FROM {schema}.seen ORDER BY event_id")
     assert len(after) == 41 and set(before) < set(after)
 
     # replay from offset 0 into empty tables gives the same table
     await pool.execute(f"TRUNCATE {schema}.seen, {schema}.applied_events, {schema}.consumer_offsets")
-    await _run_until(runner(f"g3-{uid}"), pool, schema, 45)
+    await _run_until(runner(f"g3-{uid}"), pool, schema, 46)
     replayed = await pool.fetch(f"SELECT * FROM {schema}.seen ORDER BY event_id")
     assert replayed == after

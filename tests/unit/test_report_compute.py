@@ -166,6 +166,15 @@ def test_campaign_results() -> None:
         ("Idé 03", "F1 Indsats F1")]
 
 
+def test_ideas_seeded_by_the_campaign_staff_are_not_participants() -> None:
+    w = World().plan().q2()
+    w.add("idea.submitted", "2025-06-02T10:00", actor="staff-1", idea_id=str(uuid.uuid4()),
+          campaign_id=w.campaign, title="Seeded", body="...")
+    (c,) = compute(w.inputs()).campaigns
+    assert c.ideas_submitted == 13
+    assert c.participants == 44
+
+
 def test_moderation_budget_and_decision_items() -> None:
     report = compute(World().plan().q2().inputs())
     m = report.moderation

@@ -59,6 +59,8 @@ def test_version_1_idea_is_upcast_to_the_current_model() -> None:
                        "title": "t", "body": "b", "colour": "red"}), "malformed"),
         (_raw(payload={"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4()),
                        "title": "t" * 201, "body": "b"}), "malformed"),
+        (_raw(payload={"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4()),
+                       "title": "t", "body": "nul \u0000 inside"}), "malformed"),
     ],
 )
 def test_bad_messages_are_refused_with_a_reason(raw: bytes, reason: str) -> None:

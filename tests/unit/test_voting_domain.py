@@ -156,3 +156,14 @@ def test_an_idea_of_another_campaign_is_refused() -> None:
     a = idea(other)
     j = run([cast("v1", c, a)], c, [a])
     assert outcome(j) == [("refused", "wrong_campaign")]
+
+
+def test_a_burst_is_reported_once_per_client_and_window() -> None:
+    counter = domain.BurstCounter(threshold=3, window_s=60)
+    seen = [counter.seen("c1", t) for t in (0, 1, 2, 3)]
+    assert seen == [None, None, 3, None]  # reported once, when the third vote arrives
+    assert [counter.seen("c2", t) for t in (10, 70, 71)] == [None, None, None]  # split windows
+    assert [counter.seen("c1", t) for t in (120, 121, 122)] == [None, None, 3]  # a new window
+    assert all(start >= 0 for _, start in counter.counts)
+    counter.seen("c3", 1_000)
+    assert {key for key, _ in counter.counts} == {"c3"}  # old windows are dropped

@@ -207,7 +207,8 @@ def _campaign(state: WorldState, cid: str, votes: CampaignVotes | None,
     by_idea = dict(votes.by_idea) if votes else {}
     sectors: dict[str, str | None] = dict(votes.voters) if votes else {}
     for idea in ideas:
-        if idea.author and idea.submitted_at is not None:
+        # ideas the campaign's own staff seeded it with (an import, say) are not participation
+        if idea.author and idea.submitted_at is not None and idea.author != c.created_by:
             sectors[idea.author] = sectors.get(idea.author) or idea.sector
     counts = Counter(s or "unknown" for s in sectors.values())
     ranked = sorted((i for i in ideas if i.status not in NOT_IN_RANKING),

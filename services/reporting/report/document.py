@@ -55,6 +55,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     align: tuple[Align, ...]
     widths: tuple[float, ...]  # relative column widths (PDF)
+    small: bool = False  # reference material in a smaller type (PDF)
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,8 @@ def _moderation(report: Report, lang: Lang) -> list[Block]:
              else f"{fmt_number(m.median_hours_to_decision, lang, 1)} {t(lang, 'hours')}")
     out: list[Block] = [
         Heading(2, t(lang, "moderation")),
-        Facts(((t(lang, "queue_at_end"), fmt_number(m.queue_at_end, lang)),
+        Facts(((t(lang, "decisions_in_quarter"), fmt_number(m.decisions_in_quarter, lang)),
+               (t(lang, "queue_at_end"), fmt_number(m.queue_at_end, lang)),
                (t(lang, "median_time"), hours))),
     ]
     if m.decisions:
@@ -285,7 +287,7 @@ def _budget(report: Report, lang: Lang) -> list[Block]:
             ("l", "r", "r"), (3, 2, 1)))
     if b.lines:
         out.append(Table(
-            (t(lang, "budget"), t(lang, "amount")),
+            (t(lang, "initiative"), t(lang, "amount")),
             tuple((line.title, fmt_dkk(line.amount, lang)) for line in b.lines),
             ("l", "r"), (4, 2)))
     return out
@@ -308,10 +310,12 @@ def _decisions(report: Report, lang: Lang) -> list[Block]:
 def _appendix(report: Report, lang: Lang) -> list[Block]:
     rows = []
     for s in report.appendix:
-        ids = ", ".join(s.event_ids) if s.event_ids else ""
-        fp = f"{fmt_number(s.fingerprint.event_count, lang)} · {s.fingerprint.events_hash[:16]}"
-        rows.append((t(lang, f"figure.{s.figure}"), s.subject, ", ".join(s.event_types),
-                     fp + (f" · {ids}" if ids else "")))
+        fp = (f"{fmt_number(s.fingerprint.event_count, lang)} {t(lang, 'events')}\n"
+              f"sha256:{s.fingerprint.events_hash[:32]}")
+        rows.append((t(lang, f"figure.{s.figure}"), s.subject, "\n".join(s.event_types),
+                     "\n".join([fp, *s.event_ids])))
     return [PageBreak(), Heading(2, t(lang, "appendix")),
+            Para(t(lang, "appendix_note"), muted=True),
             Table((t(lang, "figure"), t(lang, "subject"), t(lang, "event_types"),
-                   t(lang, "fingerprint")), tuple(rows), ("l", "l", "l", "l"), (2, 2.4, 2.6, 3.4))]
+                   t(lang, "event_ids")), tuple(rows), ("l", "l", "l", "l"), (1.6, 2, 2.1, 3.6),
+                  small=True)]

@@ -64,6 +64,7 @@ class CampaignState:
     opens_at: datetime
     closes_at: datetime
     moderation: str
+    created_by: str = ""
     ids: list[str] = field(default_factory=list)
 
 
@@ -206,7 +207,7 @@ def _campaign_created(state: WorldState, ev: EventRecord) -> None:
     if c is None:
         c = state.campaigns[key] = CampaignState(
             key, str(ev.payload["title"]), _dt(ev.payload["opens_at"]),
-            _dt(ev.payload["closes_at"]), str(ev.payload.get("moderation", "pre")))
+            _dt(ev.payload["closes_at"]), str(ev.payload.get("moderation", "pre")), ev.actor)
     c.ids.append(ev.event_id)
 
 

@@ -85,6 +85,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "adopted_on": ("Dato", "Date"),
     "moderation": ("Moderation", "Moderation"),
     "decisions_by_type": ("Afgørelser efter type", "Decisions by type"),
+    "decisions_in_quarter": ("Afgørelser i kvartalet", "Decisions in the quarter"),
     "decision": ("Afgørelse", "Decision"),
     "count": ("Antal", "Count"),
     "queue_at_end": ("Idéer i moderationskøen ved kvartalets udgang",
@@ -101,6 +102,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_decision_items": ("Ingen punkter til beslutning.", "No items for decision."),
     "appendix": ("Bilag: datagrundlag for hvert tal", "Appendix: the events behind every figure"),
     "figure": ("Tal", "Figure"),
+    "appendix_note": ("Hvert tal er beregnet af hændelserne nedenfor: antal, SHA-256 af deres "
+                      "sorterede id'er og, når de er få, id'erne selv.",
+                      "Every figure was computed from the events below: their count, the SHA-256 "
+                      "of their sorted ids and, when there are few, the ids themselves."),
     "subject": ("Vedrører", "About"),
     "event_types": ("Hændelsestyper", "Event types"),
     "event_ids": ("Hændelses-id'er", "Event ids"),

@@ -167,15 +167,18 @@ async def recorded(db: Db, event_ids: list[uuid.UUID]) -> int:
 
 
 async def ideastorm_initiative(db: Db, year: int) -> tuple[uuid.UUID, str] | None:
-    """The plan year's initiative about ideastorms (dialogue on solutions), else its first."""
+    """The initiative about ideastorms (dialogue on solutions), else the first, of the latest
+    plan year up to `year`."""
     rows = await db.fetch(
         "SELECT * FROM (SELECT DISTINCT ON (payload->>'initiative_id')"
         " (payload->>'initiative_id')::uuid AS id, payload->>'title' AS title,"
-        " coalesce(payload->>'code', '') AS code FROM reporting.report_events"
-        " WHERE type IN ('initiative.defined', 'initiative.revised') AND payload->>'year' = $1"
+        " (payload->>'year')::int AS year, coalesce(payload->>'code', '') AS code"
+        " FROM reporting.report_events"
+        " WHERE type IN ('initiative.defined', 'initiative.revised')"
+        " AND (payload->>'year')::int <= $1"
         " ORDER BY payload->>'initiative_id', occurred_at DESC) AS latest"
-        " ORDER BY (title ILIKE '%dialog%' OR title ILIKE '%idéstorm%') DESC, code, title",
-        str(year))
+        " ORDER BY year DESC, (title ILIKE '%dialog%' OR title ILIKE '%idéstorm%') DESC, code,"
+        " title", year)
     return (rows[0]["id"], rows[0]["title"]) if rows else None
 
 

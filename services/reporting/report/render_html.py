@@ -31,7 +31,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem;margin:.5
 dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
 p.muted{color:#666;font-style:italic}p{white-space:pre-line}
 svg.chart{display:block;margin:.5rem 0 1rem;max-width:100%;height:auto}
-section.appendix td{font-size:.8rem;overflow-wrap:anywhere}
+section.appendix td{font-size:.8rem;overflow-wrap:anywhere;white-space:pre-line}
 @media print{h2{break-after:avoid}section.appendix{break-before:page}}
 """)
 

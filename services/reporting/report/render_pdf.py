@@ -93,18 +93,19 @@ def _new_pdf(report: Report, lang: Lang) -> _ReportPdf:
     return pdf
 
 
-def _heading(pdf: FPDF, block: Heading) -> None:
+def _heading(pdf: FPDF, block: Heading, keep: float = 0.0) -> None:
     size = {1: 18.0, 2: 14.0, 3: 11.5, 4: 10.0}[block.level]
     gap = {1: 0.0, 2: 14.0, 3: 8.0, 4: 5.0}[block.level]
-    # keep a heading with at least a few lines of what follows it
-    if pdf.get_y() + size * 4 > pdf.h - pdf.b_margin:
+    # keep a heading with at least a few lines of what follows it (or with a whole chart)
+    if pdf.get_y() + max(size * 4, size * 2 + keep) > pdf.h - pdf.b_margin:
         pdf.add_page()
     elif gap:
         pdf.ln(gap)
     pdf.set_font(FONT, "B", size)
     if block.level <= 2:
         pdf.set_text_color(*BLUE)
-    pdf.multi_cell(0, size * 1.3, pdf_text(block.text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 1.3, pdf_text(block.text), new_x="LMARGIN", new_y="NEXT",
+                   align="L")
     pdf.set_text_color(0, 0, 0)
     if block.level <= 2:
         pdf.set_draw_color(*BLUE)
@@ -161,14 +162,19 @@ def _chart(pdf: FPDF, drawing: Drawing) -> None:
     pdf.set_font(FONT, "", 9.5)
 
 
-def _block(pdf: _ReportPdf, block: Block) -> None:
+def _block(pdf: _ReportPdf, block: Block, following: Block | None) -> None:
     if isinstance(block, Heading):
-        _heading(pdf, block)
+        keep = 0.0
+        if isinstance(following, Chart):
+            keep = following.drawing.height * min(1.0, pdf.epw / following.drawing.width) + 12
+        elif isinstance(following, Table | Facts | Para | Bullets):
+            keep = 48.0  # a header row and a line or two
+        _heading(pdf, block, keep)
     elif isinstance(block, Para):
         pdf.set_font(FONT, "I" if block.muted else "", 9.5)
         if block.muted:
             pdf.set_text_color(*GREY)
-        pdf.multi_cell(0, 13, pdf_text(block.text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 13, pdf_text(block.text), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_text_color(0, 0, 0)
         pdf.ln(3)
     elif isinstance(block, Facts):
@@ -176,10 +182,12 @@ def _block(pdf: _ReportPdf, block: Block) -> None:
     elif isinstance(block, Bullets):
         pdf.set_font(FONT, "", 9.5)
         for item in block.items:
-            pdf.multi_cell(0, 13, pdf_text(f"•  {item}"), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(12, 13, "•")  # hanging indent: wrapped lines align with the text
+            pdf.multi_cell(0, 13, pdf_text(item), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(3)
     elif isinstance(block, Table):
-        _table(pdf, block.headers, block.rows, block.align, block.widths)
+        _table(pdf, block.headers, block.rows, block.align, block.widths,
+               size=7.0 if block.small else 8.5)
     elif isinstance(block, Chart):
         _chart(pdf, block.drawing)
     elif isinstance(block, PageBreak):
@@ -189,6 +197,7 @@ def _block(pdf: _ReportPdf, block: Block) -> None:
 def render_pdf(report: Report, lang: Lang) -> bytes:
     pdf = _new_pdf(report, lang)
     pdf.add_page()
-    for block in build(report, lang):
-        _block(pdf, block)
+    blocks = build(report, lang)
+    for block, following in zip(blocks, [*blocks[1:], None], strict=True):
+        _block(pdf, block, following)
     return bytes(pdf.output())

@@ -22,7 +22,7 @@ from schemas import topics
 from schemas.campaigns import VoteMode
 from schemas.envelope import Envelope, RefusedMessage, decode
 from schemas.moderation import IdeaStatus
-from schemas.votes import VoteCast, VoteWithdrawn
+from schemas.votes import VoteCast, VoteClientSeen, VoteWithdrawn
 from services.infra.consumer import Message, Outcome
 from services.infra.kafka import EventProducer
 from services.voting import domain
@@ -44,6 +44,19 @@ def to_vote(env: Envelope, payload: VoteCast | VoteWithdrawn) -> domain.Vote:
         occurred_at=env.occurred_at,
         sector=payload.sector.value if isinstance(payload, VoteCast) and payload.sector else None,
     )
+
+
+def client_seen(messages: Iterable[Message]) -> list[Envelope]:
+    """Votes cast with a client fingerprint, re-keyed for the anomaly detector."""
+    return [
+        Envelope.wrap(VoteClientSeen(client=m.payload.client, voter_id=m.payload.voter_id,
+                                     campaign_id=m.payload.campaign_id,
+                                     idea_id=m.payload.idea_id,
+                                     vote_event_id=m.envelope.event_id),
+                      actor=m.envelope.actor, occurred_at=m.envelope.occurred_at,
+                      cause=m.envelope)
+        for m in messages if isinstance(m.payload, VoteCast) and m.payload.client
+    ]
 
 
 async def lock_partitions(conn: asyncpg.Connection, partitions: Iterable[int]) -> None:
@@ -192,6 +205,7 @@ class VoteProjection:
             if v.state == domain.REFUSED:
                 outcome.refuse.append((fresh[v.vote.event_id], v.reason or "refused",
                                        f"vote {v.vote.event_id} of {v.vote.voter_id}"))
+        outcome.publish += client_seen(fresh.values())
         return outcome
 
 
