@@ -112,7 +112,7 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
         raise RefusedMessage(
             "unknown_version", f"{env.type} version {env.version} is newer than {spec.version}"
         )
-    if _has_nul(env.payload):
+    if contains_nul(env.payload):
         # PostgreSQL text cannot hold NUL; no consumer could store such an event
         raise RefusedMessage("malformed", "text contains a NUL character")
     payload = env.payload
@@ -130,13 +130,13 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
     return env, model
 
 
-def _has_nul(value: Any) -> bool:
+def contains_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(contains_nul(v) for v in value)
     return False
 
 

@@ -54,7 +54,8 @@ def create_app(settings: Settings) -> FastAPI:
         await db.migrate(pool, "gateway")
         for name in dict.fromkeys(n for n, _ in routers):
             await db.migrate(pool, name)
-        await ensure_topics(settings.kafka_bootstrap_servers)
+        await ensure_topics(settings.kafka_bootstrap_servers,
+                            replication_factor=settings.kafka_replication_factor)
         producer = EventProducer(settings.kafka_bootstrap_servers)
         await producer.start()
         app.state.ctx = HttpContext(settings=settings, pool=pool, producer=producer,

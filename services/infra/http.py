@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from schemas.base import Payload
-from schemas.envelope import Envelope, derived_id
+from schemas.envelope import Envelope, contains_nul, derived_id
 from services.infra import db
 from services.infra.auth import AuthError, Principal, Role, TokenVerifier
 from services.infra.kafka import EventProducer
@@ -111,6 +111,9 @@ async def accept(
     occurred_at: datetime | None = None,
 ) -> Accepted:
     """Produce one event for a write request, honouring `Idempotency-Key`."""
+    if contains_nul(payload.model_dump(mode="json")):
+        # every consumer would refuse it (PostgreSQL text cannot hold NUL): say so now, not 202
+        raise ApiError(422, "invalid_request", "the request's text contains a NUL character")
     fingerprint = hashlib.sha256(
         json.dumps([type(payload).__name__, payload.model_dump(mode="json")],
                    sort_keys=True).encode()

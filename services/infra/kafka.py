@@ -21,7 +21,8 @@ log = structlog.get_logger(__name__)
 
 
 async def ensure_topics(
-    bootstrap: str, wanted: Iterable[topic_defs.Topic] | None = None
+    bootstrap: str, wanted: Iterable[topic_defs.Topic] | None = None, *,
+    replication_factor: int = 1,
 ) -> None:
     """Create the project's topics (and their dead-letter topics) if they do not exist."""
     if wanted is None:
@@ -31,7 +32,7 @@ async def ensure_topics(
     try:
         existing = set(await admin.list_topics())
         new = [
-            NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
+            NewTopic(t.name, num_partitions=t.partitions, replication_factor=replication_factor)
             for t in wanted
             if t.name not in existing
         ]

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
 
     # Consumers: short session timeouts keep joins fast on the embedded broker.
+    # replication of the topics this project creates (1 for a single broker)
+    kafka_replication_factor: int = Field(default=1, ge=1, le=10)
     kafka_session_timeout_ms: int = Field(default=6_000, ge=1_000)
     kafka_heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     consumer_max_records: int = Field(default=5_000, ge=1)

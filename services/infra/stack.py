@@ -42,12 +42,16 @@ class Infrastructure:
         s = self.settings
         home = s.ideastorm_home.resolve()
         bootstrap, dsn = s.kafka_bootstrap_servers, s.database_url
-        if not bootstrap:
-            self.broker = EmbeddedBroker(home / "broker")
-            bootstrap = self.broker.start()
-        if not dsn:
-            self.postgres = EmbeddedPostgres(home, fresh=self.fresh_db)
-            dsn = self.postgres.start()
+        try:
+            if not bootstrap:
+                self.broker = EmbeddedBroker(home / "broker")
+                bootstrap = self.broker.start()
+            if not dsn:
+                self.postgres = EmbeddedPostgres(home, fresh=self.fresh_db)
+                dsn = self.postgres.start()
+        except BaseException:
+            self.stop()  # nothing half-started is left behind
+            raise
         return s.model_copy(update={"kafka_bootstrap_servers": bootstrap, "database_url": dsn})
 
     def stop(self) -> None:

@@ -45,7 +45,7 @@ def build_app(service: str, settings: Settings, *, web_port: int | None = None) 
         broker_session_timeout=session_s,
         broker_heartbeat_interval=max(session_s / 6, 0.2),
         broker_rebalance_timeout=max(session_s, 10),
-        topic_replication_factor=1,
+        topic_replication_factor=settings.kafka_replication_factor,
         topic_allow_declare=True,
         producer_acks=-1,
         processing_guarantee="at_least_once",
@@ -113,7 +113,8 @@ class ProjectionsService(mode.Service):
     async def on_start(self) -> None:
         s = self.settings
         assert s.database_url and s.kafka_bootstrap_servers
-        await ensure_topics(s.kafka_bootstrap_servers)
+        await ensure_topics(s.kafka_bootstrap_servers,
+                            replication_factor=s.kafka_replication_factor)
         self.pool = await db.create_pool(s.database_url, min_size=s.db_pool_min,
                                          max_size=s.db_pool_max)
         await db.migrate(self.pool, self.service)

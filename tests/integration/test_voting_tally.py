@@ -21,7 +21,7 @@ from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
 from services.voting import queries
-from tests.helpers import eventually
+from tests.helpers import eventually, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -168,3 +168,29 @@ async def test_updown_and_merge_count_for_the_target_once_per_voter(
                      what="merged votes moved to the target once per voter")
     ranked = await queries.ranking(pool, cid)
     assert [r["idea_id"] for r in ranked] == [target]
+
+
+async def test_a_title_with_a_nul_character_is_refused_and_the_voting_worker_goes_on(
+    stack: Stack, pool: asyncpg.Pool, producer: EventProducer, uid: str
+) -> None:
+    created = campaign_created()
+    cid = uuid.UUID(created.payload["campaign_id"])
+    odd, after = uuid.uuid4(), uuid.uuid4()
+    nul = Envelope.wrap(IdeaStatusChanged(idea_id=odd, campaign_id=cid,
+                                          status=IdeaStatus.PUBLISHED, title="bad\x00title"),
+                        actor="staff-1", occurred_at=NOW - timedelta(hours=20))
+    await producer.publish_many([created, nul, status(cid, after),
+                                 vote(f"n2-{uid}", cid, after)])
+    # no table can hold NUL: the event is dead-lettered, the events after it still count
+    tally = await eventually(lambda: queries.tally(pool, cid),
+                             lambda t: sum(i["supports"] for i in t) == 1, what="the later vote")
+    assert [t["idea_id"] for t in tally] == [after]
+    assert stack.settings.kafka_bootstrap_servers
+    refused = await eventually(
+        lambda: read_topic(stack.settings.kafka_bootstrap_servers or "", "status.dlq",
+                           expect=1_000, timeout=2),
+        lambda rows: any(str(nul.event_id) in (r.get("original") or "") and
+                         r["consumer"] == "voting.status" for r in rows),
+        what="the NUL event dead-lettered by the voting service")
+    assert any(r["reason"] == "malformed" for r in refused
+               if str(nul.event_id) in (r.get("original") or ""))
