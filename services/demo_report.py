@@ -41,7 +41,8 @@ def say(line: str) -> None:
 
 
 async def main_job(settings: Settings, *, out: Path, election_file: Path = WARSAW,
-                   quarter: Quarter = QUARTER, adopted_on: datetime = ADOPTED_ON) -> Generated:
+                   quarter: Quarter = QUARTER, adopted_on: datetime = ADOPTED_ON,
+                   adopt: int = 3) -> Generated:
     """Plan, election, adoptions, then the quarter's report in every format and language."""
     assert settings.kafka_bootstrap_servers and settings.database_url
     started = time.monotonic()
@@ -64,7 +65,7 @@ async def main_job(settings: Settings, *, out: Path, election_file: Path = WARSA
                                      timeout=900, say=lambda s: say("   " + s))
         async with EventProducer(settings.kafka_bootstrap_servers) as producer:
             adopted = await adopt_top_ideas(pool, producer, campaign_id=campaign,
-                                            year=adopted_on.year, how_many=3, when=adopted_on,
+                                            year=adopted_on.year, how_many=adopt, when=adopted_on,
                                             decided_by="coi-leder")
             say(f"3. recorded {len(adopted)} ideas as adopted on {adopted_on:%Y-%m-%d}:")
             for idea, initiative in adopted:

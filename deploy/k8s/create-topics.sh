@@ -11,6 +11,7 @@ BOOTSTRAP="${BOOTSTRAP_SERVERS:?set BOOTSTRAP_SERVERS}"
 RF="${REPLICATION_FACTOR:-1}"
 BIN="${KAFKA_BIN:-/opt/kafka/bin}"
 FOREVER=-1                       # projections are rebuilt from these: keep every event
+DERIVED_RETENTION_MS=604800000   # 7 days: re-published from `votes`, read at once, then useless
 DLQ_RETENTION_MS=7776000000      # 90 days to inspect and re-drive refused messages
 
 create() {  # topic partitions retention.ms
@@ -34,7 +35,7 @@ create() {  # topic partitions retention.ms
 create ideas.submissions 4 "$FOREVER"
 create votes 4 "$FOREVER"
 create status 4 "$FOREVER"
-create votes.clients 4 "$FOREVER"
+create votes.clients 4 "$DERIVED_RETENTION_MS"
 create ideas.submissions.dlq 1 "$DLQ_RETENTION_MS"
 create votes.dlq 1 "$DLQ_RETENTION_MS"
 create status.dlq 1 "$DLQ_RETENTION_MS"

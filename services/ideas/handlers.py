@@ -163,13 +163,6 @@ class IdeasProjection:
 
     async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
         ctx = BatchContext(IdeasStore(conn, self.schema), self.park_for)
-        storable = []
-        for m in messages:
-            if _has_nul(m.envelope.payload):
-                ctx.outcome.refuse.append((m, "malformed", "text contains a NUL character"))
-            else:
-                storable.append(m)
-        messages = storable
         await ctx.store.lock(_lock_ids(messages))
         # what waited for a campaign that arrives now goes first: it is older than this batch
         known = [m.payload.campaign_id for m in messages
@@ -224,17 +217,6 @@ def _lock_ids(messages: list[Message]) -> set[uuid.UUID]:
         if isinstance(p, CampaignCreated | IdeaSubmitted):
             ids.add(p.campaign_id)
     return ids
-
-
-def _has_nul(value: object) -> bool:
-    """PostgreSQL text cannot hold U+0000: such a message would fail every retry of its batch."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 async def _unpark(store: IdeasStore, campaign_ids: list[uuid.UUID]) -> list[Message]:

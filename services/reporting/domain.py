@@ -95,8 +95,21 @@ def _day_of(payload: Payload) -> date | None:
     return None
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | None:
     """Refuse an event that breaks a rule, or return None to accept it."""
+    if _has_nul(payload.model_dump(mode="json")):
+        # valid JSON and a valid model, but PostgreSQL cannot store U+0000 in text or jsonb
+        return Refusal("malformed", "text contains a NUL character")
     day = _day_of(payload)
     for when in (occurred_at.date(), day):
         if when is not None and not EARLIEST <= when <= LATEST:

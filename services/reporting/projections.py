@@ -90,7 +90,9 @@ async def apply_idea_statuses(conn: asyncpg.Connection, messages: list[Message])
     for m in messages:
         p = m.payload
         assert isinstance(p, IdeaStatusChanged)
-        rows.append((m.envelope.event_id, p.idea_id, p.status.value, p.title,
+        # PostgreSQL cannot store U+0000 in text; the ideas service refuses such titles anyway
+        title = p.title.replace("\x00", "") if p.title is not None else None
+        rows.append((m.envelope.event_id, p.idea_id, p.status.value, title,
                      m.envelope.occurred_at, m.envelope.recorded_at))
     await conn.executemany(
         "INSERT INTO reporting.idea_statuses (event_id, idea_id, status, title, occurred_at,"

@@ -182,6 +182,7 @@ async def test_bad_progress_is_refused_at_the_edge_with_a_clear_4xx(
         (f"{base}/progress", {**good, "percent": 101}, 422, "invalid_request"),
         (f"{base}/progress", {**good, "percent": -5}, 422, "invalid_request"),
         (f"{base}/progress", {**good, "rag": "blue"}, 422, "invalid_request"),
+        (f"{base}/progress", {**good, "narrative": "nul\u0000"}, 422, "malformed"),
         (f"/plans/{year}/initiatives/{uuid.uuid4()}/progress", good, 404, "unknown_initiative"),
         (f"/plans/2014/initiatives/{iid}/progress", good, 404, "unknown_plan"),
         (f"/plans/{year + 1000}/initiatives/{iid}/progress", good, 422, "invalid_request"),

@@ -40,7 +40,11 @@ def submission(campaign_id: uuid.UUID, *, author: str = "p-1",
 
 async def find_on_topic(bootstrap: str, topic: str, match: Callable[[dict[str, Any]], bool], *,
                         count: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
-    """Read `topic` from the beginning until `count` JSON messages satisfy `match`."""
+    """Read `topic` from the beginning until `count` JSON messages satisfy `match`.
+
+    Several services consume the same topics, so a dead-letter topic holds one refusal per
+    consumer: match on `consumer` too.
+    """
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                 enable_auto_commit=False, group_id=None)
     await consumer.start()

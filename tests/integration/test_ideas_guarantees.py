@@ -71,7 +71,8 @@ async def test_bad_messages_are_dead_lettered_and_the_worker_goes_on(
     after = submission(camp.model().campaign_id)  # type: ignore[attr-defined]
     await producer.publish_many([camp, after])
     dead = await find_on_topic(infra.kafka_bootstrap_servers, "ideas.submissions.dlq",
-                               lambda v: v.get("key") == key.decode(), count=3)
+                               lambda v: v.get("key") == key.decode()
+                               and v.get("consumer") == "ideas", count=3)
     assert sorted(d["reason"] for d in dead) == ["malformed", "malformed", "unknown_version"]
     assert any(d["original"] == "{not json" for d in dead)
     assert any(d["detail"] == "text contains a NUL character" for d in dead)

@@ -66,7 +66,8 @@ async def test_submission_outside_the_window_is_dead_lettered(
     await producer.publish(late)
     idea_id = str(late.model().idea_id)  # type: ignore[attr-defined]
     [dead] = await find_on_topic(infra.kafka_bootstrap_servers, "ideas.submissions.dlq",
-                                 lambda v: v.get("key") == idea_id)
+                                 lambda v: v.get("key") == idea_id
+                                 and v.get("consumer") == "ideas")
     assert dead["reason"] == "campaign_closed" and "after the campaign closed" in dead["detail"]
     assert await idea_status(pool, late.model().idea_id) is None  # type: ignore[attr-defined]
 
@@ -102,7 +103,8 @@ async def test_submission_whose_campaign_never_comes_is_dead_lettered(
     later = datetime.now(UTC) + timedelta(minutes=5)
     assert await expire_parked_submissions(pool, producer, later) >= 1
     [dead] = await find_on_topic(infra.kafka_bootstrap_servers, "ideas.submissions.dlq",
-                                 lambda v: v.get("key") == str(orphan.model().idea_id))  # type: ignore[attr-defined]
+                                 lambda v: v.get("key") == str(orphan.model().idea_id)  # type: ignore[attr-defined]
+                                 and v.get("consumer") == "ideas")
     assert dead["reason"] == "unknown_campaign"
 
 

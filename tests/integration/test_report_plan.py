@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import uuid
 from datetime import UTC, date, datetime
 
@@ -30,13 +29,13 @@ from schemas.plan import (
     Track,
 )
 from schemas.votes import VoteCast, VoteWithdrawn
-from services.infra.consumer import ProjectionRunner
 from services.infra.kafka import EventProducer
+from services.infra.stack import Stack
 from services.reporting.report.model import Rag as ReportRag
 from services.reporting.report.quarter import Quarter
 from services.reporting.report.service import generate
 from tests.helpers import eventually
-from tests.integration.test_report_pipeline import recorder, send  # noqa: F401
+from tests.integration.test_report_pipeline import YEARS, recorder, send  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -58,8 +57,8 @@ async def send_votes(producer: EventProducer, pool: asyncpg.Pool, envs: list[Env
 
 
 async def test_plan_progress_budget_votes_and_adoptions(
-        pool: asyncpg.Pool, producer: EventProducer, recorder: ProjectionRunner) -> None:  # noqa: F811
-    y = random.randint(2040, 2099)
+        pool: asyncpg.Pool, producer: EventProducer, recorder: Stack) -> None:  # noqa: F811
+    y = YEARS["plan"]
     ini = uuid.uuid4()
     staff = "coi-konsulent-1"
 

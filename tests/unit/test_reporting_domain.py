@@ -157,3 +157,9 @@ def test_facts_dated_far_outside_any_plan_are_refused() -> None:
     far = datetime(9999, 12, 31, 12, tzinfo=UTC)
     assert reason(known_with(iid), report(iid, date(9999, 12, 31)), far) == "implausible_date"
     assert reason(known_with(iid), report(iid, date(1800, 1, 1)), LATER) == "implausible_date"
+
+
+def test_text_with_a_nul_character_is_refused() -> None:
+    iid = uuid.uuid4()
+    nul = report(iid, date(2032, 4, 30), narrative="before\x00after")
+    assert reason(known_with(iid), nul, LATER) == "malformed"
