@@ -15,4 +15,5 @@ class VotingSettings(BaseSettings):
     retry_interval_s: float = Field(default=0.5, gt=0, le=60)
     burst_votes: int = Field(default=30, ge=2)  # votes from one client fingerprint ...
     burst_window_s: float = Field(default=60.0, gt=0, le=3_600)  # ... within this window
+    batch_size: int = Field(default=20_000, ge=1, le=100_000)  # votes per batch, at most
     gc_threshold: int = Field(default=100_000, ge=700)  # gen-0 threshold of the worker process

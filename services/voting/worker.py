@@ -24,8 +24,10 @@ def create_app(settings: Settings) -> faust.App:
     # that matter, so collect far less often.
     gc.set_threshold(voting.gc_threshold, 50, 100)
     app = build_app("voting", settings)
+    # larger vote batches amortise the per-batch queries and the transaction
     resources = ProjectionsService(
-        "voting", settings, lambda svc: [VoteProjection(), StatusProjection()])
+        "voting", settings.model_copy(update={"consumer_max_records": voting.batch_size}),
+        lambda svc: [VoteProjection(), StatusProjection()])
     app.service(resources)  # type: ignore[arg-type]  # faust types it for classes
 
     anomalies.install(app, resources, voting)

@@ -23,11 +23,6 @@ from services.voting.projections.votes import lock_partitions
 log = structlog.get_logger(__name__)
 
 
-def _text(value: str | None) -> str | None:
-    # PostgreSQL text cannot hold NUL; a title with one must not stop the projection
-    return value.replace("\x00", "") if value is not None else None
-
-
 class StatusProjection:
     name = "voting.status"
     schema = "voting"
@@ -41,7 +36,7 @@ class StatusProjection:
                 await conn.execute(
                     "INSERT INTO voting.campaigns (campaign_id, title, opens_at, closes_at,"
                     " created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                    p.campaign_id, _text(p.title), p.opens_at, p.closes_at, env.occurred_at)
+                    p.campaign_id, p.title, p.opens_at, p.closes_at, env.occurred_at)
                 await self._rules(conn, p.campaign_id, env.event_id, None, p.vote_rules.mode,
                                   p.vote_rules.max_votes_per_participant)
             elif isinstance(p, VoteRulesChanged):
@@ -74,7 +69,7 @@ class StatusProjection:
             " merged_into = EXCLUDED.merged_into, status_at = EXCLUDED.status_at,"
             " title = coalesce(EXCLUDED.title, i.title)"
             " WHERE i.status_at <= EXCLUDED.status_at RETURNING true",
-            p.idea_id, p.campaign_id, _text(p.title), p.status.value, merged_into, at)
+            p.idea_id, p.campaign_id, p.title, p.status.value, merged_into, at)
         if newest and merged_into is not None:
             await self._merge(conn, p.idea_id, p.campaign_id)
 
