@@ -18,6 +18,7 @@ are the voting service's alone. Uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import statistics
@@ -74,7 +75,7 @@ async def wait(probe: Any, accept: Any, timeout: float = 600, every: float = 0.1
 
 
 async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
-                     election: pabulib.Election) -> dict[str, float]:
+                     election: pabulib.Election, workers: int = 1) -> dict[str, float]:
     campaign = pabulib.campaign_events(election, "bench")[0]
     await producer.publish_many([campaign, *statuses(election)])
     ids = [pabulib.idea_id(election, p) for p in election.projects]
@@ -82,7 +83,8 @@ async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
 
     votes = list(pabulib.vote_events(election))
     total = len(votes)
-    stack.stop_process("voting")
+    for key in [k for k in stack.procs if k == "voting" or k.startswith("voting-")]:
+        stack.stop_process(key)
     started = time.perf_counter()
     await producer.publish_many(votes, chunk=50_000)
     publish_s = time.perf_counter() - started
@@ -94,7 +96,11 @@ async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
             "SELECT coalesce(sum(supports), 0) FROM voting.tallies WHERE campaign_id = $1", cid))
 
     launched = time.perf_counter()
-    stack.start_worker("voting")
+    for instance in range(1, workers + 1):
+        stack.start_worker("voting", instance)
+    if workers > 1:  # measure from the moment the group has settled its partitions
+        await asyncio.to_thread(stack.wait_ready, 120,
+                                ("voting", *(f"voting-{i}" for i in range(2, workers + 1))))
     first = await wait(tallied, lambda n: n > 0, every=0.02)
     t_first = time.perf_counter()
     await wait(tallied, lambda n: n >= total, every=0.05)
@@ -228,6 +234,15 @@ async def run(settings: Settings, stack: Stack) -> None:
     async with EventProducer(settings.kafka_bootstrap_servers, linger_ms=20) as producer:
         say("end to end: publishing and tallying the votes")
         e2e = await end_to_end(stack, pool, producer, election)
+        say("end to end again with two voting workers in one consumer group")
+        # a copy of the election under another identity: new campaign, ideas and vote ids
+        twin = dataclasses.replace(election, digest=election.digest + "/second-run")
+        e2e_two = await end_to_end(stack, pool, producer, twin, workers=2)
+        for key in [k for k in stack.procs if k.startswith("voting-")]:
+            stack.stop_process(key)
+        # the remaining worker takes back every partition in a rebalance of a few seconds
+        # (half the session timeout on the embedded broker); let it settle before timing HTTP
+        await asyncio.sleep(3 * settings.kafka_session_timeout_ms / 1000)
         say("raw limit: aiokafka consumer")
         consume = await raw_consume(settings.kafka_bootstrap_servers, int(e2e["votes"]))
         say("raw limit: COPY")
@@ -239,9 +254,11 @@ async def run(settings: Settings, stack: Stack) -> None:
     print(f"\nvoting benchmark ({FILE.name}, {int(e2e['votes']):,} votes, {os.cpu_count()} cores,"
           " broker, database and workers on this machine)")
     print(f"  end to end (Kafka -> voting worker -> tallies)  {e2e['e2e_per_s']:>10,.0f} votes/s")
+    print(f"  end to end with 2 voting workers (1 group)     {e2e_two['e2e_per_s']:>10,.0f} votes/s")
     print(f"  raw: aiokafka getmany, no processing           {consume:>10,.0f} msgs/s")
     print(f"  raw: COPY of the same rows into PostgreSQL     {copy:>10,.0f} rows/s")
     print(f"  ratio end to end / smaller raw limit            {e2e['e2e_per_s'] / limit:>10.2f}")
+    print(f"  ratio with 2 voting workers                     {e2e_two['e2e_per_s'] / limit:>10.2f}")
     print(f"  (publishing the votes: {e2e['publish_per_s']:,.0f} votes/s; worker start to first"
           f" tally {e2e['worker_start_s']:.1f} s)")
     print(f"  HTTP at {latency['rate']:.0f} votes/s for {SECONDS} s ({latency['posted']:,} votes,"

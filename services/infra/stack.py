@@ -110,10 +110,13 @@ class Stack:
         log.info("stack.started", process=name, pid=proc.pid)
         return proc
 
-    def start_worker(self, name: str) -> subprocess.Popen[bytes]:
-        port = self.worker_ports.setdefault(name, free_port())
-        self.extra_env_for[name] = {"WORKER_WEB_PORT": str(port)}
-        return self._spawn(name, ["worker", name])
+    def start_worker(self, name: str, instance: int = 1) -> subprocess.Popen[bytes]:
+        """Start a worker of service `name`; instance 2, 3, ... join the same consumer group
+        as further processes, known to this stack as `name-2`, `name-3`, ..."""
+        key = name if instance == 1 else f"{name}-{instance}"
+        port = self.worker_ports.setdefault(key, free_port())
+        self.extra_env_for[key] = {"WORKER_WEB_PORT": str(port)}
+        return self._spawn(key, ["worker", name])
 
     def worker_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.worker_ports[name]}"
