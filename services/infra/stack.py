@@ -47,8 +47,16 @@ class Infrastructure:
                 self.broker = EmbeddedBroker(home / "broker")
                 bootstrap = self.broker.start()
             if not dsn:
-                self.postgres = EmbeddedPostgres(home, fresh=self.fresh_db)
+                # The embedded broker keeps its topics in memory: after a restart they are empty,
+                # and tables built from the old topics (with offsets far past the new ones) would
+                # make the consumers skip the new events. Start the embedded database afresh too.
+                fresh = self.fresh_db or self.broker is not None
+                self.postgres = EmbeddedPostgres(home, fresh=fresh)
                 dsn = self.postgres.start()
+            elif self.broker is not None:
+                log.warning("embedded.broker.with_external_database",
+                            detail="the embedded broker starts empty; stored consumer offsets in "
+                                   "this database belong to another broker's topics")
         except BaseException:
             self.stop()  # nothing half-started is left behind
             raise
