@@ -124,6 +124,16 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app with settings read from the environment (for several gateway processes)."""
+    from services.infra.logging import configure_logging
+    from services.infra.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)
+
+
 def _code_for(status_code: int) -> str:
     return {401: "unauthenticated", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 409: "conflict"}.get(status_code, "error")

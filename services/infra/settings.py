@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
+    # gateway processes sharing the port (each with its own pool and producer)
+    http_workers: int = Field(default=1, ge=1, le=64)
     wait_for_timeout_s: float = Field(default=10.0, gt=0, le=60)
 
     # A worker's own web server (/healthz, /readyz, /metrics). 0: any free port, so several

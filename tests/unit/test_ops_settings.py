@@ -26,6 +26,7 @@ OVERRIDES: dict[str, tuple[str, Any]] = {
     "kafka_bootstrap_servers": ("kafka:9092", "kafka:9092"),
     "database_url": ("postgresql://u:p@db/x", "postgresql://u:p@db/x"),
     "kafka_replication_factor": ("3", 3),
+    "http_workers": ("4", 4),
     "kafka_session_timeout_ms": ("30000", 30_000),
     "kafka_heartbeat_interval_ms": ("3000", 3_000),
     "consumer_max_records": ("2000", 2_000),
