@@ -30,11 +30,11 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.limits import raw_consume  # noqa: E402
 from schemas.campaigns import CampaignCreated, ModerationMode  # noqa: E402
 from schemas.envelope import Envelope  # noqa: E402
 from schemas.ideas import IdeaSubmitted  # noqa: E402
@@ -99,23 +99,6 @@ async def projection(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
             "e2e_per_s": (n - first) / max(t_done - t_first, 1e-9)}
 
 
-async def raw_consume(bootstrap: str, at_least: int) -> float:
-    consumer = AIOKafkaConsumer("ideas.submissions", bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024,
-                                max_partition_fetch_bytes=16 * 1024 * 1024)
-    await consumer.start()
-    try:
-        seen = 0
-        started = time.perf_counter()
-        while seen < at_least:
-            for records in (await consumer.getmany(timeout_ms=200, max_records=5_000)).values():
-                seen += len(records)
-        return seen / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-
-
 async def raw_insert(pool: asyncpg.Pool, n: int) -> float:
     _, ideas = events(n)
     rows = [(e.model().idea_id, e.model().campaign_id, e.actor, None,  # type: ignore[attr-defined]
@@ -167,7 +150,7 @@ async def measure(stack: Stack, settings: Settings, n: int
     try:
         async with EventProducer(settings.kafka_bootstrap_servers) as producer:
             proj = await projection(stack, pool, producer, n)
-            consume = await raw_consume(settings.kafka_bootstrap_servers, n)
+            consume = await raw_consume(settings.kafka_bootstrap_servers, "ideas.submissions", n)
             insert = await raw_insert(pool, n)
             lat = await latency(stack, settings)
     finally:

@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.limits import raw_consume  # noqa: E402
 from schemas.envelope import Envelope, utcnow  # noqa: E402
 from schemas.votes import VoteCast  # noqa: E402
 from services.infra import db  # noqa: E402
@@ -69,22 +69,6 @@ def votes(n: int) -> list[Envelope]:
         payload = model(voter_id=voter, campaign_id=campaign, idea_id=random.choice(ideas))
         out.append(Envelope.wrap(payload, actor=voter, occurred_at=start + timedelta(seconds=i)))
     return out
-
-
-async def raw_consume(bootstrap: str, total: int) -> float:
-    consumer = AIOKafkaConsumer("votes", bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024,
-                                max_partition_fetch_bytes=16 * 1024 * 1024)
-    await consumer.start()
-    try:
-        seen, started = 0, time.perf_counter()
-        while seen < total:
-            for records in (await consumer.getmany(timeout_ms=200, max_records=5_000)).values():
-                seen += len(records)
-        return seen / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
 
 
 async def raw_insert(pool: asyncpg.Pool, envs: list[Envelope]) -> float:
@@ -151,7 +135,7 @@ async def main(n_votes: int) -> None:
             if n_votes:
                 envs = votes(n_votes)
                 await producer.publish_many(envs, chunk=50_000)
-                consume = await raw_consume(settings.kafka_bootstrap_servers, n_votes)
+                consume = await raw_consume(settings.kafka_bootstrap_servers, "votes", n_votes)
                 insert = await raw_insert(pool, envs)
 
                 async def all_votes() -> bool:

@@ -32,11 +32,11 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from aiokafka import AIOKafkaConsumer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.limits import raw_consume  # noqa: E402
 from schemas.campaigns import CampaignCreated, ModerationMode, VoteRules  # noqa: E402
 from schemas.envelope import Envelope  # noqa: E402
 from schemas.moderation import IdeaStatus, IdeaStatusChanged  # noqa: E402
@@ -108,23 +108,6 @@ async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
     return {"votes": total, "publish_per_s": total / publish_s,
             "worker_start_s": t_first - launched,
             "e2e_per_s": (total - first) / (t_done - t_first)}
-
-
-async def raw_consume(bootstrap: str, total: int) -> float:
-    consumer = AIOKafkaConsumer("votes", bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024,
-                                max_partition_fetch_bytes=16 * 1024 * 1024)
-    await consumer.start()
-    try:
-        seen = 0
-        started = time.perf_counter()
-        while seen < total:
-            for records in (await consumer.getmany(timeout_ms=200, max_records=5_000)).values():
-                seen += len(records)
-        return seen / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
 
 
 async def raw_copy(pool: asyncpg.Pool, election: pabulib.Election) -> float:
@@ -244,7 +227,7 @@ async def run(settings: Settings, stack: Stack) -> None:
         # (half the session timeout on the embedded broker); let it settle before timing HTTP
         await asyncio.sleep(3 * settings.kafka_session_timeout_ms / 1000)
         say("raw limit: aiokafka consumer")
-        consume = await raw_consume(settings.kafka_bootstrap_servers, int(e2e["votes"]))
+        consume = await raw_consume(settings.kafka_bootstrap_servers, "votes", int(e2e["votes"]))
         say("raw limit: COPY")
         copy = await raw_copy(pool, election)
         say(f"latency: {RATE} votes/s through HTTP for {SECONDS} s")
