@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,13 +14,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.gateway.queries import IdempotencyTable
 from services.infra import db, health, metrics
 from services.infra.auth import TokenVerifier
 from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
+from services.infra.logging import bind_request
 from services.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-Id"
 
 # (service whose schema the routes read, module with a `router`): what the gateway serves.
 ROUTERS = (
@@ -59,7 +64,8 @@ def create_app(settings: Settings) -> FastAPI:
         producer = EventProducer(settings.kafka_bootstrap_servers)
         await producer.start()
         app.state.ctx = HttpContext(settings=settings, pool=pool, producer=producer,
-                                    verifier=TokenVerifier(settings))
+                                    verifier=TokenVerifier(settings),
+                                    idempotency=IdempotencyTable(pool))
         try:
             yield
         finally:
@@ -117,6 +123,15 @@ def create_app(settings: Settings) -> FastAPI:
         """Prometheus metrics of this process."""
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
+    @app.middleware("http")
+    async def _correlate(request: Request, call_next: Any) -> Response:
+        # one id per request, or the caller's own, so its log lines and events can be joined
+        correlation = _correlation_from(request.headers.get(CORRELATION_HEADER))
+        bind_request(correlation)
+        response: Response = await call_next(request)
+        response.headers[CORRELATION_HEADER] = str(correlation)
+        return response
+
     app.add_middleware(metrics.HttpMetricsMiddleware)
 
     for _, router in routers:
@@ -132,6 +147,15 @@ def app_from_environment() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     return create_app(settings)
+
+
+def _correlation_from(header: str | None) -> uuid.UUID:
+    if header:
+        try:
+            return uuid.UUID(header)
+        except ValueError:
+            pass
+    return uuid.uuid4()
 
 
 def _code_for(status_code: int) -> str:

@@ -22,6 +22,7 @@ from schemas.base import Payload
 from schemas.envelope import Envelope, RefusedMessage, decode
 from services.infra import metrics
 from services.infra.kafka import EventProducer
+from services.infra.logging import bind_message
 
 log = structlog.get_logger(__name__)
 
@@ -259,6 +260,7 @@ class ProjectionRunner:
                 for rec in fresh_records:
                     try:
                         env, payload = decode(rec.value)
+                        bind_message(env)
                         good.append(Message(rec.topic, rec.partition, rec.offset, rec.key,
                                             rec.value, env, payload))
                     except RefusedMessage as exc:

@@ -1,6 +1,9 @@
 """HTTP plumbing shared by every service router: context, auth, errors, accepted writes.
 
 Services define their routers with these dependencies; the gateway composes them into one app.
+The edge helpers live here once: role aliases (`Participant`, `Moderator`, `Planner`, ...),
+`OptionalPrincipal`, the `WaitFor` / `Limit` / `Offset` query parameters, `build()` for request
+payloads, `new_id()` for ids repeatable through `Idempotency-Key`, and `wait_for_event()`.
 """
 
 from __future__ import annotations
@@ -12,22 +15,32 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 import asyncpg
 import structlog
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
 from services.infra import db
 from services.infra.auth import AuthError, Principal, Role, TokenVerifier
 from services.infra.kafka import EventProducer
+from services.infra.logging import current_correlation_id
 from services.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+class IdempotencyStore(Protocol):
+    """Where the gateway remembers which event a repeated `Idempotency-Key` stands for."""
+
+    async def lookup(self, actor: str, key: str) -> tuple[uuid.UUID, str] | None: ...
+
+    async def remember(self, actor: str, key: str, event_id: uuid.UUID,
+                       fingerprint: str) -> None: ...
 
 
 @dataclass
@@ -36,6 +49,7 @@ class HttpContext:
     pool: asyncpg.Pool
     producer: EventProducer
     verifier: TokenVerifier
+    idempotency: IdempotencyStore
 
 
 def get_context(request: Request) -> HttpContext:
@@ -58,34 +72,78 @@ def not_found(what: str, ident: object) -> ApiError:
 
 
 _bearer = HTTPBearer(auto_error=False)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _unauthenticated(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED,
+                         detail={"code": "unauthenticated", "message": message},
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def _verify(ctx: HttpContext, creds: HTTPAuthorizationCredentials) -> Principal:
+    try:
+        principal = ctx.verifier.verify(creds.credentials)
+    except AuthError as exc:
+        raise _unauthenticated(str(exc)) from exc
+    structlog.contextvars.bind_contextvars(actor=principal.sub)
+    return principal
+
+
+async def optional_principal(ctx: Context, creds: Credentials) -> Principal | None:
+    """The caller when a token is sent (an invalid one is a 401), otherwise None."""
+    return None if creds is None else _verify(ctx, creds)
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """Dependency: a valid bearer token with one of `roles` (admin passes every check)."""
     wanted = set(roles)
 
-    async def dependency(
-        ctx: Context,
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Principal:
+    async def dependency(ctx: Context, creds: Credentials) -> Principal:
         if creds is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                                detail={"code": "unauthenticated",
-                                        "message": "a bearer token is required"},
-                                headers={"WWW-Authenticate": "Bearer"})
-        try:
-            principal = ctx.verifier.verify(creds.credentials)
-        except AuthError as exc:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                                detail={"code": "unauthenticated", "message": str(exc)},
-                                headers={"WWW-Authenticate": "Bearer"}) from exc
+            raise _unauthenticated("a bearer token is required")
+        principal = _verify(ctx, creds)
         if wanted and not principal.has_any(wanted):
             raise ApiError(403, "forbidden",
                            f"this needs one of the roles {sorted(r.value for r in wanted)}")
-        structlog.contextvars.bind_contextvars(actor=principal.sub)
         return principal
 
     return dependency
+
+
+# Who may call a route, said once (admin passes every check).
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+Participant = Annotated[Principal, Depends(require(Role.PARTICIPANT))]
+Moderator = Annotated[Principal, Depends(require(Role.MODERATOR))]
+Planner = Annotated[Principal, Depends(require(Role.PLANNER))]
+Steering = Annotated[Principal, Depends(require(Role.STEERING))]
+PlanReader = Annotated[Principal, Depends(require(Role.PLANNER, Role.STEERING))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+
+WaitFor = Annotated[uuid.UUID | None, Query(
+    description="an event_id from a 202: wait (bounded) until it is visible here")]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+P = TypeVar("P", bound=Payload)
+
+
+def build(model: type[P], **fields: Any) -> P:
+    """The event payload for a request; a rule the request model could not check is a 422
+    naming the field and the problem (e.g. shares not adding up)."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:5])
+        raise ApiError(422, "invalid_request", f"the request is not valid: {problems}") from exc
+
+
+def new_id(kind: str, principal: Principal, idempotency_key: str | None) -> uuid.UUID:
+    """A fresh id, or the same id again when a request is repeated with its Idempotency-Key."""
+    if idempotency_key is None:
+        return uuid.uuid4()
+    return derived_id(kind, principal.sub, idempotency_key)
 
 
 IdempotencyKey = Annotated[
@@ -121,23 +179,17 @@ async def accept(
     event_id: uuid.UUID | None = None
     if idempotency_key is not None:
         event_id = derived_id("idempotency", principal.sub, idempotency_key)
-        row = await ctx.pool.fetchrow(
-            "SELECT event_id, fingerprint FROM gateway.idempotency WHERE actor = $1 AND key = $2",
-            principal.sub, idempotency_key,
-        )
-        if row is not None:
-            if row["fingerprint"] != fingerprint:
+        known = await ctx.idempotency.lookup(principal.sub, idempotency_key)
+        if known is not None:
+            if known[1] != fingerprint:
                 raise ApiError(422, "idempotency_key_reused",
                                "this Idempotency-Key was already used for a different request")
-            return Accepted(event_id=row["event_id"])
-    env = Envelope.wrap(payload, actor=principal.sub, occurred_at=occurred_at, event_id=event_id)
+            return Accepted(event_id=known[0])
+    env = Envelope.wrap(payload, actor=principal.sub, occurred_at=occurred_at, event_id=event_id,
+                        correlation_id=current_correlation_id())
     await ctx.producer.publish(env)
     if idempotency_key is not None:
-        await ctx.pool.execute(
-            "INSERT INTO gateway.idempotency (actor, key, event_id, fingerprint)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            principal.sub, idempotency_key, env.event_id, fingerprint,
-        )
+        await ctx.idempotency.remember(principal.sub, idempotency_key, env.event_id, fingerprint)
     log.info("write.accepted", type=env.type, event_id=str(env.event_id))
     return Accepted(event_id=env.event_id)
 
