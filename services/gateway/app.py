@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.gateway.queries import IdempotencyTable
-from services.infra import db, health, metrics
+from services.infra import db, health, limits, metrics
 from services.infra.auth import TokenVerifier
 from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
@@ -63,12 +63,14 @@ def create_app(settings: Settings) -> FastAPI:
                             replication_factor=settings.kafka_replication_factor)
         producer = EventProducer(settings.kafka_bootstrap_servers)
         await producer.start()
+        verifier = TokenVerifier(settings)
+        await verifier.start()
         app.state.ctx = HttpContext(settings=settings, pool=pool, producer=producer,
-                                    verifier=TokenVerifier(settings),
-                                    idempotency=IdempotencyTable(pool))
+                                    verifier=verifier, idempotency=IdempotencyTable(pool))
         try:
             yield
         finally:
+            await verifier.close()
             await producer.stop()
             await pool.close()
 
@@ -123,6 +125,9 @@ def create_app(settings: Settings) -> FastAPI:
         """Prometheus metrics of this process."""
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
+    # innermost first: a 413 / 429 is answered before the request reaches a route
+    limits.install(app, settings)
+
     @app.middleware("http")
     async def _correlate(request: Request, call_next: Any) -> Response:
         # one id per request, or the caller's own, so its log lines and events can be joined
@@ -133,6 +138,8 @@ def create_app(settings: Settings) -> FastAPI:
         return response
 
     app.add_middleware(metrics.HttpMetricsMiddleware)
+    # outermost: every response carries them, errors and refusals included
+    app.add_middleware(limits.SecurityHeaders, headers=limits.security_headers(settings))
 
     for _, router in routers:
         app.include_router(router)
@@ -160,4 +167,5 @@ def _correlation_from(header: str | None) -> uuid.UUID:
 
 def _code_for(status_code: int) -> str:
     return {401: "unauthenticated", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 409: "conflict"}.get(status_code, "error")
+            405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+            429: "rate_limited"}.get(status_code, "error")

@@ -28,6 +28,7 @@ from schemas.envelope import Envelope, contains_nul, derived_id
 from services.infra import db
 from services.infra.auth import AuthError, Principal, Role, TokenVerifier
 from services.infra.kafka import EventProducer
+from services.infra.limits import WRITE_METHODS, WriteLimits
 from services.infra.logging import current_correlation_id
 from services.infra.settings import Settings
 
@@ -81,31 +82,50 @@ def _unauthenticated(message: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def _verify(ctx: HttpContext, creds: HTTPAuthorizationCredentials) -> Principal:
+async def _verify(ctx: HttpContext, creds: HTTPAuthorizationCredentials) -> Principal:
     try:
-        principal = ctx.verifier.verify(creds.credentials)
+        # awaits the identity provider's keys when a token names a new one: never blocks the loop
+        principal = await ctx.verifier.verify_async(creds.credentials)
     except AuthError as exc:
         raise _unauthenticated(str(exc)) from exc
     structlog.contextvars.bind_contextvars(actor=principal.sub)
     return principal
 
 
-async def optional_principal(ctx: Context, creds: Credentials) -> Principal | None:
+async def _limit_writes(request: Request, principal: Principal) -> None:
+    """A signed-in caller's writes beyond the per-participant rate limit are a 429."""
+    limits: WriteLimits | None = getattr(request.app.state, "write_limits", None)
+    if limits is None or request.method not in WRITE_METHODS:
+        return
+    refusal = await limits.participant(principal.sub)
+    if refusal is not None:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                            detail={"code": "rate_limited", "message": refusal.message},
+                            headers={"Retry-After": str(refusal.retry_after_s)})
+
+
+async def optional_principal(request: Request, ctx: Context, creds: Credentials
+                             ) -> Principal | None:
     """The caller when a token is sent (an invalid one is a 401), otherwise None."""
-    return None if creds is None else _verify(ctx, creds)
+    if creds is None:
+        return None
+    principal = await _verify(ctx, creds)
+    await _limit_writes(request, principal)
+    return principal
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """Dependency: a valid bearer token with one of `roles` (admin passes every check)."""
     wanted = set(roles)
 
-    async def dependency(ctx: Context, creds: Credentials) -> Principal:
+    async def dependency(request: Request, ctx: Context, creds: Credentials) -> Principal:
         if creds is None:
             raise _unauthenticated("a bearer token is required")
-        principal = _verify(ctx, creds)
+        principal = await _verify(ctx, creds)
         if wanted and not principal.has_any(wanted):
             raise ApiError(403, "forbidden",
                            f"this needs one of the roles {sorted(r.value for r in wanted)}")
+        await _limit_writes(request, principal)
         return principal
 
     return dependency

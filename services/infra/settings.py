@@ -42,6 +42,20 @@ class Settings(BaseSettings):
     jwt_jwks_url: str | None = None
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
+    # RS256: the identity provider's keys are cached this long, then refreshed in the background;
+    # a token naming an unknown key refreshes them at most once per `jwt_jwks_min_refresh_s`
+    jwt_jwks_refresh_s: float = Field(default=300.0, gt=0, le=86_400)
+    jwt_jwks_min_refresh_s: float = Field(default=10.0, ge=0, le=3_600)
+
+    # Abuse limits at the edge (services/infra/limits.py). Rate limits count writes (POST, PUT,
+    # PATCH, DELETE) per signed-in participant and per client address; None: on in production
+    # only, so development, tests and benchmarks (thousands of votes/s from one address) are not
+    # throttled. Each gateway process counts on its own with the default `memory://` storage.
+    rate_limits: bool | None = None
+    rate_limit_per_participant: str = "60/minute"
+    rate_limit_per_address: str = "1200/minute"
+    rate_limit_storage: str = "memory://"
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
@@ -69,11 +83,30 @@ class Settings(BaseSettings):
                                  f" and not the '{PLACEHOLDER}' placeholder")
             if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url:
                 raise ValueError("JWT_JWKS_URL is required with RS256")
+            if self.jwt_algorithm == "RS256" and not (self.jwt_issuer and self.jwt_audience):
+                raise ValueError("JWT_ISSUER and JWT_AUDIENCE are required with RS256 in production:"
+                                 " a token from the same provider for another service is refused")
             if not self.kafka_bootstrap_servers or not self.database_url:
                 raise ValueError("production needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL")
             if PLACEHOLDER in self.database_url:
                 raise ValueError(f"DATABASE_URL still holds the '{PLACEHOLDER}' placeholder")
         return self
+
+    @model_validator(mode="after")
+    def _rate_limits_parse(self) -> Self:
+        from limits import parse_many
+
+        for name in ("rate_limit_per_participant", "rate_limit_per_address"):
+            try:
+                parse_many(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"{name.upper()} is not a rate like '60/minute': {exc}") from exc
+        return self
+
+    @property
+    def rate_limits_on(self) -> bool:
+        return self.rate_limits if self.rate_limits is not None else (
+            self.ideastorm_env == "production")
 
 
 @lru_cache(maxsize=1)
