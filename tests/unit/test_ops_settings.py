@@ -38,6 +38,13 @@ OVERRIDES: dict[str, tuple[str, Any]] = {
     "jwt_jwks_url": ("https://id.example.dk/jwks", "https://id.example.dk/jwks"),
     "jwt_audience": ("ideastorm", "ideastorm"),
     "jwt_issuer": ("https://id.example.dk", "https://id.example.dk"),
+    "jwt_jwks_refresh_s": ("600", 600.0),
+    "jwt_jwks_min_refresh_s": ("30", 30.0),
+    "rate_limits": ("false", False),
+    "rate_limit_per_participant": ("10/minute;100/hour", "10/minute;100/hour"),
+    "rate_limit_per_address": ("5000/minute", "5000/minute"),
+    "rate_limit_storage": ("redis://redis:6379", "redis://redis:6379"),
+    "max_body_bytes": ("65536", 65_536),
     "http_host": ("0.0.0.0", "0.0.0.0"),
     "http_port": ("8080", 8080),
     "wait_for_timeout_s": ("5", 5.0),
@@ -101,7 +108,12 @@ def test_production_starts_with_real_secrets(clean_env: pytest.MonkeyPatch) -> N
     clean_env.setenv("JWT_ALGORITHM", "RS256")
     clean_env.setenv("JWT_SECRET", DEV_JWT_SECRET)  # unused with RS256
     clean_env.setenv("JWT_JWKS_URL", "https://id.example.dk/.well-known/jwks.json")
+    with pytest.raises(ValidationError, match="JWT_ISSUER and JWT_AUDIENCE"):
+        Settings()
+    clean_env.setenv("JWT_ISSUER", "https://id.example.dk/")
+    clean_env.setenv("JWT_AUDIENCE", "ideastorm")
     assert Settings().jwt_algorithm == "RS256"
+    assert Settings().rate_limits_on  # production limits writes unless told otherwise
 
 
 def test_development_keeps_its_convenient_defaults(clean_env: pytest.MonkeyPatch) -> None:
