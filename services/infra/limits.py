@@ -19,6 +19,7 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.infra.settings import Settings
@@ -99,8 +100,12 @@ class AddressRateLimit:
         await self.app(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while a route reads an over-long chunked body. An HTTPException, so that the app's
+    error handler answers it (a body parser would turn any other exception into a 400)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, detail={"code": "payload_too_large", "message": message})
 
 
 class BodyLimit:
@@ -135,7 +140,7 @@ class BodyLimit:
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(message)
             return msg
 
         async def tracked_send(msg: Message) -> None:
