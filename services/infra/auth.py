@@ -123,7 +123,8 @@ class JwksCache:
                     body = response.json()
                 keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(body).keys
                         if k.key_id and k.public_key_use in (None, "sig")}
-            except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
+            except (httpx.HTTPError, ValueError, TypeError, AttributeError, KeyError,
+                    jwt.PyJWTError) as exc:  # unreachable, not JSON, not a key set
                 log.warning("auth.jwks.refresh_failed", url=self.url, error=str(exc))
                 return
             self.keys = keys

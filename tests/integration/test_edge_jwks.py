@@ -37,6 +37,7 @@ class Provider:
         self.keys: dict[str, rsa.RSAPrivateKey] = {}
         self.published: list[str] = []
         self.fetches = 0
+        self.answer: bytes | None = None  # when set: served instead of the key set
 
     def new_key(self, kid: str, *, publish: bool = True) -> str:
         self.keys[kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -69,7 +70,7 @@ def provider() -> Iterator[tuple[Provider, str]]:
                 self.send_error(404)
                 return
             idp.fetches += 1
-            body = json.dumps(idp.jwks()).encode()
+            body = idp.answer or json.dumps(idp.jwks()).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -154,6 +155,24 @@ async def test_made_up_key_ids_do_not_make_the_verifier_hammer_the_provider(
                 await verifier.verify_async(_with_kid(idp.token(known), f"made-up-{n}"))
         assert idp.fetches == 1, "unknown kids within the minimum interval fetch nothing"
         assert (await verifier.verify_async(idp.token(known))).sub == "p-1"
+    finally:
+        await verifier.close()
+
+
+async def test_a_broken_answer_from_the_provider_keeps_the_keys_we_had(
+    provider: tuple[Provider, str],
+) -> None:
+    idp, url = provider
+    known = idp.new_key("k1")
+    verifier = TokenVerifier(_settings(url, jwt_jwks_min_refresh_s=0))
+    try:
+        await verifier.start()
+        for answer in (b"<html>maintenance</html>", b"[1, 2]", b'{"keys": "none"}'):
+            idp.answer = answer
+            with pytest.raises(AuthError, match="does not publish"):
+                await verifier.verify_async(_with_kid(idp.token(known), "rotated"))
+            assert (await verifier.verify_async(idp.token(known))).sub == "p-1"
+        assert idp.fetches == 4
     finally:
         await verifier.close()
 
