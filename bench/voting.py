@@ -49,7 +49,7 @@ from services.infra.logging import configure_logging  # noqa: E402
 from services.infra.settings import Settings  # noqa: E402
 from services.infra.stack import Infrastructure, Stack  # noqa: E402
 from services.voting import queries  # noqa: E402
-from services.voting.projections.votes import VOTE_COLUMNS  # noqa: E402
+from services.voting.projections import VOTE_COLUMNS  # noqa: E402
 
 FILE = ROOT / "examples" / "data" / "poland_warszawa_2026.pb"
 RATE = 500  # votes per second through the HTTP API
