@@ -1,29 +1,73 @@
-"""HTTP routes of the ideas service: campaigns here; ideas and moderation in their own modules."""
+"""HTTP routes of the ideas service: campaigns, ideas, and the staff moderation queue.
+
+A write route parses the request into a command and calls its one handler (`handlers.py`); a read
+route calls `queries.py`, showing an idea only to whom `domain.may_see` allows.
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from schemas.campaigns import CampaignCreated
-from services.ideas import api_ideas, api_moderation, queries
-from services.ideas.models import AcceptedCampaign, CampaignIn, CampaignOut, IdeaOut
-from services.ideas.web import Admin, Limit, Offset, WaitFor, build, new_id, now, window_of
-from services.infra.http import Context, IdempotencyKey, accept, not_found, wait_for_event
+from schemas.moderation import IdeaStatus
+from services.ideas import handlers, queries
+from services.ideas.domain import applicable_decisions
+from services.ideas.handlers import visible_idea, window_of
+from services.ideas.models import (
+    AcceptedCampaign,
+    AcceptedIdea,
+    CampaignIn,
+    CampaignOut,
+    CreateCampaign,
+    DecideModeration,
+    DecisionIn,
+    FlagIdea,
+    FlagIn,
+    IdeaIn,
+    IdeaOut,
+    LogEntry,
+    QueueCampaign,
+    QueueItem,
+    ReviseIdea,
+    RevisionOut,
+    SubmitIdea,
+    WithdrawalIn,
+    WithdrawIdea,
+)
+from services.infra.http import (
+    Accepted,
+    Admin,
+    Context,
+    IdempotencyKey,
+    Limit,
+    Moderator,
+    Offset,
+    OptionalPrincipal,
+    Participant,
+    WaitFor,
+    not_found,
+    wait_for_event,
+)
 
 router = APIRouter()
 campaigns = APIRouter(tags=["campaigns"])
+ideas = APIRouter(tags=["ideas"])
+moderation = APIRouter(tags=["moderation"])
 
+CampaignFilter = Annotated[uuid.UUID | None, Query(description="only this campaign")]
+
+
+# -- campaigns
 
 @campaigns.post("/campaigns", status_code=202, response_model=AcceptedCampaign)
 async def create_campaign(body: CampaignIn, ctx: Context, principal: Admin,
-                          idempotency_key: IdempotencyKey = None) -> AcceptedCampaign:
+                          idempotency_key: IdempotencyKey = None) -> Accepted:
     """Create a campaign (admin). It opens and closes by itself at `opens_at` / `closes_at`."""
-    campaign_id = new_id("campaign", principal, idempotency_key)
-    event = build(CampaignCreated, campaign_id=campaign_id, **body.model_dump())
-    accepted = await accept(ctx, principal, event, idempotency_key=idempotency_key)
-    return AcceptedCampaign(event_id=accepted.event_id, campaign_id=campaign_id)
+    return await handlers.handle(ctx, principal, CreateCampaign(body),
+                                 idempotency_key=idempotency_key)
 
 
 @campaigns.get("/campaigns", response_model=list[CampaignOut])
@@ -31,7 +75,7 @@ async def list_campaigns(ctx: Context, wait_for: WaitFor = None, limit: Limit = 
                          offset: Offset = 0) -> list[CampaignOut]:
     """Every campaign, newest first, with its phase (scheduled, open, closed)."""
     await wait_for_event(ctx, "ideas", wait_for)
-    at = now()
+    at = datetime.now(UTC)
     return [CampaignOut.of(r, window_of(r).phase(at))
             for r in await queries.campaigns(ctx.pool, limit=limit, offset=offset)]
 
@@ -44,7 +88,7 @@ async def get_campaign(campaign_id: uuid.UUID, ctx: Context,
     row = await queries.campaign(ctx.pool, campaign_id)
     if row is None:
         raise not_found("campaign", campaign_id)
-    return CampaignOut.of(row, window_of(row).phase(now()))
+    return CampaignOut.of(row, window_of(row).phase(datetime.now(UTC)))
 
 
 @campaigns.get("/campaigns/{campaign_id}/ideas", response_model=list[IdeaOut])
@@ -58,6 +102,106 @@ async def campaign_ideas(campaign_id: uuid.UUID, ctx: Context, wait_for: WaitFor
     return [IdeaOut.model_validate(r) for r in rows]
 
 
+# -- ideas
+
+@ideas.post("/campaigns/{campaign_id}/ideas", status_code=202, response_model=AcceptedIdea)
+async def submit_idea(campaign_id: uuid.UUID, body: IdeaIn, ctx: Context,
+                      principal: Participant, idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Submit an idea to an open campaign (participant; the sector comes from the token)."""
+    return await handlers.handle(ctx, principal, SubmitIdea(campaign_id, body),
+                                 idempotency_key=idempotency_key)
+
+
+@ideas.get("/ideas/{idea_id}", response_model=IdeaOut)
+async def get_idea(idea_id: uuid.UUID, ctx: Context, principal: OptionalPrincipal,
+                   wait_for: WaitFor = None) -> IdeaOut:
+    """One idea. Its author and moderators also see it while it is pending, hidden or rejected,
+    with the status and the reason."""
+    await wait_for_event(ctx, "ideas", wait_for)
+    return IdeaOut.model_validate(await visible_idea(ctx, idea_id, principal))
+
+
+@ideas.get("/me/ideas", response_model=list[IdeaOut])
+async def my_ideas(ctx: Context, principal: Participant, wait_for: WaitFor = None,
+                   limit: Limit = 100, offset: Offset = 0) -> list[IdeaOut]:
+    """The caller's own ideas, newest first, each with its status and the reason for it."""
+    await wait_for_event(ctx, "ideas", wait_for)
+    rows = await queries.ideas_by_author(ctx.pool, principal.sub, limit=limit, offset=offset)
+    return [IdeaOut.model_validate(r) for r in rows]
+
+
+@ideas.post("/ideas/{idea_id}/revisions", status_code=202, response_model=Accepted)
+async def revise_idea(idea_id: uuid.UUID, body: IdeaIn, ctx: Context, principal: Participant,
+                      idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Revise your own idea while its campaign is open; every revision is kept."""
+    return await handlers.handle(ctx, principal, ReviseIdea(idea_id, body),
+                                 idempotency_key=idempotency_key)
+
+
+@ideas.get("/ideas/{idea_id}/history", response_model=list[RevisionOut])
+async def idea_history(idea_id: uuid.UUID, ctx: Context, principal: OptionalPrincipal,
+                       wait_for: WaitFor = None) -> list[RevisionOut]:
+    """Every revision of an idea, first to last, each credited to its author."""
+    await wait_for_event(ctx, "ideas", wait_for)
+    await visible_idea(ctx, idea_id, principal)
+    return [RevisionOut.model_validate(r) for r in await queries.revisions(ctx.pool, idea_id)]
+
+
+@ideas.post("/ideas/{idea_id}/flags", status_code=202, response_model=Accepted)
+async def flag_idea(idea_id: uuid.UUID, body: FlagIn, ctx: Context, principal: Participant,
+                    idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Flag a published idea (once per participant). Enough flags hide it for moderation."""
+    return await handlers.handle(ctx, principal, FlagIdea(idea_id, body),
+                                 idempotency_key=idempotency_key)
+
+
+@ideas.post("/ideas/{idea_id}/withdrawal", status_code=202, response_model=Accepted)
+async def withdraw_idea(idea_id: uuid.UUID, body: WithdrawalIn, ctx: Context,
+                        principal: Participant,
+                        idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Withdraw your own idea."""
+    return await handlers.handle(ctx, principal, WithdrawIdea(idea_id, body),
+                                 idempotency_key=idempotency_key)
+
+
+# -- moderation
+
+@moderation.get("/moderation/queue", response_model=list[QueueCampaign])
+async def moderation_queue(ctx: Context, principal: Moderator, campaign_id: CampaignFilter = None,
+                           wait_for: WaitFor = None, limit: Limit = 200) -> list[QueueCampaign]:
+    """Ideas waiting for pre-moderation or hidden by flags, per campaign, oldest first, with
+    their flags and the most similar published ideas of the campaign as duplicate hints."""
+    await wait_for_event(ctx, "ideas", wait_for)
+    rows = await queries.moderation_queue(ctx.pool, campaign_id, limit=limit)
+    groups: dict[uuid.UUID, QueueCampaign] = {}
+    for r in rows:
+        group = groups.setdefault(r["campaign_id"], QueueCampaign(
+            campaign_id=r["campaign_id"], campaign_title=r["campaign_title"], ideas=[]))
+        group.ideas.append(QueueItem.model_validate(
+            {**r, "decisions": applicable_decisions(IdeaStatus(r["status"]))}))
+    return list(groups.values())
+
+
+@moderation.post("/moderation/decisions", status_code=202, response_model=Accepted)
+async def decide(body: DecisionIn, ctx: Context, principal: Moderator,
+                 idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Approve, reject, hide, restore or merge an idea, with a reason (kept in the audit log)."""
+    return await handlers.handle(ctx, principal, DecideModeration(body),
+                                 idempotency_key=idempotency_key)
+
+
+@moderation.get("/moderation/log", response_model=list[LogEntry])
+async def moderation_log(ctx: Context, principal: Moderator, campaign_id: CampaignFilter = None,
+                         idea_id: Annotated[uuid.UUID | None, Query()] = None,
+                         wait_for: WaitFor = None, limit: Limit = 100,
+                         offset: Offset = 0) -> list[LogEntry]:
+    """Every moderation decision, newest first: who decided what, when, and why."""
+    await wait_for_event(ctx, "ideas", wait_for)
+    rows = await queries.moderation_log(ctx.pool, campaign_id=campaign_id, idea_id=idea_id,
+                                        limit=limit, offset=offset)
+    return [LogEntry.model_validate(r) for r in rows]
+
+
 router.include_router(campaigns)
-router.include_router(api_ideas.router)
-router.include_router(api_moderation.router)
+router.include_router(ideas)
+router.include_router(moderation)

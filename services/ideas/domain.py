@@ -176,3 +176,10 @@ def _step(state: StatusState, fact: Fact, threshold: int, author: str) -> Status
 
 def visible_to_public(status: IdeaStatus) -> bool:
     return status in (IdeaStatus.PUBLISHED, IdeaStatus.MERGED)
+
+
+def may_see(status: IdeaStatus, author: str, viewer: str | None, moderator: bool) -> bool:
+    """Published and merged ideas are public; the rest only to their author and moderators."""
+    if visible_to_public(status):
+        return True
+    return viewer is not None and (viewer == author or moderator)

@@ -1,11 +1,16 @@
-"""The ideas projection: one handler per message type, applied batch by batch.
+"""Every way into the ideas service, one function each, registered in explicit dicts.
 
-Consumes `ideas.submissions` and `status`. Campaigns are applied first, then submissions (judged
-by their `occurred_at` against the campaign window; parked while the campaign is unknown), then
-revisions, flags, decisions and withdrawals. Finally every idea touched by the batch is re-folded
-(see `domain.fold_status`) and each change of status is published as `IdeaStatusChanged`, with an
-id derived from the event that caused it, so a retried batch or a replay publishes duplicates that
-consumers ignore.
+`COMMAND_HANDLERS`: what people ask at the HTTP edge (create a campaign, submit, revise, flag,
+withdraw, decide); each checks the request against the domain's rules and publishes one event.
+`MESSAGE_HANDLERS`: the ideas projection, one handler per message type, applied batch by batch.
+Every rule is in `domain.py`, every SQL statement in `projections.py` / `queries.py`.
+
+The projection consumes `ideas.submissions` and `status`. Campaigns are applied first, then
+submissions (judged by their `occurred_at` against the campaign window; parked while the campaign
+is unknown), then revisions, flags, decisions and withdrawals. Finally every idea touched by the
+batch is re-folded (see `domain.fold_status`) and each change of status is published as
+`IdeaStatusChanged`, with an id derived from the event that caused it, so a retried batch or a
+replay publishes duplicates that consumers ignore.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import structlog
@@ -22,10 +28,36 @@ from schemas import topics
 from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened, VoteRulesChanged
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
-from schemas.moderation import IdeaStatusChanged, ModerationDecided
-from services.ideas.domain import FLAGS, StatusState, SubmissionRefused, check_submission, fold_status
+from schemas.moderation import Decision, IdeaStatus, IdeaStatusChanged, ModerationDecided
+from services.ideas import queries
+from services.ideas.domain import (
+    FINAL,
+    FLAGS,
+    CampaignPhase,
+    CampaignWindow,
+    StatusState,
+    SubmissionRefused,
+    applicable_decisions,
+    check_submission,
+    decision_outcome,
+    fold_status,
+    may_see,
+)
+from services.ideas.models import (
+    AcceptedCampaign,
+    AcceptedIdea,
+    Command,
+    CreateCampaign,
+    DecideModeration,
+    FlagIdea,
+    ReviseIdea,
+    SubmitIdea,
+    WithdrawIdea,
+)
 from services.ideas.projections import CampaignRules, IdeasStore
+from services.infra.auth import Principal, Role
 from services.infra.consumer import Message, Outcome
+from services.infra.http import Accepted, ApiError, HttpContext, accept, build, new_id, not_found
 
 log = structlog.get_logger(__name__)
 
@@ -135,7 +167,7 @@ async def ignore(ctx: BatchContext, messages: list[Message]) -> None:
 
 
 # The order matters: campaigns before submissions, submissions before what refers to ideas.
-HANDLERS: dict[type, Handler] = {
+MESSAGE_HANDLERS: dict[type, Handler] = {
     CampaignCreated: campaign_created,
     CampaignOpened: campaign_opened,
     CampaignClosed: campaign_closed,
@@ -172,7 +204,7 @@ class IdeasProjection:
         by_type: dict[type, list[Message]] = defaultdict(list)
         for m in messages:
             by_type[type(m.payload)].append(m)
-        for kind, handler in HANDLERS.items():
+        for kind, handler in MESSAGE_HANDLERS.items():
             if kind in by_type:
                 await handler(ctx, by_type[kind])
         if ctx.touched:
@@ -229,3 +261,142 @@ async def _unpark(store: IdeasStore, campaign_ids: list[uuid.UUID]) -> list[Mess
         unparked.append(Message(row["topic"], row["partition"], row["offset"], row["key"],
                                 row["raw"], env, payload))
     return unparked
+
+
+# -- commands, from the HTTP edge
+
+
+def window_of(row: dict[str, Any]) -> CampaignWindow:
+    return CampaignWindow(row["opens_at"], row["closes_at"], frozenset(row["audience"]))
+
+
+async def visible_idea(ctx: HttpContext, idea_id: uuid.UUID, principal: Principal | None
+                       ) -> dict[str, Any]:
+    """The idea, or a 404 when it does not exist or the caller may not see it."""
+    row = await queries.idea(ctx.pool, idea_id)
+    if row is None or not may_see(
+            IdeaStatus(row["status"]), row["author"], principal.sub if principal else None,
+            principal is not None and principal.has_any({Role.MODERATOR})):
+        raise not_found("idea", idea_id)
+    return row
+
+
+async def _open_campaign(ctx: HttpContext, campaign_id: uuid.UUID,
+                         principal: Principal) -> dict[str, Any]:
+    """The campaign, if ideas may be submitted or revised in it now; otherwise a 404/409/403."""
+    row = await queries.campaign(ctx.pool, campaign_id)
+    if row is None:
+        raise not_found("campaign", campaign_id)
+    window = window_of(row)
+    phase = window.phase(datetime.now(UTC))
+    if phase is CampaignPhase.SCHEDULED:
+        raise ApiError(409, "campaign_not_open",
+                       f"campaign {campaign_id} opens at {row['opens_at'].isoformat()}")
+    if phase is CampaignPhase.CLOSED:
+        raise ApiError(409, "campaign_closed",
+                       f"campaign {campaign_id} closed at {row['closes_at'].isoformat()}")
+    if principal.sector is not None and principal.sector not in window.audience:
+        raise ApiError(403, "not_in_audience",
+                       f"campaign {campaign_id} is not open to the sector {principal.sector}")
+    return row
+
+
+async def _own_open_idea(ctx: HttpContext, idea_id: uuid.UUID,
+                         principal: Principal) -> dict[str, Any]:
+    row = await visible_idea(ctx, idea_id, principal)
+    if row["author"] != principal.sub:
+        raise ApiError(403, "not_author", f"only the author of idea {idea_id} may change it")
+    if IdeaStatus(row["status"]) in FINAL:
+        raise ApiError(409, "idea_closed", f"idea {idea_id} is {row['status']}")
+    return row
+
+
+async def create_campaign(ctx: HttpContext, principal: Principal, command: CreateCampaign,
+                          idempotency_key: str | None) -> AcceptedCampaign:
+    campaign_id = new_id("campaign", principal, idempotency_key)
+    event = build(CampaignCreated, campaign_id=campaign_id, **command.body.model_dump())
+    accepted = await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    return AcceptedCampaign(event_id=accepted.event_id, campaign_id=campaign_id)
+
+
+async def submit_idea(ctx: HttpContext, principal: Principal, command: SubmitIdea,
+                      idempotency_key: str | None) -> AcceptedIdea:
+    await _open_campaign(ctx, command.campaign_id, principal)
+    idea_id = new_id("idea", principal, idempotency_key)
+    event = build(IdeaSubmitted, idea_id=idea_id, campaign_id=command.campaign_id,
+                  sector=principal.sector, **command.body.model_dump())
+    accepted = await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    return AcceptedIdea(event_id=accepted.event_id, idea_id=idea_id)
+
+
+async def revise_idea(ctx: HttpContext, principal: Principal, command: ReviseIdea,
+                      idempotency_key: str | None) -> Accepted:
+    row = await _own_open_idea(ctx, command.idea_id, principal)
+    await _open_campaign(ctx, row["campaign_id"], principal)
+    event = build(IdeaRevised, idea_id=command.idea_id, campaign_id=row["campaign_id"],
+                  **command.body.model_dump())
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+
+
+async def flag_idea(ctx: HttpContext, principal: Principal, command: FlagIdea,
+                    idempotency_key: str | None) -> Accepted:
+    idea_id = command.idea_id
+    row = await visible_idea(ctx, idea_id, principal)
+    if row["status"] != IdeaStatus.PUBLISHED:
+        raise ApiError(409, "not_published", f"idea {idea_id} is {row['status']}")
+    if await queries.has_flagged(ctx.pool, idea_id, principal.sub):
+        raise ApiError(409, "already_flagged", f"you have already flagged idea {idea_id}")
+    event = build(IdeaFlagged, idea_id=idea_id, campaign_id=row["campaign_id"],
+                  **command.body.model_dump())
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+
+
+async def withdraw_idea(ctx: HttpContext, principal: Principal, command: WithdrawIdea,
+                        idempotency_key: str | None) -> Accepted:
+    row = await _own_open_idea(ctx, command.idea_id, principal)
+    event = build(IdeaWithdrawn, idea_id=command.idea_id, campaign_id=row["campaign_id"],
+                  **command.body.model_dump())
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+
+
+async def decide_moderation(ctx: HttpContext, principal: Principal, command: DecideModeration,
+                            idempotency_key: str | None) -> Accepted:
+    body = command.body
+    row = await queries.idea(ctx.pool, body.idea_id)
+    if row is None:
+        raise not_found("idea", body.idea_id)
+    current = IdeaStatus(row["status"])
+    if decision_outcome(current, body.decision) is None:
+        allowed = ", ".join(d.value for d in applicable_decisions(current)) or "none"
+        raise ApiError(409, "decision_not_applicable",
+                       f"idea {body.idea_id} is {current.value}: {body.decision.value} does not "
+                       f"apply (possible: {allowed})")
+    if body.decision is Decision.MERGE:
+        assert body.merge_into is not None
+        target = await queries.idea(ctx.pool, body.merge_into)
+        if target is None:
+            raise not_found("idea", body.merge_into)
+        if target["campaign_id"] != row["campaign_id"]:
+            raise ApiError(409, "other_campaign",
+                           f"idea {body.merge_into} belongs to another campaign")
+        if IdeaStatus(target["status"]) in FINAL:
+            raise ApiError(409, "idea_closed", f"idea {body.merge_into} is {target['status']}")
+    event = build(ModerationDecided, campaign_id=row["campaign_id"], **body.model_dump())
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+
+
+CommandHandler = Callable[[HttpContext, Principal, Any, str | None], Awaitable[Accepted]]
+COMMAND_HANDLERS: dict[type, CommandHandler] = {
+    CreateCampaign: create_campaign,
+    SubmitIdea: submit_idea,
+    ReviseIdea: revise_idea,
+    FlagIdea: flag_idea,
+    WithdrawIdea: withdraw_idea,
+    DecideModeration: decide_moderation,
+}
+
+
+async def handle(ctx: HttpContext, principal: Principal, command: Command, *,
+                 idempotency_key: str | None) -> Accepted:
+    """Run the one handler registered for the command."""
+    return await COMMAND_HANDLERS[type(command)](ctx, principal, command, idempotency_key)

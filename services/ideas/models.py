@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Self
 
@@ -176,3 +177,42 @@ class LogEntry(BaseModel):
     reason: str
     merge_into: uuid.UUID | None
     decided_at: datetime
+
+
+# Commands: what a write route parses a request into, for its one handler in `handlers.py`.
+
+@dataclass(frozen=True)
+class CreateCampaign:
+    body: CampaignIn
+
+
+@dataclass(frozen=True)
+class SubmitIdea:
+    campaign_id: uuid.UUID
+    body: IdeaIn
+
+
+@dataclass(frozen=True)
+class ReviseIdea:
+    idea_id: uuid.UUID
+    body: IdeaIn
+
+
+@dataclass(frozen=True)
+class FlagIdea:
+    idea_id: uuid.UUID
+    body: FlagIn
+
+
+@dataclass(frozen=True)
+class WithdrawIdea:
+    idea_id: uuid.UUID
+    body: WithdrawalIn
+
+
+@dataclass(frozen=True)
+class DecideModeration:
+    body: DecisionIn
+
+
+Command = CreateCampaign | SubmitIdea | ReviseIdea | FlagIdea | WithdrawIdea | DecideModeration

@@ -26,8 +26,8 @@ from schemas import topics
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.votes import AnomalyKind, VoteAnomalyDetected, VoteClientSeen
 from services.infra.worker import ProjectionsService
-from services.voting.config import VotingSettings
 from services.voting.domain import BurstCounter
+from services.voting.settings import VotingSettings
 
 log = structlog.get_logger(__name__)
 

@@ -1,4 +1,8 @@
-"""HTTP routes of the voting service: cast and withdraw votes, tallies, rankings, my votes."""
+"""HTTP routes of the voting service: cast and withdraw votes, tallies, rankings, my votes.
+
+A write route parses the request into a command and calls its one handler (`handlers.py`); a read
+route calls `queries.py`.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +13,24 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from schemas.votes import VoteCast, VoteWithdrawn
-from services.infra.auth import Principal, Role
 from services.infra.http import (
     Accepted,
-    ApiError,
     Context,
     IdempotencyKey,
-    accept,
+    Participant,
+    WaitFor,
     not_found,
-    require,
+    wait_for_event,
 )
-from services.voting import queries
+from services.voting import handlers, queries
+from services.voting.domain import CastVote, WithdrawVote
 
 router = APIRouter(tags=["voting"])
 
-Participant = Annotated[Principal, Depends(require(Role.PARTICIPANT))]
 TALLY_COLUMNS = ("idea_id", "title", "status", "supports", "opposes", "score", "voters")
 
 
@@ -43,44 +45,22 @@ def _fingerprint(request: Request) -> str:
     return hashlib.sha256(who.encode()).hexdigest()[:32]
 
 
-async def _votable_idea(ctx: Context, idea_id: uuid.UUID) -> dict[str, Any]:
-    idea = await queries.idea(ctx.pool, idea_id)
-    if idea is None:
-        raise not_found("idea", idea_id)
-    campaign = await queries.campaign(ctx.pool, idea["campaign_id"])
-    if campaign is None:
-        raise not_found("campaign", idea["campaign_id"])
-    now = datetime.now(UTC)
-    if not campaign["opens_at"] <= now < campaign["closes_at"]:
-        raise ApiError(409, "campaign_closed",
-                       f"campaign {campaign['campaign_id']} takes votes from "
-                       f"{campaign['opens_at']:%Y-%m-%d %H:%M} to "
-                       f"{campaign['closes_at']:%Y-%m-%d %H:%M} UTC")
-    return idea
-
-
 @router.post("/ideas/{idea_id}/votes", status_code=202, response_model=Accepted)
 async def cast_vote(idea_id: uuid.UUID, ctx: Context, principal: Participant, request: Request,
                     idempotency_key: IdempotencyKey = None,
                     body: CastVoteRequest | None = None) -> Accepted:
     """Vote on an idea; the result (counted, or refused with a reason) shows in /me/votes."""
-    idea = await _votable_idea(ctx, idea_id)
-    if idea["status"] not in ("published", "merged"):
-        raise ApiError(409, "idea_not_votable", f"idea {idea_id} is {idea['status']}")
-    payload = VoteCast(voter_id=principal.sub, campaign_id=idea["campaign_id"], idea_id=idea_id,
-                       value=(body or CastVoteRequest()).value, sector=principal.sector,
+    command = CastVote(idea_id=idea_id, value=(body or CastVoteRequest()).value,
                        client=_fingerprint(request))
-    return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
+    return await handlers.handle(ctx, principal, command, idempotency_key=idempotency_key)
 
 
 @router.delete("/ideas/{idea_id}/votes", status_code=202, response_model=Accepted)
 async def withdraw_vote(idea_id: uuid.UUID, ctx: Context, principal: Participant,
                         idempotency_key: IdempotencyKey = None) -> Accepted:
     """Withdraw your vote on an idea; it stops counting and frees budget."""
-    idea = await _votable_idea(ctx, idea_id)
-    payload = VoteWithdrawn(voter_id=principal.sub, campaign_id=idea["campaign_id"],
-                            idea_id=idea_id)
-    return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
+    return await handlers.handle(ctx, principal, WithdrawVote(idea_id=idea_id),
+                                 idempotency_key=idempotency_key)
 
 
 async def _campaign(ctx: Context, campaign_id: uuid.UUID) -> dict[str, Any]:
@@ -92,9 +72,11 @@ async def _campaign(ctx: Context, campaign_id: uuid.UUID) -> dict[str, Any]:
 
 @router.get("/campaigns/{campaign_id}/tally", response_model=None)
 async def tally(campaign_id: uuid.UUID, ctx: Context, request: Request,
-                format: Annotated[Literal["json", "csv"] | None, Query()] = None
-                ) -> dict[str, Any] | Response:
-    """Supports, opposes, score and distinct voters per idea (JSON, or CSV with format=csv)."""
+                format: Annotated[Literal["json", "csv"] | None, Query()] = None,
+                wait_for: WaitFor = None) -> dict[str, Any] | Response:
+    """Supports, opposes, score and distinct voters per idea (JSON, or CSV with format=csv);
+    the JSON also counts the campaign's votes by state (`pending`: waiting for their idea)."""
+    await wait_for_event(ctx, "voting", wait_for)
     await _campaign(ctx, campaign_id)
     rows = await queries.tally(ctx.pool, campaign_id)
     wants_csv = format == "csv" or (format is None and
@@ -106,8 +88,11 @@ async def tally(campaign_id: uuid.UUID, ctx: Context, request: Request,
         writer.writerows([r[c] for c in TALLY_COLUMNS] for r in rows)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="tally-{campaign_id}.csv"'})
+    states = await queries.decided_votes(ctx.pool, campaign_id)
+    states["pending"] = states.pop("parked", 0)
     return {"campaign_id": campaign_id,
-            "ideas": [{c: r[c] for c in (*TALLY_COLUMNS, "merged_into")} for r in rows]}
+            "ideas": [{c: r[c] for c in (*TALLY_COLUMNS, "merged_into")} for r in rows],
+            "votes": states}
 
 
 @router.get("/campaigns/{campaign_id}/ranking")

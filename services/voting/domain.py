@@ -136,7 +136,17 @@ def final_target(idea: Idea, ideas: dict[uuid.UUID, Idea]) -> Idea | None:
     return idea
 
 
-def _votable_at(idea: Idea, ideas: dict[uuid.UUID, Idea], at: datetime) -> bool:
+def outside_window(campaign: Campaign, at: datetime) -> str | None:
+    """Why a vote at `at` is outside the campaign's voting window, or None inside it."""
+    if at < campaign.opens_at:
+        return "campaign_not_open"
+    if at >= campaign.closes_at:
+        return "campaign_closed"
+    return None
+
+
+def votable_at(idea: Idea, ideas: dict[uuid.UUID, Idea], at: datetime) -> bool:
+    """Published at `at`, or merged (then) into an idea that is, following the merges."""
     seen: set[uuid.UUID] = set()
     current: Idea | None = idea
     while current is not None and current.idea_id not in seen:
@@ -208,11 +218,9 @@ def judge(
         if idea.campaign_id != vote.campaign_id:
             verdict.reason = "wrong_campaign"
             continue
-        if vote.occurred_at < campaign.opens_at:
-            verdict.reason = "campaign_not_open"
-            continue
-        if vote.occurred_at >= campaign.closes_at:
-            verdict.reason = "campaign_closed"
+        outside = outside_window(campaign, vote.occurred_at)
+        if outside is not None:
+            verdict.reason = outside
             continue
         voter = voters.get(vote.voter_id)
         if voter is None:
@@ -233,7 +241,7 @@ def judge(
             continue
         votable = constant[idea.idea_id]
         if votable is None:
-            votable = _votable_at(idea, ideas, vote.occurred_at)
+            votable = votable_at(idea, ideas, vote.occurred_at)
         if not votable:
             verdict.reason = "idea_not_votable"
             continue
@@ -251,6 +259,32 @@ def judge(
         voter.used[vote.campaign_id] = voter.used.get(vote.campaign_id, 0) + 1
         out.add(vote.campaign_id, target.idea_id, vote.value, +1)
     return out
+
+
+@dataclass(frozen=True)
+class CastVote:
+    """A participant votes on an idea at the edge: +1 supports, -1 opposes (`updown` only)."""
+
+    idea_id: uuid.UUID
+    value: int
+    client: str  # a fingerprint of the caller's address and user agent, for anomaly detection
+
+
+@dataclass(frozen=True)
+class WithdrawVote:
+    idea_id: uuid.UUID
+
+
+def admit(kind: str, campaign: Campaign, idea: Idea, ideas: dict[uuid.UUID, Idea],
+          at: datetime) -> str | None:
+    """Why the edge refuses a vote request now (a campaign outside its window; for a cast, an
+    idea that is not votable), or None: the same rules `judge` applies to the event later."""
+    outside = outside_window(campaign, at)
+    if outside is not None:
+        return outside
+    if kind == CAST and not votable_at(idea, ideas, at):
+        return "idea_not_votable"
+    return None
 
 
 class BurstCounter:

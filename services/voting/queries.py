@@ -17,13 +17,6 @@ async def campaign(db: Db, campaign_id: uuid.UUID) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-async def idea(db: Db, idea_id: uuid.UUID) -> dict[str, Any] | None:
-    row = await db.fetchrow(
-        "SELECT idea_id, campaign_id, status, merged_into FROM voting.ideas WHERE idea_id = $1",
-        idea_id)
-    return dict(row) if row else None
-
-
 async def tally(db: Db, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every idea of the campaign with its supports, opposes, score and distinct voters."""
     rows = await db.fetch(
@@ -47,12 +40,6 @@ async def ranking(db: Db, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
     for n, d in enumerate(ranked, start=1):
         d["rank"] = n
     return ranked
-
-
-async def supports_by_idea(db: Db, idea_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    rows = await db.fetch(
-        "SELECT idea_id, supports FROM voting.tallies WHERE idea_id = ANY($1::uuid[])", idea_ids)
-    return {r["idea_id"]: r["supports"] for r in rows}
 
 
 async def known_ideas(db: Db, idea_ids: list[uuid.UUID]) -> int:

@@ -10,8 +10,8 @@ import structlog
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app
 from services.voting import anomalies
-from services.voting.config import VotingSettings
-from services.voting.projections import StatusProjection, VoteProjection, retry_parked
+from services.voting.handlers import StatusProjection, VoteProjection, retry_parked
+from services.voting.settings import VotingSettings
 
 log = structlog.get_logger(__name__)
 

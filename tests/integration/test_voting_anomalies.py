@@ -16,7 +16,7 @@ from schemas.votes import VoteCast
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
-from services.voting.config import VotingSettings
+from services.voting.settings import VotingSettings
 from tests.helpers import eventually
 from tests.integration.test_voting_tally import NOW, campaign_created, status, supports
 

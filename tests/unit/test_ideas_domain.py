@@ -20,6 +20,7 @@ from services.ideas.domain import (
     check_submission,
     decision_outcome,
     fold_status,
+    may_see,
 )
 
 pytestmark = pytest.mark.unit
@@ -118,3 +119,13 @@ def test_only_the_author_withdraws() -> None:
         IdeaStatus.PUBLISHED
     state = fold_status(ModerationMode.POST, 3, "p-1", [submitted(), other, own])
     assert state.status is IdeaStatus.WITHDRAWN and state.reason == "changed my mind"
+
+
+def test_an_idea_not_published_is_seen_only_by_its_author_and_moderators() -> None:
+    assert may_see(IdeaStatus.PUBLISHED, "a-1", None, moderator=False)
+    assert may_see(IdeaStatus.MERGED, "a-1", "p-2", moderator=False)
+    for hidden in (IdeaStatus.PENDING, IdeaStatus.HIDDEN, IdeaStatus.REJECTED):
+        assert not may_see(hidden, "a-1", None, moderator=False)
+        assert not may_see(hidden, "a-1", "p-2", moderator=False)
+        assert may_see(hidden, "a-1", "a-1", moderator=False)
+        assert may_see(hidden, "a-1", "m-1", moderator=True)

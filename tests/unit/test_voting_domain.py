@@ -167,3 +167,24 @@ def test_a_burst_is_reported_once_per_client_and_window() -> None:
     assert all(start >= 0 for _, start in counter.counts)
     counter.seen("c3", 1_000)
     assert {key for key, _ in counter.counts} == {"c3"}  # old windows are dropped
+
+
+def test_the_edge_admits_a_request_by_the_same_window_and_status_rules_as_judge() -> None:
+    c = campaign()
+    pending = idea(c, (0, IdeaStatus.PENDING, None))
+    target = idea(c)
+    merged = idea(c, (0, IdeaStatus.PUBLISHED, None), (5, IdeaStatus.MERGED, target.idea_id))
+    ideas = {i.idea_id: i for i in (pending, target, merged)}
+
+    def admit(kind: str, i: Idea, at: float) -> str | None:
+        return domain.admit(kind, c, i, ideas, hours(at))
+
+    assert admit(domain.CAST, target, -1) == "campaign_not_open"
+    assert admit(domain.CAST, target, 100) == "campaign_closed"
+    assert admit(domain.CAST, pending, 1) == "idea_not_votable"
+    assert admit(domain.CAST, merged, 6) is None  # it counts for its published target
+    assert admit(domain.WITHDRAW, pending, 1) is None  # withdrawing needs only the window
+    assert admit(domain.CAST, target, 1) is None
+    # and judge, seeing the same cast as an event, refuses it with the same reason
+    late = cast("v1", c, target, at=100)
+    assert outcome(run([late], c, [target])) == [("refused", "campaign_closed")]

@@ -1,4 +1,4 @@
-"""Settings that only the voting service reads (prefix `VOTING_`)."""
+"""Settings of the voting service, from `VOTING_*` environment variables."""
 
 from __future__ import annotations
 

@@ -1,0 +1,299 @@
+"""Every way into the voting service, one function each, registered in explicit dicts.
+
+`COMMAND_HANDLERS`: what a participant asks at the HTTP edge (cast, withdraw); the edge judges the
+request with the domain's rules (window, idea status) and publishes one event. `MESSAGE_HANDLERS`:
+what the worker does with each message type of `votes` and `status`. The projections the worker
+runs only dispatch through that dict; every rule is in `domain.py`, every SQL statement in
+`projections.py` (writes) or `queries.py` (reads).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+
+from schemas import topics
+from schemas.campaigns import CampaignCreated, VoteRulesChanged
+from schemas.envelope import Envelope, RefusedMessage, decode
+from schemas.moderation import IdeaStatus, IdeaStatusChanged
+from schemas.votes import VoteCast, VoteClientSeen, VoteWithdrawn
+from services.infra.auth import Principal
+from services.infra.consumer import Message, Outcome
+from services.infra.http import Accepted, ApiError, HttpContext, accept, build, not_found
+from services.infra.kafka import EventProducer
+from services.voting import domain, projections
+from services.voting.domain import CastVote, WithdrawVote
+
+log = structlog.get_logger(__name__)
+
+# -- commands, from the HTTP edge
+
+
+async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID) -> domain.Idea:
+    """The idea, if the domain admits a vote request of `kind` on it now; else a 404 / 409."""
+    async with ctx.pool.acquire() as conn:
+        ideas = await projections.load_ideas(conn, {idea_id})
+        idea = ideas.get(idea_id)
+        if idea is None:
+            raise not_found("idea", idea_id)
+        campaign = (await projections.load_campaigns(conn, {idea.campaign_id})
+                    ).get(idea.campaign_id)
+    if campaign is None:
+        raise not_found("campaign", idea.campaign_id)
+    now = datetime.now(UTC)
+    reason = domain.admit(kind, campaign, idea, ideas, now)
+    if reason == "idea_not_votable":
+        raise ApiError(409, reason, f"idea {idea_id} is {idea.status_at(now).status.value}")
+    if reason is not None:
+        raise ApiError(409, reason,
+                       f"campaign {campaign.campaign_id} takes votes from "
+                       f"{campaign.opens_at:%Y-%m-%d %H:%M} to "
+                       f"{campaign.closes_at:%Y-%m-%d %H:%M} UTC")
+    return idea
+
+
+async def cast_vote(ctx: HttpContext, principal: Principal, command: CastVote,
+                    idempotency_key: str | None) -> Accepted:
+    idea = await _admitted(ctx, domain.CAST, command.idea_id)
+    payload = build(VoteCast, voter_id=principal.sub, campaign_id=idea.campaign_id,
+                    idea_id=command.idea_id, value=command.value, sector=principal.sector,
+                    client=command.client)
+    return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
+
+
+async def withdraw_vote(ctx: HttpContext, principal: Principal, command: WithdrawVote,
+                        idempotency_key: str | None) -> Accepted:
+    idea = await _admitted(ctx, domain.WITHDRAW, command.idea_id)
+    payload = build(VoteWithdrawn, voter_id=principal.sub, campaign_id=idea.campaign_id,
+                    idea_id=command.idea_id)
+    return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
+
+
+CommandHandler = Callable[[HttpContext, Principal, Any, str | None], Awaitable[Accepted]]
+COMMAND_HANDLERS: dict[type, CommandHandler] = {
+    CastVote: cast_vote,
+    WithdrawVote: withdraw_vote,
+}
+
+
+async def handle(ctx: HttpContext, principal: Principal, command: CastVote | WithdrawVote, *,
+                 idempotency_key: str | None) -> Accepted:
+    """Run the one handler registered for the command."""
+    return await COMMAND_HANDLERS[type(command)](ctx, principal, command, idempotency_key)
+
+
+# -- messages, from the topics
+
+MessageHandler = Callable[[asyncpg.Connection, list[Message], Outcome], Awaitable[None]]
+
+
+def to_vote(env: Envelope, payload: VoteCast | VoteWithdrawn) -> domain.Vote:
+    cast = isinstance(payload, VoteCast)
+    return domain.Vote(
+        event_id=env.event_id, kind=domain.CAST if cast else domain.WITHDRAW,
+        voter_id=payload.voter_id, campaign_id=payload.campaign_id, idea_id=payload.idea_id,
+        value=payload.value if isinstance(payload, VoteCast) else 0,
+        occurred_at=env.occurred_at,
+        sector=payload.sector.value if isinstance(payload, VoteCast) and payload.sector else None,
+    )
+
+
+def client_seen(messages: Iterable[Message]) -> list[Envelope]:
+    """Votes cast with a client fingerprint, re-keyed for the anomaly detector."""
+    return [
+        Envelope.wrap(VoteClientSeen(client=m.payload.client, voter_id=m.payload.voter_id,
+                                     campaign_id=m.payload.campaign_id,
+                                     idea_id=m.payload.idea_id,
+                                     vote_event_id=m.envelope.event_id),
+                      actor=m.envelope.actor, occurred_at=m.envelope.occurred_at,
+                      cause=m.envelope)
+        for m in messages if isinstance(m.payload, VoteCast) and m.payload.client
+    ]
+
+
+async def judge_votes(conn: asyncpg.Connection, messages: list[Message],
+                      outcome: Outcome) -> None:
+    """Casts and withdrawals, judged together in their order: a withdrawal frees the budget a
+    later cast of the same voter uses. Load, decide in `domain.judge`, write once."""
+    fresh: dict[uuid.UUID, Message] = {}
+    for m in messages:
+        if m.envelope.actor != m.payload.voter_id:  # type: ignore[attr-defined]
+            outcome.refuse.append((m, "actor_mismatch", "the envelope's actor is not the voter"))
+        else:
+            fresh.setdefault(m.envelope.event_id, m)
+    if fresh:
+        for event_id in await projections.already_stored(conn, list(fresh)):
+            del fresh[event_id]
+    if not fresh:
+        return
+    await projections.lock_partitions(conn, {m.partition for m in fresh.values()})
+    votes = [to_vote(m.envelope, m.payload) for m in fresh.values()]  # type: ignore[arg-type]
+    judgement = domain.judge(votes, *await projections.load_state(conn, votes))
+    sources = {eid: (m.topic, m.partition, m.offset, m.raw or b"") for eid, m in fresh.items()}
+    await projections.write_judgement(conn, judgement, sources)
+    for v in judgement.verdicts:
+        if v.state == domain.REFUSED:
+            outcome.refuse.append((fresh[v.vote.event_id], v.reason or "refused",
+                                   f"vote {v.vote.event_id} of {v.vote.voter_id}"))
+    outcome.publish += client_seen(fresh.values())
+
+
+async def campaign_created(conn: asyncpg.Connection, messages: list[Message],
+                           outcome: Outcome) -> None:
+    for m in messages:
+        p, env = m.payload, m.envelope
+        assert isinstance(p, CampaignCreated)
+        await projections.insert_campaign(conn, p.campaign_id, p.title, p.opens_at, p.closes_at,
+                                          env.occurred_at)
+        await projections.insert_rules(conn, p.campaign_id, env.event_id, None,
+                                       str(p.vote_rules.mode),
+                                       p.vote_rules.max_votes_per_participant)
+
+
+async def vote_rules_changed(conn: asyncpg.Connection, messages: list[Message],
+                             outcome: Outcome) -> None:
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, VoteRulesChanged)
+        await projections.insert_rules(conn, p.campaign_id, m.envelope.event_id,
+                                       p.effective_from, str(p.vote_rules.mode),
+                                       p.vote_rules.max_votes_per_participant)
+
+
+async def idea_status_changed(conn: asyncpg.Connection, messages: list[Message],
+                              outcome: Outcome) -> None:
+    """The idea's status history; a merge moves its counted votes to the final target."""
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, IdeaStatusChanged)
+        merged_into = p.merged_into if p.status is IdeaStatus.MERGED else None
+        newest = await projections.record_idea_status(
+            conn, p.idea_id, p.campaign_id, m.envelope.event_id, m.envelope.occurred_at,
+            p.status.value, merged_into, p.title)
+        if not newest or merged_into is None:
+            continue
+        target, seen = p.idea_id, {p.idea_id}
+        while (nxt := await projections.merged_into(conn, target)) is not None \
+                and nxt not in seen:
+            seen.add(nxt)
+            target = nxt
+        if target != p.idea_id:
+            await projections.move_votes(conn, p.idea_id, target, p.campaign_id,
+                                         topics.VOTES.partitions)
+            log.info("votes.moved_by_merge", idea=str(p.idea_id), target=str(target))
+
+
+# Casts and withdrawals share one handler: see `judge_votes`.
+MESSAGE_HANDLERS: dict[type, MessageHandler] = {
+    VoteCast: judge_votes,
+    VoteWithdrawn: judge_votes,
+    CampaignCreated: campaign_created,
+    VoteRulesChanged: vote_rules_changed,
+    IdeaStatusChanged: idea_status_changed,
+}
+
+
+async def dispatch(conn: asyncpg.Connection, messages: list[Message], outcome: Outcome,
+                   wanted: Sequence[type]) -> list[Message]:
+    """Hand each run of consecutive messages with the same handler to that handler, in order.
+    Returns the messages whose type is not in `wanted`."""
+    others: list[Message] = []
+    run: list[Message] = []
+    current: MessageHandler | None = None
+    for m in messages:
+        handler = MESSAGE_HANDLERS.get(type(m.payload)) if type(m.payload) in wanted else None
+        if handler is None:
+            others.append(m)
+            continue
+        if handler is not current and run:
+            assert current is not None
+            await current(conn, run, outcome)
+            run = []
+        current = handler
+        run.append(m)
+    if run and current is not None:
+        await current(conn, run, outcome)
+    return others
+
+
+class VoteProjection:
+    """`votes` -> voting.votes and voting.tallies. Deduplicates on the votes' own primary key."""
+
+    name = "voting.votes"
+    schema = "voting"
+    topics: Sequence[str] = (topics.VOTES.name,)
+    dedupe = False  # the unique event_id of voting.votes does it, without a second table
+
+    async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
+        outcome = Outcome()
+        for m in await dispatch(conn, messages, outcome, (VoteCast, VoteWithdrawn)):
+            outcome.refuse.append((m, "unexpected_type", f"{m.envelope.type} on votes"))
+        return outcome
+
+
+class StatusProjection:
+    """`status` -> what the voting service knows of campaigns, vote rules and idea statuses.
+    It never reads the ideas service's tables."""
+
+    name = "voting.status"
+    schema = "voting"
+    topics: Sequence[str] = (topics.STATUS.name,)
+    dedupe = True
+
+    async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
+        outcome = Outcome()
+        # other events on `status` are for other services
+        await dispatch(conn, messages, outcome,
+                       (CampaignCreated, VoteRulesChanged, IdeaStatusChanged))
+        return outcome
+
+
+async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seconds: float,
+                       limit: int = 50_000) -> tuple[int, int]:
+    """Judge parked votes whose campaign and idea are now known; dead-letter the expired ones.
+
+    Returns (decided, dead-lettered).
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        if not await projections.lock_parked(conn, park_seconds):
+            return 0, 0
+        rows = await projections.parked_due(conn, park_seconds, limit)
+        by_id = {r["event_id"]: r for r in rows}
+        votes: list[domain.Vote] = []
+        dead: list[tuple[Any, str, str, str | None]] = []
+        for r in rows:
+            try:
+                env, payload = decode(bytes(r["raw"]))
+                assert isinstance(payload, VoteCast | VoteWithdrawn)
+            except (RefusedMessage, AssertionError):  # it decoded once; guard all the same
+                dead.append((r, "malformed", "parked vote no longer decodes", None))
+                continue
+            votes.append(to_vote(env, payload))
+        judgement = domain.judge(votes, *await projections.load_state(conn, votes))
+        for v, why in judgement.parked:
+            r = by_id[v.event_id]
+            if r["expired"]:
+                what = r["idea_id"] if why == "unknown_idea" else r["campaign_id"]
+                dead.append((r, why, f"{why.removeprefix('unknown_')} {what} not seen within"
+                             f" {park_seconds:g}s", v.voter_id))
+            else:
+                by_id.pop(v.event_id)  # stays parked
+        judgement.parked = []
+        await projections.write_judgement(conn, judgement, {})
+        dead += [(by_id[v.vote.event_id], v.reason or "refused",
+                  f"vote {v.vote.event_id} of {v.vote.voter_id}", v.vote.voter_id)
+                 for v in judgement.verdicts if v.state == domain.REFUSED]
+        await projections.unpark(conn, list(by_id))
+        if dead:
+            await producer.dead_letter_many([
+                {"topic": r["topic"], "partition": r["partition"], "offset": r["offset"],
+                 "key": voter.encode() if voter else None, "value": bytes(r["raw"]),
+                 "reason": reason, "detail": detail, "consumer": VoteProjection.name}
+                for r, reason, detail, voter in dead
+            ])
+        return len(judgement.verdicts), len(dead)

@@ -1,0 +1,248 @@
+"""All SQL of the voting worker: the read model's writes and the loads the vote judge needs.
+
+Votes and tallies (the hot path) are written set-based, per batch: `load_state` gives the counted
+votes of the batch's voters and the campaigns and ideas it names, `domain.judge` decides, and
+`write_judgement` stores the result with COPY and `unnest`, in the runner's transaction.
+Campaigns, vote rules and idea statuses (low rate) come from `status`.
+
+Votes of one partition are serialised with a transaction-level advisory lock per partition, taken
+by the vote batches, by the retry of parked votes, and (all partitions) by a merge that moves
+votes to another idea.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from schemas.campaigns import VoteMode
+from schemas.moderation import IdeaStatus
+from services.voting import domain
+
+LOCK_SPACE = 7_401  # first key of the (int, int) advisory locks: (LOCK_SPACE, partition)
+
+VOTE_COLUMNS = ["event_id", "kind", "voter_id", "campaign_id", "idea_id", "target_id", "value",
+                "occurred_at", "sector", "state", "reason"]
+
+
+async def lock_partitions(conn: asyncpg.Connection, partitions: Iterable[int]) -> None:
+    for p in sorted(set(partitions)):
+        await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_SPACE, p)
+
+
+async def load_state(
+    conn: asyncpg.Connection, votes: Sequence[domain.Vote]
+) -> tuple[dict[str, list[domain.ActiveVote]], dict[uuid.UUID, domain.Campaign],
+           dict[uuid.UUID, domain.Idea]]:
+    """The counted votes of the batch's voters, and the campaigns and ideas the batch names."""
+    voters = list({v.voter_id for v in votes})
+    active: dict[str, list[domain.ActiveVote]] = {}
+    for r in await conn.fetch(
+        "SELECT voter_id, event_id, campaign_id, target_id, value FROM voting.votes"
+        " WHERE voter_id = ANY($1::text[]) AND state = 'counted'", voters,
+    ):
+        active.setdefault(r["voter_id"], []).append(
+            domain.ActiveVote(r["event_id"], r["campaign_id"], r["target_id"], r["value"]))
+    campaigns = await load_campaigns(conn, {v.campaign_id for v in votes})
+    ideas = await load_ideas(conn, {v.idea_id for v in votes})
+    return active, campaigns, ideas
+
+
+async def load_campaigns(conn: asyncpg.Connection, ids: set[uuid.UUID]
+                         ) -> dict[uuid.UUID, domain.Campaign]:
+    rows = await conn.fetch(
+        "SELECT c.campaign_id, c.opens_at, c.closes_at, r.effective_from, r.mode, r.max_votes"
+        " FROM voting.campaigns c JOIN voting.vote_rules r USING (campaign_id)"
+        " WHERE c.campaign_id = ANY($1::uuid[])"
+        " ORDER BY c.campaign_id, r.effective_from NULLS FIRST, r.event_id", list(ids),
+    )
+    grouped: dict[uuid.UUID, list[Any]] = {}
+    for r in rows:
+        grouped.setdefault(r["campaign_id"], []).append(r)
+    return {
+        cid: domain.Campaign(
+            cid, rs[0]["opens_at"], rs[0]["closes_at"],
+            tuple(domain.Rules(r["effective_from"], VoteMode(r["mode"]), r["max_votes"])
+                  for r in rs),
+        )
+        for cid, rs in grouped.items()
+    }
+
+
+async def load_ideas(conn: asyncpg.Connection, ids: set[uuid.UUID]
+                     ) -> dict[uuid.UUID, domain.Idea]:
+    """The named ideas and, following merges, the ideas they were merged into."""
+    ideas: dict[uuid.UUID, domain.Idea] = {}
+    wanted = set(ids)
+    for _ in range(10):  # merge chains are short; the bound only guards against cycles
+        if not wanted:
+            break
+        rows = await conn.fetch(
+            "SELECT i.idea_id, i.campaign_id, s.occurred_at, s.status, s.merged_into"
+            " FROM voting.ideas i JOIN voting.idea_status s USING (idea_id)"
+            " WHERE i.idea_id = ANY($1::uuid[]) ORDER BY i.idea_id, s.occurred_at, s.event_id",
+            list(wanted),
+        )
+        history: dict[uuid.UUID, list[domain.StatusChange]] = {}
+        campaign_of: dict[uuid.UUID, uuid.UUID] = {}
+        for r in rows:
+            campaign_of[r["idea_id"]] = r["campaign_id"]
+            history.setdefault(r["idea_id"], []).append(
+                domain.StatusChange(r["occurred_at"], IdeaStatus(r["status"]), r["merged_into"]))
+        for iid, changes in history.items():
+            ideas[iid] = domain.Idea(iid, campaign_of[iid], tuple(changes))
+        wanted = {i.merged_into for i in ideas.values() if i.merged_into} - set(ideas)
+    return ideas
+
+
+async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
+                          sources: dict[uuid.UUID, tuple[str, int, int, bytes]]) -> None:
+    """Store verdicts, superseded states, tally deltas and parked votes of one batch."""
+    if j.verdicts:
+        await conn.copy_records_to_table(
+            "votes", schema_name="voting", columns=VOTE_COLUMNS,
+            records=[(v.vote.event_id, v.vote.kind, v.vote.voter_id, v.vote.campaign_id,
+                      v.vote.idea_id, v.target_id, v.vote.value, v.vote.occurred_at,
+                      v.vote.sector, v.state, v.reason) for v in j.verdicts],
+        )
+    if j.superseded:
+        await conn.execute(
+            "UPDATE voting.votes v SET state = x.state FROM unnest($1::uuid[], $2::text[])"
+            " AS x(id, state) WHERE v.event_id = x.id",
+            list(j.superseded), list(j.superseded.values()),
+        )
+    deltas = sorted((k, d) for k, d in j.deltas.items() if d != [0, 0])
+    if deltas:
+        await conn.execute(
+            "INSERT INTO voting.tallies AS t (idea_id, campaign_id, supports, opposes)"
+            " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[])"
+            " ON CONFLICT (idea_id) DO UPDATE SET supports = t.supports + EXCLUDED.supports,"
+            " opposes = t.opposes + EXCLUDED.opposes, updated_at = now()",
+            [k[1] for k, _ in deltas], [k[0] for k, _ in deltas],
+            [d[0] for _, d in deltas], [d[1] for _, d in deltas],
+        )
+    if j.parked:
+        await conn.copy_records_to_table(
+            "parked", schema_name="voting",
+            columns=["event_id", "topic", "partition", "offset", "raw", "why", "voter_id",
+                     "campaign_id", "idea_id", "occurred_at"],
+            records=[(v.event_id, *sources[v.event_id], why, v.voter_id, v.campaign_id,
+                      v.idea_id, v.occurred_at) for v, why in j.parked],
+        )
+
+
+async def already_stored(conn: asyncpg.Connection, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """The votes among `event_ids` that are decided or parked already (a redelivery)."""
+    rows = await conn.fetch(
+        "SELECT event_id FROM voting.votes WHERE event_id = ANY($1::uuid[])"
+        " UNION ALL SELECT event_id FROM voting.parked WHERE event_id = ANY($1::uuid[])",
+        event_ids)
+    return {r["event_id"] for r in rows}
+
+
+# -- parked votes: those naming a campaign or idea not known yet
+
+_READY = (
+    "(EXISTS (SELECT 1 FROM voting.campaigns c WHERE c.campaign_id = p.campaign_id)"
+    " AND EXISTS (SELECT 1 FROM voting.ideas i WHERE i.idea_id = p.idea_id))"
+)
+_EXPIRED = "(p.parked_at < now() - make_interval(secs => $1))"
+
+
+async def lock_parked(conn: asyncpg.Connection, park_seconds: float) -> bool:
+    """Lock the partitions holding parked votes that are ready or expired; False if none."""
+    partitions = [r["partition"] for r in await conn.fetch(
+        f"SELECT DISTINCT partition FROM voting.parked p WHERE {_READY} OR {_EXPIRED}",
+        park_seconds)]
+    if partitions:
+        await lock_partitions(conn, partitions)
+    return bool(partitions)
+
+
+async def parked_due(conn: asyncpg.Connection, park_seconds: float, limit: int
+                     ) -> list[asyncpg.Record]:
+    """Parked votes whose campaign and idea are now known, or that waited too long (`expired`)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"SELECT p.*, {_EXPIRED} AS expired FROM voting.parked p"
+        f" WHERE {_READY} OR {_EXPIRED} ORDER BY occurred_at, event_id LIMIT $2",
+        park_seconds, limit,
+    )
+    return rows
+
+
+async def unpark(conn: asyncpg.Connection, event_ids: list[uuid.UUID]) -> None:
+    await conn.execute("DELETE FROM voting.parked WHERE event_id = ANY($1::uuid[])", event_ids)
+
+
+# -- campaigns, vote rules and idea statuses, from `status`
+
+async def insert_campaign(conn: asyncpg.Connection, campaign_id: uuid.UUID, title: str,
+                          opens_at: datetime, closes_at: datetime, created_at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO voting.campaigns (campaign_id, title, opens_at, closes_at,"
+        " created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        campaign_id, title, opens_at, closes_at, created_at)
+
+
+async def insert_rules(conn: asyncpg.Connection, campaign_id: uuid.UUID, event_id: uuid.UUID,
+                       effective_from: datetime | None, mode: str, max_votes: int) -> None:
+    await conn.execute(
+        "INSERT INTO voting.vote_rules (campaign_id, event_id, effective_from, mode,"
+        " max_votes) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        campaign_id, event_id, effective_from, mode, max_votes)
+
+
+async def record_idea_status(conn: asyncpg.Connection, idea_id: uuid.UUID,
+                             campaign_id: uuid.UUID, event_id: uuid.UUID, at: datetime,
+                             status: str, merged_into: uuid.UUID | None,
+                             title: str | None) -> bool:
+    """Add a status to the idea's history; True when it is the idea's newest status."""
+    await conn.execute(
+        "INSERT INTO voting.idea_status (idea_id, event_id, occurred_at, status, merged_into)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        idea_id, event_id, at, status, merged_into)
+    newest = await conn.fetchval(
+        "INSERT INTO voting.ideas AS i (idea_id, campaign_id, title, status, merged_into,"
+        " status_at) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (idea_id) DO UPDATE SET status = EXCLUDED.status,"
+        " merged_into = EXCLUDED.merged_into, status_at = EXCLUDED.status_at,"
+        " title = coalesce(EXCLUDED.title, i.title)"
+        " WHERE i.status_at <= EXCLUDED.status_at RETURNING true",
+        idea_id, campaign_id, title, status, merged_into, at)
+    return bool(newest)
+
+
+async def merged_into(conn: asyncpg.Connection, idea_id: uuid.UUID) -> uuid.UUID | None:
+    """The idea `idea_id` is merged into now, if it is merged."""
+    target: uuid.UUID | None = await conn.fetchval(
+        "SELECT merged_into FROM voting.ideas WHERE idea_id = $1 AND status = 'merged'", idea_id)
+    return target
+
+
+async def move_votes(conn: asyncpg.Connection, idea_id: uuid.UUID, target: uuid.UUID,
+                     campaign_id: uuid.UUID, partitions: int) -> None:
+    """Counted votes of a merged idea count for its target, once per voter; both tallies are
+    recomputed. Holds every vote partition's lock."""
+    await lock_partitions(conn, range(partitions))
+    # a voter who voted for both ideas keeps one vote: the one on the target
+    await conn.execute(
+        "UPDATE voting.votes v SET state = $3 WHERE v.state = 'counted' AND v.target_id = $1"
+        " AND EXISTS (SELECT 1 FROM voting.votes w WHERE w.state = 'counted'"
+        " AND w.target_id = $2 AND w.voter_id = v.voter_id)",
+        idea_id, target, domain.MERGED_DUPLICATE)
+    await conn.execute(
+        "UPDATE voting.votes SET target_id = $2 WHERE state = 'counted' AND target_id = $1",
+        idea_id, target)
+    await conn.execute(
+        "INSERT INTO voting.tallies AS t (idea_id, campaign_id, supports, opposes)"
+        " SELECT x.id, $2, count(v.event_id) FILTER (WHERE v.value > 0),"
+        " count(v.event_id) FILTER (WHERE v.value < 0)"
+        " FROM unnest($1::uuid[]) AS x(id)"
+        " LEFT JOIN voting.votes v ON v.target_id = x.id AND v.state = 'counted'"
+        " GROUP BY x.id ON CONFLICT (idea_id) DO UPDATE SET supports = EXCLUDED.supports,"
+        " opposes = EXCLUDED.opposes, updated_at = now()",
+        sorted([idea_id, target]), campaign_id)
