@@ -62,21 +62,20 @@ def greedy(tally: Mapping[str, int], costs: Mapping[str, int], budget: int, *,
 def _affordability(cost: int, budgets: Iterable[tuple[Fraction, int]]) -> Fraction | None:
     """The smallest payment per unit of cost that the supporters can cover, or None if none can.
 
-    Each supporter pays `min(budget, q)`; q is the equal share that makes the payments sum to the
-    cost, and the affordability is q / cost (a voter's satisfaction is the cost).
+    `budgets` is (budget, voters with it). Each supporter pays `min(budget, q)`; q is the equal
+    share that makes the payments sum to the cost, and the affordability is q / cost (a voter's
+    satisfaction from a project is its cost).
     """
-    by_budget: Counter[Fraction] = Counter()
-    for b, w in budgets:
-        by_budget[b] += w
-    if sum(b * w for b, w in by_budget.items()) < cost:
+    pairs = sorted(budgets)
+    if sum(b * w for b, w in pairs) < cost:
         return None
     remaining = Fraction(cost)
-    rich = sum(by_budget.values())
-    for b in sorted(by_budget):
+    rich = sum(w for _, w in pairs)
+    for b, w in pairs:
         if b * rich >= remaining:
             return remaining / rich / cost
-        remaining -= b * by_budget[b]
-        rich -= by_budget[b]
+        remaining -= b * w
+        rich -= w
     return None  # unreachable: the total covers the cost
 
 
@@ -86,14 +85,32 @@ def mes(ballots: Sequence[Collection[str]], costs: Mapping[str, int],
 
     Only projects in `costs` count; the order of the result is the order of funding.
     """
-    groups = Counter(frozenset(p for p in b if p in costs) for b in ballots)
-    kinds = [k for k in groups if k]
-    weight = [groups[k] for k in kinds]
-    budget = [per_voter] * len(kinds)
-    supporters: dict[str, list[int]] = {p: [] for p in costs}
-    for g, kind in enumerate(kinds):
-        for p in kind:
-            supporters[p].append(g)
+    return _run(_Profile(ballots, costs), costs, per_voter)
+
+
+class _Profile:
+    """The ballots as distinct kinds with their number of voters; built once per election."""
+
+    def __init__(self, ballots: Sequence[Collection[str]], costs: Mapping[str, int]) -> None:
+        groups = Counter(frozenset(p for p in b if p in costs) for b in ballots)
+        self.kinds = [k for k in groups if k]
+        self.weight = [groups[k] for k in self.kinds]
+        self.supporters: dict[str, list[int]] = {p: [] for p in costs}
+        for g, kind in enumerate(self.kinds):
+            for p in kind:
+                self.supporters[p].append(g)
+        self.votes = {p: sum(self.weight[g] for g in gs) for p, gs in self.supporters.items()}
+
+
+def _run(profile: _Profile, costs: Mapping[str, int], per_voter: Fraction) -> list[str]:
+    kinds, weight = profile.kinds, profile.weight
+    # Voters are kept in classes of equal budget: voters who supported the same funded projects
+    # paid the same, so a project's supporters are a few (budget, voters) pairs, not a long list.
+    budget_of = [per_voter]
+    class_of_budget = {per_voter: 0}
+    cls = [0] * len(kinds)
+    members = {p: Counter({0: n}) for p, n in profile.votes.items() if n}
+    supporters = dict(profile.supporters)
     chosen: list[str] = []
     for p, gs in list(supporters.items()):
         if costs[p] <= 0 and gs:
@@ -102,7 +119,7 @@ def mes(ballots: Sequence[Collection[str]], costs: Mapping[str, int],
             del supporters[p]
 
     def afford(p: str) -> Fraction | None:
-        return _affordability(costs[p], ((budget[g], weight[g]) for g in supporters[p]))
+        return _affordability(costs[p], ((budget_of[c], w) for c, w in members[p].items()))
 
     heap: list[tuple[Fraction, str]] = []
     for p in supporters:
@@ -129,8 +146,25 @@ def mes(ballots: Sequence[Collection[str]], costs: Mapping[str, int],
             break
         pick = min(tied)
         share = best * costs[pick]
+        moved: dict[int, int] = {}
+        for c in members[pick]:
+            after = budget_of[c] - min(budget_of[c], share)
+            if after not in class_of_budget:
+                class_of_budget[after] = len(budget_of)
+                budget_of.append(after)
+            moved[c] = class_of_budget[after]
         for g in supporters[pick]:
-            budget[g] -= min(budget[g], share)
+            c, w = cls[g], weight[g]
+            cls[g] = moved[c]
+            for p in kinds[g]:
+                m = members.get(p)
+                if m is None:
+                    continue  # already funded
+                m[c] -= w
+                if not m[c]:
+                    del m[c]
+                m[moved[c]] += w
+        del supporters[pick], members[pick]
         chosen.append(pick)
         for item in fresh:
             if item[1] != pick:
@@ -150,8 +184,9 @@ def equal_shares_add1(ballots: Sequence[Collection[str]], costs: Mapping[str, in
     available = [p for p in costs if p in supported and costs[p] > 0]
     per_voter = Fraction(budget, max(len(ballots), 1))
     previous: list[str] = []
+    profile = _Profile(ballots, costs)
     while True:
-        outcome = mes(ballots, costs, per_voter)
+        outcome = _run(profile, costs, per_voter)
         spent = _cost(outcome, costs)
         if spent > budget:
             return previous
