@@ -275,7 +275,7 @@ def check_lines(election: ElectionLike, tally: Mapping[str, int]) -> list[str]:
         lines.append(f"selected: the file's rule is {named}; what each rule would select:")
         return lines + [_would(election, tally, GREEDY), _would(election, tally, EQUAL_SHARES)]
     if not marked:
-        return lines + [f"selected: the file has no selected column; "
+        return lines + ["selected: the file has no selected column; "
                         + _would(election, tally, rule)]
     chosen = set(select(election, tally, rule))
     agree = sum((pid in chosen) == funded for pid, funded in marked.items())

@@ -4,8 +4,8 @@ against the reference implementation, and the lines `import-pabulib --check` pri
 from __future__ import annotations
 
 from collections import Counter
-from functools import cache
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
 import pytest
