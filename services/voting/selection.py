@@ -258,9 +258,10 @@ def _would(election: ElectionLike, tally: Mapping[str, int], rule: str) -> str:
     costs = {pid: p.cost or 0 for pid, p in election.projects.items()}
     hits, n = funded_voters((ids for _, ids in election.ballots), chosen)
     share = f"{100 * hits / n:.1f}%" if n else "no voters"
+    budget = _number(election.meta.get("budget"))
     return (f"{rule} would select {len(chosen)} projects costing {_cost(chosen, costs)} of"
-            f" {election.meta.get('budget', '?')} ({share} of {n} voters get a supported project"
-            f" funded): {', '.join(chosen)}")
+            f" {budget if budget is not None else '?'} ({share} of {n} voters get a supported"
+            f" project funded): {', '.join(chosen)}")
 
 
 def check_lines(election: ElectionLike, tally: Mapping[str, int]) -> list[str]:
