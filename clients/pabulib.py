@@ -39,6 +39,7 @@ class Project:
     category: str | None
     cost: int | None
     votes: int | None  # the official count, when the file has it
+    selected: bool | None = None  # the official result, when the file has a selected column
 
 
 @dataclass
@@ -109,7 +110,7 @@ def _projects(header: list[str], records: list[dict[str, str]]) -> dict[str, Pro
         raise PabulibError("PROJECTS has no project_id column")
     return {r["project_id"]: Project(r["project_id"], r.get("name") or f"Project {r['project_id']}",
                                      r.get("category") or None, _int(r.get("cost")),
-                                     _int(r.get("votes")))
+                                     _int(r.get("votes")), _selected(r.get("selected")))
             for r in records}
 
 
@@ -126,6 +127,26 @@ def read_projects(path: Path) -> Projects:
     if not projects:
         raise PabulibError(f"{path} has no PROJECTS")
     return Projects(meta, list(projects.values()))
+
+
+def _selected(value: str | None) -> bool | None:
+    number = _int(value)
+    return None if number is None else number > 0
+
+
+# Each is approval in substance: a ballot is a set of supported projects (choose-1: one of them).
+# ordinal, cumulative and scoring ballots carry ranks or points that one support per idea would
+# lose, so they are refused rather than replayed approximately.
+APPROVAL_TYPES = ("approval", "choose-1")
+
+
+def vote_limits(meta: dict[str, str]) -> tuple[int, int]:
+    """(fewest, most) projects a ballot may support: META min_length/max_length; choose-1 is 1."""
+    one = meta.get("vote_type", "").strip().lower() == "choose-1"
+    least = _int(meta.get("min_length"))
+    most = _int(meta.get("max_length"))
+    return (max(least, 0) if least is not None else (1 if one else 0),
+            most if most is not None and most >= 1 else (1 if one else 10_000))
 
 
 def parse(raw: bytes) -> Election:
@@ -153,9 +174,15 @@ def parse(raw: bytes) -> Election:
                 ballots.append((voter, ids))
     if not projects:
         raise PabulibError("the file has no PROJECTS")
-    kind = meta.get("vote_type", "approval").strip().lower()
-    if kind != "approval":
-        raise PabulibError(f"vote_type {kind!r}: only approval elections can be replayed")
+    kind = meta.get("vote_type", "approval").strip().lower() or "approval"
+    if kind not in APPROVAL_TYPES:
+        raise PabulibError(f"vote_type {kind!r} cannot be replayed: accepted vote types are"
+                           f" {', '.join(APPROVAL_TYPES)} (or no vote_type)")
+    least, most = vote_limits(meta)
+    for voter, ids in ballots:
+        if not least <= len(ids) <= most:
+            raise PabulibError(f"voter {voter} supports {len(ids)} projects; META allows"
+                               f" {least} to {most}")
     unknown = {p for _, ids in ballots for p in ids} - set(projects)
     if unknown:
         raise PabulibError(f"ballots name projects not in PROJECTS: {sorted(unknown)[:5]}")
@@ -201,6 +228,8 @@ def window(election: Election) -> tuple[datetime, datetime]:
 
 def max_votes(election: Election) -> int:
     value = _int(election.meta.get("max_length"))
+    if election.meta.get("vote_type", "").strip().lower() == "choose-1":
+        value = vote_limits(election.meta)[1]
     if value is None or value < 1:
         value = max([len(ids) for _, ids in election.ballots] or [1])
         election.notes.append(f"META has no max_length: using the longest ballot, {value}")

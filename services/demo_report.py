@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from clients import pabulib
 from services.infra import db
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
@@ -25,7 +26,6 @@ from services.reporting.report.demo import (
 )
 from services.reporting.report.quarter import Quarter
 from services.reporting.report.service import Generated
-from services.voting import pabulib
 from services.voting.importer import import_election
 
 ROOT = Path(__file__).resolve().parent.parent

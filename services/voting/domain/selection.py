@@ -1,0 +1,290 @@
+"""Which projects a participatory budget funds, from the tally, the costs and the budget.
+
+Two rules, both pure and exact (budgets are `Fraction`s, never floats):
+
+- `greedy`: projects by votes, most first, each funded if it still fits in what is left of the
+  budget (a project that does not fit is skipped, the next ones are still tried).
+- `equal_shares`: the Method of Equal Shares with cost utilities (a voter's satisfaction from a
+  funded project is its cost), completed "add1" then greedy:
+  1. every voter gets `budget / voters`; MES runs; while its outcome is feasible and not
+     exhaustive, every voter's budget is raised by 1 currency unit and MES runs again; the last
+     feasible outcome is kept (an exhaustive one is kept at once);
+  2. what is left of the real budget is filled greedily by votes.
+
+Both honour `min_project_score_threshold` from META: a project with fewer votes is never funded.
+Projects nobody supports are never funded. Ties go to the smaller project id as a string (the
+order the reference implementation uses).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Protocol
+
+GREEDY = "greedy"
+EQUAL_SHARES = "equal shares"
+
+
+class ProjectLike(Protocol):
+    @property
+    def cost(self) -> int | None: ...
+    @property
+    def votes(self) -> int | None: ...
+    @property
+    def selected(self) -> bool | None: ...
+
+
+class ElectionLike(Protocol):
+    @property
+    def meta(self) -> Mapping[str, str]: ...
+    @property
+    def projects(self) -> Mapping[str, ProjectLike]: ...
+    @property
+    def ballots(self) -> Sequence[tuple[str, Sequence[str]]]: ...
+
+
+def greedy(tally: Mapping[str, int], costs: Mapping[str, int], budget: int, *,
+           threshold: int = 0) -> list[str]:
+    """Projects by votes (most first), each funded while it fits; in the order they were funded."""
+    left = budget
+    chosen = []
+    for pid in sorted(costs, key=lambda p: (-tally.get(p, 0), p)):
+        votes = tally.get(pid, 0)
+        if votes > 0 and votes >= threshold and costs[pid] <= left:
+            chosen.append(pid)
+            left -= costs[pid]
+    return chosen
+
+
+def _affordability(cost: int, budgets: Iterable[tuple[Fraction, int]]) -> Fraction | None:
+    """The smallest payment per unit of cost that the supporters can cover, or None if none can.
+
+    `budgets` is (budget, voters with it). Each supporter pays `min(budget, q)`; q is the equal
+    share that makes the payments sum to the cost, and the affordability is q / cost (a voter's
+    satisfaction from a project is its cost).
+    """
+    pairs = sorted(budgets)
+    if sum(b * w for b, w in pairs) < cost:
+        return None
+    remaining = Fraction(cost)
+    rich = sum(w for _, w in pairs)
+    for b, w in pairs:
+        if b * rich >= remaining:
+            return remaining / rich / cost
+        remaining -= b * w
+        rich -= w
+    return None  # unreachable: the total covers the cost
+
+
+def mes(ballots: Sequence[Collection[str]], costs: Mapping[str, int],
+        per_voter: Fraction) -> list[str]:
+    """One run of the Method of Equal Shares (cost utilities), every voter starting with `per_voter`.
+
+    Only projects in `costs` count; the order of the result is the order of funding.
+    """
+    return _run(_Profile(ballots, costs), costs, per_voter)
+
+
+class _Profile:
+    """The ballots as distinct kinds with their number of voters; built once per election."""
+
+    def __init__(self, ballots: Sequence[Collection[str]], costs: Mapping[str, int]) -> None:
+        groups = Counter(frozenset(p for p in b if p in costs) for b in ballots)
+        self.kinds = [k for k in groups if k]
+        self.weight = [groups[k] for k in self.kinds]
+        self.supporters: dict[str, list[int]] = {p: [] for p in costs}
+        for g, kind in enumerate(self.kinds):
+            for p in kind:
+                self.supporters[p].append(g)
+        self.votes = {p: sum(self.weight[g] for g in gs) for p, gs in self.supporters.items()}
+
+
+def _run(profile: _Profile, costs: Mapping[str, int], per_voter: Fraction) -> list[str]:
+    kinds, weight = profile.kinds, profile.weight
+    # Voters are kept in classes of equal budget: voters who supported the same funded projects
+    # paid the same, so a project's supporters are a few (budget, voters) pairs, not a long list.
+    budget_of = [per_voter]
+    class_of_budget = {per_voter: 0}
+    cls = [0] * len(kinds)
+    members = {p: Counter({0: n}) for p, n in profile.votes.items() if n}
+    supporters = dict(profile.supporters)
+    chosen: list[str] = []
+    for p, gs in list(supporters.items()):
+        if costs[p] <= 0 and gs:
+            chosen.append(p)  # free and wanted: funded at once, nobody pays
+        if costs[p] <= 0 or not gs:
+            del supporters[p]
+
+    def afford(p: str) -> Fraction | None:
+        return _affordability(costs[p], ((budget_of[c], w) for c, w in members[p].items()))
+
+    heap: list[tuple[Fraction, str]] = []
+    for p in supporters:
+        r = afford(p)
+        if r is not None:
+            heap.append((r, p))
+    heapq.heapify(heap)
+    while heap:
+        # an affordability only grows as budgets shrink, so a stale value is a lower bound
+        best: Fraction | None = None
+        tied: list[str] = []
+        fresh: list[tuple[Fraction, str]] = []
+        while heap and (best is None or heap[0][0] <= best):
+            _, p = heapq.heappop(heap)
+            r = afford(p)
+            if r is None:
+                continue  # its supporters can no longer pay for it, now or later
+            fresh.append((r, p))
+            if best is None or r < best:
+                best, tied = r, [p]
+            elif r == best:
+                tied.append(p)
+        if best is None:
+            break
+        pick = min(tied)
+        share = best * costs[pick]
+        moved: dict[int, int] = {}
+        for c in members[pick]:
+            after = budget_of[c] - min(budget_of[c], share)
+            if after not in class_of_budget:
+                class_of_budget[after] = len(budget_of)
+                budget_of.append(after)
+            moved[c] = class_of_budget[after]
+        for g in supporters[pick]:
+            c, w = cls[g], weight[g]
+            cls[g] = moved[c]
+            for p in kinds[g]:
+                m = members.get(p)
+                if m is None:
+                    continue  # already funded
+                m[c] -= w
+                if not m[c]:
+                    del m[c]
+                m[moved[c]] += w
+        del supporters[pick], members[pick]
+        chosen.append(pick)
+        for item in fresh:
+            if item[1] != pick:
+                heapq.heappush(heap, item)
+    return chosen
+
+
+def _cost(projects: Iterable[str], costs: Mapping[str, int]) -> int:
+    return sum(costs[p] for p in projects)
+
+
+def equal_shares_add1(ballots: Sequence[Collection[str]], costs: Mapping[str, int],
+                      budget: int) -> list[str]:
+    """MES with the "add1" completion: raise every voter's budget by 1 until the outcome would
+    exceed the budget (keep the last one that did not) or no other project fits."""
+    supported = {p for b in ballots for p in b if p in costs}
+    available = [p for p in costs if p in supported and costs[p] > 0]
+    per_voter = Fraction(budget, max(len(ballots), 1))
+    previous: list[str] = []
+    profile = _Profile(ballots, costs)
+    while True:
+        outcome = _run(profile, costs, per_voter)
+        spent = _cost(outcome, costs)
+        if spent > budget:
+            return previous
+        if all(p in outcome or spent + costs[p] > budget for p in available):
+            return outcome
+        previous = outcome
+        per_voter += 1
+
+
+def tally_of(ballots: Iterable[Collection[str]]) -> Counter[str]:
+    return Counter(p for b in ballots for p in b)
+
+
+def equal_shares(ballots: Sequence[Collection[str]], costs: Mapping[str, int], budget: int, *,
+                 threshold: int = 0) -> list[str]:
+    """MES (cost utilities) completed add1, then greedily by votes; in the order of funding."""
+    tally = tally_of(ballots)
+    eligible = {p: c for p, c in costs.items() if tally[p] > 0 and tally[p] >= threshold}
+    chosen = equal_shares_add1(ballots, eligible, budget)
+    rest = {p: c for p, c in eligible.items() if p not in chosen}
+    return chosen + greedy(tally, rest, budget - _cost(chosen, costs), threshold=threshold)
+
+
+def funded_voters(ballots: Iterable[Collection[str]], selected: Collection[str]) -> tuple[int, int]:
+    """(voters with at least one supported project funded, voters)."""
+    funded = set(selected)
+    n = hits = 0
+    for b in ballots:
+        n += 1
+        hits += any(p in funded for p in b)
+    return hits, n
+
+
+# --- reading an election --------------------------------------------------------------------
+
+def _number(value: str | None) -> int | None:
+    try:
+        return int(round(float((value or "").strip().replace(",", "."))))
+    except ValueError:
+        return None
+
+
+def rule_of(election: ElectionLike) -> str | None:
+    """The META rule as one of GREEDY / EQUAL_SHARES, or None when unknown or another rule."""
+    rule = election.meta.get("rule", "").strip().lower()
+    if rule == "greedy":
+        return GREEDY
+    if rule.startswith("equalshares"):
+        return EQUAL_SHARES
+    return None
+
+
+def select(election: ElectionLike, tally: Mapping[str, int], rule: str) -> list[str]:
+    """What `rule` funds in the election, given the tally (greedy) and the ballots (equal shares)."""
+    costs = {pid: p.cost for pid, p in election.projects.items() if p.cost is not None}
+    budget = _number(election.meta.get("budget")) or 0
+    threshold = _number(election.meta.get("min_project_score_threshold")) or 0
+    if rule == GREEDY:
+        return greedy(tally, costs, budget, threshold=threshold)
+    if rule == EQUAL_SHARES:
+        # the threshold is on the official tally, so equal shares is told who is eligible
+        eligible = {p: c for p, c in costs.items() if tally.get(p, 0) >= threshold}
+        return equal_shares([ids for _, ids in election.ballots], eligible, budget)
+    raise ValueError(f"unknown rule {rule!r}: expected {GREEDY!r} or {EQUAL_SHARES!r}")
+
+
+def _would(election: ElectionLike, tally: Mapping[str, int], rule: str) -> str:
+    chosen = select(election, tally, rule)
+    costs = {pid: p.cost or 0 for pid, p in election.projects.items()}
+    hits, n = funded_voters((ids for _, ids in election.ballots), chosen)
+    share = f"{100 * hits / n:.1f}%" if n else "no voters"
+    budget = _number(election.meta.get("budget"))
+    return (f"{rule} would select {len(chosen)} projects costing {_cost(chosen, costs)} of"
+            f" {budget if budget is not None else '?'} ({share} of {n} voters get a supported"
+            f" project funded): {', '.join(chosen)}")
+
+
+def check_lines(election: ElectionLike, tally: Mapping[str, int]) -> list[str]:
+    """What `import-pabulib --check` prints: counts and selection against the file."""
+    official = {pid: p.votes for pid, p in election.projects.items() if p.votes is not None}
+    same = sum(tally.get(pid, 0) == v for pid, v in official.items())
+    lines = [f"votes: {same}/{len(official)} ideas match the official counts"]
+    marked = {pid: p.selected for pid, p in election.projects.items() if p.selected is not None}
+    rule = rule_of(election)
+    if rule is None:
+        named = election.meta.get("rule", "").strip() or "none"
+        lines.append(f"selected: the file's rule is {named}; what each rule would select:")
+        return lines + [_would(election, tally, GREEDY), _would(election, tally, EQUAL_SHARES)]
+    if not marked:
+        return lines + ["selected: the file has no selected column; "
+                        + _would(election, tally, rule)]
+    chosen = set(select(election, tally, rule))
+    agree = sum((pid in chosen) == funded for pid, funded in marked.items())
+    lines.append(f"selected: {agree}/{len(marked)} projects match the file's selected column"
+                 f" (rule {election.meta['rule'].strip()})")
+    only_file = sorted(p for p, f in marked.items() if f and p not in chosen)
+    only_rule = sorted(p for p, f in marked.items() if not f and p in chosen)
+    if only_file or only_rule:
+        lines.append(f"selected: funded in the file only: {', '.join(only_file) or 'none'};"
+                     f" by {rule} only: {', '.join(only_rule) or 'none'}")
+    return lines
