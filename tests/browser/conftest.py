@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
 
 from services.infra.stack import Stack
 
@@ -23,6 +23,7 @@ SHOTS = ROOT / "docs" / "screenshots"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+expect.set_options(timeout=20_000)  # two shared cores: a page can take seconds under load
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

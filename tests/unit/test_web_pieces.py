@@ -11,6 +11,7 @@ import pytest
 from schemas.common import Sector
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision, IdeaStatus
+from schemas.plan import Rag
 from services.infra.auth import Role
 from services.web import i18n, oidc
 from services.web.pages import local
@@ -67,10 +68,11 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     assert used, "no words found: the pattern no longer matches the templates"
     # words named from a value ("status_" ~ idea.status): every value the API can send
     values = {"status_": IdeaStatus, "decision_": Decision, "flag_": FlagReason, "role_": Role,
-              "sector_": Sector}
-    assert {k for k in used if k.endswith("_")} <= {*values, "phase_", "vote_state_", "kind_", "lang_"}
+              "sector_": Sector, "rag_": Rag}
+    assert {k for k in used if k.endswith("_")} <= {*values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_"}
     used = {k for k in used if not k.endswith("_")}
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
+    used |= {"plan_status_draft", "plan_status_approved"}
     used |= {f"phase_{p}" for p in ("scheduled", "open", "closed")}
     used |= {f"vote_state_{s}" for s in ("counted", "refused", "pending", "withdrawn",
                                          "replaced", "applied", "merged_duplicate")}
