@@ -69,7 +69,8 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     # words named from a value ("status_" ~ idea.status): every value the API can send
     values = {"status_": IdeaStatus, "decision_": Decision, "flag_": FlagReason, "role_": Role,
               "sector_": Sector, "rag_": Rag}
-    assert {k for k in used if k.endswith("_")} <= {*values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_"}
+    assert {k for k in used if k.endswith("_")} <= {
+        *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_"}
     used = {k for k in used if not k.endswith("_")}
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
     used |= {"plan_status_draft", "plan_status_approved"}
