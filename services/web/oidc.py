@@ -57,8 +57,12 @@ async def exchange(s: WebSettings, code: str, verifier: str, redirect_uri: str) 
     # a confidential client authenticates with HTTP Basic; a public one by PKCE alone
     auth = httpx.BasicAuth(s.oidc_client_id, s.oidc_client_secret) if s.oidc_client_secret \
         else None
-    async with httpx.AsyncClient(timeout=15, auth=auth) as client:
-        r = await client.post(s.oidc_token_url, data=form, headers={"Accept": "application/json"})
+    try:
+        async with httpx.AsyncClient(timeout=15, auth=auth) as client:
+            r = await client.post(s.oidc_token_url, data=form,
+                                  headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise ValueError(f"the identity provider's token endpoint did not answer: {exc}") from exc
     if r.status_code != 200:
         raise ValueError(f"the identity provider refused the sign-in code ({r.status_code}): "
                          f"{r.text[:300]}")
