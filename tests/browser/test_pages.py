@@ -94,6 +94,10 @@ async def test_idea_from_submission_to_vote_to_hidden_by_flags(
     await page.goto("/my")
     await shown_after_reload(page, page.locator("tr", has_text=title), "Skjult")
     await look(page, "my")
+    await page.get_by_label("Ja, jeg vil have mine oplysninger slettet").check()
+    await page.get_by_role("button", name="Slet mine oplysninger").click()
+    await expect(page.locator(".flash.error")).to_contain_text("Ikke tilgængelig endnu")
+    await expect(page.locator(".flash.error")).to_contain_text("DELETE /me")
     await page.goto(f"/c/{campaign_id}")
     await expect(page.locator("li.idea", has_text=title)).to_have_count(0)
 
@@ -104,6 +108,9 @@ async def test_idea_from_submission_to_vote_to_hidden_by_flags(
     for path, name in (("/staff/log", "moderation-log"), ("/staff/votes", "held-votes")):
         await staff.goto(path)
         await look(staff, name)
+        if name == "moderation-log":
+            await expect(staff.locator("tr", has_text=title).first).to_contain_text(
+                "Fits the campaign's question")
     await expect(staff.locator("main")).to_contain_text("GET /moderation/votes")
 
 
@@ -227,6 +234,14 @@ async def test_a_vote_over_the_budget_is_shown_refused_with_its_reason(
     assert reason, "a refused vote must say why"
     await expect(page.locator("li.idea", has_text=titles[0]).locator("[data-tally]")).to_have_text("1")
     await expect(page.locator("li.idea", has_text=titles[1]).locator("[data-tally]")).to_have_text("0")
+    # most support first; newest first; search
+    await expect(page.locator("li.idea h3")).to_have_text(titles)
+    await page.get_by_label("Sortér efter").select_option("newest")
+    await page.get_by_role("button", name="Vis").click()
+    await expect(page.locator("li.idea h3")).to_have_text(titles[::-1])
+    await page.get_by_label("Søg i idéer").fill("TEXT message")
+    await page.get_by_role("button", name="Vis").click()
+    await expect(page.locator("li.idea h3")).to_have_text(titles[:1])
 
 
 async def test_the_plan_now_and_as_of_an_earlier_date_with_its_changes(
