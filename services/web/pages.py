@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from schemas.ideas import FlagReason
 from services.web.api import Api
+from services.web.i18n import translate
 from services.web.render import back, page, problem, unavailable
 from services.web.session import LANG, LANGUAGES, Visit, form, secure, visit
 
@@ -28,9 +30,9 @@ def local(path: str | None, default: str = "/") -> str:
 
 def signed_in(request: Request, v: Visit, *roles: str) -> Response | None:
     if v.principal is None:
-        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+        return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
     if roles and not v.has(*roles):
-        return problem(request, v, 403, "")
+        return problem(request, v, 403, translate("need_role", v.lang))
     return None
 
 

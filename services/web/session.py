@@ -20,6 +20,7 @@ from fastapi.responses import Response
 
 from services.infra.auth import AuthError, Principal, Role
 from services.infra.http import ApiError, HttpContext
+from services.infra.settings import DEV_JWT_SECRET
 from services.web.settings import get_web_settings
 
 SESSION = "ideastorm_session"
@@ -55,7 +56,12 @@ def context(request: Request) -> HttpContext:
 
 
 def secret(request: Request) -> bytes:
-    s = get_web_settings().web_session_secret or context(request).settings.jwt_secret
+    settings = context(request).settings
+    s = get_web_settings().web_session_secret or settings.jwt_secret
+    if s == DEV_JWT_SECRET and settings.ideastorm_env == "production":
+        # with RS256 the JWT secret may stay the public development one: never sign with it
+        raise ApiError(503, "not_configured", "set WEB_SESSION_SECRET: the web pages have no "
+                                              "secret of their own to sign forms with")
     return s.encode()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -142,6 +143,12 @@ async def test_pages_in_english_and_the_api_docs(contexts: NewPage, uid: str) ->
     await look(page, "campaigns-en")
     await page.goto("/staff/plan")
     await look(page, "plan-en")
+    await page.goto("/staff/")
+    await look(page, "staff-en")
+    missing = await page.goto(f"/c/{uuid.uuid4()}")
+    assert missing is not None and missing.status == 404
+    await expect(page.get_by_role("alert")).to_contain_text("does not exist")
+    await look(page, "not-found-en")
 
     await page.goto("/docs")
     await expect(page.get_by_role("heading", name=re.compile("^ideastorm"))).to_be_visible()
