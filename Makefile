@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+CHROMIUM := /usr/bin/chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+.PHONY: demo test lint bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +18,25 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/ideastorm demo
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
+# and inject axe-core from a pinned npm package.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser tests need Chromium; run: sudo apt-get install -y chromium" >&2; exit 1; \
+	fi
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	else echo "The browser tests need npm; run: sudo apt-get install -y npm" >&2; exit 1; fi; }
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+browser-deps: $(CHROMIUM) $(AXE)
+
+test: $(STAMP) browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

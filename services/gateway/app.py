@@ -21,6 +21,7 @@ from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.logging import bind_request
 from services.infra.settings import Settings
+from services.web import routes as web
 
 log = structlog.get_logger(__name__)
 
@@ -79,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         description="Ideastorm campaigns, votes, moderation, action-plan progress and reports.",
         lifespan=lifespan,
+        docs_url=None,  # /docs is served with local Swagger UI files by the web layer
+        redoc_url=None,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -143,6 +146,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     for _, router in routers:
         app.include_router(router)
+    web.mount(app)  # pages, after the API: they call its routes in-process
     return app
 
 

@@ -1,0 +1,18 @@
+"""Everything the web layer adds to the gateway app: pages, sign-in, static files, /docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from services.web import pages, signin, staff
+from services.web.docs import add_docs
+from services.web.render import HERE
+
+
+def mount(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    add_docs(app)
+    app.include_router(signin.router)
+    app.include_router(staff.router)
+    app.include_router(pages.router)

@@ -1,0 +1,32 @@
+"""Settings of the web pages: the session secret and the identity provider (OIDC) in production."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    """`OIDC_*` name the identity provider; with `OIDC_AUTHORIZE_URL` unset outside production the
+    sign-in page lets a developer choose a role and a participant id instead."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    # signs CSRF tokens and the short-lived sign-in state; the JWT secret when unset
+    web_session_secret: str | None = None
+    oidc_issuer: str | None = None
+    oidc_authorize_url: str | None = None
+    oidc_token_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    # where the provider sends the browser back; default: this gateway's /auth/callback
+    oidc_redirect_url: str | None = None
+    oidc_scope: str = "openid profile"
+    session_hours: int = Field(default=8, ge=1, le=24)
+
+
+@lru_cache(maxsize=1)
+def get_web_settings() -> WebSettings:
+    return WebSettings()

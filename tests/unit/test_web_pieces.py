@@ -1,0 +1,83 @@
+"""Pure pieces of the web pages: PKCE, redirects, revision diffs, and every word in both languages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from schemas.common import Sector
+from schemas.ideas import FlagReason
+from schemas.moderation import Decision, IdeaStatus
+from schemas.plan import Rag
+from services.infra.auth import Role
+from services.web import i18n, oidc
+from services.web.pages import local
+from services.web.settings import WebSettings
+from services.web.staff import diff
+
+pytestmark = pytest.mark.unit
+TEMPLATES = Path(i18n.__file__).parent / "templates"
+
+
+def test_pkce_challenge_is_rfc_7636_s256() -> None:
+    # the example of RFC 7636, appendix B
+    assert oidc.challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == \
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+
+def test_sign_in_starts_at_the_provider_with_state_nonce_and_challenge() -> None:
+    s = WebSettings(oidc_authorize_url="https://id.example/authorize?tenant=coi",
+                    oidc_token_url="https://id.example/token", oidc_client_id="ideastorm")
+    first = oidc.start(s, "https://ideer.example/auth/callback")
+    again = oidc.start(s, "https://ideer.example/auth/callback")
+    url = urlsplit(first.url)
+    q = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert f"{url.scheme}://{url.netloc}{url.path}" == "https://id.example/authorize"
+    assert q["tenant"] == "coi" and q["response_type"] == "code" and q["client_id"] == "ideastorm"
+    assert q["redirect_uri"] == "https://ideer.example/auth/callback"
+    assert q["code_challenge_method"] == "S256"
+    assert q["code_challenge"] == oidc.challenge(first.verifier)
+    assert q["state"] == first.state and q["nonce"] == first.nonce
+    assert 43 <= len(first.verifier) <= 128
+    assert {first.state, first.verifier} & {again.state, again.verifier} == set()
+    assert not oidc.configured(WebSettings())
+
+
+@pytest.mark.parametrize("given, kept", [
+    ("/c/1?sort=newest", "/c/1?sort=newest"), ("//evil.example/", "/"),
+    ("https://evil.example/", "/"), ("/\\evil.example", "/"), (None, "/"), ("", "/")])
+def test_redirects_stay_on_this_site(given: str | None, kept: str) -> None:
+    assert local(given) == kept
+
+
+def test_a_revision_diff_marks_what_was_added_and_removed() -> None:
+    old = {"title": "Longer opening hours", "body": "Open until 18.\nOn weekdays."}
+    new = {"title": "Longer opening hours", "body": "Open until 20.\nOn weekdays."}
+    lines = diff(old, new)
+    assert ("-", "Open until 18.") in lines and ("+", "Open until 20.") in lines
+    assert (" ", "On weekdays.") in lines and (" ", "Longer opening hours") in lines
+
+
+def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
+    used: set[str] = set()
+    for f in TEMPLATES.rglob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+)["']""", f.read_text()))
+    assert used, "no words found: the pattern no longer matches the templates"
+    # words named from a value ("status_" ~ idea.status): every value the API can send
+    values = {"status_": IdeaStatus, "decision_": Decision, "flag_": FlagReason, "role_": Role,
+              "sector_": Sector, "rag_": Rag}
+    assert {k for k in used if k.endswith("_")} <= {
+        *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_"}
+    used = {k for k in used if not k.endswith("_")}
+    used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
+    used |= {"plan_status_draft", "plan_status_approved"}
+    used |= {f"phase_{p}" for p in ("scheduled", "open", "closed")}
+    used |= {f"vote_state_{s}" for s in ("counted", "refused", "pending", "withdrawn",
+                                         "replaced", "applied", "merged_duplicate")}
+    missing = sorted(used - i18n.WORDS.keys())
+    assert not missing, f"words without a translation: {missing}"
+    same = [k for k, (da, en) in i18n.WORDS.items() if not da or not en]
+    assert not same
