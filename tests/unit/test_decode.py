@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from schemas.envelope import Envelope, RefusedMessage, decode
+from schemas.envelope import Envelope, RefusedMessage, _decode_in_steps, decode
 from schemas.ideas import IdeaSubmitted
 from schemas.votes import VoteCast
 
@@ -190,3 +190,41 @@ def test_wrapped_ideas_and_votes_round_trip_through_decode() -> None:
         env = Envelope.wrap(payload, actor="p-1")
         decoded, model = decode(env.to_bytes())
         assert decoded == env and model == payload and type(model) is type(payload)
+
+
+def _outcome(decoder: Any, raw: bytes) -> tuple[Any, ...]:
+    try:
+        env, model = decoder(raw)
+    except RefusedMessage as refused:
+        return ("refused", refused.reason, refused.detail)
+    return ("decoded", type(env), env.__dict__, env.model_fields_set, type(model), model.__dict__)
+
+
+LAX = [
+    ("version as text", _raw(version="1")),
+    ("version as a float", _raw(version=1.0)),
+    ("version as true", _raw(version=True)),
+    ("value as text", _raw(_vote(value="-1"))),
+    ("value as a float", _raw(_vote(value=-1.0))),
+    ("value as true", _raw(_vote(value=True))),
+    ("upper-case UUIDs", _raw(_vote(campaign_id=str(uuid.uuid4()).upper()))),
+    ("UUID without dashes", _raw(_vote(idea_id=uuid.uuid4().hex))),
+    ("padded title", _idea_raw(_idea(title="  Shorter queues  "))),
+    ("only spaces in title", _idea_raw(_idea(title="   "))),
+    ("timestamp as a number", _raw(occurred_at=1741080600)),
+    ("Z time zone", _raw(recorded_at="2025-03-04T09:30:00Z")),
+    ("no causation_id", json.dumps(_without(_env(_vote()), "causation_id")).encode()),
+    ("cost as 10.0", _idea_raw(_idea(estimated_cost=10.0))),
+    ("unicode unescaped", json.dumps(_env(_idea(body="Kø på rådhuset"), type="idea.submitted",
+                                             version=2), ensure_ascii=False).encode()),
+    ("duplicate payload key", _raw().replace(b'"voter_id": "p-7"',
+                                             b'"voter_id": "p-7", "voter_id": "p-8"')),
+    ("duplicate type", _raw().replace(b'"type": "vote.cast"',
+                                      b'"type": "idea.submitted", "type": "vote.cast"')),
+    ("duplicate payload", _raw().replace(b'"payload": {', b'"payload": {"x": 1}, "payload": {')),
+]
+
+
+@pytest.mark.parametrize("raw", [raw for _, raw in LAX], ids=[name for name, _ in LAX])
+def test_one_pass_and_step_by_step_decoding_agree_on_lax_input(raw: bytes) -> None:
+    assert _outcome(decode, raw) == _outcome(_decode_in_steps, raw)
