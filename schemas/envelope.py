@@ -117,7 +117,6 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
     versions to upcast, a possible NUL) takes the step-by-step path, which says why it refuses,
     so the reasons stay the same whichever path a message takes.
     """
-    registry.load_all()
     # JSON can only carry NUL as the escape `\u0000` (a raw NUL byte is not JSON at all), so
     # bytes without it hold no NUL anywhere; with it (even as an escaped backslash followed by
     # the text u0000) the step-by-step path decides exactly.
@@ -128,6 +127,7 @@ def decode(raw: bytes | None) -> tuple[Envelope, Payload]:
             pass
         else:
             return _plain_envelope(typed)
+    registry.load_all()
     return _decode_in_steps(raw)
 
 
@@ -140,6 +140,7 @@ def _one_pass() -> TypeAdapter[Any]:
     parsed in the same pass, exactly as `model_validate` did after the envelope, and both are
     kept: the dict becomes `Envelope.payload` (as it arrived), the model is what decode returns.
     """
+    registry.load_all()
     members = []
     for spec in REGISTRY.values():
         this_type: Any = Literal[spec.event_type]
