@@ -190,6 +190,7 @@ def test_wrapped_ideas_and_votes_round_trip_through_decode() -> None:
         env = Envelope.wrap(payload, actor="p-1")
         decoded, model = decode(env.to_bytes())
         assert decoded == env and model == payload and type(model) is type(payload)
+        assert decoded.to_bytes() == env.to_bytes() and decoded.key() == env.key()
 
 
 def _outcome(decoder: Any, raw: bytes) -> tuple[Any, ...]:
