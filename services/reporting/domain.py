@@ -43,6 +43,18 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 
+def expected_percent(start: date, end: date, as_of: date) -> float:
+    """Where a linear plan from `start` to `end` would be at the end of day `as_of`: the share
+    of the period's days (both `start` and `end` included) that have passed by the end of that
+    day. The one formula for this figure, in every view and in the quarterly report: for 1-30
+    April, at the end of 15 April 15 of 30 days have passed, 50.0 %."""
+    if as_of < start:
+        return 0.0
+    if as_of >= end:
+        return 100.0
+    return round(100 * ((as_of - start).days + 1) / ((end - start).days + 1), 1)
+
+
 @dataclass
 class InitiativeInfo:
     """What the rules need to know about an initiative already defined."""

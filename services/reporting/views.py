@@ -23,16 +23,8 @@ from schemas.plan import (
     Rag,
     SteeringMeetingHeld,
 )
+from services.reporting.domain import expected_percent
 from services.reporting.state import Fact, InitiativeState, PlanState, fold
-
-
-def expected_percent(start: date, end: date, as_of: date) -> float:
-    """Percent of the period (both days included) elapsed at the end of `as_of`."""
-    if as_of < start:
-        return 0.0
-    if as_of >= end:
-        return 100.0
-    return round(100 * ((as_of - start).days + 1) / ((end - start).days + 1), 1)
 
 
 def goal_view(goal: Any, measurements: list[GoalMeasured]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from services.reporting.domain import expected_percent
 from services.reporting.report.fold import (
     EventRecord,
     InitiativeState,
@@ -83,14 +84,6 @@ def _source(figure: str, subject: str, types: set[str], ids: list[str]) -> Sourc
 
 def _types(events: Mapping[str, EventRecord], ids: list[str]) -> set[str]:
     return {events[i].type for i in ids if i in events}
-
-
-def expected_percent(start: date, end: date, on: date) -> float:
-    """Where a linear plan from `start` to `end` would be at the end of day `on`."""
-    total = (end - start).days
-    if total <= 0:
-        return 100.0
-    return round(max(0.0, min(100.0, 100.0 * ((on - start).days + 1) / total)), 1)
 
 
 def _plan_for(state: WorldState, year: int) -> PlanState | None:
