@@ -16,7 +16,7 @@ from services.infra.logging import configure_logging
 from services.infra.settings import get_settings
 
 COMMAND_MODULES = ("services.ideas.commands", "services.voting.commands",
-                   "services.reporting.commands", "services.reporting.report.commands",
+                   "services.reporting.commands", "clients.plan_commands",
                    "services.demo", "services.infra.replay")
 
 
