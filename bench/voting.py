@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.limits import raw_consume  # noqa: E402
+from clients import pabulib  # noqa: E402
 from schemas.campaigns import CampaignCreated, ModerationMode, VoteRules  # noqa: E402
 from schemas.envelope import Envelope  # noqa: E402
 from schemas.moderation import IdeaStatus, IdeaStatusChanged  # noqa: E402
@@ -47,7 +48,7 @@ from services.infra.kafka import EventProducer, ensure_topics  # noqa: E402
 from services.infra.logging import configure_logging  # noqa: E402
 from services.infra.settings import Settings  # noqa: E402
 from services.infra.stack import Infrastructure, Stack  # noqa: E402
-from services.voting import pabulib, queries  # noqa: E402
+from services.voting import queries  # noqa: E402
 from services.voting.projections.votes import VOTE_COLUMNS  # noqa: E402
 
 FILE = ROOT / "examples" / "data" / "poland_warszawa_2026.pb"

@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from services.infra.logging import configure_logging
 from services.infra.settings import get_settings
 
-COMMAND_MODULES = ("services.ideas.commands", "services.voting.commands",
-                   "services.reporting.commands", "clients.plan_commands",
-                   "services.demo", "services.infra.replay")
+COMMAND_MODULES = ("services.reporting.commands", "clients.plan_commands",
+                   "clients.commands", "services.infra.replay")
 
 
 def cmd_up(args: argparse.Namespace) -> int:

@@ -20,9 +20,11 @@ from services.infra.http import (
     ApiError,
     Context,
     IdempotencyKey,
+    WaitFor,
     accept,
     not_found,
     require,
+    wait_for_event,
 )
 from services.voting import queries
 
@@ -92,9 +94,11 @@ async def _campaign(ctx: Context, campaign_id: uuid.UUID) -> dict[str, Any]:
 
 @router.get("/campaigns/{campaign_id}/tally", response_model=None)
 async def tally(campaign_id: uuid.UUID, ctx: Context, request: Request,
-                format: Annotated[Literal["json", "csv"] | None, Query()] = None
-                ) -> dict[str, Any] | Response:
-    """Supports, opposes, score and distinct voters per idea (JSON, or CSV with format=csv)."""
+                format: Annotated[Literal["json", "csv"] | None, Query()] = None,
+                wait_for: WaitFor = None) -> dict[str, Any] | Response:
+    """Supports, opposes, score and distinct voters per idea (JSON, or CSV with format=csv);
+    the JSON also counts the campaign's votes by state (`pending`: waiting for their idea)."""
+    await wait_for_event(ctx, "voting", wait_for)
     await _campaign(ctx, campaign_id)
     rows = await queries.tally(ctx.pool, campaign_id)
     wants_csv = format == "csv" or (format is None and
@@ -106,8 +110,11 @@ async def tally(campaign_id: uuid.UUID, ctx: Context, request: Request,
         writer.writerows([r[c] for c in TALLY_COLUMNS] for r in rows)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="tally-{campaign_id}.csv"'})
+    states = await queries.decided_votes(ctx.pool, campaign_id)
+    states["pending"] = states.pop("parked", 0)
     return {"campaign_id": campaign_id,
-            "ideas": [{c: r[c] for c in (*TALLY_COLUMNS, "merged_into")} for r in rows]}
+            "ideas": [{c: r[c] for c in (*TALLY_COLUMNS, "merged_into")} for r in rows],
+            "votes": states}
 
 
 @router.get("/campaigns/{campaign_id}/ranking")

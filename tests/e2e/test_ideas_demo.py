@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.demo import DEFAULT_DATA, DemoClient, run
-from services.ideas.pabulib import read_projects
+from clients.demo import DEFAULT_DATA, DemoClient, run
+from clients.pabulib import read_projects
 from services.infra.settings import Settings
 from services.infra.stack import Stack
 

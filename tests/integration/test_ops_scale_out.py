@@ -34,7 +34,7 @@ from tests.helpers import eventually
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 pabulib = pytest.importorskip(
-    "services.voting.pabulib", reason="the voting service is not on this branch yet")
+    "clients.pabulib", reason="the Pabulib reader is not on this branch yet")
 queries = pytest.importorskip("services.voting.queries")
 
 ELECTION = "netherlands_amsterdam_647.pb"

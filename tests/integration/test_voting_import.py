@@ -6,18 +6,20 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 
 import asyncpg
 import pytest
 
+from clients import pabulib
+from clients.election_import import import_election
 from schemas.envelope import Envelope
 from schemas.moderation import IdeaStatus, IdeaStatusChanged
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
-from services.voting import pabulib, queries
-from services.voting.importer import import_election
+from services.voting import queries
 from tests.conftest import DATA, ROOT
 
 pytestmark = pytest.mark.integration
@@ -40,12 +42,14 @@ async def stand_in_for_the_ideas_service(producer: EventProducer, stack: Stack,
 
 @pytest.mark.parametrize("name", ["france_toulouse_2022_6.pb", "netherlands_amsterdam_647.pb"])
 async def test_import_reproduces_the_official_counts_and_a_second_import_changes_nothing(
-    stack: Stack, infra: Settings, pool: asyncpg.Pool, producer: EventProducer, name: str
+    stack: Stack, infra: Settings, pool: asyncpg.Pool, producer: EventProducer,
+    token: Callable[..., str], name: str
 ) -> None:
     assert infra.kafka_bootstrap_servers and infra.database_url
     election = pabulib.parse((DATA / name).read_bytes())
     lines: list[str] = []
-    runs = [import_election(infra.kafka_bootstrap_servers, infra.database_url, election,
+    admin = token("admin", sub="pabulib-import")
+    runs = [import_election(infra.kafka_bootstrap_servers, stack.base_url, admin, election,
                             check=True, timeout=120, say=lines.append),
             stand_in_for_the_ideas_service(producer, stack, election)]
     result, _ = await asyncio.gather(*runs)
@@ -55,7 +59,7 @@ async def test_import_reproduces_the_official_counts_and_a_second_import_changes
     cid = pabulib.campaign_id(election)
     first = await queries.tally(pool, cid)
 
-    again = await import_election(infra.kafka_bootstrap_servers, infra.database_url, election,
+    again = await import_election(infra.kafka_bootstrap_servers, stack.base_url, admin, election,
                                   check=True, timeout=120)
     assert again is not None and again.ok, again.differences if again else None
     assert await queries.tally(pool, cid) == first
@@ -70,7 +74,8 @@ def test_the_command_prints_the_match_last_and_exits_0(stack: Stack, infra: Sett
            "DATABASE_URL": str(infra.database_url), "LOG_LEVEL": "WARNING"}
     done = subprocess.run(
         [sys.executable, "-m", "services.cli", "import-pabulib",
-         str(DATA / "france_toulouse_2022_6.pb"), "--check", "--timeout", "120"],
+         str(DATA / "france_toulouse_2022_6.pb"), "--check", "--timeout", "120",
+         "--url", stack.base_url],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().splitlines()[-1] == "10/10 ideas match"

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 
 import asyncpg
 import pytest
 
+from clients import pabulib
+from clients.election_import import import_election
 from services.infra import db
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
-from services.voting import pabulib, queries
-from services.voting.importer import import_election
+from services.voting import queries
 from tests.conftest import DATA
 from tests.helpers import eventually
 from tests.integration.test_voting_import import stand_in_for_the_ideas_service
@@ -22,7 +24,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 async def test_sigkill_during_the_warsaw_import_still_ends_with_83_of_83(
-    stack: Stack, infra: Settings, pool: asyncpg.Pool, producer: EventProducer
+    stack: Stack, infra: Settings, pool: asyncpg.Pool, producer: EventProducer,
+    token: Callable[..., str]
 ) -> None:
     assert infra.kafka_bootstrap_servers and infra.database_url
     election = pabulib.parse((DATA / "poland_warszawa_2026.pb").read_bytes())
@@ -32,7 +35,8 @@ async def test_sigkill_during_the_warsaw_import_still_ends_with_83_of_83(
     await db.migrate(pool, "voting")  # the worker may still be starting
 
     importing = asyncio.create_task(import_election(
-        infra.kafka_bootstrap_servers, infra.database_url, election, check=True, timeout=170))
+        infra.kafka_bootstrap_servers, stack.base_url, token("admin"), election, check=True,
+        timeout=170))
     await stand_in_for_the_ideas_service(producer, stack, election)
 
     async def decided() -> int:

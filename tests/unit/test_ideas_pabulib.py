@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.ideas.pabulib import read_projects
+from clients.pabulib import read_projects
 
 pytestmark = pytest.mark.unit
 

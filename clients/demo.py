@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from services.ideas.pabulib import read_projects
+from clients.pabulib import read_projects
 from services.infra.auth import mint_token
 from services.infra.embedded import free_port
 from services.infra.logging import configure_logging
@@ -37,6 +37,7 @@ DEFAULT_DATA = ROOT / "examples" / "data" / "netherlands_amsterdam_647.pb"
 
 
 def register(sub: Any) -> None:
+    """Called by `clients.commands.register`."""
     p = sub.add_parser("demo", help="run the system embedded on real example data, then stop")
     p.add_argument("--walkthrough", action="store_true",
                    help="take one campaign through the HTTP API instead of the main job")
@@ -105,9 +106,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if pb is not None:
             run(DemoClient(stack.base_url, settings), pb.meta, pb.projects)
         else:
-            from services.demo_report import main_job
+            from clients.demo_report import main_job
 
-            asyncio.run(main_job(settings, out=args.out.resolve()))
+            asyncio.run(main_job(settings, out=args.out.resolve(), base_url=stack.base_url))
     finally:
         stack.stop()
         infra.stop()

@@ -1,4 +1,5 @@
-"""`ideastorm import-pabulib FILE [--check]`: replay a real election and compare the tallies."""
+"""Commands of the clients: `ideastorm import-pabulib FILE [--check]` replays a real election and
+compares the tallies; `ideastorm demo` runs the system embedded on example data."""
 
 from __future__ import annotations
 
@@ -8,19 +9,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from clients import pabulib
+from clients.election_import import import_election
+from services.infra.auth import mint_token
 from services.infra.settings import get_settings
-from services.voting import pabulib
-from services.voting.importer import import_election
 
 
 def register(sub: Any) -> None:
+    from clients import demo
+
+    demo.register(sub)
     p = sub.add_parser(
         "import-pabulib",
         help="import a Pabulib approval election as a campaign, its ideas and votes",
         description="Publish a Pabulib .pb approval election through Kafka: the campaign "
         "(window from META, support mode, most votes per participant = max_length), one idea "
         "per project and one vote per supported project per ballot. Uses KAFKA_BOOTSTRAP_SERVERS"
-        " / DATABASE_URL, or starts an embedded broker, database and the workers when unset.",
+        " / DATABASE_URL and the gateway at --url, or starts an embedded broker, database, the"
+        " workers and a gateway when unset.",
     )
     p.add_argument("file", type=Path, help="a Pabulib .pb file")
     p.add_argument("--check", action="store_true",
@@ -29,6 +35,8 @@ def register(sub: Any) -> None:
     p.add_argument("--actor", default="pabulib-import", help="who imports (the events' actor)")
     p.add_argument("--timeout", type=float, default=900.0,
                    help="seconds --check waits for the tallies")
+    p.add_argument("--url", default=None,
+                   help="the gateway's base URL (default http://HTTP_HOST:HTTP_PORT)")
     p.set_defaults(func=cmd_import_pabulib)
 
 
@@ -52,6 +60,7 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
         _say(f"note: {note}")
 
     settings = get_settings()
+    base_url = args.url or f"http://{settings.http_host}:{settings.http_port}"
     infra = stack = None
     if not settings.kafka_bootstrap_servers or not settings.database_url:
         from services.infra.embedded import free_port
@@ -67,11 +76,12 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
         stack = Stack(resolved, workers=workers, http_port=free_port())
         _say(f"started an embedded broker and database, and the {', '.join(workers)} workers")
         stack.start(timeout=180)
-        settings = resolved
+        settings, base_url = resolved, stack.base_url
     assert settings.kafka_bootstrap_servers and settings.database_url
     try:
+        token = mint_token(settings, sub=args.actor, roles=["admin"])
         result = asyncio.run(import_election(
-            settings.kafka_bootstrap_servers, settings.database_url, election,
+            settings.kafka_bootstrap_servers, base_url, token, election,
             check=args.check, actor=args.actor, timeout=args.timeout, say=_say))
     finally:
         if stack:

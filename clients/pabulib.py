@@ -1,10 +1,11 @@
-"""Pabulib `.pb` approval elections: parsing, and the events that replay one as a campaign.
+"""Pabulib `.pb` approval elections (pabulib.org): parsing, and the events that replay one.
 
 A file has `;`-separated sections `META` (key;value), `PROJECTS` and `VOTES`, each with a header
 row; fields may be quoted. Only `project_id`, `voter_id` and `vote` (comma-separated project ids)
 are required; every other column is optional and extra columns are ignored, so files from any
 country load. Everything derived from a file is deterministic: the same file gives the same ids,
-times and bytes of payload, so importing it twice changes nothing.
+times and bytes of payload, so importing it twice changes nothing. `read_projects` reads only
+META and PROJECTS (the walkthrough's ideas), without the ballots.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from schemas.campaigns import CampaignCreated, ModerationMode, VoteMode, VoteRules
 from schemas.envelope import Envelope, derived_id
@@ -52,17 +54,28 @@ class Election:
         return sum(len(ids) for _, ids in self.ballots)
 
 
-def _sections(text: str) -> Iterator[tuple[str, list[str], list[list[str]]]]:
+@dataclass(frozen=True)
+class Projects:
+    """META and PROJECTS of a file, projects in file order."""
+
+    meta: dict[str, str]
+    projects: list[Project]
+
+
+def _sections(lines: Iterator[str] | io.StringIO, *, stop_at: str | None = None
+              ) -> Iterator[tuple[str, list[str], list[list[str]]]]:
     name: str | None = None
     header: list[str] | None = None
     rows: list[list[str]] = []
-    for row in csv.reader(io.StringIO(text), delimiter=";", quotechar='"'):
+    for row in csv.reader(lines, delimiter=";", quotechar='"'):
         if not row or all(not c.strip() for c in row):
             continue
         first = row[0].strip().upper()
         if len(row) == 1 and first in ("META", "PROJECTS", "VOTES"):
             if name is not None and header is not None:
                 yield name, header, rows
+            if first == stop_at:
+                return
             name, header, rows = first, None, []
         elif name is None:
             raise PabulibError("the file does not start with a META, PROJECTS or VOTES section")
@@ -83,24 +96,50 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _records(header: list[str], rows: list[list[str]]) -> list[dict[str, str]]:
+    return [dict(zip(header, (c.strip() for c in r), strict=False)) for r in rows]
+
+
+def _meta(records: list[dict[str, str]]) -> dict[str, str]:
+    return {r.get("key", ""): r.get("value", "") for r in records if r.get("key")}
+
+
+def _projects(header: list[str], records: list[dict[str, str]]) -> dict[str, Project]:
+    if "project_id" not in header:
+        raise PabulibError("PROJECTS has no project_id column")
+    return {r["project_id"]: Project(r["project_id"], r.get("name") or f"Project {r['project_id']}",
+                                     r.get("category") or None, _int(r.get("cost")),
+                                     _int(r.get("votes")))
+            for r in records}
+
+
+def read_projects(path: Path) -> Projects:
+    """META and PROJECTS of a `.pb` file; the ballots are not read."""
+    meta: dict[str, str] = {}
+    projects: dict[str, Project] = {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for name, header, rows in _sections(fh, stop_at="VOTES"):
+            if name == "META":
+                meta.update(_meta(_records(header, rows)))
+            elif name == "PROJECTS":
+                projects.update(_projects(header, _records(header, rows)))
+    if not projects:
+        raise PabulibError(f"{path} has no PROJECTS")
+    return Projects(meta, list(projects.values()))
+
+
 def parse(raw: bytes) -> Election:
     text = raw.decode("utf-8-sig")
     meta: dict[str, str] = {}
     projects: dict[str, Project] = {}
     ballots: list[tuple[str, list[str]]] = []
     seen = set()
-    for name, header, rows in _sections(text):
-        records = [dict(zip(header, (c.strip() for c in r), strict=False)) for r in rows]
+    for name, header, rows in _sections(io.StringIO(text)):
+        records = _records(header, rows)
         if name == "META":
-            meta.update({r.get("key", ""): r.get("value", "") for r in records if r.get("key")})
+            meta.update(_meta(records))
         elif name == "PROJECTS":
-            if "project_id" not in header:
-                raise PabulibError("PROJECTS has no project_id column")
-            for r in records:
-                pid = r["project_id"]
-                projects[pid] = Project(pid, r.get("name") or f"Project {pid}",
-                                        r.get("category") or None, _int(r.get("cost")),
-                                        _int(r.get("votes")))
+            projects.update(_projects(header, records))
         else:
             if "voter_id" not in header or "vote" not in header:
                 raise PabulibError("VOTES needs voter_id and vote columns")

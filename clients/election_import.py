@@ -1,0 +1,153 @@
+"""Replay a Pabulib election through the topics, and check the tallies against the official counts.
+
+A client like any other: it publishes the events an election would have produced (the campaign,
+one submitted idea per project, one vote per supported project per ballot) and reads the result
+back through the gateway's HTTP API (`GET /campaigns/{id}/tally`). It reads no service's tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import httpx
+
+from clients import pabulib
+from schemas.envelope import Envelope
+from services.infra.kafka import EventProducer
+
+Say = Callable[[str], None]
+POLL_S = 0.5
+
+
+@dataclass
+class CheckResult:
+    matching: int = 0
+    compared: int = 0
+    differences: list[str] = field(default_factory=list)
+    complete: bool = True  # every published vote was decided
+
+    @property
+    def ok(self) -> bool:
+        return self.complete and self.compared > 0 and self.matching == self.compared
+
+
+def _chunks(events: Iterator[Envelope], size: int) -> Iterator[list[Envelope]]:
+    while chunk := list(islice(events, size)):
+        yield chunk
+
+
+async def tally(http: httpx.AsyncClient, campaign_id: uuid.UUID,
+                wait_for: uuid.UUID | None = None) -> dict[str, Any] | None:
+    """The campaign's tally, or None while the voting service does not know the campaign."""
+    params = {"wait_for": str(wait_for)} if wait_for else {}
+    r = await http.get(f"/campaigns/{campaign_id}/tally", params=params)
+    if r.status_code in (404, 504):  # not applied yet
+        return None
+    if r.status_code != 200:
+        raise RuntimeError(f"GET /campaigns/{campaign_id}/tally answered {r.status_code}: {r.text}")
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def wait_for_ideas(http: httpx.AsyncClient, election: pabulib.Election,
+                         created: uuid.UUID, *, timeout: float) -> int:
+    """Wait until the voting service lists every idea of the election; returns how many it does."""
+    cid = pabulib.campaign_id(election)
+    wanted = {str(pabulib.idea_id(election, p)) for p in election.projects}
+    deadline = time.monotonic() + timeout
+    known = 0
+    while time.monotonic() < deadline:
+        body = await tally(http, cid, wait_for=created)
+        if body is not None:
+            known = len(wanted & {i["idea_id"] for i in body["ideas"]})
+            if known == len(wanted):
+                break
+        await asyncio.sleep(POLL_S)
+    return known
+
+
+async def publish_election(producer: EventProducer, http: httpx.AsyncClient,
+                           election: pabulib.Election, *, actor: str, say: Say,
+                           ideas_timeout: float = 60.0) -> int:
+    """Publish the campaign, its ideas, then every vote. Returns the number of votes."""
+    campaign = pabulib.campaign_events(election, actor)
+    await producer.publish_many(campaign)
+    say(f"published the campaign and {len(election.projects)} ideas")
+    # The ideas service publishes each idea's status; votes that overtake it are parked by the
+    # voting service and still count, but waiting here keeps the parking lot small.
+    known = await wait_for_ideas(http, election, campaign[0].event_id, timeout=ideas_timeout)
+    if known < len(election.projects):
+        say(f"the voting service knows {known}/{len(election.projects)} ideas after"
+            f" {ideas_timeout:g}s (is the ideas worker running?); publishing the votes anyway:"
+            " they wait for their ideas")
+    sent = 0
+    for chunk in _chunks(pabulib.vote_events(election), 20_000):
+        await producer.publish_many(chunk)
+        sent += len(chunk)
+    say(f"published {sent} votes")
+    return sent
+
+
+async def wait_for_tallies(http: httpx.AsyncClient, campaign_id: uuid.UUID, expected: int, *,
+                           timeout: float, say: Say) -> tuple[int, dict[str, Any] | None]:
+    """Wait until `expected` votes of the campaign are decided; returns how many are, and the
+    last tally read."""
+    deadline = time.monotonic() + timeout
+    decided, last_report, body = 0, 0.0, None
+    while time.monotonic() < deadline:
+        body = await tally(http, campaign_id)
+        votes = body["votes"] if body else {}
+        decided = sum(n for s, n in votes.items() if s != "pending")
+        if decided >= expected:
+            break
+        if time.monotonic() - last_report > 10:
+            say(f"waiting for tallies: {decided}/{expected} votes decided,"
+                f" {votes.get('pending', 0)} waiting for their idea")
+            last_report = time.monotonic()
+        await asyncio.sleep(POLL_S)
+    return decided, body
+
+
+def compare(body: dict[str, Any] | None, election: pabulib.Election) -> CheckResult:
+    """Each project's official count against the supports in the tally."""
+    supports = {i["idea_id"]: i["supports"] for i in (body or {}).get("ideas", [])}
+    result = CheckResult()
+    for pid, project in election.projects.items():
+        if project.votes is None:
+            result.differences.append(f"project {pid}: the file has no official count")
+            continue
+        result.compared += 1
+        got = supports.get(str(pabulib.idea_id(election, pid)), 0)
+        if got == project.votes:
+            result.matching += 1
+        else:
+            result.differences.append(
+                f"project {pid} ({project.name[:40]}): tally {got}, official {project.votes}")
+    return result
+
+
+async def import_election(bootstrap: str, base_url: str, token: str,
+                          election: pabulib.Election, *, check: bool,
+                          actor: str = "pabulib-import", timeout: float = 900.0,
+                          say: Say = lambda _: None) -> CheckResult | None:
+    """Publish the election to the topics at `bootstrap`; with `check`, wait (at most `timeout`
+    seconds) until the gateway at `base_url` shows every vote decided and compare the tallies."""
+    async with (EventProducer(bootstrap, linger_ms=20) as producer,
+                httpx.AsyncClient(base_url=base_url, timeout=60,
+                                  headers={"Authorization": f"Bearer {token}"}) as http):
+        sent = await publish_election(producer, http, election, actor=actor, say=say)
+        if not check:
+            return None
+        cid = pabulib.campaign_id(election)
+        decided, body = await wait_for_tallies(http, cid, sent, timeout=timeout, say=say)
+    result = compare(body, election)
+    if decided < sent:
+        result.differences.append(f"only {decided}/{sent} votes decided within {timeout:g}s")
+        result.complete = False
+    return result
