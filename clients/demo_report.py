@@ -155,16 +155,20 @@ async def make_report(api: Api, staff: dict[str, str], quarter: str, out: Path) 
     if r.status_code != 201:
         raise RuntimeError(f"POST /reports answered {r.status_code}: {r.text}")
     summary: dict[str, Any] = r.json()
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
+    files: dict[Path, bytes] = {}
     for lang in LANGUAGES:
         for fmt in FORMATS:
             link = summary["files"][f"{lang}.{fmt}"]
-            path = out / f"report-{quarter}-{lang}.{fmt}"
-            path.write_bytes((await api.get(link, staff)).content)
-            paths.append(path)
-    data = json.loads((out / f"report-{quarter}-en.json").read_text(encoding="utf-8"))
-    return Downloaded(uuid.UUID(summary["report_id"]), summary, paths, data["report"])
+            files[out / f"report-{quarter}-{lang}.{fmt}"] = (await api.get(link, staff)).content
+    await asyncio.to_thread(_write, out, files)
+    data = json.loads(files[out / f"report-{quarter}-en.json"])
+    return Downloaded(uuid.UUID(summary["report_id"]), summary, list(files), data["report"])
+
+
+def _write(out: Path, files: dict[Path, bytes]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for path, content in files.items():
+        path.write_bytes(content)
 
 
 def summary_table(report: dict[str, Any]) -> str:

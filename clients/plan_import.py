@@ -55,6 +55,7 @@ from schemas.plan import (
     SteeringMeetingHeld,
 )
 from services.infra.kafka import EventProducer, ensure_topics
+
 # the reporting rules are pure (no I/O): the whole file is judged before anything is published
 from services.reporting.domain import Known, judge_at_edge
 

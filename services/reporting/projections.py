@@ -34,8 +34,8 @@ async def insert_events(conn: asyncpg.Connection,
         [y for _, y, _ in envs], [n for _, _, n in envs],
         [e.occurred_at for e, _, _ in envs], [e.recorded_at for e, _, _ in envs],
         [e.actor for e, _, _ in envs],
-        # PostgreSQL cannot store U+0000: the services refuse such text before it gets here
-        [json.dumps(e.payload, sort_keys=True) for e, _, _ in envs])
+        # the payload as its current version (upcast), so the fold reads one shape
+        [json.dumps(m.payload.model_dump(mode="json"), sort_keys=True) for m, _, _ in rows])
 
 
 async def rebuild_rollups(conn: asyncpg.Connection, year: int) -> None:

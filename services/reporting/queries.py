@@ -8,7 +8,7 @@ Conventions:
   occurred later is invisible, and a revision replaces what it revised only from its own
   `occurred_at` on.
 - Functions take an asyncpg connection or pool (`Db`) and return JSON-ready dicts, or the pure
-  `PlanState` from `services.reporting.state` for callers that compute their own figures.
+  `PlanState` of `services.reporting.domain` for callers that compute their own figures.
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ import asyncpg
 from schemas import registry
 from schemas.base import REGISTRY
 from services.reporting import views
-from services.reporting.domain import Known, end_of_day
+from services.reporting.domain import Fact, Known, PlanState, end_of_day, fold_plan
 from services.reporting.report.compute import CampaignVotes, Inputs
-from services.reporting.report.fold import EventRecord
 from services.reporting.report.model import DayCount, Fingerprint
 from services.reporting.report.quarter import Quarter
-from services.reporting.state import Fact, PlanState, fold
 
 Db: TypeAlias = "asyncpg.Connection | asyncpg.Pool"
 
@@ -55,7 +53,7 @@ async def facts(db: Db, year: int, *, before: datetime | None = None) -> list[Fa
 
 async def plan_state(db: Db, year: int, as_of: date) -> PlanState | None:
     """The plan year as known at the end of `as_of`; None if it was not yet drafted then."""
-    state = fold(year, await facts(db, year, before=end_of_day(as_of)), as_of)
+    state = fold_plan(year, await facts(db, year, before=end_of_day(as_of)), as_of)
     return state if state.drafted is not None else None
 
 
@@ -205,13 +203,12 @@ async def fingerprint_before(db: Db, cutoff: datetime) -> Fingerprint:
     return Fingerprint(int(row["n"]), str(row["h"]))
 
 
-async def events_before(db: Db, cutoff: datetime) -> tuple[EventRecord, ...]:
+async def events_before(db: Db, cutoff: datetime) -> tuple[Fact, ...]:
+    """Every recorded fact (plan, campaign, idea, moderation) that occurred before `cutoff`."""
     rows = await db.fetch(
-        "SELECT event_id::text AS id, type, occurred_at, actor, payload"
-        " FROM reporting.events WHERE occurred_at < $1 ORDER BY occurred_at, event_id",
-        cutoff)
-    return tuple(EventRecord(r["id"], r["type"], r["occurred_at"], r["actor"], r["payload"])
-                 for r in rows)
+        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE occurred_at < $1"
+        " ORDER BY occurred_at, recorded_at, event_id", cutoff)
+    return tuple(_fact(r) for r in rows)
 
 
 async def votes_before(db: Db, cutoff: datetime) -> dict[str, CampaignVotes]:

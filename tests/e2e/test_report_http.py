@@ -13,8 +13,8 @@ import pytest
 from schemas.reports import ReportTrigger
 from services.infra import db
 from services.infra.kafka import EventProducer
+from services.reporting.handlers import Generated, publish
 from services.reporting.report.quarter import Quarter
-from services.reporting.report.service import Generated, publish
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from schemas import registry
+from schemas.base import REGISTRY
+from services.reporting.domain import Fact
 
 from services.reporting.report.compute import CampaignVotes, Inputs, compute
-from services.reporting.report.fold import EventRecord
 from services.reporting.report.model import DayCount, Rag, fingerprint_of
 from services.reporting.report.quarter import Quarter
 from services.reporting.report.render import render
@@ -27,16 +29,18 @@ class World:
     """Hand-written event history for one plan year."""
 
     def __init__(self) -> None:
-        self.events: list[EventRecord] = []
+        self.events: list[Fact] = []
         self.ini = str(uuid.uuid4())
         self.ini2 = str(uuid.uuid4())
         self.campaign = str(uuid.uuid4())
         self.ideas = [str(uuid.uuid4()) for _ in range(12)]
 
     def add(self, type_: str, when: str, actor: str = "staff-1", **payload: Any) -> str:
-        event_id = str(uuid.uuid4())
-        self.events.append(EventRecord(event_id, type_, at(when), actor, payload))
-        return event_id
+        registry.load_all()
+        event_id = uuid.uuid4()
+        model = REGISTRY[type_].model.model_validate(payload)  # as the read model holds it
+        self.events.append(Fact(event_id, at(when), at(when), actor, model))
+        return str(event_id)
 
     def plan(self) -> World:
         self.add("plan.drafted", "2025-01-05T09:00", year=2025, title="Handlingsplan 2025",
@@ -119,7 +123,7 @@ class World:
 
     def inputs(self, q: Quarter = Q2) -> Inputs:
         before = tuple(e for e in self.events if e.occurred_at < q.end)
-        return Inputs(q, before, self.votes(), fingerprint_of([e.event_id for e in before]),
+        return Inputs(q, before, self.votes(), fingerprint_of([str(e.event_id) for e in before]),
                       None)
 
 

@@ -10,12 +10,10 @@ import pytest
 
 from schemas.plan import ActionPlanDrafted, InitiativeDefined
 from services.reporting import views
-from services.reporting.domain import expected_percent
+from services.reporting.domain import Fact, expected_percent, fold_plan
 from services.reporting.report.compute import Inputs, compute
-from services.reporting.report.fold import EventRecord
 from services.reporting.report.model import fingerprint_of
 from services.reporting.report.quarter import Quarter
-from services.reporting.state import Fact, fold
 
 pytestmark = pytest.mark.unit
 
@@ -56,11 +54,12 @@ def test_the_plan_view_and_the_quarterly_report_expect_the_same_percent(
     facts = [Fact(uuid.uuid4(), when, when, "planner-1",
                   (ActionPlanDrafted if t == "plan.drafted" else InitiativeDefined)(**p))
              for t, p in events]
-    plan_view = views.plan_view(fold(2025, facts, q.last_day))
+    plan_view = views.plan_view(fold_plan(2025, facts, q.last_day))
     shown_in_plans = plan_view["tracks"][0]["initiatives"][0]["expected_percent"]
 
-    records = tuple(EventRecord(str(uuid.uuid4()), t, when, "planner-1", p) for t, p in events)
-    report = compute(Inputs(q, records, {}, fingerprint_of([r.event_id for r in records]), None))
+    # the report reads the same facts and folds them with the same fold
+    report = compute(Inputs(q, tuple(facts), {}, fingerprint_of([str(f.event_id) for f in facts]),
+                            None))
     shown_in_report = report.tracks[0].initiatives[0].percent_expected
 
     assert shown_in_plans == shown_in_report == expected

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from services.reporting.domain import Fact
+from services.reporting.domain import fold_plan as fold
 
 from schemas.base import Payload
 from schemas.plan import (
@@ -19,7 +21,6 @@ from schemas.plan import (
 )
 from services.reporting import views
 from services.reporting.domain import expected_percent
-from services.reporting.state import Fact, fold
 
 pytestmark = pytest.mark.unit
 
