@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+
 from schemas import registry
 from schemas.base import REGISTRY
 from services.reporting.domain import Fact
-
 from services.reporting.report.compute import CampaignVotes, Inputs, compute
 from services.reporting.report.model import DayCount, Rag, fingerprint_of
 from services.reporting.report.quarter import Quarter

@@ -7,8 +7,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from services.reporting.domain import Fact
-from services.reporting.domain import fold_plan as fold
 
 from schemas.base import Payload
 from schemas.plan import (
@@ -20,7 +18,8 @@ from schemas.plan import (
     ProgressReported,
 )
 from services.reporting import views
-from services.reporting.domain import expected_percent
+from services.reporting.domain import Fact, expected_percent
+from services.reporting.domain import fold_plan as fold
 
 pytestmark = pytest.mark.unit
 
