@@ -73,7 +73,8 @@ class Api:
 
     async def get(self, path: str, headers: dict[str, str] | None = None,
                   **params: Any) -> httpx.Response:
-        r = await self.http.get(path, headers=headers, params=params)
+        # no params at all for a link that carries its own query (`?lang=en`)
+        r = await self.http.get(path, headers=headers, params=params or None)
         if r.status_code != 200:
             raise RuntimeError(f"GET {path} answered {r.status_code}: {r.text}")
         return r

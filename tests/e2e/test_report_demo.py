@@ -44,4 +44,6 @@ def check_files(tmp_path: Path, got: Downloaded) -> None:
     assert data["report"]["content_hash"] == got.content_hash == got.summary["content_hash"]
     md = (tmp_path / "report-2022Q4-da.md").read_text()
     assert "Statusrapport til styregruppen – 4. kvartal 2022" in md
+    assert data["lang"] == "en"  # each language's file holds that language
+    assert "Steering-group status report – Q4 2022" in (tmp_path / "report-2022Q4-en.md").read_text()
     assert (tmp_path / "report-2022Q4-da.pdf").read_bytes().startswith(b"%PDF")
