@@ -27,9 +27,9 @@ from services.infra import db  # noqa: E402
 from services.infra.logging import configure_logging  # noqa: E402
 from services.infra.settings import Settings  # noqa: E402
 from services.infra.stack import Infrastructure  # noqa: E402
+from services.reporting.queries import load_inputs  # noqa: E402
 from services.reporting.report.compute import compute  # noqa: E402
 from services.reporting.report.quarter import Quarter  # noqa: E402
-from services.reporting.report.queries import load_inputs  # noqa: E402
 from services.reporting.report.render import FORMATS, render  # noqa: E402
 
 VOTERS, IDEAS, VOTES = 61_668, 83, 287_475
@@ -55,7 +55,7 @@ def rows() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
         chosen = rnd.sample(ideas, min(5, VOTES - len(votes)))
         when = opens + timedelta(seconds=rnd.randrange(14 * 86400))
         for iid in chosen:
-            votes.append((uuid.uuid4(), cid, iid, f"v-{voter % VOTERS}", 1, None, when))
+            votes.append((uuid.uuid4(), cid, iid, f"v-{voter % VOTERS}", 1, None, when, when))
         voter += 1
     return events, votes
 
@@ -72,14 +72,14 @@ async def main() -> None:
         events, votes = rows()
         async with pool.acquire() as conn:
             t = time.perf_counter()
-            await conn.copy_records_to_table("report_votes", schema_name="reporting",
-                                             records=votes)
+            await conn.copy_records_to_table("votes", schema_name="reporting", records=votes)
             copy_s = time.perf_counter() - t
             await conn.executemany(
-                "INSERT INTO reporting.report_events VALUES ($1, $2, $3, $4, $5::jsonb)", events)
-            await conn.execute("ANALYZE reporting.report_votes")
+                "INSERT INTO reporting.events (event_id, type, occurred_at, recorded_at, actor,"
+                " payload) VALUES ($1, $2, $3, $3, $4, $5::jsonb)", events)
+            await conn.execute("ANALYZE reporting.votes")
             t = time.perf_counter()
-            back = await conn.fetch("SELECT * FROM reporting.report_votes")
+            back = await conn.fetch("SELECT * FROM reporting.votes")
             read_s = time.perf_counter() - t
         t = time.perf_counter()
         inputs = await load_inputs(pool, QUARTER)

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.limits import raw_consume  # noqa: E402
+from clients.plan_import import initiative_id, load  # noqa: E402
 from schemas.envelope import Envelope, utcnow  # noqa: E402
 from schemas.votes import VoteCast  # noqa: E402
 from services.infra import db  # noqa: E402
@@ -45,8 +46,7 @@ from services.infra.logging import configure_logging  # noqa: E402
 from services.infra.settings import Settings  # noqa: E402
 from services.infra.stack import Infrastructure  # noqa: E402
 from services.reporting import queries  # noqa: E402
-from services.reporting.plan_file import initiative_id, load  # noqa: E402
-from services.reporting.projections import ReportingProjection  # noqa: E402
+from services.reporting.handlers import ReportingProjection  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "coi-action-plan-2014-2016.yaml"
 
@@ -72,15 +72,16 @@ def votes(n: int) -> list[Envelope]:
 
 
 async def raw_insert(pool: asyncpg.Pool, envs: list[Envelope]) -> float:
-    rows = [(e.event_id, uuid.UUID(e.payload["idea_id"]), e.actor, True, 1, e.occurred_at,
-             e.recorded_at) for e in envs]
+    rows = [(e.event_id, uuid.UUID(e.payload["campaign_id"]), uuid.UUID(e.payload["idea_id"]),
+             e.actor, 1, None, e.occurred_at, e.recorded_at) for e in envs]
     cols = [list(c) for c in zip(*rows, strict=True)]
     await pool.execute("CREATE TABLE public.scratch_votes (LIKE reporting.votes INCLUDING ALL)")
     started = time.perf_counter()
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             "INSERT INTO public.scratch_votes SELECT * FROM unnest($1::uuid[], $2::uuid[],"
-            " $3::text[], $4::bool[], $5::smallint[], $6::timestamptz[], $7::timestamptz[])"
+            " $3::uuid[], $4::text[], $5::smallint[], $6::text[], $7::timestamptz[],"
+            " $8::timestamptz[])"
             " ON CONFLICT (event_id) DO NOTHING", *cols)
     elapsed = time.perf_counter() - started
     await pool.execute("DROP TABLE public.scratch_votes")
@@ -152,7 +153,7 @@ async def main(n_votes: int) -> None:
             await producer.publish_many(plan)
 
             async def plan_in() -> bool:
-                return bool(await pool.fetchval("SELECT count(*) FROM reporting.plan_facts")
+                return bool(await pool.fetchval("SELECT count(*) FROM reporting.events")
                             >= len(plan))
 
             seconds = await run_projection(settings, pool, producer, plan_in)

@@ -108,7 +108,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         else:
             from clients.demo_report import main_job
 
-            asyncio.run(main_job(settings, out=args.out.resolve()))
+            asyncio.run(main_job(settings, out=args.out.resolve(), base_url=stack.base_url))
     finally:
         stack.stop()
         infra.stop()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from services.infra.logging import configure_logging
 from services.infra.settings import get_settings
 
-COMMAND_MODULES = ("services.reporting.commands", "services.reporting.report.commands",
+COMMAND_MODULES = ("services.reporting.commands", "clients.plan_commands",
                    "clients.commands", "services.infra.replay")
 
 

@@ -32,7 +32,6 @@ ROUTERS = (
     ("ideas", "services.ideas.api"),
     ("voting", "services.voting.api"),
     ("reporting", "services.reporting.api"),
-    ("reporting", "services.reporting.report.api"),
 )
 
 

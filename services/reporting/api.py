@@ -1,8 +1,11 @@
-"""HTTP routes of the reporting service: the action plan, its progress and the steering group.
+"""HTTP routes of the reporting service: the action plan, its progress, the steering group and
+the quarterly reports.
 
 Writes need the `planner` role. Reads are for staff who follow the plan: `planner`, `steering`
-(and `admin`); participants and moderators do not see draft plans. Every read takes
+(and `admin`); participants and moderators do not see draft plans. Every plan read takes
 `?as_of=YYYY-MM-DD` (default: today, UTC) and answers with what was known at the end of that day.
+Reports: planners and the steering group list and download them and make one on demand
+(`POST /reports`). Each write route builds its payload and calls one handler.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.envelope import derived_id, utcnow
 from schemas.plan import (
@@ -27,19 +31,23 @@ from schemas.plan import (
     ProgressReported,
     SteeringMeetingHeld,
 )
-from services.infra.auth import Principal, Role
 from services.infra.http import (
     Accepted,
     ApiError,
     Context,
     IdempotencyKey,
+    Planner,
+    PlanReader,
+    WaitFor,
+    build,
     not_found,
-    require,
     wait_for_event,
 )
-from services.reporting import queries
+from services.reporting import handlers, queries
 from services.reporting.domain import EARLIEST, LATEST
-from services.reporting.handlers import build, record
+from services.reporting.report.i18n import LANGUAGES
+from services.reporting.report.quarter import Quarter
+from services.reporting.report.render import FORMATS, MEDIA_TYPES, Format
 from services.reporting.requests import (
     Adoption,
     Approval,
@@ -56,12 +64,9 @@ from services.reporting.requests import (
 
 router = APIRouter(tags=["action plan"])
 
-Planner = Annotated[Principal, Depends(require(Role.PLANNER))]
-Staff = Annotated[Principal, Depends(require(Role.PLANNER, Role.STEERING))]
 AsOf = Annotated[date | None, Query(ge=EARLIEST, le=LATEST,
                                     description="the view as known at the end of this day (UTC)")]
 Year = Annotated[int, Path(ge=2000, le=2100, description="the plan year")]
-WaitFor = Annotated[uuid.UUID | None, Query(description="first wait until this event is applied")]
 PathCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 Accepted202: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
 
@@ -72,14 +77,14 @@ async def _as_of(ctx: Context, as_of: date | None, wait_for: uuid.UUID | None) -
 
 
 @router.get("/plans")
-async def list_plans(ctx: Context, _: Staff, as_of: AsOf = None,
+async def list_plans(ctx: Context, _: PlanReader, as_of: AsOf = None,
                      wait_for: WaitFor = None) -> list[dict[str, Any]]:
     """Every action plan drafted by the date, with status, budget and overall progress."""
     return await queries.plans(ctx.pool, await _as_of(ctx, as_of, wait_for))
 
 
 @router.get("/plans/{year}")
-async def get_plan(ctx: Context, _: Staff, year: Year, as_of: AsOf = None,
+async def get_plan(ctx: Context, _: PlanReader, year: Year, as_of: AsOf = None,
                    wait_for: WaitFor = None) -> dict[str, Any]:
     """A plan year: tracks, initiatives, budget-weighted roll-ups, budget and meetings."""
     view = await queries.plan(ctx.pool, year, await _as_of(ctx, as_of, wait_for))
@@ -89,7 +94,7 @@ async def get_plan(ctx: Context, _: Staff, year: Year, as_of: AsOf = None,
 
 
 @router.get("/plans/{year}/initiatives/{initiative_id}")
-async def get_initiative(ctx: Context, _: Staff, year: Year, initiative_id: uuid.UUID,
+async def get_initiative(ctx: Context, _: PlanReader, year: Year, initiative_id: uuid.UUID,
                          as_of: AsOf = None, wait_for: WaitFor = None) -> dict[str, Any]:
     """One initiative: progress, expected progress, milestones, goals, adopted ideas."""
     view = await queries.initiative(ctx.pool, year, initiative_id,
@@ -101,7 +106,7 @@ async def get_initiative(ctx: Context, _: Staff, year: Year, initiative_id: uuid
 
 @router.get("/plans/{year}/changes")
 async def get_changes(
-    ctx: Context, _: Staff, year: Year,
+    ctx: Context, _: PlanReader, year: Year,
     start: Annotated[date, Query(alias="from", ge=EARLIEST, le=LATEST,
                                  description="first day (UTC), included")],
     end: Annotated[date, Query(alias="to", ge=EARLIEST, le=LATEST,
@@ -115,7 +120,7 @@ async def get_changes(
 
 @router.get("/plans/{year}/rollups")
 async def get_rollups(
-    ctx: Context, _: Staff, year: Year, track: str = "",
+    ctx: Context, _: PlanReader, year: Year, track: str = "",
     start: Annotated[date | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
     end: Annotated[date | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
 ) -> list[dict[str, Any]]:
@@ -128,7 +133,7 @@ async def draft_plan(ctx: Context, who: Planner, body: Draft, key: IdempotencyKe
                      ) -> Accepted:
     """Draft the action plan of a year with its tracks."""
     payload = build(ActionPlanDrafted, **body.model_dump())
-    return await record(ctx, who, payload, idempotency_key=key)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key)
 
 
 @router.post("/plans/{year}/approval", **Accepted202)
@@ -136,7 +141,7 @@ async def approve_plan(ctx: Context, who: Planner, year: Year, body: Approval,
                        key: IdempotencyKey = None) -> Accepted:
     """Record that the steering group approved the plan."""
     payload = build(ActionPlanApproved, year=year, **body.model_dump())
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/plans/{year}/budget", **Accepted202)
@@ -144,7 +149,7 @@ async def approve_budget(ctx: Context, who: Planner, year: Year, body: Budget,
                          key: IdempotencyKey = None) -> Accepted:
     """Record the budget the steering group approved, with each funder's share."""
     payload = build(BudgetApproved, year=year, **body.model_dump())
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/plans/{year}/initiatives", **Accepted202)
@@ -156,7 +161,7 @@ async def define_initiative(ctx: Context, who: Planner, year: Year, body: Defini
     initiative_id = body.initiative_id or (
         derived_id("initiative", who.sub, key) if key else uuid.uuid4())
     payload = build(InitiativeDefined, year=year, initiative_id=initiative_id, **fields)
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/revisions", **Accepted202)
@@ -164,7 +169,7 @@ async def revise_initiative(ctx: Context, who: Planner, year: Year, initiative_i
                             body: Revision, key: IdempotencyKey = None) -> Accepted:
     """Replace an initiative's definition from now on (earlier views keep the old one)."""
     payload = build(InitiativeRevised, year=year, initiative_id=initiative_id, **body.model_dump())
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/closure", **Accepted202)
@@ -172,7 +177,7 @@ async def close_initiative(ctx: Context, who: Planner, year: Year, initiative_id
                            body: Closure, key: IdempotencyKey = None) -> Accepted:
     """Close an initiative with its outcome."""
     payload = build(InitiativeClosed, initiative_id=initiative_id, **body.model_dump())
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/progress", **Accepted202)
@@ -182,7 +187,7 @@ async def report_progress(ctx: Context, who: Planner, year: Year, initiative_id:
     payload = build(ProgressReported, initiative_id=initiative_id,
                                reported_by=body.reported_by or who.sub,
                                **body.model_dump(exclude={"reported_by"}))
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/milestones/{milestone_id}/completion",
@@ -193,7 +198,7 @@ async def complete_milestone(ctx: Context, who: Planner, year: Year, initiative_
     """Record that a milestone was reached."""
     payload = build(MilestoneCompleted, initiative_id=initiative_id, milestone_id=milestone_id,
                                  **body.model_dump())
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/goals/{goal_id}/measurements",
@@ -203,7 +208,7 @@ async def measure_goal(ctx: Context, who: Planner, year: Year, initiative_id: uu
                        key: IdempotencyKey = None) -> Accepted:
     """Record a measurement of a goal's indicator."""
     payload = build(GoalMeasured, initiative_id=initiative_id, goal_id=goal_id, **body.model_dump())
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/ideas", **Accepted202)
@@ -212,7 +217,7 @@ async def adopt_idea(ctx: Context, who: Planner, year: Year, initiative_id: uuid
     """Take an ideastorm idea into the initiative."""
     payload = build(IdeaAdopted, initiative_id=initiative_id, decided_by=body.decided_by or who.sub,
                           **body.model_dump(exclude={"decided_by"}))
-    return await record(ctx, who, payload, idempotency_key=key, path_year=year)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 @router.post("/steering-meetings", **Accepted202)
@@ -220,4 +225,108 @@ async def hold_meeting(ctx: Context, who: Planner, body: Meeting,
                        key: IdempotencyKey = None) -> Accepted:
     """Record a steering-group meeting: members present per party, decisions, items."""
     payload = build(SteeringMeetingHeld, **body.model_dump())
-    return await record(ctx, who, payload, idempotency_key=key)
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key)
+
+
+# ---- quarterly reports ---------------------------------------------------------------------
+
+_BY_MEDIA: dict[str, Format] = {
+    "application/pdf": "pdf", "text/html": "html", "text/markdown": "md",
+    "application/json": "json", "*/*": "json", "application/*": "json", "text/*": "html",
+}
+
+
+class ReportRequest(BaseModel):
+    """The quarter to report on, e.g. `2025Q2`."""
+
+    model_config = ConfigDict(extra="forbid")
+    quarter: Annotated[str, Field(max_length=7, examples=["2025Q2"])]
+
+
+def _quarter(text: str) -> Quarter:
+    try:
+        return Quarter.parse(text)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_quarter", str(exc)) from exc
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    rid = row["report_id"]
+    return {
+        "report_id": str(rid), "quarter": row["quarter"], "cutoff": row["cutoff"].isoformat(),
+        "event_count": row["event_count"], "events_hash": row["events_hash"],
+        "content_hash": row["content_hash"], "generated_at": row["generated_at"].isoformat(),
+        "trigger": row["trigger"],
+        "files": {f: f"/reports/{rid}.{f.split('.')[1]}?lang={f.split('.')[0]}"
+                  for f in row["files"]},
+    }
+
+
+@router.get("/reports", tags=["reports"])
+async def list_reports(ctx: Context, _: PlanReader,
+                       quarter: Annotated[str | None, Query(max_length=7)] = None
+                       ) -> dict[str, Any]:
+    """Stored quarterly reports, newest quarter first, with links to every rendering."""
+    wanted = str(_quarter(quarter)) if quarter is not None else None
+    rows = await queries.list_reports(ctx.pool, wanted)
+    return {"reports": [_summary(r) for r in rows]}
+
+
+@router.post("/reports", status_code=201, tags=["reports"])
+async def create_report(ctx: Context, who: PlanReader, body: ReportRequest) -> dict[str, Any]:
+    """Generate a quarter's report now from what is recorded, store and announce it; answers
+    with its summary and links (the same report again if nothing changed since)."""
+    gen = await handlers.generate_report(ctx, who, _quarter(body.quarter))
+    row = await queries.get_report(ctx.pool, gen.report_id)
+    assert row is not None  # stored in the handler's transaction
+    return _summary(row)
+
+
+@router.get("/reports/inputs", tags=["reports"])
+async def report_inputs(ctx: Context, _: PlanReader,
+                        quarter: Annotated[str | None, Query(max_length=7)] = None
+                        ) -> dict[str, Any]:
+    """What a report made now would be computed from: events and votes recorded (before the
+    quarter's end with `?quarter=`), and the votes per campaign."""
+    q = _quarter(quarter) if quarter is not None else None
+    counts = await queries.recorded(ctx.pool, q.end if q else None)
+    return {"quarter": str(q) if q else None, "cutoff": q.end.isoformat() if q else None,
+            **counts}
+
+
+def _choose(ext: str | None, accept: str | None) -> Format:
+    if ext is not None:
+        if ext not in FORMATS:
+            raise ApiError(404, "unknown_format",
+                           f"no rendering .{ext}; choose from {', '.join(FORMATS)}")
+        return ext
+    for part in (accept or "*/*").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in _BY_MEDIA:
+            return _BY_MEDIA[media]
+    raise ApiError(406, "not_acceptable",
+                   "this report is available as application/pdf, text/html, text/markdown or "
+                   "application/json")
+
+
+@router.get("/reports/{ref}", tags=["reports"])
+async def get_report(ctx: Context, reader: PlanReader, ref: str,
+                     lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
+                     accept: Annotated[str | None, Header(max_length=1_000)] = None) -> Response:
+    """One report: `/reports/{id}.pdf` (or .html, .md, .json), or by `Accept`; `?lang=en`."""
+    ident, _, ext = ref.partition(".")
+    try:
+        report_id = uuid.UUID(ident)
+    except ValueError as exc:
+        raise ApiError(404, "not_found", f"{ident!r} is not a report id") from exc
+    fmt = _choose(ext.lower() or None, accept)
+    if lang not in LANGUAGES:
+        raise ApiError(422, "invalid_lang", "lang must be da or en")
+    content = await queries.get_file(ctx.pool, report_id, lang, fmt)
+    if content is None:
+        if await queries.get_report(ctx.pool, report_id) is None:
+            raise not_found("report", report_id)
+        raise ApiError(404, "not_rendered", f"report {report_id} has no {lang} {fmt} rendering")
+    headers = {"Content-Disposition":
+               f'inline; filename="report-{report_id}-{lang}.{fmt}"'}
+    return Response(content=content, media_type=MEDIA_TYPES[fmt], headers=headers)

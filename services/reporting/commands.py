@@ -1,105 +1,81 @@
-"""`ideastorm import-plan FILE`: load a whole action plan with its progress history from YAML."""
+"""The reporting service's operator command:
+`ideastorm report --quarter 2025Q2 [--lang da|en] [--format pdf,html,md,json] [--out DIR]`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-
-from schemas.envelope import utcnow
+from schemas.reports import ReportTrigger
 from services.infra import db
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.settings import Settings, get_settings
-from services.reporting.plan_file import DEFAULT_ACTOR, PlanFileError, load
+from services.reporting.handlers import Generated, publish
+from services.reporting.report.i18n import Lang
+from services.reporting.report.quarter import Quarter
+from services.reporting.report.render import Format, parse_formats
 
 
-@dataclass
-class ImportResult:
-    events: int
-    applied: int | None  # events the reporting service has processed (None: not waited for)
+def file_name(quarter: str, lang: Lang, fmt: Format) -> str:
+    return f"report-{quarter}-{lang}.{fmt}"
 
 
-async def import_plan(settings: Settings, path: Path, *, wait_s: float = 0,
-                      actor: str = DEFAULT_ACTOR) -> ImportResult:
-    """Publish the plan file's events to `status`; with `wait_s`, wait until the reporting
-    service has processed them (needs DATABASE_URL). Raises `PlanFileError` for a bad file."""
-    envelopes = load(path, today=utcnow().date(), default_actor=actor)
-    assert settings.kafka_bootstrap_servers
-    await ensure_topics(settings.kafka_bootstrap_servers)
-    async with EventProducer(settings.kafka_bootstrap_servers) as producer:
-        await producer.publish_many(envelopes)
-    if not wait_s or not settings.database_url:
-        return ImportResult(len(envelopes), None)
-    pool = await db.create_pool(settings.database_url, min_size=1, max_size=2)
+def write_files(gen: Generated, out: Path, langs: tuple[Lang, ...],
+                formats: tuple[Format, ...]) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for lang in langs:
+        for fmt in formats:
+            path = out / file_name(gen.report.cover.quarter, lang, fmt)
+            path.write_bytes(gen.files[(lang, fmt)])
+            paths.append(path)
+    return paths
+
+
+async def make_report(settings: Settings, quarter: Quarter, trigger: ReportTrigger) -> Generated:
+    """Generate, store and announce a quarter's report over resolved settings."""
+    assert settings.database_url and settings.kafka_bootstrap_servers
+    pool = await db.create_pool(settings.database_url, min_size=1, max_size=4)
     try:
-        applied = await _wait_applied(pool, [e.event_id for e in envelopes], wait_s)
+        await db.migrate(pool, "reporting")
+        await ensure_topics(settings.kafka_bootstrap_servers)
+        async with EventProducer(settings.kafka_bootstrap_servers) as producer:
+            return await publish(pool, producer, quarter, trigger=trigger)
     finally:
         await pool.close()
-    return ImportResult(len(envelopes), applied)
 
 
-async def _wait_applied(pool: asyncpg.Pool, ids: list[object], wait_s: float) -> int:
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            seen = int(await pool.fetchval(
-                "SELECT count(*) FROM reporting.applied_events WHERE event_id = ANY($1)", ids))
-        except asyncpg.UndefinedTableError:
-            seen = 0
-        if seen >= len(ids) or time.monotonic() > deadline:
-            return seen
-        await asyncio.sleep(0.2)
+def cmd_report(args: argparse.Namespace) -> int:
+    from services.infra.stack import Infrastructure
 
-
-def cmd_import_plan(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    path = Path(args.file)
-    if args.check:
-        try:
-            events = load(path, today=utcnow().date())
-        except PlanFileError as exc:
-            _problems(path, exc)
-            return 1
-        _say(f"{path}: {len(events)} events, all valid")
-        return 0
-    if not settings.kafka_bootstrap_servers:
-        _say("import-plan needs KAFKA_BOOTSTRAP_SERVERS (and DATABASE_URL to wait); "
-              "`ideastorm up` prints them", err=True)
-        return 2
     try:
-        result = asyncio.run(import_plan(settings, path, wait_s=args.wait, actor=args.actor))
-    except PlanFileError as exc:
-        _problems(path, exc)
-        return 1
-    if result.applied is None:
-        _say(f"published {result.events} events from {path}")
-        return 0
-    _say(f"published {result.events} events from {path}; the reporting service has processed "
-          f"{result.applied}")
-    return 0 if result.applied == result.events else 3
-
-
-def _problems(path: Path, exc: PlanFileError) -> None:
-    _say(f"{path} was not loaded:", err=True)
-    for p in exc.problems:
-        _say(f"  {p}", err=True)
+        quarter = Quarter.parse(args.quarter)
+        formats = parse_formats(args.format)
+    except ValueError as exc:
+        sys.stderr.write(f"ideastorm report: {exc}\n")
+        return 2
+    langs: tuple[Lang, ...] = (args.lang,)
+    infra = Infrastructure(get_settings())
+    settings = infra.start()
+    try:
+        gen = asyncio.run(make_report(settings, quarter, ReportTrigger.COMMAND))
+    finally:
+        infra.stop()
+    for path in write_files(gen, Path(args.out), langs, formats):
+        sys.stdout.write(f"{path}\n")
+    fp = gen.report.cover.fingerprint
+    sys.stdout.write(f"report {gen.report_id}: {quarter}, {fp.event_count} events, "
+                     f"content sha256:{gen.report.content_hash}\n")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("import-plan", help="load an action plan with its progress from YAML")
-    p.add_argument("file", help="the YAML file (see examples/coi-action-plan-2014-2016.yaml)")
-    p.add_argument("--check", action="store_true", help="only validate the file")
-    p.add_argument("--wait", type=float, default=30.0,
-                   help="seconds to wait until the reporting service has it (0: do not wait)")
-    p.add_argument("--actor", default=DEFAULT_ACTOR,
-                   help="who is recorded as the author where the file names nobody")
-    p.set_defaults(func=cmd_import_plan)
-
-
-def _say(text: str, *, err: bool = False) -> None:
-    (sys.stderr if err else sys.stdout).write(text + "\n")
+    p = sub.add_parser("report", help="generate, store and announce a quarterly report")
+    p.add_argument("--quarter", required=True, help="the quarter, e.g. 2025Q2")
+    p.add_argument("--lang", choices=["da", "en"], default="da", help="language (default da)")
+    p.add_argument("--format", default="pdf,html,md,json",
+                   help="comma-separated formats: pdf,html,md,json (default all)")
+    p.add_argument("--out", default="out", help="folder for the files (default out/)")
+    p.set_defaults(func=cmd_report)

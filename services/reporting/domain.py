@@ -10,10 +10,14 @@ and track exist) because it can read every view.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from schemas.base import Payload
+from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
+from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
+from schemas.moderation import IdeaStatusChanged, ModerationDecided
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -32,6 +36,9 @@ PLAN_EVENTS = (ActionPlanDrafted, ActionPlanApproved, BudgetApproved)
 INITIATIVE_EVENTS = (InitiativeDefined, InitiativeRevised, InitiativeClosed, ProgressReported,
                      MilestoneCompleted, GoalMeasured, IdeaAdopted)
 PLAN_FACTS = (*PLAN_EVENTS, *INITIATIVE_EVENTS, SteeringMeetingHeld)
+# what else reporting records: campaigns, ideas, their statuses and moderation decisions
+CAMPAIGN_EVENTS = (CampaignCreated, CampaignOpened, CampaignClosed)
+IDEA_EVENTS = (IdeaSubmitted, IdeaRevised, IdeaWithdrawn, IdeaStatusChanged, ModerationDecided)
 
 
 # the days a plan fact may be about or occur on (date arithmetic must not overflow)
@@ -41,6 +48,18 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 def end_of_day(day: date) -> datetime:
     """The first instant after `day` (UTC): a view as of `day` sees facts before this."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def expected_percent(start: date, end: date, as_of: date) -> float:
+    """Where a linear plan from `start` to `end` would be at the end of day `as_of`: the share
+    of the period's days (both `start` and `end` included) that have passed by the end of that
+    day. The one formula for this figure, in every view and in the quarterly report: for 1-30
+    April, at the end of 15 April 15 of 30 days have passed, 50.0 %."""
+    if as_of < start:
+        return 0.0
+    if as_of >= end:
+        return 100.0
+    return round(100 * ((as_of - start).days + 1) / ((end - start).days + 1), 1)
 
 
 @dataclass
@@ -189,3 +208,211 @@ def judge_at_edge(known: Known, payload: Payload, occurred_at: datetime,
                            f"the plan for {payload.year} has no track {payload.track!r}; it has "
                            f"{sorted(known.tracks.get(payload.year, set()))}")
     return judge(known, payload, occurred_at)
+
+
+# ---- the fold: what was known at the end of a day -------------------------------------------
+#
+# One fold serves every view: the live and as-of progress views (one plan year) and the
+# quarterly report (every plan year, campaign and idea). Facts are applied in the order they
+# became known (`occurred_at`, then `recorded_at`, then id); only facts that occurred before the
+# end of the as-of day (UTC) count. Every piece of state keeps the ids of the facts it came from,
+# for the report's appendix.
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One accepted event, as the views and the report need it."""
+
+    event_id: uuid.UUID
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    payload: Payload
+
+    @property
+    def order(self) -> tuple[datetime, datetime, str]:
+        # when it became known; events known at the same instant in the order they were recorded
+        return (self.occurred_at, self.recorded_at, str(self.event_id))
+
+
+@dataclass
+class InitiativeState:
+    definition: InitiativeDefined | InitiativeRevised
+    defined_at: datetime
+    revisions: list[Fact] = field(default_factory=list)
+    reports: list[Fact] = field(default_factory=list)
+    milestones_done: dict[str, MilestoneCompleted] = field(default_factory=dict)
+    measurements: dict[str, list[GoalMeasured]] = field(default_factory=dict)
+    ideas: list[Fact] = field(default_factory=list)  # adoptions
+    closed: InitiativeClosed | None = None
+    ids: list[uuid.UUID] = field(default_factory=list)  # definition, revisions, closure, reports
+    milestone_ids: list[uuid.UUID] = field(default_factory=list)
+    goal_ids: list[uuid.UUID] = field(default_factory=list)
+
+    def latest_report_fact(self) -> Fact | None:
+        """The report about the latest date (a late report about an earlier day does not win)."""
+        best: tuple[date, tuple[datetime, datetime, str]] | None = None
+        found: Fact | None = None
+        for f in self.reports:
+            assert isinstance(f.payload, ProgressReported)
+            key = (f.payload.as_of, f.order)
+            if best is None or key > best:
+                best, found = key, f
+        return found
+
+    def latest_report(self) -> ProgressReported | None:
+        f = self.latest_report_fact()
+        return f.payload if f is not None else None  # type: ignore[return-value]
+
+    def latest_measurement(self, goal_id: str) -> GoalMeasured | None:
+        """The measurement of the latest day; of two about one day, the one known last."""
+        return max(reversed(self.measurements.get(goal_id, [])), key=lambda m: m.measured_on,
+                   default=None)
+
+
+@dataclass
+class PlanState:
+    year: int
+    as_of: date
+    drafted: ActionPlanDrafted | None = None
+    drafted_at: datetime | None = None
+    approved: ActionPlanApproved | None = None
+    budget: BudgetApproved | None = None
+    meetings: list[SteeringMeetingHeld] = field(default_factory=list)  # held that year
+    initiatives: dict[uuid.UUID, InitiativeState] = field(default_factory=dict)
+    ids: list[uuid.UUID] = field(default_factory=list)  # draft and approval
+    budget_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+@dataclass
+class CampaignState:
+    created: CampaignCreated
+    created_by: str
+    ids: list[uuid.UUID] = field(default_factory=list)
+
+
+@dataclass
+class IdeaState:
+    idea_id: uuid.UUID
+    campaign_id: uuid.UUID
+    title: str | None = None
+    author: str | None = None
+    sector: str | None = None
+    submitted_at: datetime | None = None
+    status: str | None = None
+    ever_published: bool = False
+    first_decision_at: datetime | None = None
+    ids: list[uuid.UUID] = field(default_factory=list)
+
+
+@dataclass
+class World:
+    """Everything known at the end of `as_of`: plan years, initiatives, meetings, campaigns,
+    ideas and moderation decisions."""
+
+    as_of: date
+    plans: dict[int, PlanState] = field(default_factory=dict)
+    initiatives: dict[uuid.UUID, InitiativeState] = field(default_factory=dict)
+    meetings: list[Fact] = field(default_factory=list)
+    campaigns: dict[uuid.UUID, CampaignState] = field(default_factory=dict)
+    ideas: dict[uuid.UUID, IdeaState] = field(default_factory=dict)
+    decisions: list[Fact] = field(default_factory=list)
+
+    def plan(self, year: int) -> PlanState:
+        return self.plans.setdefault(year, PlanState(year=year, as_of=self.as_of))
+
+
+def fold(facts: Iterable[Fact], as_of: date) -> World:
+    """What was known at the end of `as_of` (UTC), from facts in any order."""
+    cutoff = end_of_day(as_of)
+    world = World(as_of)
+    for f in sorted((f for f in facts if f.occurred_at < cutoff), key=lambda f: f.order):
+        p = f.payload
+        if isinstance(p, PLAN_EVENTS):
+            _apply_plan(world.plan(p.year), f)
+        elif isinstance(p, SteeringMeetingHeld):
+            world.plan(p.held_on.year).meetings.append(p)
+            world.meetings.append(f)
+        elif isinstance(p, InitiativeDefined):
+            ini = world.initiatives[p.initiative_id] = InitiativeState(p, f.occurred_at)
+            ini.ids.append(f.event_id)
+            world.plan(p.year).initiatives[p.initiative_id] = ini
+        elif isinstance(p, INITIATIVE_EVENTS):
+            if (known := world.initiatives.get(p.initiative_id)) is not None:
+                _apply_initiative(known, f)
+        elif isinstance(p, (*CAMPAIGN_EVENTS, *IDEA_EVENTS)):
+            _apply_campaign_or_idea(world, f)
+    return world
+
+
+def fold_plan(year: int, facts: Iterable[Fact], as_of: date) -> PlanState:
+    """One plan year as known at the end of `as_of`."""
+    return fold(facts, as_of).plan(year)
+
+
+def _apply_plan(plan: PlanState, f: Fact) -> None:
+    p = f.payload
+    if isinstance(p, ActionPlanDrafted):
+        plan.drafted, plan.drafted_at = p, f.occurred_at
+        plan.ids.append(f.event_id)
+    elif isinstance(p, ActionPlanApproved):
+        plan.approved = p
+        plan.ids.append(f.event_id)
+    elif isinstance(p, BudgetApproved):
+        plan.budget = p
+        plan.budget_ids.append(f.event_id)
+
+
+def _apply_initiative(ini: InitiativeState, f: Fact) -> None:
+    p = f.payload
+    if isinstance(p, InitiativeRevised):
+        ini.definition = p
+        ini.revisions.append(f)
+        ini.ids.append(f.event_id)
+    elif isinstance(p, InitiativeClosed):
+        ini.closed = p
+        ini.ids.append(f.event_id)
+    elif isinstance(p, ProgressReported):
+        ini.reports.append(f)
+        ini.ids.append(f.event_id)
+    elif isinstance(p, MilestoneCompleted):
+        ini.milestones_done.setdefault(p.milestone_id, p)  # reached once, on its first date
+        ini.milestone_ids.append(f.event_id)
+    elif isinstance(p, GoalMeasured):
+        ini.measurements.setdefault(p.goal_id, []).append(p)
+        ini.goal_ids.append(f.event_id)
+    elif isinstance(p, IdeaAdopted):
+        ini.ideas.append(f)
+
+
+def _apply_campaign_or_idea(world: World, f: Fact) -> None:
+    p = f.payload
+    if isinstance(p, CampaignCreated):
+        c = world.campaigns.setdefault(p.campaign_id, CampaignState(p, f.actor))
+        c.ids.append(f.event_id)
+        return
+    if isinstance(p, CampaignOpened | CampaignClosed):
+        if (campaign := world.campaigns.get(p.campaign_id)) is not None:
+            campaign.ids.append(f.event_id)
+        return
+    assert isinstance(p, IDEA_EVENTS)
+    idea = world.ideas.get(p.idea_id)
+    if idea is None:
+        idea = world.ideas[p.idea_id] = IdeaState(p.idea_id, p.campaign_id)
+    idea.ids.append(f.event_id)
+    if isinstance(p, IdeaSubmitted):
+        idea.title, idea.author, idea.submitted_at = p.title, f.actor, f.occurred_at
+        idea.sector = p.sector.value if p.sector else None
+    elif isinstance(p, IdeaRevised):
+        idea.title = p.title
+    elif isinstance(p, IdeaWithdrawn):
+        idea.status = "withdrawn"
+    elif isinstance(p, IdeaStatusChanged):
+        idea.status = p.status.value
+        idea.ever_published = idea.ever_published or p.status.value == "published"
+        if p.title and idea.title is None:
+            idea.title = p.title
+    elif isinstance(p, ModerationDecided):
+        if idea.first_decision_at is None:
+            idea.first_decision_at = f.occurred_at
+        world.decisions.append(f)

@@ -1,31 +1,67 @@
-"""Write path of the reporting service: judge a planner's event at the edge, then publish it."""
+"""What the reporting service does, one function per command and per message type.
+
+Commands (each route calls exactly one): `record_plan_fact` judges a planner's plan, progress or
+governance event at the edge and publishes it; `generate_report` makes a quarter's report on
+demand. The quarter-boundary timer calls `publish_due`.
+
+Messages: `ReportingProjection` (the one `reporting` consumer group, over `status`,
+`ideas.submissions` and `votes`) dispatches each message to its handler in `HANDLERS`. Plan facts
+are judged again (the broker is not a trust boundary): what breaks a rule goes to the dead-letter
+topic with its reason. The roll-up history of every plan year touched is rebuilt from its facts
+in the same transaction.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import uuid
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from pydantic import ValidationError
+import asyncpg
+import structlog
 
+from schemas import topics
 from schemas.base import Payload
-from schemas.envelope import utcnow
+from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
+from schemas.envelope import Envelope, contains_nul, derived_id, utcnow
+from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
+from schemas.moderation import IdeaStatusChanged, ModerationDecided
+from schemas.plan import (
+    ActionPlanApproved,
+    ActionPlanDrafted,
+    BudgetApproved,
+    GoalMeasured,
+    IdeaAdopted,
+    InitiativeClosed,
+    InitiativeDefined,
+    InitiativeRevised,
+    MilestoneCompleted,
+    ProgressReported,
+    SteeringMeetingHeld,
+)
+from schemas.reports import ReportPublished, ReportTrigger
+from schemas.votes import VoteCast, VoteWithdrawn
 from services.infra.auth import Principal
+from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept
-from services.reporting import queries
-from services.reporting.domain import judge_at_edge
+from services.infra.kafka import EventProducer
+from services.infra.logging import bind_message
+from services.reporting import projections, queries
+from services.reporting.domain import aggregate_year, judge, judge_at_edge
+from services.reporting.report.compute import compute
+from services.reporting.report.i18n import LANGUAGES, Lang
+from services.reporting.report.model import Report
+from services.reporting.report.quarter import Quarter
+from services.reporting.report.render import FORMATS, Format, render
 
-P = TypeVar("P", bound=Payload)
+log = structlog.get_logger(__name__)
 
+ACTOR = "system:reporting"
 
-def build(model: type[P], **fields: Any) -> P:
-    """The event payload, or a 422 naming what is wrong with it (e.g. shares not adding up)."""
-    try:
-        return model(**fields)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:5])
-        raise ApiError(422, "invalid_request", f"the request is not valid: {problems}") from exc
-
+# ---- commands ------------------------------------------------------------------------------
 
 # HTTP status per refusal reason; anything not listed is a 422
 STATUS_FOR = {
@@ -37,12 +73,13 @@ STATUS_FOR = {
 }
 
 
-async def record(ctx: HttpContext, principal: Principal, payload: Payload, *,
-                 idempotency_key: str | None, path_year: int | None = None) -> Accepted:
+async def record_plan_fact(ctx: HttpContext, principal: Principal, payload: Payload, *,
+                           idempotency_key: str | None, path_year: int | None = None
+                           ) -> Accepted:
     """Publish a plan, progress or governance event if the rules accept it now."""
     now = utcnow()
-    if idempotency_key is not None and await queries.written_before(
-            ctx.pool, principal.sub, idempotency_key):
+    if idempotency_key is not None and await ctx.idempotency.lookup(
+            principal.sub, idempotency_key) is not None:
         # a repeated request gets its first answer, even if the state has moved on since
         return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
     year = getattr(payload, "year", None)
@@ -58,3 +95,202 @@ async def record(ctx: HttpContext, principal: Principal, payload: Payload, *,
     if refusal is not None:
         raise ApiError(STATUS_FOR.get(refusal.reason, 422), refusal.reason, refusal.detail)
     return await accept(ctx, principal, payload, idempotency_key=idempotency_key, occurred_at=now)
+
+
+@dataclass(frozen=True)
+class Generated:
+    report_id: uuid.UUID
+    report: Report
+    files: dict[tuple[Lang, Format], bytes]
+
+
+def report_id_for(report: Report) -> uuid.UUID:
+    fp = report.cover.fingerprint
+    return derived_id("report", report.cover.quarter, fp.event_count, fp.events_hash,
+                      report.content_hash)
+
+
+def render_all(report: Report, langs: tuple[Lang, ...] = LANGUAGES,
+               formats: tuple[Format, ...] = FORMATS) -> dict[tuple[Lang, Format], bytes]:
+    return {(lang, fmt): render(report, fmt, lang) for lang in langs for fmt in formats}
+
+
+async def generate(pool: asyncpg.Pool, quarter: Quarter, *, langs: tuple[Lang, ...] = LANGUAGES,
+                   formats: tuple[Format, ...] = FORMATS) -> Generated:
+    """Compute and render the report for `quarter` from what has been recorded so far."""
+    inputs = await queries.load_inputs(pool, quarter)
+    # computing and drawing a PDF is CPU work: keep the event loop free meanwhile
+    report = await asyncio.to_thread(compute, inputs)
+    files = await asyncio.to_thread(render_all, report, langs, formats)
+    return Generated(report_id_for(report), report, files)
+
+
+def published_event(gen: Generated, *, trigger: ReportTrigger, generated_at: datetime
+                    ) -> Envelope:
+    fp = gen.report.cover.fingerprint
+    payload = ReportPublished(
+        report_id=gen.report_id, quarter=gen.report.cover.quarter, cutoff=gen.report.cover.cutoff,
+        event_count=fp.event_count, events_hash=fp.events_hash,
+        content_hash=gen.report.content_hash,
+        languages=sorted({lang for lang, _ in gen.files}),
+        formats=sorted({fmt for _, fmt in gen.files}),
+        generated_at=generated_at, trigger=trigger)
+    # one announcement per report id: a retry re-publishes the same event id
+    return Envelope.wrap(payload, actor=ACTOR, occurred_at=generated_at,
+                         event_id=derived_id("report.published", gen.report_id))
+
+
+async def _store(conn: asyncpg.Connection, gen: Generated, trigger: ReportTrigger,
+                 generated_at: datetime) -> bool:
+    return await projections.store_report(
+        conn, report_id=gen.report_id, quarter=gen.report.cover.quarter,
+        cutoff=gen.report.cover.cutoff, fingerprint=gen.report.cover.fingerprint,
+        content_hash=gen.report.content_hash, generated_at=generated_at, trigger=trigger.value,
+        files=[(lang, fmt, data, hashlib.sha256(data).hexdigest())
+               for (lang, fmt), data in sorted(gen.files.items())])
+
+
+async def publish(pool: asyncpg.Pool, producer: EventProducer, quarter: Quarter, *,
+                  trigger: ReportTrigger, now: datetime | None = None) -> Generated:
+    """Generate, store and announce the report for `quarter` (a no-op if it is already stored)."""
+    gen = await generate(pool, quarter)
+    generated_at = now or utcnow()
+    async with pool.acquire() as conn, conn.transaction():
+        fresh = await _store(conn, gen, trigger, generated_at)
+        if fresh:
+            await producer.publish(published_event(gen, trigger=trigger,
+                                                   generated_at=generated_at))
+    log.info("report.published" if fresh else "report.unchanged", quarter=str(quarter),
+             report_id=str(gen.report_id), events=gen.report.cover.fingerprint.event_count)
+    return gen
+
+
+async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quarter
+                          ) -> Generated:
+    """`POST /reports`: the quarter's report from what is recorded now, stored and announced."""
+    log.info("report.requested", quarter=str(quarter), by=principal.sub)
+    return await publish(ctx.pool, ctx.producer, quarter, trigger=ReportTrigger.COMMAND)
+
+
+async def publish_due(pool: asyncpg.Pool, producer: EventProducer, now: datetime, *,
+                      grace: timedelta = timedelta(minutes=5)) -> Generated | None:
+    """The timer's job: once the quarter before `now` has been closed for `grace`, produce its
+    report exactly once. The schedule row is locked while the report is made and marked in the
+    same transaction that stores it, so concurrent workers and restarts never make it twice; an
+    announcement lost to a crash is re-sent with the same event id on the next tick."""
+    quarter = Quarter.containing(now - grace).previous()
+    async with pool.acquire() as conn, conn.transaction():
+        if not await projections.claim_quarter(conn, str(quarter)):
+            return None
+        gen = await generate(pool, quarter)
+        await _store(conn, gen, ReportTrigger.SCHEDULE, now)
+        await producer.publish(published_event(gen, trigger=ReportTrigger.SCHEDULE,
+                                               generated_at=now))
+        await projections.mark_published(conn, str(quarter), gen.report_id, now)
+    log.info("report.scheduled", quarter=str(quarter), report_id=str(gen.report_id))
+    return gen
+
+
+# ---- messages ------------------------------------------------------------------------------
+
+Handler = Callable[[asyncpg.Connection, list[Message], Outcome], Awaitable[None]]
+
+
+async def plan_fact(conn: asyncpg.Connection, messages: list[Message], outcome: Outcome) -> None:
+    """Judge each plan fact against what is known of its aggregate, in topic order (a fact may
+    depend on one earlier in the batch), and record the accepted ones."""
+    years = [y for m in messages if isinstance(y := getattr(m.payload, "year", None), int)]
+    ids = [i for m in messages
+           if isinstance(i := getattr(m.payload, "initiative_id", None), uuid.UUID)]
+    known = await queries.known(conn, years=years, initiative_ids=ids)
+    rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
+    for m in messages:
+        bind_message(m.envelope)
+        refusal = judge(known, m.payload, m.envelope.occurred_at)
+        if refusal is not None:
+            log.info("plan_fact.refused", reason=refusal.reason)
+            outcome.refuse.append((m, refusal.reason, refusal.detail))
+            continue
+        known.note(m.payload, m.envelope.occurred_at)
+        year = aggregate_year(m.payload, known)
+        assert year is not None  # accepted initiative events have a known initiative
+        rows.append((m, year, getattr(m.payload, "initiative_id", None)))
+    if not rows:
+        return
+    await projections.insert_events(conn, rows)
+    for year in sorted({y for _, y, _ in rows if y is not None}):
+        await projections.rebuild_rollups(conn, year)
+
+
+async def campaign_or_idea_event(conn: asyncpg.Connection, messages: list[Message],
+                                 outcome: Outcome) -> None:
+    """Campaigns, ideas, their statuses and moderation decisions, kept whole for the report and
+    for the titles and statuses of adopted ideas."""
+    rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
+    for m in messages:
+        bind_message(m.envelope)
+        if contains_nul(m.envelope.payload):
+            outcome.refuse.append((m, "malformed", "text contains a NUL character"))
+        else:
+            rows.append((m, None, None))
+    if rows:
+        await projections.insert_events(conn, rows)
+
+
+async def vote(conn: asyncpg.Connection, messages: list[Message], outcome: Outcome) -> None:
+    """Every vote cast or withdrawn (value 0), so tallies can be computed as of any date."""
+    rows = []
+    for m in messages:
+        p, env = m.payload, m.envelope
+        assert isinstance(p, VoteCast | VoteWithdrawn)
+        rows.append((env.event_id, p.campaign_id, p.idea_id, p.voter_id,
+                     p.value if isinstance(p, VoteCast) else 0,
+                     p.sector.value if isinstance(p, VoteCast) and p.sector else None,
+                     env.occurred_at, env.recorded_at))
+    await projections.insert_votes(conn, rows)
+
+
+# Plan facts share one handler so that they are judged in the order they arrived in.
+HANDLERS: dict[type, Handler] = {
+    ActionPlanDrafted: plan_fact,
+    ActionPlanApproved: plan_fact,
+    BudgetApproved: plan_fact,
+    InitiativeDefined: plan_fact,
+    InitiativeRevised: plan_fact,
+    InitiativeClosed: plan_fact,
+    ProgressReported: plan_fact,
+    MilestoneCompleted: plan_fact,
+    GoalMeasured: plan_fact,
+    IdeaAdopted: plan_fact,
+    SteeringMeetingHeld: plan_fact,
+    CampaignCreated: campaign_or_idea_event,
+    CampaignOpened: campaign_or_idea_event,
+    CampaignClosed: campaign_or_idea_event,
+    IdeaSubmitted: campaign_or_idea_event,
+    IdeaRevised: campaign_or_idea_event,
+    IdeaWithdrawn: campaign_or_idea_event,
+    IdeaStatusChanged: campaign_or_idea_event,
+    ModerationDecided: campaign_or_idea_event,
+    VoteCast: vote,
+    VoteWithdrawn: vote,
+}
+
+
+class ReportingProjection:
+    """The reporting read model: `reporting.events`, `reporting.votes`, `reporting.rollups`."""
+
+    name = "reporting"
+    schema = "reporting"
+    topics: Sequence[str] = (topics.STATUS.name, topics.IDEAS_SUBMISSIONS.name,
+                             topics.VOTES.name)
+    dedupe = True
+
+    async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
+        outcome = Outcome()
+        by_handler: dict[Handler, list[Message]] = {}
+        for m in messages:  # other events on these topics are not reporting's business
+            if (handler := HANDLERS.get(type(m.payload))) is not None:
+                by_handler.setdefault(handler, []).append(m)
+        for handler, batch in by_handler.items():
+            await handler(conn, batch, outcome)
+        return outcome

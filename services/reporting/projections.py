@@ -1,77 +1,41 @@
-"""The reporting read model, fed from `status` (plan, progress, governance, idea statuses) and
-`votes` (every vote, so adopted ideas show tallies as of a date), by one consumer group:
-`reporting`.
+"""Writes to the reporting read model (all the service's write SQL): the events and votes the
+`reporting` projection records, the roll-up history rebuilt from a plan year's facts, and the
+stored quarterly reports with their schedule.
 
-Plan facts are appended, never updated; the roll-up history of every plan year touched by a
-batch is rebuilt from its facts in the same transaction. Events are judged again here (the
-broker is not a trust boundary): what breaks a rule goes to `status.dlq` with its reason.
+Rows are keyed by `event_id`, so a redelivered or re-published event changes nothing, and a
+replay from offset 0 into empty tables gives the same tables.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
-import structlog
 
-from schemas import topics
-from schemas.moderation import IdeaStatusChanged
-from schemas.votes import VoteCast, VoteWithdrawn
-from services.infra.consumer import Message, Outcome
+from services.infra.consumer import Message
 from services.reporting import queries, views
-from services.reporting.domain import PLAN_FACTS, aggregate_year, judge
-
-log = structlog.get_logger(__name__)
+from services.reporting.report.model import Fingerprint
 
 
-class ReportingProjection:
-    name = "reporting"
-    schema = "reporting"
-    topics: Sequence[str] = (topics.STATUS.name, topics.VOTES.name)
-    dedupe = True
-
-    async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
-        outcome = Outcome()
-        plan = [m for m in messages if isinstance(m.payload, PLAN_FACTS)]
-        if plan:
-            await apply_plan_facts(conn, plan, outcome)
-        statuses = [m for m in messages if isinstance(m.payload, IdeaStatusChanged)]
-        if statuses:
-            await apply_idea_statuses(conn, statuses)
-        votes = [m for m in messages if isinstance(m.payload, VoteCast | VoteWithdrawn)]
-        if votes:
-            await apply_votes(conn, votes)
-        return outcome
-
-
-async def apply_plan_facts(conn: asyncpg.Connection, messages: list[Message],
-                           outcome: Outcome) -> None:
-    years = [y for m in messages if isinstance(y := getattr(m.payload, "year", None), int)]
-    ids = [i for m in messages
-           if isinstance(i := getattr(m.payload, "initiative_id", None), uuid.UUID)]
-    known = await queries.known(conn, years=years, initiative_ids=ids)
-    rows: list[tuple[Any, ...]] = []
-    for m in messages:
-        env = m.envelope
-        refusal = judge(known, m.payload, env.occurred_at)
-        if refusal is not None:
-            outcome.refuse.append((m, refusal.reason, refusal.detail))
-            continue
-        known.note(m.payload, env.occurred_at)
-        year = aggregate_year(m.payload, known)
-        assert year is not None  # accepted initiative events have a known initiative
-        rows.append((env.event_id, env.type, year, getattr(m.payload, "initiative_id", None),
-                     env.occurred_at, env.recorded_at, env.actor, env.payload))
-    if not rows:
-        return
-    await conn.executemany(
-        "INSERT INTO reporting.plan_facts (event_id, type, year, initiative_id, occurred_at,"
-        " recorded_at, actor, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (event_id) DO NOTHING", rows)
-    for year in sorted({r[2] for r in rows}):
-        await rebuild_rollups(conn, year)
+async def insert_events(conn: asyncpg.Connection,
+                        rows: list[tuple[Message, int | None, uuid.UUID | None]]) -> None:
+    """Record accepted events with the plan year and initiative they belong to (if any)."""
+    envs = [(m.envelope, year, initiative) for m, year, initiative in rows]
+    await conn.execute(
+        "INSERT INTO reporting.events (event_id, type, year, initiative_id, occurred_at,"
+        " recorded_at, actor, payload) SELECT i, t, y, n, o, r, a, p::jsonb FROM unnest("
+        " $1::uuid[], $2::text[], $3::int[], $4::uuid[], $5::timestamptz[], $6::timestamptz[],"
+        " $7::text[], $8::text[]) WITH ORDINALITY AS x(i, t, y, n, o, r, a, p, k) ORDER BY k"
+        " ON CONFLICT (event_id) DO NOTHING",
+        [e.event_id for e, _, _ in envs], [e.type for e, _, _ in envs],
+        [y for _, y, _ in envs], [n for _, _, n in envs],
+        [e.occurred_at for e, _, _ in envs], [e.recorded_at for e, _, _ in envs],
+        [e.actor for e, _, _ in envs],
+        # the payload as its current version (upcast), so the fold reads one shape
+        [json.dumps(m.payload.model_dump(mode="json"), sort_keys=True) for m, _, _ in rows])
 
 
 async def rebuild_rollups(conn: asyncpg.Connection, year: int) -> None:
@@ -85,34 +49,48 @@ async def rebuild_rollups(conn: asyncpg.Connection, year: int) -> None:
           r["expected_percent"], r["rag"], r["rag_budget_dkk"]) for day, track, r in history])
 
 
-async def apply_idea_statuses(conn: asyncpg.Connection, messages: list[Message]) -> None:
-    rows = []
-    for m in messages:
-        p = m.payload
-        assert isinstance(p, IdeaStatusChanged)
-        # PostgreSQL cannot store U+0000 in text; the ideas service refuses such titles anyway
-        title = p.title.replace("\x00", "") if p.title is not None else None
-        rows.append((m.envelope.event_id, p.idea_id, p.status.value, title,
-                     m.envelope.occurred_at, m.envelope.recorded_at))
-    await conn.executemany(
-        "INSERT INTO reporting.idea_statuses (event_id, idea_id, status, title, occurred_at,"
-        " recorded_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING", rows)
-
-
-def vote_row(m: Message) -> tuple[Any, ...]:
-    """A vote as the tallies need it: each voter's latest event per idea counts."""
-    p, env = m.payload, m.envelope
-    assert isinstance(p, VoteCast | VoteWithdrawn)
-    value = p.value if isinstance(p, VoteCast) else 0
-    return (env.event_id, p.idea_id, p.voter_id, isinstance(p, VoteCast), value,
-            env.occurred_at, env.recorded_at)
-
-
-async def apply_votes(conn: asyncpg.Connection, messages: list[Message]) -> None:
-    rows = [vote_row(m) for m in messages]
+async def insert_votes(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Votes as (event_id, campaign_id, idea_id, voter, value, sector, occurred_at,
+    recorded_at); value 0 is a withdrawal."""
     columns = list(zip(*rows, strict=True))
     await conn.execute(
-        "INSERT INTO reporting.votes (event_id, idea_id, voter, cast_vote, value, occurred_at,"
-        " recorded_at) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bool[],"
-        " $5::smallint[], $6::timestamptz[], $7::timestamptz[]) ON CONFLICT (event_id) DO NOTHING",
+        "INSERT INTO reporting.votes (event_id, campaign_id, idea_id, voter, value, sector,"
+        " occurred_at, recorded_at) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[],"
+        " $4::text[], $5::smallint[], $6::text[], $7::timestamptz[], $8::timestamptz[])"
+        " ON CONFLICT (event_id) DO NOTHING",
         *[list(c) for c in columns])
+
+
+async def store_report(conn: asyncpg.Connection, *, report_id: uuid.UUID, quarter: str,
+                       cutoff: datetime, fingerprint: Fingerprint, content_hash: str,
+                       generated_at: datetime, trigger: str,
+                       files: list[tuple[str, str, bytes, str]]) -> bool:
+    """Store a report and its renderings (lang, format, bytes, sha256); False if already there."""
+    inserted = await conn.fetchval(
+        "INSERT INTO reporting.reports (report_id, quarter, cutoff, event_count, events_hash,"
+        " content_hash, generated_at, trigger) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (report_id) DO NOTHING RETURNING true",
+        report_id, quarter, cutoff, fingerprint.event_count, fingerprint.events_hash,
+        content_hash, generated_at, trigger)
+    await conn.execute(
+        "INSERT INTO reporting.report_files (report_id, lang, format, content, sha256)"
+        " SELECT $1, l, f, c, s FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[])"
+        " AS x(l, f, c, s) ON CONFLICT DO NOTHING",
+        report_id, [f[0] for f in files], [f[1] for f in files], [f[2] for f in files],
+        [f[3] for f in files])
+    return bool(inserted)
+
+
+async def claim_quarter(conn: asyncpg.Connection, quarter: str) -> bool:
+    """Inside a transaction: lock the quarter's schedule row; True if it still needs a report."""
+    await conn.execute("INSERT INTO reporting.report_schedule (quarter) VALUES ($1)"
+                       " ON CONFLICT DO NOTHING", quarter)
+    row = await conn.fetchrow("SELECT published_report FROM reporting.report_schedule"
+                              " WHERE quarter = $1 FOR UPDATE SKIP LOCKED", quarter)
+    return row is not None and row["published_report"] is None
+
+
+async def mark_published(conn: asyncpg.Connection, quarter: str, report_id: uuid.UUID,
+                         at: datetime) -> None:
+    await conn.execute("UPDATE reporting.report_schedule SET published_report = $2,"
+                       " published_at = $3 WHERE quarter = $1", quarter, report_id, at)

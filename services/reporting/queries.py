@@ -1,18 +1,20 @@
-"""Reads of the reporting read model: every view, now or as of a past date.
+"""Reads of the reporting read model: every view, now or as of a past date, the quarterly
+report's inputs, and the stored reports. All the service's read SQL.
 
-The query layer other reporting code builds on (the quarterly report included). Conventions:
+Conventions:
 
 - `as_of` is a calendar date; a view as of a date shows what was known at the end of that day
   (UTC), i.e. facts whose `occurred_at` is before the next midnight. A report whose event
   occurred later is invisible, and a revision replaces what it revised only from its own
   `occurred_at` on.
 - Functions take an asyncpg connection or pool (`Db`) and return JSON-ready dicts, or the pure
-  `PlanState` from `services.reporting.state` for callers that compute their own figures.
+  `PlanState` of `services.reporting.domain` for callers that compute their own figures.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeAlias
 
@@ -21,8 +23,10 @@ import asyncpg
 from schemas import registry
 from schemas.base import REGISTRY
 from services.reporting import views
-from services.reporting.domain import Known, end_of_day
-from services.reporting.state import Fact, PlanState, fold
+from services.reporting.domain import Fact, Known, PlanState, end_of_day, fold_plan
+from services.reporting.report.compute import CampaignVotes, Inputs
+from services.reporting.report.model import DayCount, Fingerprint
+from services.reporting.report.quarter import Quarter
 
 Db: TypeAlias = "asyncpg.Connection | asyncpg.Pool"
 
@@ -39,7 +43,7 @@ async def facts(db: Db, year: int, *, before: datetime | None = None) -> list[Fa
     """The facts of a plan year (its plan, initiatives, progress, meetings held that year) that
     occurred before `before` (all of them without it), in the order they became known."""
     rows = await db.fetch(
-        f"SELECT {_FACT_COLUMNS} FROM reporting.plan_facts WHERE year = $1"
+        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE year = $1"
         " AND ($2::timestamptz IS NULL OR occurred_at < $2)"
         " ORDER BY occurred_at, recorded_at, event_id",
         year, before,
@@ -49,14 +53,14 @@ async def facts(db: Db, year: int, *, before: datetime | None = None) -> list[Fa
 
 async def plan_state(db: Db, year: int, as_of: date) -> PlanState | None:
     """The plan year as known at the end of `as_of`; None if it was not yet drafted then."""
-    state = fold(year, await facts(db, year, before=end_of_day(as_of)), as_of)
+    state = fold_plan(year, await facts(db, year, before=end_of_day(as_of)), as_of)
     return state if state.drafted is not None else None
 
 
 async def plan_years(db: Db, as_of: date) -> list[int]:
     """Years whose plan had been drafted by the end of `as_of`."""
     rows = await db.fetch(
-        "SELECT DISTINCT year FROM reporting.plan_facts WHERE type = 'plan.drafted'"
+        "SELECT DISTINCT year FROM reporting.events WHERE type = 'plan.drafted'"
         " AND occurred_at < $1 ORDER BY year", end_of_day(as_of))
     return [r["year"] for r in rows]
 
@@ -101,22 +105,23 @@ async def ideas_as_of(db: Db, idea_ids: list[uuid.UUID], as_of: date
         i: {"title": None, "status": None, "votes": {"up": 0, "down": 0, "net": 0}}
         for i in idea_ids}
     for r in await db.fetch(
-        "SELECT idea_id,"
-        " (array_agg(status ORDER BY occurred_at DESC, recorded_at DESC, event_id DESC))[1]"
-        "   AS status,"
-        " (array_agg(title ORDER BY occurred_at DESC, recorded_at DESC, event_id DESC)"
-        "   FILTER (WHERE title IS NOT NULL))[1] AS title"
-        " FROM reporting.idea_statuses WHERE idea_id = ANY($1) AND occurred_at < $2"
-        " GROUP BY idea_id", idea_ids, cutoff,
+        "SELECT (payload->>'idea_id')::uuid AS idea_id,"
+        " (array_agg(payload->>'status'"
+        "   ORDER BY occurred_at DESC, recorded_at DESC, event_id DESC))[1] AS status,"
+        " (array_agg(payload->>'title' ORDER BY occurred_at DESC, recorded_at DESC, event_id DESC)"
+        "   FILTER (WHERE payload->>'title' IS NOT NULL))[1] AS title"
+        " FROM reporting.events WHERE type = 'idea.status_changed'"
+        " AND payload->>'idea_id' = ANY($1::text[]) AND occurred_at < $2"
+        " GROUP BY 1", [str(i) for i in idea_ids], cutoff,
     ):
         out[r["idea_id"]].update(title=r["title"], status=r["status"])
     for r in await db.fetch(
         "SELECT idea_id, count(*) FILTER (WHERE value > 0) AS up,"
         " count(*) FILTER (WHERE value < 0) AS down, coalesce(sum(value), 0) AS net"
-        " FROM (SELECT DISTINCT ON (idea_id, voter) idea_id, cast_vote, value"
+        " FROM (SELECT DISTINCT ON (idea_id, voter) idea_id, value"
         "       FROM reporting.votes WHERE idea_id = ANY($1) AND occurred_at < $2"
         "       ORDER BY idea_id, voter, occurred_at DESC, recorded_at DESC, event_id DESC) v"
-        " WHERE cast_vote GROUP BY idea_id", idea_ids, cutoff,
+        " WHERE value <> 0 GROUP BY idea_id", idea_ids, cutoff,
     ):
         out[r["idea_id"]]["votes"] = {"up": r["up"], "down": r["down"], "net": int(r["net"])}
     return out
@@ -126,7 +131,7 @@ async def changes(db: Db, year: int, start: date, end: date) -> list[dict[str, A
     """What became known about a plan year from `start` to `end` (both days included), with who
     changed it, oldest first."""
     rows = await db.fetch(
-        f"SELECT {_FACT_COLUMNS} FROM reporting.plan_facts WHERE year = $1"
+        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE year = $1"
         " AND occurred_at >= $2 AND occurred_at < $3 ORDER BY occurred_at, recorded_at, event_id",
         year, datetime.combine(start, time(), tzinfo=UTC), end_of_day(end),
     )
@@ -138,7 +143,7 @@ async def initiative_titles(db: Db, year: int) -> dict[uuid.UUID, str]:
     """The current title of every initiative of a year."""
     rows = await db.fetch(
         "SELECT DISTINCT ON (initiative_id) initiative_id, payload->>'title' AS title"
-        " FROM reporting.plan_facts WHERE year = $1"
+        " FROM reporting.events WHERE year = $1"
         " AND type IN ('initiative.defined', 'initiative.revised')"
         " ORDER BY initiative_id, occurred_at DESC, recorded_at DESC, event_id DESC", year)
     return {r["initiative_id"]: r["title"] for r in rows}
@@ -165,7 +170,7 @@ async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID]) ->
     """What the acceptance rules need about these plan years and initiatives, as of now."""
     k = Known()
     rows = await db.fetch(
-        f"SELECT {_FACT_COLUMNS} FROM reporting.plan_facts"
+        f"SELECT {_FACT_COLUMNS} FROM reporting.events"
         " WHERE (type = 'plan.drafted' AND year = ANY($1))"
         " OR (initiative_id = ANY($2) AND type IN"
         "     ('initiative.defined', 'initiative.revised', 'initiative.closed'))"
@@ -176,7 +181,117 @@ async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID]) ->
     return k
 
 
-async def written_before(db: Db, actor: str, idempotency_key: str) -> bool:
-    """Whether the gateway already accepted a write with this Idempotency-Key from `actor`."""
-    return bool(await db.fetchval(
-        "SELECT 1 FROM gateway.idempotency WHERE actor = $1 AND key = $2", actor, idempotency_key))
+# ---- the quarterly report's inputs ---------------------------------------------------------
+
+# sha256 over the ids sorted as text and joined by newlines: the same as model.fingerprint_of
+_FINGERPRINT = ("count(*) AS n, encode(sha256(convert_to(coalesce(string_agg(event_id::text,"
+                " E'\\n' ORDER BY event_id::text COLLATE \"C\"), ''), 'UTF8')), 'hex') AS h")
+
+_LATEST_VOTES = """
+    SELECT DISTINCT ON (campaign_id, voter, idea_id) campaign_id, voter, idea_id, value
+    FROM reporting.votes WHERE occurred_at < $1
+    ORDER BY campaign_id, voter, idea_id, occurred_at DESC, event_id DESC
+"""
+
+
+async def fingerprint_before(db: Db, cutoff: datetime) -> Fingerprint:
+    row = await db.fetchrow(
+        f"SELECT {_FINGERPRINT} FROM (SELECT event_id FROM reporting.events"
+        " WHERE occurred_at < $1 UNION ALL SELECT event_id FROM reporting.votes"
+        " WHERE occurred_at < $1) AS used", cutoff)
+    assert row is not None
+    return Fingerprint(int(row["n"]), str(row["h"]))
+
+
+async def events_before(db: Db, cutoff: datetime) -> tuple[Fact, ...]:
+    """Every recorded fact (plan, campaign, idea, moderation) that occurred before `cutoff`."""
+    rows = await db.fetch(
+        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE occurred_at < $1"
+        " ORDER BY occurred_at, recorded_at, event_id", cutoff)
+    return tuple(_fact(r) for r in rows)
+
+
+async def votes_before(db: Db, cutoff: datetime) -> dict[str, CampaignVotes]:
+    by_idea: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in await db.fetch(
+            f"SELECT campaign_id::text AS c, idea_id::text AS i, sum(value)::bigint AS v"
+            f" FROM ({_LATEST_VOTES}) AS latest GROUP BY 1, 2", cutoff):
+        by_idea[r["c"]][r["i"]] = int(r["v"])
+    voters: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for r in await db.fetch(
+            f"WITH active AS (SELECT DISTINCT campaign_id, voter FROM ({_LATEST_VOTES}) AS l"
+            " WHERE value <> 0),"
+            " sectors AS (SELECT DISTINCT ON (campaign_id, voter) campaign_id, voter, sector"
+            " FROM reporting.votes WHERE occurred_at < $1 AND sector IS NOT NULL"
+            " ORDER BY campaign_id, voter, occurred_at DESC, event_id DESC)"
+            " SELECT a.campaign_id::text AS c, a.voter AS v, s.sector"
+            " FROM active a LEFT JOIN sectors s USING (campaign_id, voter)", cutoff):
+        voters[r["c"]][r["v"]] = r["sector"]
+    days: dict[str, list[DayCount]] = defaultdict(list)
+    for r in await db.fetch(
+            "SELECT campaign_id::text AS c, (occurred_at AT TIME ZONE 'UTC')::date AS d,"
+            " count(*) AS n FROM reporting.votes WHERE occurred_at < $1 AND value <> 0"
+            " GROUP BY 1, 2 ORDER BY 1, 2", cutoff):
+        days[r["c"]].append(DayCount(r["d"], int(r["n"])))
+    out: dict[str, CampaignVotes] = {}
+    for r in await db.fetch(
+            f"SELECT campaign_id::text AS c, {_FINGERPRINT} FROM reporting.votes"
+            " WHERE occurred_at < $1 GROUP BY campaign_id", cutoff):
+        c = r["c"]
+        out[c] = CampaignVotes(c, by_idea.get(c, {}), voters.get(c, {}), tuple(days.get(c, [])),
+                               Fingerprint(int(r["n"]), str(r["h"])))
+    return out
+
+
+async def load_inputs(pool: asyncpg.Pool, quarter: Quarter) -> Inputs:
+    """Everything the report for `quarter` reads, from one consistent snapshot."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
+                                                         readonly=True):
+        previous = await fingerprint_before(conn, quarter.start)
+        return Inputs(
+            quarter=quarter,
+            events=await events_before(conn, quarter.end),
+            votes=await votes_before(conn, quarter.end),
+            fingerprint=await fingerprint_before(conn, quarter.end),
+            previous_fingerprint=previous if previous.event_count else None,
+        )
+
+
+# ---- stored reports ------------------------------------------------------------------------
+
+_REPORTS = (
+    "SELECT r.report_id, r.quarter, r.cutoff, r.event_count, r.events_hash, r.content_hash,"
+    " r.generated_at, r.trigger, coalesce(array_agg(f.lang || '.' || f.format"
+    " ORDER BY f.lang, f.format) FILTER (WHERE f.lang IS NOT NULL), '{{}}') AS files"
+    " FROM reporting.reports r LEFT JOIN reporting.report_files f USING (report_id)"
+    " WHERE {where} GROUP BY r.report_id"
+    " ORDER BY r.quarter DESC, r.generated_at DESC, r.report_id")
+
+
+async def list_reports(db: Db, quarter: str | None = None) -> list[dict[str, Any]]:
+    rows = await db.fetch(_REPORTS.format(where="$1::text IS NULL OR r.quarter = $1"), quarter)
+    return [dict(r) for r in rows]
+
+
+async def get_report(db: Db, report_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await db.fetchrow(_REPORTS.format(where="r.report_id = $1"), report_id)
+    return dict(row) if row else None
+
+
+async def get_file(db: Db, report_id: uuid.UUID, lang: str, fmt: str) -> bytes | None:
+    content = await db.fetchval(
+        "SELECT content FROM reporting.report_files WHERE report_id = $1 AND lang = $2"
+        " AND format = $3", report_id, lang, fmt)
+    return bytes(content) if content is not None else None
+
+
+async def recorded(db: Db, cutoff: datetime | None = None) -> dict[str, Any]:
+    """How many events and votes the read model holds (those before `cutoff` if given), and
+    the votes per campaign: what a report made now would be computed from."""
+    events = await db.fetchval("SELECT count(*) FROM reporting.events"
+                               " WHERE $1::timestamptz IS NULL OR occurred_at < $1", cutoff)
+    rows = await db.fetch("SELECT campaign_id::text AS c, count(*) AS n FROM reporting.votes"
+                          " WHERE $1::timestamptz IS NULL OR occurred_at < $1 GROUP BY 1", cutoff)
+    by_campaign = {r["c"]: int(r["n"]) for r in rows}
+    return {"events": int(events), "votes": sum(by_campaign.values()),
+            "votes_by_campaign": by_campaign}

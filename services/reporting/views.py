@@ -1,4 +1,4 @@
-"""The progress views, computed from the state of a plan year on a date (`state.fold`):
+"""The progress views, computed from the state of a plan year on a date (`domain.fold`):
 `initiative_view`, `rollup(s)`, `plan_view`, the roll-up history and the change feed, as the
 JSON the API serves. Nothing here does I/O."""
 
@@ -23,16 +23,13 @@ from schemas.plan import (
     Rag,
     SteeringMeetingHeld,
 )
-from services.reporting.state import Fact, InitiativeState, PlanState, fold
-
-
-def expected_percent(start: date, end: date, as_of: date) -> float:
-    """Percent of the period (both days included) elapsed at the end of `as_of`."""
-    if as_of < start:
-        return 0.0
-    if as_of >= end:
-        return 100.0
-    return round(100 * ((as_of - start).days + 1) / ((end - start).days + 1), 1)
+from services.reporting.domain import (
+    Fact,
+    InitiativeState,
+    PlanState,
+    expected_percent,
+    fold_plan,
+)
 
 
 def goal_view(goal: Any, measurements: list[GoalMeasured]) -> dict[str, Any]:
@@ -208,7 +205,7 @@ def rollup_history(year: int, facts: list[Fact]) -> list[tuple[date, str, dict[s
     """
     out: list[tuple[date, str, dict[str, Any]]] = []
     for day in sorted({f.occurred_at.date() for f in facts}):
-        state = fold(year, facts, day)
+        state = fold_plan(year, facts, day)
         if state.drafted is None:
             continue
         out.extend((day, track, r) for track, r in rollups(state).items())

@@ -13,8 +13,8 @@ import pytest
 from schemas.reports import ReportTrigger
 from services.infra import db
 from services.infra.kafka import EventProducer
+from services.reporting.handlers import Generated, publish
 from services.reporting.report.quarter import Quarter
-from services.reporting.report.service import Generated, publish
 
 pytestmark = pytest.mark.e2e
 
@@ -85,3 +85,41 @@ async def test_reports_refuse_with_a_reason(
     assert image.status_code == 406
     bad_quarter = await http.get("/reports", params={"quarter": "2025Q9"}, headers=steering)
     assert bad_quarter.status_code == 422
+
+
+async def test_planners_make_a_quarters_report_on_demand_and_read_it(
+        http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    planner = {"Authorization": f"Bearer {token('planner')}"}
+    quarter = f"{random.randint(2040, 2099)}Q3"
+
+    made = await http.post("/reports", json={"quarter": quarter}, headers=planner)
+    assert made.status_code == 201, made.text
+    summary = made.json()
+    assert summary["quarter"] == quarter and summary["trigger"] == "command"
+    assert sorted(summary["files"]) == sorted(f"{lang}.{fmt}" for lang in ("da", "en")
+                                              for fmt in ("pdf", "html", "md", "json"))
+    listed = (await http.get("/reports", params={"quarter": quarter},
+                             headers=planner)).json()["reports"]
+    assert summary in listed  # the same summary GET /reports gives
+    data = await http.get(summary["files"]["en.json"], headers=planner)
+    assert data.status_code == 200
+    assert data.json()["report"]["cover"]["quarter"] == quarter
+    assert data.json()["report"]["content_hash"] == summary["content_hash"]
+
+    # nothing recorded for that quarter changed: the same report, not a second one
+    again = await http.post("/reports", json={"quarter": quarter}, headers=planner)
+    assert again.status_code == 201 and again.json()["report_id"] == summary["report_id"]
+
+
+async def test_making_a_report_refuses_with_a_reason(
+        http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    steering = {"Authorization": f"Bearer {token('steering')}"}
+    assert (await http.post("/reports", json={"quarter": "2041Q1"})).status_code == 401
+    participant = await http.post("/reports", json={"quarter": "2041Q1"}, headers={
+        "Authorization": f"Bearer {token('participant')}"})
+    assert participant.status_code == 403
+    bad = await http.post("/reports", json={"quarter": "2041Q5"}, headers=steering)
+    assert bad.status_code == 422 and bad.json()["detail"]["code"] == "invalid_quarter"
+    extra = await http.post("/reports", json={"quarter": "2041Q1", "lang": "fr"},
+                            headers=steering)
+    assert extra.status_code == 422

@@ -13,8 +13,8 @@ import asyncpg
 import httpx
 import pytest
 
+from clients.plan_import import load
 from services.infra.stack import Stack
-from services.reporting.plan_file import load
 
 pytestmark = pytest.mark.e2e
 
@@ -35,8 +35,8 @@ async def test_the_example_plan_loads_twice_without_changing_anything(
     assert "the reporting service has processed" in first.stdout
     # other suites (the report demo) may add their own events to these plan years: count ours
     ids = [e.event_id for e in load(EXAMPLE, today=datetime.now(UTC).date())]
-    count = "SELECT count(*) FROM reporting.plan_facts WHERE event_id = ANY($1)"
-    all_facts = "SELECT count(*) FROM reporting.plan_facts WHERE year IN (2015, 2025)"
+    count = "SELECT count(*) FROM reporting.events WHERE event_id = ANY($1)"
+    all_facts = "SELECT count(*) FROM reporting.events WHERE year IN (2015, 2025)"
     assert await pool.fetchval(count, ids) == len(ids) == 200
     before = await pool.fetchval(all_facts)
     rollups = await pool.fetch("SELECT * FROM reporting.rollups WHERE year = 2015 ORDER BY 1,2,3")
@@ -101,6 +101,6 @@ async def test_a_bad_plan_file_is_refused_and_nothing_of_it_is_published(
     assert refused.returncode == 1
     assert "plans[0].initiatives[0].progress[1]: percent" in refused.stderr
     assert import_plan(stack, str(good), "--wait", "60").returncode == 0
-    years = await pool.fetch("SELECT DISTINCT year FROM reporting.plan_facts"
+    years = await pool.fetch("SELECT DISTINCT year FROM reporting.events"
                              " WHERE year IN (2038, 2039)")
     assert [r["year"] for r in years] == [2038]

@@ -30,9 +30,9 @@ from schemas.moderation import Decision, ModerationDecided
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
+from services.reporting.handlers import generate, publish_due
+from services.reporting.queries import fingerprint_before
 from services.reporting.report.quarter import Quarter
-from services.reporting.report.queries import fingerprint_before
-from services.reporting.report.service import generate, publish_due
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.integration
@@ -72,7 +72,7 @@ async def send(producer: EventProducer, pool: asyncpg.Pool, envs: list[Envelope]
 
     async def recorded() -> int:
         return int(await pool.fetchval(
-            "SELECT count(*) FROM reporting.report_events WHERE event_id = ANY($1::uuid[])", ids))
+            "SELECT count(*) FROM reporting.events WHERE event_id = ANY($1::uuid[])", ids))
 
     # generous: the machine is shared, and a fresh consumer group first replays whole topics
     await eventually(recorded, lambda n: n == len(ids), timeout=90, what="events recorded")

@@ -31,9 +31,9 @@ from schemas.plan import (
 from schemas.votes import VoteCast, VoteWithdrawn
 from services.infra.kafka import EventProducer
 from services.infra.stack import Stack
+from services.reporting.handlers import generate
 from services.reporting.report.model import Rag as ReportRag
 from services.reporting.report.quarter import Quarter
-from services.reporting.report.service import generate
 from tests.helpers import eventually
 from tests.integration.test_report_pipeline import YEARS, recorder, send  # noqa: F401
 
@@ -51,7 +51,7 @@ async def send_votes(producer: EventProducer, pool: asyncpg.Pool, envs: list[Env
 
     async def recorded() -> int:
         return int(await pool.fetchval(
-            "SELECT count(*) FROM reporting.report_votes WHERE event_id = ANY($1::uuid[])", ids))
+            "SELECT count(*) FROM reporting.votes WHERE event_id = ANY($1::uuid[])", ids))
 
     await eventually(recorded, lambda n: n == len(ids), timeout=90, what="votes recorded")
 

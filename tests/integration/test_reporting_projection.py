@@ -33,7 +33,7 @@ from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
 from services.reporting import queries
-from services.reporting.projections import ReportingProjection
+from services.reporting.handlers import ReportingProjection
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.integration
@@ -187,13 +187,13 @@ async def _table(conn: asyncpg.Connection | asyncpg.Pool, sql: str) -> list[tupl
 
 async def tables(conn: asyncpg.Pool) -> dict[str, list[tuple[Any, ...]]]:
     return {name: await _table(conn, sql)
-            for name, sql in (("facts", FACTS), ("rollups", ROLLUPS), ("ideas", IDEAS))}
+            for name, sql in (("facts", FACTS), ("rollups", ROLLUPS), ("votes", VOTES))}
 
 
 FACTS = ("SELECT event_id, type, year, initiative_id, occurred_at, recorded_at, actor,"
-         " payload::text FROM reporting.plan_facts ORDER BY event_id")
+         " payload::text FROM reporting.events ORDER BY event_id")
 ROLLUPS = "SELECT * FROM reporting.rollups ORDER BY year, track, day"
-IDEAS = "SELECT * FROM reporting.idea_statuses ORDER BY event_id"
+VOTES = "SELECT * FROM reporting.votes ORDER BY event_id"
 
 
 async def test_replaying_status_from_offset_zero_gives_the_same_tables(

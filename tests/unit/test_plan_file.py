@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from clients.plan_import import PlanFileError, build_events, check, load
 from schemas.plan import ActionPlanDrafted, InitiativeDefined, ProgressReported
-from services.reporting.plan_file import PlanFileError, build_events, check, load
 
 pytestmark = pytest.mark.unit
 

@@ -18,7 +18,8 @@ from schemas.plan import (
     ProgressReported,
 )
 from services.reporting import views
-from services.reporting.state import Fact, fold
+from services.reporting.domain import Fact, expected_percent
+from services.reporting.domain import fold_plan as fold
 
 pytestmark = pytest.mark.unit
 
@@ -126,7 +127,7 @@ def test_a_goal_shows_its_latest_value_against_baseline_and_target() -> None:
     (date(2030, 12, 1), 0.0), (date(2031, 1, 1), 0.3), (date(2031, 7, 2), 50.1),
     (date(2031, 12, 31), 100.0), (date(2032, 3, 1), 100.0)])
 def test_expected_percent_follows_time_elapsed(day: date, expected: float) -> None:
-    assert views.expected_percent(date(2031, 1, 1), date(2031, 12, 31), day) == expected
+    assert expected_percent(date(2031, 1, 1), date(2031, 12, 31), day) == expected
 
 
 def test_roll_ups_are_weighted_by_budget_per_track_and_for_the_plan() -> None:

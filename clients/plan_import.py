@@ -1,4 +1,5 @@
-"""A whole action plan with its progress history in one YAML file, turned into events.
+"""The plan importer: a whole action plan with its progress history in one YAML file, turned
+into events, published to `status`, and waited for through the reporting API.
 
 Shape (see examples/coi-action-plan-2014-2016.yaml):
 
@@ -26,17 +27,20 @@ its date, a second apart in file order, so the order of a day's events is the fi
 
 from __future__ import annotations
 
+import asyncio
+import time as clock
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemas.base import Payload
-from schemas.envelope import Envelope, derived_id
+from schemas.envelope import Envelope, derived_id, utcnow
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -50,6 +54,9 @@ from schemas.plan import (
     ProgressReported,
     SteeringMeetingHeld,
 )
+from services.infra.kafka import EventProducer, ensure_topics
+
+# the reporting rules are pure (no I/O): the whole file is judged before anything is published
 from services.reporting.domain import Known, judge_at_edge
 
 DEFAULT_ACTOR = "plan-import"
@@ -274,3 +281,57 @@ def load(path: Path, *, today: date, default_actor: str = DEFAULT_ACTOR) -> list
     events = build_events(doc, default_actor=default_actor)
     check(events, today)
     return [env for _, env in events]
+
+
+# ---- publishing ----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    events: int
+    applied: int | None  # events the reporting service has processed (None: not waited for)
+
+
+async def import_plan(bootstrap: str, base_url: str, token: str, path: Path, *,
+                      wait_s: float = 0, actor: str = DEFAULT_ACTOR) -> ImportResult:
+    """Publish the plan file's events to `status`; with `wait_s`, wait (through the reporting
+    API's `?wait_for=`) until the reporting service has processed them. `token`: a bearer token
+    with the planner or steering role. Raises `PlanFileError` for a bad file."""
+    envelopes = load(path, today=utcnow().date(), default_actor=actor)
+    await ensure_topics(bootstrap)
+    async with EventProducer(bootstrap) as producer:
+        await producer.publish_many(envelopes)
+    if not wait_s:
+        return ImportResult(len(envelopes), None)
+    applied = await wait_applied(base_url, token, [e.event_id for e in envelopes], wait_s)
+    return ImportResult(len(envelopes), applied)
+
+
+async def wait_applied(base_url: str, token: str, event_ids: list[uuid.UUID], wait_s: float, *,
+                       concurrency: int = 8) -> int:
+    """How many of `event_ids` the reporting service has processed, waiting up to `wait_s`."""
+    deadline = clock.monotonic() + wait_s
+    gate = asyncio.Semaphore(concurrency)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def applied(http: httpx.AsyncClient, event_id: uuid.UUID) -> bool:
+        async with gate:
+            while True:
+                # the plans as of a day before any plan: the cheapest read that honours wait_for
+                r = await http.get("/plans", params={"as_of": "1900-01-01",
+                                                     "wait_for": str(event_id)})
+                if r.status_code == 200:
+                    return True
+                if r.status_code != 504:
+                    raise PlanImportError(f"GET /plans answered {r.status_code}: {r.text}")
+                if clock.monotonic() > deadline:
+                    return False
+
+    async with httpx.AsyncClient(base_url=base_url, headers=headers,
+                                 timeout=max(30.0, wait_s)) as http:
+        done = await asyncio.gather(*(applied(http, i) for i in event_ids))
+    return sum(done)
+
+
+class PlanImportError(RuntimeError):
+    """The reporting API refused to answer (wrong token, wrong address)."""
