@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.infra import db
+from services.infra import archive, db
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.reporting.commands import import_plan
@@ -63,7 +63,8 @@ async def main_job(settings: Settings, *, out: Path, election_file: Path = WARSA
         campaign = pabulib.campaign_id(election)
         seen = await wait_for_inputs(pool, campaign_id=campaign, votes=election.vote_count,
                                      timeout=900, say=lambda s: say("   " + s))
-        async with EventProducer(settings.kafka_bootstrap_servers) as producer:
+        await archive.setup(pool)
+        async with EventProducer(settings.kafka_bootstrap_servers, archive=pool) as producer:
             adopted = await adopt_top_ideas(pool, producer, campaign_id=campaign,
                                             year=adopted_on.year, how_many=adopt, when=adopted_on,
                                             decided_by="coi-leder")

@@ -12,7 +12,8 @@ from pathlib import Path
 import asyncpg
 
 from schemas.envelope import utcnow
-from services.infra import db
+from services.infra import archive, db
+from services.infra.home import running
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.settings import Settings, get_settings
 from services.reporting.plan_file import DEFAULT_ACTOR, PlanFileError, load
@@ -31,15 +32,19 @@ async def import_plan(settings: Settings, path: Path, *, wait_s: float = 0,
     envelopes = load(path, today=utcnow().date(), default_actor=actor)
     assert settings.kafka_bootstrap_servers
     await ensure_topics(settings.kafka_bootstrap_servers)
-    async with EventProducer(settings.kafka_bootstrap_servers) as producer:
-        await producer.publish_many(envelopes)
-    if not wait_s or not settings.database_url:
-        return ImportResult(len(envelopes), None)
-    pool = await db.create_pool(settings.database_url, min_size=1, max_size=2)
+    pool = (await db.create_pool(settings.database_url, min_size=1, max_size=2)
+            if settings.database_url else None)
     try:
+        if pool is not None:
+            await archive.setup(pool)
+        async with EventProducer(settings.kafka_bootstrap_servers, archive=pool) as producer:
+            await producer.publish_many(envelopes)
+        if not wait_s or pool is None:
+            return ImportResult(len(envelopes), None)
         applied = await _wait_applied(pool, [e.event_id for e in envelopes], wait_s)
     finally:
-        await pool.close()
+        if pool is not None:
+            await pool.close()
     return ImportResult(len(envelopes), applied)
 
 
@@ -67,6 +72,10 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
             return 1
         _say(f"{path}: {len(events)} events, all valid")
         return 0
+    info = None if settings.kafka_bootstrap_servers else running(settings.ideastorm_home.resolve())
+    if info is not None:  # the system `ideastorm up` serves on this home
+        settings = settings.model_copy(update={"kafka_bootstrap_servers": info["broker"],
+                                               "database_url": info["database"]})
     if not settings.kafka_bootstrap_servers:
         _say("import-plan needs KAFKA_BOOTSTRAP_SERVERS (and DATABASE_URL to wait); "
               "`ideastorm up` prints them", err=True)

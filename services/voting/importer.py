@@ -12,7 +12,7 @@ from itertools import islice
 import asyncpg
 
 from schemas.envelope import Envelope
-from services.infra import db
+from services.infra import archive, db
 from services.infra.kafka import EventProducer
 from services.voting import pabulib, queries
 
@@ -102,10 +102,11 @@ async def compare(pool: asyncpg.Pool, election: pabulib.Election) -> CheckResult
 async def import_election(bootstrap: str, dsn: str, election: pabulib.Election, *,
                           check: bool, actor: str = "pabulib-import", timeout: float = 900.0,
                           say: Say = lambda _: None) -> CheckResult | None:
-    pool = await db.create_pool(dsn, min_size=1, max_size=2)
+    pool = await db.create_pool(dsn, min_size=1, max_size=3)
     try:
         await db.migrate(pool, "voting")
-        async with EventProducer(bootstrap, linger_ms=20) as producer:
+        await archive.setup(pool)
+        async with EventProducer(bootstrap, archive=pool, linger_ms=20) as producer:
             sent = await publish_election(producer, pool, election, actor=actor, say=say)
         if not check:
             return None
