@@ -59,6 +59,12 @@ async def _import(settings: Settings, src: Path) -> tuple[int, int | None]:
 def cmd_log(args: argparse.Namespace) -> int:
     from services.infra.stack import system_settings
 
+    if args.log_command == "import":
+        try:  # refuse a damaged export before starting anything
+            archive_io.check_export(Path(args.dir))
+        except ArchiveBroken as exc:
+            _say(f"log import: REFUSED: {exc}", err=True)
+            return 1
     try:
         settings, infra = system_settings(get_settings(), database_only=True)
     except HomeInUse as exc:
