@@ -108,6 +108,10 @@ class EventProducer:
     ) -> None:
         await self._produce([(topic, key, value, headers)])
 
+    async def send_raw_many(self, records: Sequence[Outgoing]) -> None:
+        """Send (topic, key, value, headers) records, pipelined, and wait for all of them."""
+        await self._produce(records)
+
     async def dead_letter_many(self, records: Sequence[dict[str, Any]]) -> None:
         """Send many refusals (each the keyword arguments of `dead_letter`) and wait for all."""
         await self._produce([

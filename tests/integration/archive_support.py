@@ -74,6 +74,8 @@ class Up:
         deadline = time.monotonic() + timeout
         while "ideastorm is up" not in self.text():
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                if self.proc.poll() is None:
+                    self.kill_everything()
                 raise AssertionError(f"ideastorm up did not come up:\n{self.text()[-3000:]}")
             time.sleep(0.2)
         return self
@@ -124,6 +126,27 @@ class Up:
         for p in also or []:
             p.wait(5)
         return len(procs)
+
+
+async def caught_up(dsn: str) -> bool:
+    """Every consumer has stored, for each partition of every topic it reads, the end of the
+    archived log: all events produced so far are applied (nothing may still be in flight)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        behind = 0
+        for schema in SCHEMAS:
+            behind += int(await conn.fetchval(
+                f"SELECT count(*) FROM (SELECT DISTINCT consumer, topic"
+                f" FROM {schema}.consumer_offsets) c"
+                " JOIN archive.heads h ON h.topic = c.topic AND h.next_offset > 0"
+                f" LEFT JOIN {schema}.consumer_offsets o ON o.consumer = c.consumer"
+                "  AND o.topic = h.topic AND o.partition = h.partition"
+                " WHERE o.next_offset IS DISTINCT FROM h.next_offset"))
+        return behind == 0
+    except asyncpg.UndefinedTableError:
+        return False
+    finally:
+        await conn.close()
 
 
 async def table_digest(dsn: str) -> dict[str, tuple[int, str]]:

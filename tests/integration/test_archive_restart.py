@@ -21,6 +21,7 @@ from tests.helpers import eventually
 from tests.integration.archive_support import (
     ROOT,
     Up,
+    caught_up,
     env_for,
     ideastorm,
     needs_embedded,
@@ -79,6 +80,8 @@ def reference() -> Iterator[tuple[dict[str, tuple[int, str]], Path, int]]:
     up = Up(home).start()
     try:
         assert "19/19 ideas match" in finish_import(home)
+        asyncio.run(eventually(lambda: caught_up(up.dsn), bool, timeout=120,
+                               what="every consumer at the end of the log"))
         digest = asyncio.run(table_digest(up.dsn))
         exported = ideastorm(home, "log", "export", "--out", str(home / "export"))
         assert exported.returncode == 0, exported.stderr[-3000:]
@@ -96,7 +99,7 @@ async def test_sigterm_and_sigkill_mid_import_lose_nothing_and_apply_nothing_twi
 ) -> None:
     election = pabulib.parse(ELECTION.read_bytes())
     home = new_home("ideastorm-archive-restart-")
-    up = Up(home, "up-1").start()
+    up = await asyncio.to_thread(Up(home, "up-1").start)
     try:
         assert up.restored == 0
         dsn = up.dsn
@@ -104,10 +107,10 @@ async def test_sigterm_and_sigkill_mid_import_lose_nothing_and_apply_nothing_twi
         await eventually(lambda: count(dsn, VOTES), lambda n: n >= 2_000, timeout=120,
                          what="2,000 votes applied")
         # 1. SIGTERM in the middle of the import
-        assert up.terminate() == 0, up.text()[-3000:]
+        assert await asyncio.to_thread(up.terminate) == 0, up.text()[-3000:]
         importing.terminate()
-        importing.wait(30)
-        up = Up(home, "up-2").start()
+        await asyncio.to_thread(importing.wait, 30)
+        up = await asyncio.to_thread(Up(home, "up-2").start)
         archived = await count(dsn, ARCHIVED)
         assert up.restored == archived > 2_000
         # the broker had nothing; the consumers resumed from their stored offsets
@@ -117,20 +120,22 @@ async def test_sigterm_and_sigkill_mid_import_lose_nothing_and_apply_nothing_twi
         importing = start_import(home)
         await eventually(lambda: count(dsn, ARCHIVED), lambda n: n > archived + 1_000,
                          timeout=120, what="the second import publishing")
-        killed = up.kill_everything(also=[importing])
+        killed = await asyncio.to_thread(up.kill_everything, [importing])
         assert killed >= 7  # up, 3 workers, gateway, broker, the database, the importer
-        up = Up(home, "up-3").start()
+        up = await asyncio.to_thread(Up(home, "up-3").start)
         archived_now = await count(dsn, ARCHIVED)
         assert up.restored == archived_now > archived
 
         # 3. the import finishes; tallies match the official counts, every vote decided once
-        assert "19/19 ideas match" in finish_import(home)
+        assert "19/19 ideas match" in await asyncio.to_thread(finish_import, home)
         assert await decided(dsn, election) == {"counted": election.vote_count, "parked": 0}
         ref_digest, _, _ = reference
+        await eventually(lambda: caught_up(dsn), bool, timeout=120,
+                         what="every consumer at the end of the log")
         assert await table_digest(dsn) == ref_digest
-        verified = ideastorm(home, "log", "verify")
+        verified = await asyncio.to_thread(ideastorm, home, "log", "verify")
         assert verified.returncode == 0 and "chain intact" in verified.stdout, verified.stderr
-        assert up.terminate() == 0
+        assert await asyncio.to_thread(up.terminate) == 0
     finally:
         if up.proc and up.proc.poll() is None:
             up.kill_everything()
@@ -144,18 +149,18 @@ async def test_an_export_rebuilds_a_fresh_installation_with_the_same_tables(
     home = new_home("ideastorm-archive-import-")
     up: Up | None = None
     try:
-        loaded = ideastorm(home, "log", "import", str(export))
+        loaded = await asyncio.to_thread(ideastorm, home, "log", "import", str(export))
         assert loaded.returncode == 0, loaded.stderr[-3000:]
         assert f"{events} events loaded" in loaded.stdout
-        up = Up(home).start()
+        up = await asyncio.to_thread(Up(home).start)
         assert up.restored == events
         dsn = up.dsn
         await eventually(lambda: table_digest(dsn), lambda d: d == ref_digest, timeout=120,
                          what="the rebuilt tables equal to the original ones")
         # a second import into the same installation is refused
-        again = ideastorm(home, "log", "import", str(export))
+        again = await asyncio.to_thread(ideastorm, home, "log", "import", str(export))
         assert again.returncode == 1 and "fresh" in again.stderr
-        assert up.terminate() == 0
+        assert await asyncio.to_thread(up.terminate) == 0
     finally:
         if up is not None and up.proc and up.proc.poll() is None:
             up.kill_everything()
@@ -194,12 +199,12 @@ async def test_a_damaged_export_is_refused_where_it_breaks_and_nothing_is_import
         assert target.read_bytes() != before
     home = new_home("ideastorm-archive-broken-")
     try:
-        refused = ideastorm(home, "log", "import", str(broken))
+        refused = await asyncio.to_thread(ideastorm, home, "log", "import", str(broken))
         assert refused.returncode == 1
         assert (f"log/votes-2.jsonl: topic votes partition 2 offset {offset}: {says}"
                 in refused.stderr), refused.stderr[-2000:]
         if damage == "edited":
-            verified = ideastorm(home, "log", "verify")
+            verified = await asyncio.to_thread(ideastorm, home, "log", "verify")
             assert verified.returncode == 0 and "0 events" in verified.stdout, verified.stderr
     finally:
         shutil.rmtree(home, ignore_errors=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -70,8 +71,9 @@ async def test_an_altered_row_is_named_by_log_verify(
         env = {**os.environ, "DATABASE_URL": infra.database_url,
                "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
                "IDEASTORM_HOME": str(infra.ideastorm_home), "LOG_LEVEL": "WARNING"}
-        run = subprocess.run([sys.executable, "-m", "services.cli", "log", "verify"], cwd=ROOT,
-                             env=env, capture_output=True, text=True, timeout=120, check=False)
+        run = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "services.cli", "log", "verify"], cwd=ROOT,
+            env=env, capture_output=True, text=True, timeout=120, check=False)
         assert run.returncode == 1
         assert f"topic {topic} partition 0 offset 2: the record does not match its hash" in (
             run.stderr), run.stderr[-2000:]
