@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from services.infra.settings import Settings
+
 LOCK = "ideastorm.lock"
 RUNNING = "running.json"
 
@@ -72,6 +74,18 @@ def write_running(home: Path, info: dict[str, Any]) -> None:
     tmp = home / f".{RUNNING}.tmp"
     tmp.write_text(json.dumps(info, indent=2) + "\n")
     tmp.replace(home / RUNNING)
+
+
+def attach_running(settings: Settings) -> Settings:
+    """`settings` pointed at the system `ideastorm up` serves on their home, where they name
+    no broker or database of their own."""
+    if settings.kafka_bootstrap_servers and settings.database_url:
+        return settings
+    info = running(settings.ideastorm_home.resolve())
+    if info is None:
+        return settings
+    return settings.model_copy(update={"kafka_bootstrap_servers": info["broker"],
+                                       "database_url": info["database"]})
 
 
 def running(home: Path) -> dict[str, Any] | None:

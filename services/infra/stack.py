@@ -24,7 +24,7 @@ import structlog
 from services.infra import db
 from services.infra.archive_io import restore
 from services.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
-from services.infra.home import HomeLock, running
+from services.infra.home import HomeLock, attach_running, running
 from services.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -111,10 +111,8 @@ def system_settings(settings: Settings, *, database_only: bool = False,
     `ideastorm up` is serving on this home, or (returned with it, to stop) one started here."""
     if settings.database_url and (settings.kafka_bootstrap_servers or database_only):
         return settings, None
-    info = running(settings.ideastorm_home.resolve())
-    if info is not None:
-        return settings.model_copy(update={
-            "kafka_bootstrap_servers": info["broker"], "database_url": info["database"]}), None
+    if running(settings.ideastorm_home.resolve()) is not None:
+        return attach_running(settings), None
     infra = Infrastructure(settings, database_only=database_only)
     return infra.start(), infra
 

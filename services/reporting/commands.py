@@ -13,7 +13,7 @@ import asyncpg
 
 from schemas.envelope import utcnow
 from services.infra import archive, db
-from services.infra.home import running
+from services.infra.home import attach_running
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.settings import Settings, get_settings
 from services.reporting.plan_file import DEFAULT_ACTOR, PlanFileError, load
@@ -72,10 +72,8 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
             return 1
         _say(f"{path}: {len(events)} events, all valid")
         return 0
-    info = None if settings.kafka_bootstrap_servers else running(settings.ideastorm_home.resolve())
-    if info is not None:  # the system `ideastorm up` serves on this home
-        settings = settings.model_copy(update={"kafka_bootstrap_servers": info["broker"],
-                                               "database_url": info["database"]})
+    if not settings.kafka_bootstrap_servers:
+        settings = attach_running(settings)  # the system `ideastorm up` serves on this home
     if not settings.kafka_bootstrap_servers:
         _say("import-plan needs KAFKA_BOOTSTRAP_SERVERS (and DATABASE_URL to wait); "
               "`ideastorm up` prints them", err=True)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.infra.home import running
+from services.infra.home import attach_running
 from services.infra.settings import get_settings
 from services.voting import pabulib
 from services.voting.importer import import_election
@@ -54,11 +54,7 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     infra = stack = None
-    info = running(settings.ideastorm_home.resolve())
-    if info is not None and not (settings.kafka_bootstrap_servers and settings.database_url):
-        # the system `ideastorm up` serves on this home
-        settings = settings.model_copy(update={"kafka_bootstrap_servers": info["broker"],
-                                               "database_url": info["database"]})
+    settings = attach_running(settings)  # the system `ideastorm up` serves on this home
     if not settings.kafka_bootstrap_servers or not settings.database_url:
         from services.infra.embedded import free_port
         from services.infra.stack import Infrastructure, Stack, available_workers
