@@ -23,6 +23,7 @@ COMMAND_MODULES = ("services.ideas.commands", "services.voting.commands",
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from services.infra.archive import ArchiveBroken
     from services.infra.home import HomeInUse, write_running
     from services.infra.stack import Infrastructure, Stack
 
@@ -32,6 +33,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         resolved = infra.start()
     except HomeInUse as exc:
         print(f"ideastorm up: {exc}", file=sys.stderr)
+        return 1
+    except ArchiveBroken as exc:
+        print(f"ideastorm up: the event archive does not verify, nothing was restored: {exc}"
+              " (see `ideastorm log verify`)", file=sys.stderr)
         return 1
     stack = Stack(resolved, http_port=args.port)
     stop = threading.Event()
