@@ -59,8 +59,8 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
         from services.infra.embedded import free_port
         from services.infra.stack import Infrastructure, Stack, available_workers
 
-        # a private embedded home: the embedded broker keeps nothing across runs, so stored
-        # consumer offsets from an earlier run must not meet a new, empty broker
+        # no system is serving this home: a throw-away check in a private embedded home, begun
+        # empty each time, so one check's events never mix with another's
         home = settings.ideastorm_home / "import"
         infra = Infrastructure(settings.model_copy(update={"ideastorm_home": home}),
                                fresh_db=True)
