@@ -12,6 +12,7 @@ from typing import Any
 from clients import pabulib
 from clients.election_import import import_election
 from services.infra.auth import mint_token
+from services.infra.home import attach_running
 from services.infra.settings import get_settings
 
 
@@ -59,15 +60,15 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
     for note in election.notes:
         _say(f"note: {note}")
 
-    settings = get_settings()
-    base_url = args.url or f"http://{settings.http_host}:{settings.http_port}"
     infra = stack = None
+    settings = attach_running(get_settings())  # the system `ideastorm up` serves on this home
+    base_url = args.url or f"http://{settings.http_host}:{settings.http_port}"
     if not settings.kafka_bootstrap_servers or not settings.database_url:
         from services.infra.embedded import free_port
         from services.infra.stack import Infrastructure, Stack, available_workers
 
-        # a private embedded home: the embedded broker keeps nothing across runs, so stored
-        # consumer offsets from an earlier run must not meet a new, empty broker
+        # no system is serving this home: a throw-away check in a private embedded home, begun
+        # empty each time, so one check's events never mix with another's
         home = settings.ideastorm_home / "import"
         infra = Infrastructure(settings.model_copy(update={"ideastorm_home": home}),
                                fresh_db=True)
@@ -82,7 +83,8 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
         token = mint_token(settings, sub=args.actor, roles=["admin"])
         result = asyncio.run(import_election(
             settings.kafka_bootstrap_servers, base_url, token, election,
-            check=args.check, actor=args.actor, timeout=args.timeout, say=_say))
+            check=args.check, database_url=settings.database_url, actor=args.actor,
+            timeout=args.timeout, say=_say))
     finally:
         if stack:
             stack.stop()

@@ -29,7 +29,7 @@ from clients.plan_import import import_plan, wait_applied
 from schemas.envelope import Envelope, derived_id
 from schemas.plan import IdeaAdopted
 from services.infra.auth import mint_token
-from services.infra.kafka import EventProducer
+from services.infra.kafka import archiving_producer
 from services.infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +117,8 @@ async def ideastorm_initiative(api: Api, staff: dict[str, str], year: int
     return plan["year"], best
 
 
-async def adopt_top_ideas(api: Api, bootstrap: str, *, campaign_id: uuid.UUID, year: int,
+async def adopt_top_ideas(api: Api, bootstrap: str, database_url: str | None, *,
+                          campaign_id: uuid.UUID, year: int,
                           how_many: int, when: datetime, decided_by: str,
                           timeout: float = 60.0) -> list[tuple[str, str]]:
     """Record the campaign's most supported ideas (by the public tally) as adopted on `when`
@@ -143,7 +144,7 @@ async def adopt_top_ideas(api: Api, bootstrap: str, *, campaign_id: uuid.UUID, y
                           event_id=derived_id("demo", "adopted", initiative_id,
                                               uuid.UUID(str(i["idea_id"]))))
             for i in top]
-    async with EventProducer(bootstrap) as producer:
+    async with archiving_producer(bootstrap, database_url) as producer:
         await producer.publish_many(envs)
     token = staff["Authorization"].removeprefix("Bearer ")
     await wait_applied(str(api.http.base_url), token, [e.event_id for e in envs], timeout)
@@ -214,7 +215,7 @@ async def main_job(settings: Settings, *, out: Path, base_url: str | None = None
         planner = api.auth("planner", "plan-import")
         plan = await import_plan(bootstrap, base_url,
                                  planner["Authorization"].removeprefix("Bearer "), PLAN_FILE,
-                                 wait_s=120)
+                                 database_url=settings.database_url, wait_s=120)
         say(f"1. loaded the example action plan {PLAN_FILE.name}: {plan.events} events")
 
         election = pabulib.parse(await asyncio.to_thread(election_file.read_bytes))
@@ -224,6 +225,7 @@ async def main_job(settings: Settings, *, out: Path, base_url: str | None = None
         checked = await import_election(bootstrap, base_url,
                                         admin["Authorization"].removeprefix("Bearer "),
                                         election, check=True, timeout=900,
+                                        database_url=settings.database_url,
                                         say=lambda s: say("   " + s))
         if checked is not None:
             say(f"   voting tallies match the official counts for {checked.matching}/"
@@ -234,7 +236,8 @@ async def main_job(settings: Settings, *, out: Path, base_url: str | None = None
         seen = await wait_for_votes(api, steering, quarter=quarter, campaign_id=campaign,
                                     votes=election.vote_count, timeout=900,
                                     say=lambda s: say("   " + s))
-        adopted = await adopt_top_ideas(api, bootstrap, campaign_id=campaign,
+        adopted = await adopt_top_ideas(api, bootstrap, settings.database_url,
+                                        campaign_id=campaign,
                                         year=adopted_on.year, how_many=adopt, when=adopted_on,
                                         decided_by="coi-leder")
         say(f"3. recorded {len(adopted)} ideas as adopted on {adopted_on:%Y-%m-%d}:")

@@ -19,7 +19,7 @@ import httpx
 
 from clients import pabulib
 from schemas.envelope import Envelope
-from services.infra.kafka import EventProducer
+from services.infra.kafka import EventProducer, archiving_producer
 
 Say = Callable[[str], None]
 POLL_S = 0.5
@@ -134,11 +134,11 @@ def compare(body: dict[str, Any] | None, election: pabulib.Election) -> CheckRes
 
 async def import_election(bootstrap: str, base_url: str, token: str,
                           election: pabulib.Election, *, check: bool,
-                          actor: str = "pabulib-import", timeout: float = 900.0,
-                          say: Say = lambda _: None) -> CheckResult | None:
+                          database_url: str | None, actor: str = "pabulib-import",
+                          timeout: float = 900.0, say: Say = lambda _: None) -> CheckResult | None:
     """Publish the election to the topics at `bootstrap`; with `check`, wait (at most `timeout`
     seconds) until the gateway at `base_url` shows every vote decided and compare the tallies."""
-    async with (EventProducer(bootstrap, linger_ms=20) as producer,
+    async with (archiving_producer(bootstrap, database_url, linger_ms=20) as producer,
                 httpx.AsyncClient(base_url=base_url, timeout=60,
                                   headers={"Authorization": f"Bearer {token}"}) as http):
         sent = await publish_election(producer, http, election, actor=actor, say=say)

@@ -16,6 +16,7 @@ from pathlib import Path
 from clients.plan_import import DEFAULT_ACTOR, PlanFileError, import_plan, load
 from schemas.envelope import utcnow
 from services.infra.auth import mint_token
+from services.infra.home import attach_running
 from services.infra.settings import get_settings
 
 
@@ -31,6 +32,8 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
         _say(f"{path}: {len(events)} events, all valid")
         return 0
     if not settings.kafka_bootstrap_servers:
+        settings = attach_running(settings)  # the system `ideastorm up` serves on this home
+    if not settings.kafka_bootstrap_servers:
         _say("import-plan needs KAFKA_BOOTSTRAP_SERVERS (and the API to wait); "
              "`ideastorm up` prints both", err=True)
         return 2
@@ -39,6 +42,7 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
         settings, sub=args.actor, roles=["planner"], ttl_s=3600)
     try:
         result = asyncio.run(import_plan(settings.kafka_bootstrap_servers, base_url, token, path,
+                                         database_url=settings.database_url,
                                          wait_s=args.wait, actor=args.actor))
     except PlanFileError as exc:
         _problems(path, exc)

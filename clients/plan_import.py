@@ -54,7 +54,7 @@ from schemas.plan import (
     ProgressReported,
     SteeringMeetingHeld,
 )
-from services.infra.kafka import EventProducer, ensure_topics
+from services.infra.kafka import archiving_producer, ensure_topics
 
 # the reporting rules are pure (no I/O): the whole file is judged before anything is published
 from services.reporting.domain import Known, judge_at_edge
@@ -293,13 +293,15 @@ class ImportResult:
 
 
 async def import_plan(bootstrap: str, base_url: str, token: str, path: Path, *,
-                      wait_s: float = 0, actor: str = DEFAULT_ACTOR) -> ImportResult:
+                      database_url: str | None, wait_s: float = 0,
+                      actor: str = DEFAULT_ACTOR) -> ImportResult:
     """Publish the plan file's events to `status`; with `wait_s`, wait (through the reporting
     API's `?wait_for=`) until the reporting service has processed them. `token`: a bearer token
-    with the planner or steering role. Raises `PlanFileError` for a bad file."""
+    with the planner or steering role; `database_url`: where the event archive is (every event
+    is archived before the broker has it). Raises `PlanFileError` for a bad file."""
     envelopes = load(path, today=utcnow().date(), default_actor=actor)
     await ensure_topics(bootstrap)
-    async with EventProducer(bootstrap) as producer:
+    async with archiving_producer(bootstrap, database_url) as producer:
         await producer.publish_many(envelopes)
     if not wait_s:
         return ImportResult(len(envelopes), None)

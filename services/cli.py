@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -15,21 +16,37 @@ from collections.abc import Sequence
 from services.infra.logging import configure_logging
 from services.infra.settings import get_settings
 
-COMMAND_MODULES = ("services.reporting.commands", "clients.plan_commands",
-                   "clients.commands", "services.infra.replay")
+COMMAND_MODULES = ("services.reporting.commands", "clients.plan_commands", "clients.commands",
+                   "services.infra.replay", "services.infra.log_commands")
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from services.infra.archive import ArchiveBroken
+    from services.infra.home import HomeInUse, write_running
     from services.infra.stack import Infrastructure, Stack
 
     settings = get_settings()
     infra = Infrastructure(settings)
-    resolved = infra.start()
+    try:
+        resolved = infra.start()
+    except HomeInUse as exc:
+        print(f"ideastorm up: {exc}", file=sys.stderr)
+        return 1
+    except ArchiveBroken as exc:
+        print(f"ideastorm up: the event archive does not verify, nothing was restored: {exc}"
+              " (see `ideastorm log verify`)", file=sys.stderr)
+        return 1
     stack = Stack(resolved, http_port=args.port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
+        if infra.broker is not None:
+            print(f"restored {infra.restored} events from the event archive", flush=True)
         stack.start()
+        if infra.lock is not None:
+            write_running(settings.ideastorm_home.resolve(), {
+                "pid": os.getpid(), "api": stack.base_url,
+                "broker": resolved.kafka_bootstrap_servers, "database": resolved.database_url})
         print(f"ideastorm is up\n  API       {stack.base_url}\n  OpenAPI   {stack.base_url}/docs\n"
               f"  broker    {resolved.kafka_bootstrap_servers}\n"
               f"  database  {resolved.database_url}\n  workers   {', '.join(stack.workers)}\n"

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from services.infra import db
+from services.infra import archive, db
 from services.infra.auth import mint_token
 from services.infra.embedded import free_port
 from services.infra.kafka import EventProducer, ensure_topics
@@ -67,9 +67,10 @@ async def pool(infra: Settings) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def producer(infra: Settings) -> AsyncIterator[EventProducer]:
+async def producer(infra: Settings, pool: asyncpg.Pool) -> AsyncIterator[EventProducer]:
     assert infra.kafka_bootstrap_servers
-    p = EventProducer(infra.kafka_bootstrap_servers)
+    await archive.setup(pool)
+    p = EventProducer(infra.kafka_bootstrap_servers, archive=pool)
     await p.start()
     yield p
     await p.stop()

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.gateway.queries import IdempotencyTable
-from services.infra import db, health, limits, metrics
+from services.infra import archive, db, health, limits, metrics
 from services.infra.auth import TokenVerifier
 from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
@@ -61,7 +61,8 @@ def create_app(settings: Settings) -> FastAPI:
             await db.migrate(pool, name)
         await ensure_topics(settings.kafka_bootstrap_servers,
                             replication_factor=settings.kafka_replication_factor)
-        producer = EventProducer(settings.kafka_bootstrap_servers)
+        await archive.setup(pool)
+        producer = EventProducer(settings.kafka_bootstrap_servers, archive=pool)
         await producer.start()
         verifier = TokenVerifier(settings)
         await verifier.start()

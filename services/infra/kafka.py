@@ -5,17 +5,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Iterable, Sequence
+import random
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
 
 from schemas import topics as topic_defs
 from schemas.envelope import Envelope
+from services.infra.archive import TP, Archive, broker_end, decode_headers, encode_headers
+from services.infra.archive import setup as archive_setup
 
 log = structlog.get_logger(__name__)
 
@@ -46,14 +53,44 @@ async def ensure_topics(
         await admin.close()
 
 
+Outgoing = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]] | None]
+"""topic, key, value, headers"""
+
+
+@asynccontextmanager
+async def archiving_producer(bootstrap: str, database_url: str | None,
+                            **kwargs: Any) -> AsyncIterator[EventProducer]:
+    """A started producer that commits every record to the event archive before the broker
+    gets it: what every program that publishes (services and clients alike) should use, so the
+    archive stays the whole log. Without a database (a real Kafka and no archive configured) it
+    publishes to the broker only."""
+    pool = (await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+            if database_url else None)
+    try:
+        if pool is not None:
+            await archive_setup(pool)
+        async with EventProducer(bootstrap, archive=pool, **kwargs) as producer:
+            yield producer
+    finally:
+        if pool is not None:
+            await pool.close()
+
+
 class EventProducer:
     """Publishes envelopes to the topic their type belongs to, keyed by the aggregate id.
 
-    The broker may not support idempotent producers; duplicates are harmless downstream because
-    consumers apply each `event_id` once.
+    With `archive` (a pool), every record is first committed to the event archive and only then
+    sent (services/infra/archive.py): a call returns once both have it. The broker may not
+    support idempotent producers; duplicates are harmless downstream because consumers apply
+    each `event_id` once.
     """
 
-    def __init__(self, bootstrap: str, *, linger_ms: int = 5, **kwargs: Any) -> None:
+    def __init__(self, bootstrap: str, *, archive: asyncpg.Pool | None = None,
+                 linger_ms: int = 5, **kwargs: Any) -> None:
+        self.bootstrap = bootstrap
+        self.archive = Archive(archive) if archive is not None else None
+        self._partitions: dict[str, list[int]] = {}
+        self._mismatched: set[tuple[str, int]] = set()
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
             acks="all",
@@ -77,34 +114,32 @@ class EventProducer:
         await self.stop()
 
     async def publish(self, env: Envelope) -> None:
-        """Publish one envelope and wait until the broker has it."""
-        await self._producer.send_and_wait(env.topic, env.to_bytes(), key=env.key())
+        """Publish one envelope and wait until the broker (and the archive) has it."""
+        await self._produce([(env.topic, env.key(), env.to_bytes(), None)])
 
     async def publish_many(self, envs: Sequence[Envelope], *, chunk: int = 10_000) -> None:
         """Publish many envelopes, pipelined, and wait until the broker has all of them."""
         for start in range(0, len(envs), chunk):
-            futures = [
-                await self._producer.send(e.topic, e.to_bytes(), key=e.key())
-                for e in envs[start : start + chunk]
-            ]
-            await asyncio.gather(*futures)
+            await self._produce([(e.topic, e.key(), e.to_bytes(), None)
+                                 for e in envs[start : start + chunk]])
 
     async def send_raw(
         self, topic: str, value: bytes | None, key: bytes | None = None,
         headers: list[tuple[str, bytes]] | None = None,
     ) -> None:
-        await self._producer.send_and_wait(topic, value, key=key, headers=headers)
+        await self._produce([(topic, key, value, headers)])
+
+    async def send_raw_many(self, records: Sequence[Outgoing]) -> None:
+        """Send (topic, key, value, headers) records, pipelined, and wait for all of them."""
+        await self._produce(records)
 
     async def dead_letter_many(self, records: Sequence[dict[str, Any]]) -> None:
         """Send many refusals (each the keyword arguments of `dead_letter`) and wait for all."""
-        futures = []
-        for r in records:
-            body = dead_letter_record(**r)
-            futures.append(await self._producer.send(
-                f"{r['topic']}.dlq", json.dumps(body).encode(), key=r["key"],
-                headers=[("reason", r["reason"].encode())],
-            ))
-        await asyncio.gather(*futures)
+        await self._produce([
+            (f"{r['topic']}.dlq", r["key"], json.dumps(dead_letter_record(**r)).encode(),
+             [("reason", r["reason"].encode())])
+            for r in records
+        ])
         for r in records[:20]:
             log.warning("message.dead_lettered", topic=r["topic"], partition=r["partition"],
                         offset=r["offset"], reason=r["reason"], detail=r["detail"],
@@ -117,16 +152,74 @@ class EventProducer:
         reason: str, detail: str, consumer: str,
     ) -> None:
         """Send a refused message to `<topic>.dlq` with its reason and its original bytes."""
-        body = dead_letter_record(
-            topic=topic, partition=partition, offset=offset, key=key, value=value,
-            reason=reason, detail=detail, consumer=consumer,
-        )
-        await self._producer.send_and_wait(
-            f"{topic}.dlq", json.dumps(body).encode(), key=key,
-            headers=[("reason", reason.encode())],
-        )
-        log.warning("message.dead_lettered", topic=topic, partition=partition, offset=offset,
-                    reason=reason, detail=detail, consumer=consumer)
+        await self.dead_letter_many([{
+            "topic": topic, "partition": partition, "offset": offset, "key": key,
+            "value": value, "reason": reason, "detail": detail, "consumer": consumer}])
+
+    async def _produce(self, out: Sequence[Outgoing]) -> None:
+        if not out:
+            return
+        if self.archive is None:
+            futures = [await self._producer.send(t, v, key=k, headers=h) for t, k, v, h in out]
+            await asyncio.gather(*futures)
+            return
+        stamp = int(time.time() * 1000)
+        grouped: dict[TP, list[tuple[int, bytes | None, bytes | None, bytes | None]]] = {}
+        for topic, key, value, headers in out:
+            tp = (topic, await self._partition_for(topic, key))
+            grouped.setdefault(tp, []).append((stamp, key, value, encode_headers(headers)))
+        async with self.archive.locked(grouped) as conn:
+            await self._deliver_tails(conn, list(grouped))
+            firsts = await self.archive.append(conn, grouped)
+            await self._send_in_order(grouped, firsts)
+            await self.archive.mark_delivered(
+                conn, {tp: firsts[tp] + len(recs) for tp, recs in grouped.items()})
+
+    async def _partition_for(self, topic: str, key: bytes | None) -> int:
+        """The partition Kafka's default partitioner picks, chosen here so the archive knows it
+        before the broker is asked."""
+        parts = self._partitions.get(topic)
+        if parts is None:
+            parts = self._partitions[topic] = sorted(await self._producer.partitions_for(topic))
+        if key is None:
+            return random.choice(parts)
+        return parts[(int(murmur2(key)) & 0x7FFFFFFF) % len(parts)]
+
+    async def _send_in_order(
+        self, grouped: dict[TP, list[tuple[int, bytes | None, bytes | None, bytes | None]]],
+        firsts: dict[TP, int],
+    ) -> None:
+        sent: list[tuple[TP, int, asyncio.Future[Any]]] = []
+        for tp, recs in grouped.items():
+            for i, (stamp, key, value, headers) in enumerate(recs):
+                fut = await self._producer.send(tp[0], value, key=key, partition=tp[1],
+                                                timestamp_ms=stamp,
+                                                headers=decode_headers(headers) or None)
+                sent.append((tp, firsts[tp] + i, fut))
+        metas = await asyncio.gather(*(f for _, _, f in sent))
+        for (tp, archived, _), meta in zip(sent, metas, strict=True):
+            if meta.offset != archived and tp not in self._mismatched:
+                # a broker that held records before the archive began, or a retry that wrote
+                # twice: the archive stays the ordered record; offsets on this broker differ
+                self._mismatched.add(tp)
+                log.error("archive.offset_mismatch", topic=tp[0], partition=tp[1],
+                          archived=archived, broker=meta.offset)
+
+    async def _deliver_tails(self, conn: asyncpg.Connection, partitions: list[TP]) -> None:
+        """Send what a producer that died after archiving did not get to the broker."""
+        assert self.archive is not None
+        for tp, (next_offset, _, delivered) in (await self.archive.heads(conn, partitions)).items():
+            if delivered >= next_offset:
+                continue
+            have = await broker_end(self.bootstrap, tp, delivered, next_offset)
+            missing = await self.archive.records(conn, tp, have, next_offset)
+            futures = [await self._producer.send(
+                r.topic, r.value, key=r.key, partition=r.partition, timestamp_ms=r.timestamp_ms,
+                headers=decode_headers(r.headers) or None) for r in missing]
+            await asyncio.gather(*futures)
+            await self.archive.mark_delivered(conn, {tp: next_offset})
+            log.warning("archive.tail_delivered", topic=tp[0], partition=tp[1],
+                        delivered=len(missing), already_there=have - delivered)
 
 
 def dead_letter_record(

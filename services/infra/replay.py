@@ -27,6 +27,7 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.infra import db
+from services.infra.home import attach_running
 from services.infra.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
@@ -120,7 +121,7 @@ async def replay(settings: Settings, service: str, *, confirmed: bool, force: bo
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    settings = get_settings()
+    settings = attach_running(get_settings())  # the system `ideastorm up` serves, if any
     if not settings.kafka_bootstrap_servers or not settings.database_url:
         sys.stderr.write("replay needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL\n")
         return 2

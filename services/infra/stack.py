@@ -6,18 +6,25 @@ Used by `ideastorm up`, the demo, and the end-to-end tests. Anything not configu
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import httpx
 import structlog
 
+from services.infra import db
+from services.infra.archive_io import restore
 from services.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from services.infra.home import HomeLock, attach_running, running
 from services.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -30,33 +37,41 @@ def available_workers() -> tuple[str, ...]:
 
 
 class Infrastructure:
-    """The broker and database: the configured ones, or embedded ones started here."""
+    """The broker and database: the configured ones, or embedded ones started here.
 
-    def __init__(self, settings: Settings, *, fresh_db: bool = False) -> None:
+    An embedded broker starts empty (memory only): before anything else uses it, every topic is
+    restored from the event archive in the database, at the same partitions and offsets, so the
+    consumer offsets stored in the database stay valid. `restored` says how many events.
+    """
+
+    def __init__(self, settings: Settings, *, fresh_db: bool = False,
+                 database_only: bool = False) -> None:
         self.settings = settings
         self.fresh_db = fresh_db
+        self.database_only = database_only  # for commands that only read or load the archive
         self.broker: EmbeddedBroker | None = None
         self.postgres: EmbeddedPostgres | None = None
+        self.lock: HomeLock | None = None
+        self.restored = 0
 
     def start(self) -> Settings:
         s = self.settings
         home = s.ideastorm_home.resolve()
         bootstrap, dsn = s.kafka_bootstrap_servers, s.database_url
         try:
-            if not bootstrap:
+            if not dsn or not (bootstrap or self.database_only):
+                # one embedded pair per home: a second would share (and spoil) the same data
+                self.lock = HomeLock(home)
+                self.lock.acquire()
+            if not bootstrap and not self.database_only:
                 self.broker = EmbeddedBroker(home / "broker")
                 bootstrap = self.broker.start()
             if not dsn:
-                # The embedded broker keeps its topics in memory: after a restart they are empty,
-                # and tables built from the old topics (with offsets far past the new ones) would
-                # make the consumers skip the new events. Start the embedded database afresh too.
-                fresh = self.fresh_db or self.broker is not None
-                self.postgres = EmbeddedPostgres(home, fresh=fresh)
+                self.postgres = EmbeddedPostgres(home, fresh=self.fresh_db)
                 dsn = self.postgres.start()
-            elif self.broker is not None:
-                log.warning("embedded.broker.with_external_database",
-                            detail="the embedded broker starts empty; stored consumer offsets in "
-                                   "this database belong to another broker's topics")
+            if self.broker is not None and bootstrap:
+                self.restored = _run(_restore(dsn, bootstrap, s.kafka_replication_factor))
+                log.info("embedded.broker.restored", events=self.restored)
         except BaseException:
             self.stop()  # nothing half-started is left behind
             raise
@@ -67,6 +82,39 @@ class Infrastructure:
             self.broker.stop()
         if self.postgres:
             self.postgres.stop()
+        if self.lock:
+            self.lock.release()
+            self.lock = None
+
+
+async def _restore(dsn: str, bootstrap: str, replication_factor: int) -> int:
+    pool = await db.create_pool(dsn, min_size=1, max_size=2)
+    try:
+        return await restore(pool, bootstrap, replication_factor=replication_factor)
+    finally:
+        await pool.close()
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    """Run a coroutine to completion from sync code, also when an event loop is running here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def system_settings(settings: Settings, *, database_only: bool = False,
+                    ) -> tuple[Settings, Infrastructure | None]:
+    """Settings of the system a command should talk to: the configured one, the one
+    `ideastorm up` is serving on this home, or (returned with it, to stop) one started here."""
+    if settings.database_url and (settings.kafka_bootstrap_servers or database_only):
+        return settings, None
+    if running(settings.ideastorm_home.resolve()) is not None:
+        return attach_running(settings), None
+    infra = Infrastructure(settings, database_only=database_only)
+    return infra.start(), infra
 
 
 class Stack:

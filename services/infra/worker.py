@@ -17,7 +17,7 @@ import faust
 import mode
 import structlog
 
-from services.infra import db, health, metrics
+from services.infra import archive, db, health, metrics
 from services.infra.consumer import Projection, ProjectionRunner
 from services.infra.embedded import free_port
 from services.infra.kafka import EventProducer, ensure_topics
@@ -118,7 +118,8 @@ class ProjectionsService(mode.Service):
         self.pool = await db.create_pool(s.database_url, min_size=s.db_pool_min,
                                          max_size=s.db_pool_max)
         await db.migrate(self.pool, self.service)
-        self.producer = EventProducer(s.kafka_bootstrap_servers)
+        await archive.setup(self.pool)
+        self.producer = EventProducer(s.kafka_bootstrap_servers, archive=self.pool)
         await self.producer.start()
         for projection in self.make_projections(self):
             runner = ProjectionRunner(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from schemas.reports import ReportTrigger
-from services.infra import db
+from services.infra import archive, db
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.settings import Settings, get_settings
 from services.reporting.handlers import Generated, publish
@@ -41,14 +41,15 @@ async def make_report(settings: Settings, quarter: Quarter, trigger: ReportTrigg
     try:
         await db.migrate(pool, "reporting")
         await ensure_topics(settings.kafka_bootstrap_servers)
-        async with EventProducer(settings.kafka_bootstrap_servers) as producer:
+        await archive.setup(pool)
+        async with EventProducer(settings.kafka_bootstrap_servers, archive=pool) as producer:
             return await publish(pool, producer, quarter, trigger=trigger)
     finally:
         await pool.close()
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from services.infra.stack import Infrastructure
+    from services.infra.stack import system_settings
 
     try:
         quarter = Quarter.parse(args.quarter)
@@ -57,12 +58,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stderr.write(f"ideastorm report: {exc}\n")
         return 2
     langs: tuple[Lang, ...] = (args.lang,)
-    infra = Infrastructure(get_settings())
-    settings = infra.start()
+    settings, infra = system_settings(get_settings())
     try:
         gen = asyncio.run(make_report(settings, quarter, ReportTrigger.COMMAND))
     finally:
-        infra.stop()
+        if infra is not None:
+            infra.stop()
     for path in write_files(gen, Path(args.out), langs, formats):
         sys.stdout.write(f"{path}\n")
     fp = gen.report.cover.fingerprint

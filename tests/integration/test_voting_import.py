@@ -50,6 +50,7 @@ async def test_import_reproduces_the_official_counts_and_a_second_import_changes
     lines: list[str] = []
     admin = token("admin", sub="pabulib-import")
     runs = [import_election(infra.kafka_bootstrap_servers, stack.base_url, admin, election,
+                            database_url=infra.database_url,
                             check=True, timeout=120, say=lines.append),
             stand_in_for_the_ideas_service(producer, stack, election)]
     result, _ = await asyncio.gather(*runs)
@@ -60,6 +61,7 @@ async def test_import_reproduces_the_official_counts_and_a_second_import_changes
     first = await queries.tally(pool, cid)
 
     again = await import_election(infra.kafka_bootstrap_servers, stack.base_url, admin, election,
+                                  database_url=infra.database_url,
                                   check=True, timeout=120)
     assert again is not None and again.ok, again.differences if again else None
     assert await queries.tally(pool, cid) == first

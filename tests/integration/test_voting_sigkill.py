@@ -36,6 +36,7 @@ async def test_sigkill_during_the_warsaw_import_still_ends_with_83_of_83(
 
     importing = asyncio.create_task(import_election(
         infra.kafka_bootstrap_servers, stack.base_url, token("admin"), election, check=True,
+        database_url=infra.database_url,
         timeout=170))
     await stand_in_for_the_ideas_service(producer, stack, election)
 
