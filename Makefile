@@ -40,8 +40,8 @@ test: $(STAMP) browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check schemas services tests bench
-	$(BIN)/mypy schemas services
+	$(BIN)/ruff check schemas services clients tests bench
+	$(BIN)/mypy schemas services clients
 
 bench: $(STAMP)
 	$(BIN)/python bench/voting.py
