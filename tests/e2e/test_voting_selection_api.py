@@ -82,7 +82,7 @@ async def test_the_selection_funds_published_ideas_within_the_budget_by_their_ap
         {i["idea_id"] for i in r.json()["selected"]}, what="hidden idea left out")).json()
     assert [(i["title"], i["votes"]) for i in body["selected"]] == [("Idea a", 3), ("Idea c", 1)]
     assert (body["total_cost"], body["funded_voters"], body["voters"]) == (90, 3, 3)
-    assert "Idea d (hidden)" not in r.text
+    assert "Idea d (hidden)" not in str(body)
 
     # equal shares: a is paid by all three voters; with 1/3 of 100 each nobody can pay b or c,
     # and raising their budgets funds b (and overspends) before c: then c is added greedily
