@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import uuid
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -79,9 +80,7 @@ async def campaign_selection(
     tally = {k: i["supports"] for k, i in by_id.items()}
     costs = {k: i["cost"] for k, i in by_id.items() if i["cost"] is not None}
     votes = [b[1:] for b in ballots]
-    # equal shares is seconds of pure computation on the largest elections: off the event loop
-    outcome = await asyncio.to_thread(selection.decide, rule, tally, costs, votes, budget,
-                                      threshold=threshold)
+    outcome = await _decide(rule, tally, costs, votes, budget, threshold)
     return {
         "campaign_id": campaign_id, "rule": rule, "budget": budget, "min_votes": threshold,
         "selected": [{"idea_id": k, "title": by_id[k]["title"], "votes": by_id[k]["supports"],
@@ -92,6 +91,28 @@ async def campaign_selection(
                                 if outcome.voters else None),
         "without_cost": sorted(k for k, i in by_id.items() if i["cost"] is None),
     }
+
+
+# Equal shares takes about half a minute on Warsaw's 61,668 ballots (bench/selection.py), so
+# an answer is kept for the same inputs: the same votes, costs and statuses answer at once.
+_ANSWERS: OrderedDict[str, selection.Outcome] = OrderedDict()
+_KEEP = 32
+
+
+async def _decide(rule: str, tally: dict[str, int], costs: dict[str, int],
+                  votes: list[list[str]], budget: int, threshold: int) -> selection.Outcome:
+    key = hashlib.sha256(repr((rule, budget, threshold, sorted(tally.items()),
+                               sorted(costs.items()), votes)).encode()).hexdigest()
+    if (known := _ANSWERS.get(key)) is not None:
+        _ANSWERS.move_to_end(key)
+        return known
+    # pure computation: off the event loop, so other requests are still served meanwhile
+    outcome = await asyncio.to_thread(selection.decide, rule, tally, costs, votes, budget,
+                                      threshold=threshold)
+    _ANSWERS[key] = outcome
+    while len(_ANSWERS) > _KEEP:
+        _ANSWERS.popitem(last=False)
+    return outcome
 
 
 def _pseudonym_key(ctx: Context) -> bytes:
