@@ -195,7 +195,7 @@ def _afford_fast(cost: float, pairs: list[tuple[float, int]]) -> float:
             return remaining / rich / cost
         remaining -= b * w
         rich -= w
-    return 1.0 / cost  # only rounding gets here: everyone pays all they have
+    return pairs[-1][0] / cost  # only rounding gets here: everyone pays all they have
 
 
 class _Voters:
