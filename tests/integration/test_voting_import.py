@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -90,6 +91,34 @@ def test_the_command_ends_with_the_votes_and_selection_lines_and_exits_0(
     assert done.stdout.strip().splitlines()[-len(expected):] == expected
     assert expected[0] == f"votes: {len(election.projects)}/{len(election.projects)} ideas" \
         " match the official counts"
+
+
+def test_for_a_file_of_another_rule_the_command_says_what_each_rule_would_select(
+    stack: Stack, infra: Settings, tmp_path: Path
+) -> None:
+    if "ideas" not in stack.workers:
+        pytest.skip("the command relies on the ideas worker to publish the ideas")
+    raw = (DATA / "france_toulouse_2022_6.pb").read_bytes().replace(b"rule;greedy",
+                                                                    b"rule;unknown")
+    assert b"rule;unknown" in raw
+    path = tmp_path / "toulouse_unknown_rule.pb"
+    path.write_bytes(raw)
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": str(infra.kafka_bootstrap_servers),
+           "DATABASE_URL": str(infra.database_url), "LOG_LEVEL": "WARNING"}
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "import-pabulib", str(path), "--check",
+         "--timeout", "120", "--url", stack.base_url],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    election = pabulib.parse(raw)
+    expected = selection.check_lines(election, selection.tally_of(ids for _, ids in
+                                                                  election.ballots))
+    assert expected[1] == "selected: the file's rule is unknown; what each rule would select:"
+    assert expected[2].startswith("greedy would select")
+    assert expected[3].startswith("equal shares would select")
+    out = done.stdout.strip().splitlines()[-4:]
+    # the server names the rule as its API does
+    assert out == [*expected[:3], expected[3].replace("equal shares", "equal-shares", 1)]
 
 
 def test_a_file_that_is_not_an_approval_election_is_refused_with_a_reason(tmp_path: object
