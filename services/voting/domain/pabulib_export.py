@@ -34,8 +34,9 @@ def render(campaign: Mapping[str, Any], ideas: Sequence[Mapping[str, Any]],
         ("date_end", f"{last_day:%d.%m.%Y}"),
         ("min_length", 1),
     ]
-    if campaign.get("max_votes"):
-        meta.append(("max_length", campaign["max_votes"]))
+    # rules changed during the campaign may have allowed longer ballots than the latest rules do
+    longest = max([len(ids) for _, ids in ballots] or [1])
+    meta.append(("max_length", max(campaign.get("max_votes") or 1, longest)))
     if campaign.get("budget") is not None:
         meta.insert(6, ("budget", campaign["budget"]))
     if campaign.get("min_votes_to_fund"):
