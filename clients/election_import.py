@@ -174,6 +174,9 @@ async def wait_for_tallies(http: httpx.AsyncClient, campaign_id: uuid.UUID, expe
         votes = body["votes"] if body else {}
         decided = sum(n for s, n in votes.items() if s != "pending")
         if decided >= expected:
+            # the route reads the tallies before it counts the decided votes: a batch committed
+            # in between shows every vote decided beside older tallies; now nothing moves
+            body = await tally(http, campaign_id)
             break
         if time.monotonic() - last_report > 10:
             say(f"waiting for tallies: {decided}/{expected} votes decided,"
