@@ -31,8 +31,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("file", type=Path, help="a Pabulib .pb file")
     p.add_argument("--check", action="store_true",
-                   help="wait for the tallies and compare every idea with the official count;"
-                   " exit 1 on any difference")
+                   help="wait for the tallies, compare every idea with the official count and"
+                   " the file's selected column with the gateway's selection under the file's"
+                   " rule; exit 1 on any difference")
     p.add_argument("--actor", default="pabulib-import", help="who imports (the events' actor)")
     p.add_argument("--timeout", type=float, default=900.0,
                    help="seconds --check waits for the tallies")
@@ -94,5 +95,6 @@ def cmd_import_pabulib(args: argparse.Namespace) -> int:
         return 0
     for line in result.differences:
         _say(line)
-    _say(f"{result.matching}/{len(election.projects)} ideas match")
+    for line in result.lines():
+        _say(line)
     return 0 if result.ok else 1

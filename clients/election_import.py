@@ -31,10 +31,79 @@ class CheckResult:
     compared: int = 0
     differences: list[str] = field(default_factory=list)
     complete: bool = True  # every published vote was decided
+    selection: list[str] = field(default_factory=list)  # the `selected:` lines
+    selection_ok: bool = True
 
     @property
     def ok(self) -> bool:
-        return self.complete and self.compared > 0 and self.matching == self.compared
+        return (self.complete and self.compared > 0 and self.matching == self.compared
+                and self.selection_ok)
+
+    def lines(self) -> list[str]:
+        """What `--check` prints last: the votes line, then the selection lines."""
+        return [f"votes: {self.matching}/{self.compared} ideas match the official counts",
+                *self.selection]
+
+
+# the file's META rule, as the gateway's selection route names it
+RULES = {"greedy": "greedy", "equalshares": "equal-shares"}
+SELECTION_TIMEOUT_S = 600.0  # equal shares on the largest elections takes a while
+
+
+def file_rule(election: pabulib.Election) -> str | None:
+    rule = election.meta.get("rule", "").strip().lower()
+    return "equal-shares" if rule.startswith("equalshares") else RULES.get(rule)
+
+
+async def selection(http: httpx.AsyncClient, election: pabulib.Election,
+                    rule: str) -> dict[str, Any]:
+    """What the gateway says `rule` funds in the imported campaign (its budget from META)."""
+    cid = pabulib.campaign_id(election)
+    r = await http.get(f"/campaigns/{cid}/selection", params={"rule": rule},
+                       timeout=SELECTION_TIMEOUT_S)
+    if r.status_code != 200:
+        raise RuntimeError(f"GET /campaigns/{cid}/selection answered {r.status_code}: {r.text}")
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _would(election: pabulib.Election, body: dict[str, Any]) -> str:
+    project = {str(pabulib.idea_id(election, pid)): pid for pid in election.projects}
+    chosen = [project.get(i["idea_id"], i["idea_id"]) for i in body["selected"]]
+    share = (f"{100 * body['funded_voters_share']:.1f}%"
+             if body["funded_voters_share"] is not None else "no voters")
+    return (f"{body['rule']} would select {len(chosen)} projects costing {body['total_cost']}"
+            f" of {body['budget']} ({share} of {body['voters']} voters get a supported"
+            f" project funded): {', '.join(chosen)}")
+
+
+async def check_selection(http: httpx.AsyncClient, election: pabulib.Election,
+                          result: CheckResult) -> None:
+    """Compare the file's `selected` column with what the gateway's selection route funds under
+    the file's rule; for another rule, say what greedy and equal shares would fund."""
+    marked = {pid: p.selected for pid, p in election.projects.items() if p.selected is not None}
+    rule = file_rule(election)
+    if rule is None:
+        named = election.meta.get("rule", "").strip() or "none"
+        result.selection = [f"selected: the file's rule is {named}; what each rule would select:",
+                            _would(election, await selection(http, election, "greedy")),
+                            _would(election, await selection(http, election, "equal-shares"))]
+        return
+    body = await selection(http, election, rule)
+    if not marked:
+        result.selection = ["selected: the file has no selected column; " + _would(election, body)]
+        return
+    chosen = {i["idea_id"] for i in body["selected"]}
+    funded = {pid: str(pabulib.idea_id(election, pid)) in chosen for pid in marked}
+    agree = sum(funded[pid] == official for pid, official in marked.items())
+    result.selection = [f"selected: {agree}/{len(marked)} projects match the file's selected"
+                        f" column (rule {election.meta['rule'].strip()})"]
+    if agree != len(marked):
+        result.selection_ok = False
+        only_file = sorted(p for p, f in marked.items() if f and not funded[p])
+        only_rule = sorted(p for p, f in marked.items() if not f and funded[p])
+        result.selection.append(f"selected: funded in the file only: {', '.join(only_file) or 'none'};"
+                                f" by {rule} only: {', '.join(only_rule) or 'none'}")
 
 
 def _chunks(events: Iterator[Envelope], size: int) -> Iterator[list[Envelope]]:
@@ -105,6 +174,9 @@ async def wait_for_tallies(http: httpx.AsyncClient, campaign_id: uuid.UUID, expe
         votes = body["votes"] if body else {}
         decided = sum(n for s, n in votes.items() if s != "pending")
         if decided >= expected:
+            # the route reads the tallies before it counts the decided votes: a batch committed
+            # in between shows every vote decided beside older tallies; now nothing moves
+            body = await tally(http, campaign_id)
             break
         if time.monotonic() - last_report > 10:
             say(f"waiting for tallies: {decided}/{expected} votes decided,"
@@ -146,8 +218,9 @@ async def import_election(bootstrap: str, base_url: str, token: str,
             return None
         cid = pabulib.campaign_id(election)
         decided, body = await wait_for_tallies(http, cid, sent, timeout=timeout, say=say)
-    result = compare(body, election)
-    if decided < sent:
-        result.differences.append(f"only {decided}/{sent} votes decided within {timeout:g}s")
-        result.complete = False
+        result = compare(body, election)
+        if decided < sent:
+            result.differences.append(f"only {decided}/{sent} votes decided within {timeout:g}s")
+            result.complete = False
+        await check_selection(http, election, result)
     return result

@@ -256,6 +256,10 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _non_negative(n: int | None) -> int | None:
+    return n if n is not None and n >= 0 else None
+
+
 def campaign_events(election: Election, actor: str) -> list[Envelope]:
     """The campaign and one submitted idea per project."""
     opens, closes = window(election)
@@ -272,6 +276,8 @@ def campaign_events(election: Election, actor: str) -> list[Envelope]:
         opens_at=opens, closes_at=closes, moderation=ModerationMode.POST,
         vote_rules=VoteRules(mode=VoteMode.SUPPORT,
                              max_votes_per_participant=max_votes(election)),
+        budget=_non_negative(_int(m.get("budget"))),
+        min_votes_to_fund=_non_negative(_int(m.get("min_project_score_threshold"))),
     )
     events = [Envelope.wrap(created, actor=actor, occurred_at=opens - timedelta(days=1),
                             event_id=derived_id("pabulib", election.digest, "created"))]

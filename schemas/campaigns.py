@@ -54,6 +54,10 @@ class CampaignCreated(_Campaign):
     moderation: ModerationMode = ModerationMode.PRE
     vote_rules: VoteRules = VoteRules()
     flag_threshold: int = Field(default=3, ge=1, le=1_000)
+    # a participatory budget: what the selection rules fund ideas within (currency units), and
+    # the fewest votes an idea needs to be funded at all (Pabulib's min_project_score_threshold)
+    budget: int | None = Field(default=None, ge=0, le=10**15)
+    min_votes_to_fund: int | None = Field(default=None, ge=0, le=10**9)
 
     @model_validator(mode="after")
     def _window(self) -> Self:

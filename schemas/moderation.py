@@ -6,7 +6,7 @@ import uuid
 from enum import StrEnum
 from typing import Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from schemas import topics
 from schemas.base import Payload, event
@@ -68,3 +68,5 @@ class IdeaStatusChanged(_IdeaStatusEvent):
     reason: Reason | None = None
     merged_into: uuid.UUID | None = None
     title: str | None = None  # so other services can name the idea without its tables
+    # the idea's estimated cost (currency units), so voting can select ideas within a budget
+    cost: int | None = Field(default=None, ge=0, le=10**15)

@@ -31,6 +31,7 @@ CORRELATION_HEADER = "X-Correlation-Id"
 ROUTERS = (
     ("ideas", "services.ideas.api"),
     ("voting", "services.voting.api"),
+    ("voting", "services.voting.selection_api"),
     ("reporting", "services.reporting.api"),
 )
 

@@ -224,7 +224,8 @@ class IdeasProjection:
                 change = IdeaStatusChanged(
                     idea_id=head.idea_id, campaign_id=head.campaign_id, status=state.status,
                     previous=None if is_new else head.status, reason=state.reason,
-                    merged_into=state.merged_into, title=head.title)
+                    merged_into=state.merged_into, title=head.title,
+                    cost=head.estimated_cost)
                 cause = ctx.envelopes.get(state.cause)
                 actor = SYSTEM_ACTOR if state.by == FLAGS else state.by
                 if cause is not None:

@@ -41,6 +41,7 @@ class IdeaHead:
     submitted_at: datetime
     moderation: ModerationMode
     flag_threshold: int
+    estimated_cost: int | None = None
 
 
 class IdeasStore:
@@ -229,10 +230,12 @@ class IdeasStore:
         heads = [
             IdeaHead(r["idea_id"], r["campaign_id"], r["author"], r["title"],
                      IdeaStatus(r["status"]), r["status_cause"], r["submitted_event"],
-                     r["submitted_at"], ModerationMode(r["moderation"]), r["flag_threshold"])
+                     r["submitted_at"], ModerationMode(r["moderation"]), r["flag_threshold"],
+                     r["estimated_cost"])
             for r in await self.conn.fetch(
                 f"SELECT i.idea_id, i.campaign_id, i.author, i.title, i.status, i.status_cause,"
-                f" i.submitted_event, i.submitted_at, c.moderation, c.flag_threshold"
+                f" i.submitted_event, i.submitted_at, c.moderation, c.flag_threshold,"
+                f" i.estimated_cost"
                 f" FROM {self.s}.ideas i JOIN {self.s}.campaigns c USING (campaign_id)"
                 f" WHERE i.idea_id = ANY($1::uuid[])", id_list)
         ]

@@ -149,7 +149,7 @@ async def campaign_created(conn: asyncpg.Connection, messages: list[Message],
         p, env = m.payload, m.envelope
         assert isinstance(p, CampaignCreated)
         await projections.insert_campaign(conn, p.campaign_id, p.title, p.opens_at, p.closes_at,
-                                          env.occurred_at)
+                                          env.occurred_at, p.budget, p.min_votes_to_fund)
         await projections.insert_rules(conn, p.campaign_id, env.event_id, None,
                                        str(p.vote_rules.mode),
                                        p.vote_rules.max_votes_per_participant)
@@ -174,7 +174,7 @@ async def idea_status_changed(conn: asyncpg.Connection, messages: list[Message],
         merged_into = p.merged_into if p.status is IdeaStatus.MERGED else None
         newest = await projections.record_idea_status(
             conn, p.idea_id, p.campaign_id, m.envelope.event_id, m.envelope.occurred_at,
-            p.status.value, merged_into, p.title)
+            p.status.value, merged_into, p.title, p.cost)
         if not newest or merged_into is None:
             continue
         target, seen = p.idea_id, {p.idea_id}

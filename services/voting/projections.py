@@ -181,11 +181,14 @@ async def unpark(conn: asyncpg.Connection, event_ids: list[uuid.UUID]) -> None:
 # -- campaigns, vote rules and idea statuses, from `status`
 
 async def insert_campaign(conn: asyncpg.Connection, campaign_id: uuid.UUID, title: str,
-                          opens_at: datetime, closes_at: datetime, created_at: datetime) -> None:
+                          opens_at: datetime, closes_at: datetime, created_at: datetime,
+                          budget: int | None = None, min_votes_to_fund: int | None = None
+                          ) -> None:
     await conn.execute(
         "INSERT INTO voting.campaigns (campaign_id, title, opens_at, closes_at,"
-        " created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        campaign_id, title, opens_at, closes_at, created_at)
+        " created_at, budget, min_votes_to_fund) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT DO NOTHING",
+        campaign_id, title, opens_at, closes_at, created_at, budget, min_votes_to_fund)
 
 
 async def insert_rules(conn: asyncpg.Connection, campaign_id: uuid.UUID, event_id: uuid.UUID,
@@ -199,7 +202,7 @@ async def insert_rules(conn: asyncpg.Connection, campaign_id: uuid.UUID, event_i
 async def record_idea_status(conn: asyncpg.Connection, idea_id: uuid.UUID,
                              campaign_id: uuid.UUID, event_id: uuid.UUID, at: datetime,
                              status: str, merged_into: uuid.UUID | None,
-                             title: str | None) -> bool:
+                             title: str | None, cost: int | None = None) -> bool:
     """Add a status to the idea's history; True when it is the idea's newest status."""
     await conn.execute(
         "INSERT INTO voting.idea_status (idea_id, event_id, occurred_at, status, merged_into)"
@@ -207,12 +210,12 @@ async def record_idea_status(conn: asyncpg.Connection, idea_id: uuid.UUID,
         idea_id, event_id, at, status, merged_into)
     newest = await conn.fetchval(
         "INSERT INTO voting.ideas AS i (idea_id, campaign_id, title, status, merged_into,"
-        " status_at) VALUES ($1, $2, $3, $4, $5, $6)"
+        " status_at, cost) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         " ON CONFLICT (idea_id) DO UPDATE SET status = EXCLUDED.status,"
         " merged_into = EXCLUDED.merged_into, status_at = EXCLUDED.status_at,"
-        " title = coalesce(EXCLUDED.title, i.title)"
+        " title = coalesce(EXCLUDED.title, i.title), cost = coalesce(EXCLUDED.cost, i.cost)"
         " WHERE i.status_at <= EXCLUDED.status_at RETURNING true",
-        idea_id, campaign_id, title, status, merged_into, at)
+        idea_id, campaign_id, title, status, merged_into, at, cost)
     return bool(newest)
 
 

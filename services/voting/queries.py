@@ -93,3 +93,28 @@ async def participation(db: Db, campaign_id: uuid.UUID) -> dict[str, list[dict[s
         " WHERE campaign_id = $1 AND kind = 'cast' AND state <> 'refused'"
         " GROUP BY 1 ORDER BY 1", campaign_id)
     return {"per_hour": [dict(r) for r in hourly], "per_sector": [dict(r) for r in sectors]}
+
+
+async def selection_inputs(db: Db, campaign_id: uuid.UUID
+                           ) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """The campaign's published ideas (id, title, cost, supports) and, per voter, the published
+    ideas their counted votes support: what the selection rules and the export need."""
+    ideas = await db.fetch(
+        "SELECT i.idea_id, i.title, i.cost, coalesce(t.supports, 0) AS supports"
+        " FROM voting.ideas i LEFT JOIN voting.tallies t USING (idea_id)"
+        " WHERE i.campaign_id = $1 AND i.status = 'published'", campaign_id)
+    ballots = await db.fetch(
+        "SELECT v.voter_id, array_agg(v.target_id::text ORDER BY v.target_id) AS ideas"
+        " FROM voting.votes v JOIN voting.ideas i ON i.idea_id = v.target_id"
+        " WHERE v.campaign_id = $1 AND v.state = 'counted' AND v.value > 0"
+        " AND i.status = 'published' GROUP BY v.voter_id ORDER BY v.voter_id", campaign_id)
+    return [dict(r) for r in ideas], [[r["voter_id"], *r["ideas"]] for r in ballots]
+
+
+async def selection_campaign(db: Db, campaign_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await db.fetchrow(
+        "SELECT c.campaign_id, c.title, c.opens_at, c.closes_at, c.budget, c.min_votes_to_fund,"
+        " (SELECT r.max_votes FROM voting.vote_rules r WHERE r.campaign_id = c.campaign_id"
+        "  ORDER BY r.effective_from DESC NULLS LAST, r.event_id LIMIT 1) AS max_votes"
+        " FROM voting.campaigns c WHERE c.campaign_id = $1", campaign_id)
+    return dict(row) if row else None

@@ -17,3 +17,6 @@ class VotingSettings(BaseSettings):
     burst_window_s: float = Field(default=60.0, gt=0, le=3_600)  # ... within this window
     batch_size: int = Field(default=20_000, ge=1, le=100_000)  # votes per batch, at most
     gc_threshold: int = Field(default=100_000, ge=700)  # gen-0 threshold of the worker process
+    # the key of the voter pseudonyms in `GET /campaigns/{id}/export.pb` (HMAC-SHA256 of the
+    # voter id): stable across exports, not reversible without it; unset: derived from JWT_SECRET
+    export_secret: str | None = Field(default=None, min_length=16)

@@ -63,6 +63,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/campaigns/{campaign_id}/tally"): public(),
     ("GET", "/campaigns/{campaign_id}/ranking"): public(),
     ("GET", "/campaigns/{campaign_id}/participation"): public(),
+    ("GET", "/campaigns/{campaign_id}/selection"): public(),  # published ideas only
+    ("GET", "/campaigns/{campaign_id}/export.pb"): only("moderator"),  # every ballot
     ("GET", "/me/votes"): only("participant"),
     # the action plan: planners write, planners and the steering group read
     ("GET", "/plans"): only("planner", "steering"),

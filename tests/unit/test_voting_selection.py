@@ -3,6 +3,7 @@ against the reference implementation, and the lines `import-pabulib --check` pri
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from fractions import Fraction
 from functools import cache
@@ -74,6 +75,36 @@ def test_funded_voters_counts_voters_with_at_least_one_supported_project_funded(
     assert selection.funded_voters(ballots, ["b"]) == (2, 4)
     assert selection.funded_voters(ballots, ["a", "c"]) == (2, 4)
     assert selection.funded_voters(ballots, []) == (0, 4)
+
+
+# --- the float run against the exact one --------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["france_toulouse_2022_6.pb", "netherlands_amsterdam_647.pb",
+                                  "poland_wroclaw_2016_rejon-nr-1-250.pb"])
+def test_the_float_equal_shares_selects_what_the_exact_one_does_in_the_same_order(name: str
+                                                                                  ) -> None:
+    election = load(name)
+    ballots = [ids for _, ids in election.ballots]
+    budget = int(float(election.meta["budget"]))
+    assert selection.equal_shares(ballots, costs(election), budget) == \
+        selection.equal_shares(ballots, costs(election), budget, exact=True)
+
+
+def test_the_float_equal_shares_breaks_ties_as_the_exact_one_on_many_small_elections() -> None:
+    # small integer costs and few voters: affordabilities tie often (1/3 reached by different
+    # sums), budgets run out exactly; each tie must go to the smaller id as in Fractions
+    rng = random.Random(17)
+    differing = []
+    for n in range(300):
+        projects = [f"p{k}" for k in range(rng.randint(2, 7))]
+        price = {p: rng.choice([1, 2, 3, 4, 6, 9, 12]) for p in projects}
+        ballots = [rng.sample(projects, rng.randint(0, len(projects)))
+                   for _ in range(rng.randint(1, 12))]
+        budget = rng.randint(1, 30)
+        fast = selection.equal_shares(ballots, price, budget)
+        if fast != selection.equal_shares(ballots, price, budget, exact=True):
+            differing.append(n)
+    assert differing == []
 
 
 # --- the reference implementation -------------------------------------------------------------
