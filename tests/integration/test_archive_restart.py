@@ -156,8 +156,14 @@ async def test_an_export_rebuilds_a_fresh_installation_with_the_same_tables(
         up = await asyncio.to_thread(Up(home).start)
         assert up.restored == events
         dsn = up.dsn
-        await eventually(lambda: table_digest(dsn), lambda d: d == ref_digest, timeout=120,
-                         what="the rebuilt tables equal to the original ones")
+        try:
+            await eventually(lambda: table_digest(dsn), lambda d: d == ref_digest, timeout=120,
+                             what="the rebuilt tables equal to the original ones")
+        except AssertionError:
+            now = await table_digest(dsn)
+            differ = {t: (ref_digest.get(t), now.get(t)) for t in set(ref_digest) | set(now)
+                      if ref_digest.get(t) != now.get(t)}
+            raise AssertionError(f"tables that differ (original, rebuilt): {differ}") from None
         # a second import into the same installation is refused
         again = await asyncio.to_thread(ideastorm, home, "log", "import", str(export))
         assert again.returncode == 1 and "fresh" in again.stderr
