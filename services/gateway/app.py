@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
 from services.infra import db, health, limits, metrics
 from services.infra.auth import TokenVerifier
@@ -76,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="ideastorm",
-        version="0.1.0",
+        version=openapi.VERSION,
         description="Ideastorm campaigns, votes, moderation, action-plan progress and reports.",
         lifespan=lifespan,
         docs_url=None,  # /docs is served with local Swagger UI files by the web layer
@@ -96,7 +97,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail: Any = exc.detail
-        if not isinstance(detail, dict):
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = {"code": "unreadable_body",
+                      "message": "the request body could not be read: send UTF-8 encoded JSON"}
+        elif not isinstance(detail, dict):
             detail = {"code": _code_for(exc.status_code), "message": str(detail)}
         return JSONResponse(status_code=exc.status_code, content={"detail": detail},
                             headers=getattr(exc, "headers", None))
@@ -146,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
     for _, router in routers:
         app.include_router(router)
     web.mount(app)  # pages, after the API: they call its routes in-process
+    openapi.install(app)
     return app
 
 

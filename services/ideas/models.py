@@ -14,10 +14,10 @@ from schemas.common import LongText, Reason, Sector, ShortText, Tags
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision
 from services.ideas.domain import CampaignPhase
-from services.infra.http import Accepted
+from services.infra.http import Accepted, StrictBody
 
 
-class _Request(BaseModel):
+class _Request(StrictBody):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @model_validator(mode="after")

@@ -21,7 +21,14 @@ import asyncpg
 import structlog
 from fastapi import Depends, Header, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError
+from pydantic import (
+    BaseModel,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticSerializationError, to_json
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
@@ -42,6 +49,14 @@ class IdempotencyStore(Protocol):
 
     async def remember(self, actor: str, key: str, event_id: uuid.UUID,
                        fingerprint: str) -> None: ...
+
+    async def record(self, event_id: uuid.UUID, actor: str) -> None:
+        """This event was accepted (so `wait_for` may wait for it)."""
+        ...
+
+    async def accepted(self, event_id: uuid.UUID) -> bool:
+        """Was this event accepted by the gateway?"""
+        ...
 
 
 @dataclass
@@ -128,6 +143,7 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         await _limit_writes(request, principal)
         return principal
 
+    dependency.requires_token = True  # type: ignore[attr-defined]  # read by the OpenAPI document
     return dependency
 
 
@@ -140,8 +156,24 @@ Steering = Annotated[Principal, Depends(require(Role.STEERING))]
 PlanReader = Annotated[Principal, Depends(require(Role.PLANNER, Role.STEERING))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
-WaitFor = Annotated[uuid.UUID | None, Query(
-    description="an event_id from a 202: wait (bounded) until it is visible here")]
+# `wait_for` holds a request at most this long; the settings may only shorten it.
+WAIT_FOR_MAX_S = 5.0
+
+
+async def _wait_for(
+    principal: OptionalPrincipal,
+    wait_for: Annotated[uuid.UUID | None, Query(description=(
+        f"an event_id from a 202 (needs a bearer token): wait at most {WAIT_FOR_MAX_S:g} s until "
+        "it is visible here; 404 when the event is unknown, 504 when it is not visible in time"
+    ))] = None,
+) -> uuid.UUID | None:
+    """Only a signed-in caller may hold a connection open waiting for an event."""
+    if wait_for is not None and principal is None:
+        raise _unauthenticated("wait_for needs a bearer token (the caller who made the write)")
+    return wait_for
+
+
+WaitFor = Annotated[uuid.UUID | None, Depends(_wait_for)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
@@ -171,6 +203,23 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", min_length=1, max_length=200,
            description="Repeat a write with the same key to get the same event_id and no new event"),
 ]
+
+
+class StrictBody(BaseModel):
+    """Base of every request body: validated as strict JSON whichever way it arrives, so "3" is
+    not a number and `true` is not 1, while dates, datetimes and UUIDs come as ISO strings."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _strict_json(cls, data: Any, handler: ModelWrapValidatorHandler[Any],
+                     info: ValidationInfo) -> Any:
+        if info.mode == "json" or not isinstance(data, dict):
+            return handler(data)
+        try:
+            text = to_json(data)
+        except PydanticSerializationError:
+            return handler(data)  # built in code from Python objects, not from a request
+        return cls.model_validate_json(text, strict=True)
 
 
 class Accepted(BaseModel):
@@ -208,6 +257,7 @@ async def accept(
     env = Envelope.wrap(payload, actor=principal.sub, occurred_at=occurred_at, event_id=event_id,
                         correlation_id=current_correlation_id())
     await ctx.producer.publish(env)
+    await ctx.idempotency.record(env.event_id, principal.sub)
     if idempotency_key is not None:
         await ctx.idempotency.remember(principal.sub, idempotency_key, env.event_id, fingerprint)
     log.info("write.accepted", type=env.type, event_id=str(env.event_id))
@@ -218,13 +268,18 @@ async def wait_for_event(ctx: HttpContext, schema: str, event_id: uuid.UUID | No
     """Wait (bounded) until the service owning `schema` has processed `event_id`."""
     if event_id is None:
         return
-    deadline = asyncio.get_running_loop().time() + ctx.settings.wait_for_timeout_s
+    if await db.event_applied(ctx.pool, schema, event_id):
+        return
+    if not await ctx.idempotency.accepted(event_id):
+        raise ApiError(404, "unknown_event",
+                       f"wait_for: no write was ever accepted as event {event_id}")
+    limit = min(ctx.settings.wait_for_timeout_s, WAIT_FOR_MAX_S)
+    deadline = asyncio.get_running_loop().time() + limit
     delay = 0.01
     while not await db.event_applied(ctx.pool, schema, event_id):
         if asyncio.get_running_loop().time() > deadline:
             raise ApiError(504, "wait_for_timeout",
-                           f"event {event_id} was not processed within "
-                           f"{ctx.settings.wait_for_timeout_s:g}s; retry later")
+                           f"event {event_id} was not processed within {limit:g} s; retry later")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.2)
 

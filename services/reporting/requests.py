@@ -6,9 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from schemas.common import LongText, ParticipantId, Reason, ShortText
+from services.infra.http import StrictBody
 from schemas.plan import (
     Code,
     Dkk,
@@ -25,7 +26,7 @@ from schemas.plan import (
 )
 
 
-class _Body(BaseModel):
+class _Body(StrictBody):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
