@@ -27,7 +27,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from services.infra.http import WAIT_FOR_MAX_S, optional_principal
 
@@ -146,8 +146,6 @@ def _statuses(route: APIRoute, method: str, auth: str) -> set[int]:
         found |= {409, 413, 429}
         if dependant.body_params:
             found.add(400)
-    if auth != "none":
-        found.add(403)  # a route may refuse a caller who is not the author, or not in audience
     return found
 
 
@@ -205,8 +203,8 @@ def complete(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     schemas.pop("ValidationError", None)
     schemas["Error"] = ERROR_SCHEMA
     error_ref = {"$ref": "#/components/schemas/Error"}
-    routes = {(m, r.path_format): r for r in app.routes if isinstance(r, APIRoute)
-              for m in r.methods}
+    routes = {(m, rc.path_format): rc.original_route for rc in iter_route_contexts(app.routes)
+              if isinstance(rc.original_route, APIRoute) for m in rc.methods or ()}
     for path, operations in document["paths"].items():
         for method, op in operations.items():
             key = (method.upper(), path)
