@@ -9,10 +9,11 @@ payloads, `new_id()` for ids repeatable through `Idempotency-Key`, and `wait_for
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Protocol, TypeVar
@@ -21,14 +22,7 @@ import asyncpg
 import structlog
 from fastapi import Depends, Header, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import (
-    BaseModel,
-    ModelWrapValidatorHandler,
-    ValidationError,
-    ValidationInfo,
-    model_validator,
-)
-from pydantic_core import PydanticSerializationError, to_json
+from pydantic import BaseModel, ValidationError, model_validator
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
@@ -206,20 +200,81 @@ IdempotencyKey = Annotated[
 
 
 class StrictBody(BaseModel):
-    """Base of every request body: validated as strict JSON whichever way it arrives, so "3" is
-    not a number and `true` is not 1, while dates, datetimes and UUIDs come as ISO strings."""
+    """Base of every request body: each JSON value must already have the type the document
+    declares, so "3" is not a number, `true` is not 1 and 1 is not `true` (pydantic would
+    coerce them); dates, datetimes and UUIDs come as the strings the document says."""
 
-    @model_validator(mode="wrap")
+    @model_validator(mode="before")
     @classmethod
-    def _strict_json(cls, data: Any, handler: ModelWrapValidatorHandler[Any],
-                     info: ValidationInfo) -> Any:
-        if info.mode == "json" or not isinstance(data, dict):
-            return handler(data)
-        try:
-            text = to_json(data)
-        except PydanticSerializationError:
-            return handler(data)  # built in code from Python objects, not from a request
-        return cls.model_validate_json(text, strict=True)
+    def _json_types_as_declared(cls, data: Any) -> Any:
+        schema = _validation_schema(cls)
+        problems = list(_type_mismatches(data, schema, schema.get("$defs", {}), ""))
+        if problems:
+            raise ValueError("; ".join(problems[:5]))
+        return data
+
+
+@functools.cache
+def _validation_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(mode="validation")
+
+
+_JSON_TYPES = {bool: "boolean", str: "string", int: "integer", float: "number"}
+
+
+def _allowed(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> set[str] | None:
+    """The JSON types a schema admits, or None when it does not say."""
+    if depth > 20:
+        return None
+    if "$ref" in schema:
+        return _allowed(defs.get(schema["$ref"].rsplit("/", 1)[1], {}), defs, depth + 1)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            found: set[str] = set()
+            for option in schema[key]:
+                sub = _allowed(option, defs, depth + 1)
+                if sub is None:
+                    return None
+                found |= sub
+            return found
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return set(kind)
+    values = schema.get("enum", [schema["const"]] if "const" in schema else None)
+    if values is not None:
+        return {_JSON_TYPES.get(type(v), "other") for v in values}
+    return None
+
+
+def _type_mismatches(value: Any, schema: dict[str, Any], defs: dict[str, Any],
+                     where: str) -> Iterator[str]:
+    while "$ref" in schema:
+        schema = defs.get(schema["$ref"].rsplit("/", 1)[1], {})
+    allowed = _allowed(schema, defs)
+    kind = _JSON_TYPES.get(type(value))
+    if allowed is not None and kind is not None:
+        ok = (kind in allowed or (kind == "integer" and "number" in allowed)
+              or (kind == "number" and "integer" in allowed and float(value).is_integer()))
+        if not ok:
+            yield (f"{where or 'body'}: expected {' or '.join(sorted(allowed))}, "
+                   f"got the {kind} {value!r}")
+            return
+    options = [schema] + [o for k in ("anyOf", "oneOf") for o in schema.get(k, [])]
+    for option in options:
+        while "$ref" in option:
+            option = defs.get(option["$ref"].rsplit("/", 1)[1], {})
+        if isinstance(value, dict) and "properties" in option:
+            for name, sub in option["properties"].items():
+                if name in value:
+                    yield from _type_mismatches(value[name], sub, defs,
+                                                f"{where}.{name}" if where else name)
+            return
+        if isinstance(value, list) and isinstance(option.get("items"), dict):
+            for i, item in enumerate(value):
+                yield from _type_mismatches(item, option["items"], defs, f"{where}[{i}]")
+            return
 
 
 class Accepted(BaseModel):
