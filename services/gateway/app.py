@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.gateway import openapi
@@ -102,8 +103,12 @@ def create_app(settings: Settings) -> FastAPI:
                       "message": "the request body could not be read: send UTF-8 encoded JSON"}
         elif not isinstance(detail, dict):
             detail = {"code": _code_for(exc.status_code), "message": str(detail)}
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # every method the path answers, not only those of the first route that matched
+            headers = {**(headers or {}), "Allow": ", ".join(_methods_of(app, request.url.path))}
         return JSONResponse(status_code=exc.status_code, content={"detail": detail},
-                            headers=getattr(exc, "headers", None))
+                            headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -162,6 +167,16 @@ def app_from_environment() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     return create_app(settings)
+
+
+def _methods_of(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for rc in iter_route_contexts(app.routes):
+        route = rc.original_route
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path) and rc.methods:
+            methods |= set(rc.methods)
+    return sorted(methods)
 
 
 def _correlation_from(header: str | None) -> uuid.UUID:

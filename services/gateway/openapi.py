@@ -76,7 +76,10 @@ DESCRIPTIONS = {
     406: "None of the media types in `Accept` can be answered",
     409: "The request conflicts with the current state (e.g. the campaign is not open)",
     413: "The request body is too large",
-    422: "A parameter or the body is not valid; `errors` names each field and why",
+    422: "A parameter or the body is not valid; `errors` names each field and why. Beyond"
+         " this document: a window or period must end after it starts (a campaign opens"
+         " within a year before and five years after today, for at most two years), funders'"
+         " shares add up to the amount, and a plan fact is not dated after today",
     429: "Too many writes; `Retry-After` says when to try again",
     503: "Not ready",
     504: f"The `wait_for` event was not processed within {WAIT_FOR_MAX_S:g} s; retry later",
@@ -99,6 +102,7 @@ MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
 EXTRA: dict[tuple[str, str], set[int]] = {
     ("GET", "/reports/{ref}"): {406},
     ("GET", "/readyz"): {503},
+    ("GET", "/me/votes"): {404},  # the campaign named in the query
 }
 PUBLIC_WITHOUT_INPUT = {("GET", "/healthz"), ("GET", "/readyz")}
 
@@ -138,8 +142,8 @@ def _statuses(route: APIRoute, method: str, auth: str) -> set[int]:
         found |= {401, 403}
     elif auth == "optional":
         found.add(401)
-    if dependant.path_params:
-        found.add(404)
+    if dependant.path_params or method in WRITE_METHODS:
+        found.add(404)  # something the request names does not exist
     if "wait_for" in _query_names(dependant):
         found |= {401, 404, 504}
     if method in WRITE_METHODS:
@@ -303,6 +307,8 @@ def _surface(document: dict[str, Any]) -> set[str]:
                     if kind == "enum":
                         found.add(f"enum {route} {media} {where}: {value!r}")
             for status, response in op.get("responses", {}).items():
+                if not status.startswith("2"):
+                    continue  # a client relies on what it gets, not on how it is refused
                 for media, content in response.get("content", {}).items():
                     schema = _resolve(content.get("schema", {}), components)
                     found.add(f"media {route} {status} {media}")

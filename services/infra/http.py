@@ -12,17 +12,18 @@ import asyncio
 import functools
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
 import asyncpg
 import structlog
 from fastapi import Depends, Header, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ValidationError, model_validator
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
@@ -168,6 +169,16 @@ async def _wait_for(
 
 
 WaitFor = Annotated[uuid.UUID | None, Depends(_wait_for)]
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("a date must be written YYYY-MM-DD")
+    return value
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A day in a query: only YYYY-MM-DD (pydantic alone would read "0" as 1970-01-01).
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 

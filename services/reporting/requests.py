@@ -9,7 +9,6 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 
 from schemas.common import LongText, ParticipantId, Reason, ShortText
-from services.infra.http import StrictBody
 from schemas.plan import (
     Code,
     Dkk,
@@ -24,6 +23,7 @@ from schemas.plan import (
     Rag,
     Track,
 )
+from services.infra.http import StrictBody
 
 
 class _Body(StrictBody):
