@@ -356,16 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     if committed is not None:
         problems = verdict(committed, document)
         if problems:
-            print("\n".join(problems), file=sys.stderr)
+            sys.stderr.write("\n".join(problems) + "\n")
             return 1
     if args.check:
         if committed is None or render(committed) != text:
-            print(f"{DOCUMENT.name} is out of date: run python -m services.gateway.openapi",
-                  file=sys.stderr)
+            sys.stderr.write(f"{DOCUMENT.name} is out of date: "
+                             "run python -m services.gateway.openapi\n")
             return 1
         return 0
     DOCUMENT.write_text(text)
-    print(f"wrote {DOCUMENT} (version {document['info']['version']})")
+    sys.stdout.write(f"wrote {DOCUMENT} (version {document['info']['version']})\n")
     return 0
 
 

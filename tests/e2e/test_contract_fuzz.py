@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CALLERS = ("anonymous", "participant", "moderator", "planner", "steering", "admin")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "4"))
-SECONDS_PER_CALLER = int(os.environ.get("CONTRACT_FUZZ_SECONDS", "40"))
+SECONDS_PER_CALLER = int(os.environ.get("CONTRACT_FUZZ_SECONDS", "25"))
 
 
 def _schemathesis() -> str:
@@ -52,7 +52,7 @@ def test_the_gateway_keeps_its_contract_under_fuzzing(
     took = time.monotonic() - started
     output = run.stdout + run.stderr
     summary = output[output.rfind("SUMMARY"):] if "SUMMARY" in output else output[-3000:]
-    print(f"\n[{caller}] {took:.0f} s\n{summary}")
+    sys.stdout.write(f"\n[{caller}] {took:.0f} s\n{summary}\n")
     assert run.returncode == 0, f"schemathesis as {caller} found contract failures:\n{output[-20000:]}"
-    operations = re.search(r"API Operations:\s+(\d+) called", output)
+    operations = re.search(r"Tested:\s+(\d+)", output)
     assert operations and int(operations.group(1)) >= 35, summary
