@@ -315,6 +315,8 @@ def _surface(document: dict[str, Any]) -> set[str]:
                     for where, kind, value in _walk(schema, f"{status}"):
                         if kind == "field":
                             found.add(f"field {route} {media} {where}.{value}")
+                        else:
+                            found.add(f"enum {route} {media} {where}: {value!r}")
     return found
 
 

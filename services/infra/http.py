@@ -338,7 +338,8 @@ async def wait_for_event(ctx: HttpContext, schema: str, event_id: uuid.UUID | No
         return
     if not await ctx.idempotency.accepted(event_id):
         raise ApiError(404, "unknown_event",
-                       f"wait_for: no write was ever accepted as event {event_id}")
+                       f"wait_for: event {event_id} is unknown: no write here was accepted as "
+                       "it and no service has processed it")
     limit = min(ctx.settings.wait_for_timeout_s, WAIT_FOR_MAX_S)
     deadline = asyncio.get_running_loop().time() + limit
     delay = 0.01

@@ -153,16 +153,22 @@ async def approve_budget(ctx: Context, who: Planner, year: Year, body: Budget,
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
-@router.post("/plans/{year}/initiatives", **Accepted202)
+class AcceptedInitiative(Accepted):
+    initiative_id: uuid.UUID
+
+
+@router.post("/plans/{year}/initiatives", status_code=202, response_model=AcceptedInitiative)
 async def define_initiative(ctx: Context, who: Planner, year: Year, body: Definition,
-                            key: IdempotencyKey = None) -> Accepted:
+                            key: IdempotencyKey = None) -> AcceptedInitiative:
     """Define an initiative of the plan. Without `initiative_id` one is assigned (stable per
-    Idempotency-Key); the response's event id is the initiative's definition."""
+    Idempotency-Key); the response names it, and its event id is the initiative's definition."""
     fields = body.model_dump(exclude={"initiative_id"})
     initiative_id = body.initiative_id or (
         derived_id("initiative", who.sub, key) if key else uuid.uuid4())
     payload = build(InitiativeDefined, year=year, initiative_id=initiative_id, **fields)
-    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+    accepted = await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key,
+                                               path_year=year)
+    return AcceptedInitiative(**accepted.model_dump(), initiative_id=initiative_id)
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/revisions", **Accepted202)
