@@ -86,6 +86,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     # quarterly reports
     ("GET", "/reports"): only("steering"),
     ("GET", "/reports/{ref}"): only("steering"),
+    ("GET", "/reports/inputs"): only("planner", "steering"),
+    ("POST", "/reports"): only("planner", "steering"),
 }
 
 
