@@ -153,12 +153,16 @@ def _statuses(route: APIRoute, method: str, auth: str) -> set[int]:
     return found
 
 
-def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0) -> Any:
+LATER = ("closes_at", "end", "to")  # a window's end: after its start in the example too
+
+
+def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0,
+             name: str = "") -> Any:
     """A value the schema accepts, from its examples, defaults and types."""
     if depth > 8:
         return None
     if "$ref" in schema:
-        return _example(components[schema["$ref"].rsplit("/", 1)[1]], components, depth + 1)
+        return _example(components[schema["$ref"].rsplit("/", 1)[1]], components, depth + 1, name)
     if "examples" in schema and schema["examples"]:
         return schema["examples"][0]
     if "example" in schema:
@@ -172,12 +176,12 @@ def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0)
     for key in ("anyOf", "oneOf", "allOf"):
         if key in schema:
             options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
-            return _example(options[0], components, depth + 1)
+            return _example(options[0], components, depth + 1, name)
     kind = schema.get("type")
     if kind == "object":
         props = schema.get("properties", {})
-        return {name: _example(props[name], components, depth + 1)
-                for name in schema.get("required", [])}
+        return {prop: _example(props[prop], components, depth + 1, prop)
+                for prop in schema.get("required", [])}
     if kind == "array":
         n = max(schema.get("minItems", 1), 1)
         return [_example(schema.get("items", {}), components, depth + 1) for _ in range(n)]
@@ -192,9 +196,9 @@ def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0)
         if fmt == "uuid":
             return "3fa85f64-5717-4562-b3fc-2c963f66afa6"
         if fmt == "date-time":
-            return "2027-03-01T09:00:00+01:00"
+            return "2027-03-31T16:00:00+01:00" if name in LATER else "2027-03-01T09:00:00+01:00"
         if fmt == "date":
-            return "2027-03-01"
+            return "2027-03-31" if name in LATER else "2026-11-02"
         return "x" * max(int(schema.get("minLength", 1)), 1)
     return None
 
