@@ -134,7 +134,7 @@ def run(client: DemoClient, meta: dict[str, str], projects: Sequence[Any]) -> No
                        "max_votes_per_participant": int(meta.get("max_length") or 5)},
     }, admin)
     campaign_id = created["campaign_id"]
-    client.read(f"/campaigns/{campaign_id}", wait_for=created["event_id"])
+    client.read(f"/campaigns/{campaign_id}", headers=admin, wait_for=created["event_id"])
     print(f"campaign {campaign_id}: {title}")
 
     submitted = []
@@ -162,7 +162,7 @@ def run(client: DemoClient, meta: dict[str, str], projects: Sequence[Any]) -> No
         last = client.write("/moderation/decisions", {
             "idea_id": item["idea_id"], "decision": "approve",
             "reason": "a concrete neighbourhood project within the budget rules"}, moderator)
-    published = client.read(f"/campaigns/{campaign_id}/ideas", limit=500,
+    published = client.read(f"/campaigns/{campaign_id}/ideas", headers=moderator, limit=500,
                             wait_for=last["event_id"] if last else None)
     remaining = client.read("/moderation/queue", headers=moderator, campaign_id=campaign_id)
     print(f"\npublished ideas after approval ({len(published)}; "

@@ -324,7 +324,9 @@ async def wait_applied(base_url: str, token: str, event_ids: list[uuid.UUID], wa
                                                      "wait_for": str(event_id)})
                 if r.status_code == 200:
                     return True
-                if r.status_code != 504:
+                if r.status_code == 404 and r.json()["detail"]["code"] == "unknown_event":
+                    await asyncio.sleep(0.2)  # published, not yet seen by any service
+                elif r.status_code != 504:
                     raise PlanImportError(f"GET /plans answered {r.status_code}: {r.text}")
                 if clock.monotonic() > deadline:
                     return False

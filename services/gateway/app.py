@@ -12,8 +12,10 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
 from services.infra import archive, db, health, limits, metrics
 from services.infra.auth import TokenVerifier
@@ -78,7 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="ideastorm",
-        version="0.1.0",
+        version=openapi.VERSION,
         description="Ideastorm campaigns, votes, moderation, action-plan progress and reports.",
         lifespan=lifespan,
         docs_url=None,  # /docs is served with local Swagger UI files by the web layer
@@ -98,10 +100,17 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail: Any = exc.detail
-        if not isinstance(detail, dict):
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = {"code": "unreadable_body",
+                      "message": "the request body could not be read: send UTF-8 encoded JSON"}
+        elif not isinstance(detail, dict):
             detail = {"code": _code_for(exc.status_code), "message": str(detail)}
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # every method the path answers, not only those of the first route that matched
+            headers = {**(headers or {}), "Allow": ", ".join(_methods_of(app, request.url.path))}
         return JSONResponse(status_code=exc.status_code, content={"detail": detail},
-                            headers=getattr(exc, "headers", None))
+                            headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -148,6 +157,7 @@ def create_app(settings: Settings) -> FastAPI:
     for _, router in routers:
         app.include_router(router)
     web.mount(app)  # pages, after the API: they call its routes in-process
+    openapi.install(app)
     return app
 
 
@@ -159,6 +169,16 @@ def app_from_environment() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     return create_app(settings)
+
+
+def _methods_of(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for rc in iter_route_contexts(app.routes):
+        route = rc.original_route
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path) and rc.methods:
+            methods |= set(rc.methods)
+    return sorted(methods)
 
 
 def _correlation_from(header: str | None) -> uuid.UUID:

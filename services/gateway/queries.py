@@ -24,3 +24,12 @@ class IdempotencyTable:
             "INSERT INTO gateway.idempotency (actor, key, event_id, fingerprint)"
             " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             actor, key, event_id, fingerprint)
+
+    async def record(self, event_id: uuid.UUID, actor: str) -> None:
+        await self.pool.execute(
+            "INSERT INTO gateway.accepted_events (event_id, actor) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING", event_id, actor)
+
+    async def accepted(self, event_id: uuid.UUID) -> bool:
+        return bool(await self.pool.fetchval(
+            "SELECT 1 FROM gateway.accepted_events WHERE event_id = $1", event_id))

@@ -156,11 +156,11 @@ async def flag_idea(idea_id: uuid.UUID, body: FlagIn, ctx: Context, principal: P
 
 
 @ideas.post("/ideas/{idea_id}/withdrawal", status_code=202, response_model=Accepted)
-async def withdraw_idea(idea_id: uuid.UUID, body: WithdrawalIn, ctx: Context,
-                        principal: Participant,
+async def withdraw_idea(idea_id: uuid.UUID, ctx: Context, principal: Participant,
+                        body: WithdrawalIn | None = None,
                         idempotency_key: IdempotencyKey = None) -> Accepted:
-    """Withdraw your own idea."""
-    return await handlers.handle(ctx, principal, WithdrawIdea(idea_id, body),
+    """Withdraw your own idea (the body, with a reason, is optional)."""
+    return await handlers.handle(ctx, principal, WithdrawIdea(idea_id, body or WithdrawalIn()),
                                  idempotency_key=idempotency_key)
 
 

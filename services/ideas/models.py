@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -14,10 +14,10 @@ from schemas.common import LongText, Reason, Sector, ShortText, Tags
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision
 from services.ideas.domain import CampaignPhase
-from services.infra.http import Accepted
+from services.infra.http import Accepted, StrictBody
 
 
-class _Request(BaseModel):
+class _Request(StrictBody):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @model_validator(mode="after")
@@ -47,6 +47,11 @@ class CampaignIn(_Request):
     def _window(self) -> Self:
         if self.closes_at <= self.opens_at:
             raise ValueError("closes_at must be after opens_at")
+        now = datetime.now(UTC)
+        if self.opens_at < now - timedelta(days=366) or self.opens_at > now + timedelta(days=5 * 366):
+            raise ValueError("opens_at must be within a year before and five years after today")
+        if self.closes_at - self.opens_at > timedelta(days=2 * 366):
+            raise ValueError("a campaign may stay open for at most two years")
         return self
 
 

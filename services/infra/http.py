@@ -9,19 +9,21 @@ payloads, `new_id()` for ids repeatable through `Idempotency-Key`, and `wait_for
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
+import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
 import asyncpg
 import structlog
 from fastapi import Depends, Header, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError, model_validator
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
@@ -42,6 +44,14 @@ class IdempotencyStore(Protocol):
 
     async def remember(self, actor: str, key: str, event_id: uuid.UUID,
                        fingerprint: str) -> None: ...
+
+    async def record(self, event_id: uuid.UUID, actor: str) -> None:
+        """This event was accepted (so `wait_for` may wait for it)."""
+        ...
+
+    async def accepted(self, event_id: uuid.UUID) -> bool:
+        """Was this event accepted by the gateway?"""
+        ...
 
 
 @dataclass
@@ -128,6 +138,7 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         await _limit_writes(request, principal)
         return principal
 
+    dependency.requires_token = True  # type: ignore[attr-defined]  # read by the OpenAPI document
     return dependency
 
 
@@ -140,8 +151,34 @@ Steering = Annotated[Principal, Depends(require(Role.STEERING))]
 PlanReader = Annotated[Principal, Depends(require(Role.PLANNER, Role.STEERING))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
-WaitFor = Annotated[uuid.UUID | None, Query(
-    description="an event_id from a 202: wait (bounded) until it is visible here")]
+# `wait_for` holds a request at most this long; the settings may only shorten it.
+WAIT_FOR_MAX_S = 5.0
+
+
+async def _wait_for(
+    principal: OptionalPrincipal,
+    wait_for: Annotated[uuid.UUID | None, Query(description=(
+        f"an event_id from a 202 (needs a bearer token): wait at most {WAIT_FOR_MAX_S:g} s until "
+        "it is visible here; 404 when the event is unknown, 504 when it is not visible in time"
+    ))] = None,
+) -> uuid.UUID | None:
+    """Only a signed-in caller may hold a connection open waiting for an event."""
+    if wait_for is not None and principal is None:
+        raise _unauthenticated("wait_for needs a bearer token (the caller who made the write)")
+    return wait_for
+
+
+WaitFor = Annotated[uuid.UUID | None, Depends(_wait_for)]
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("a date must be written YYYY-MM-DD")
+    return value
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A day in a query: only YYYY-MM-DD (pydantic alone would read "0" as 1970-01-01).
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
@@ -171,6 +208,84 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", min_length=1, max_length=200,
            description="Repeat a write with the same key to get the same event_id and no new event"),
 ]
+
+
+class StrictBody(BaseModel):
+    """Base of every request body: each JSON value must already have the type the document
+    declares, so "3" is not a number, `true` is not 1 and 1 is not `true` (pydantic would
+    coerce them); dates, datetimes and UUIDs come as the strings the document says."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types_as_declared(cls, data: Any) -> Any:
+        schema = _validation_schema(cls)
+        problems = list(_type_mismatches(data, schema, schema.get("$defs", {}), ""))
+        if problems:
+            raise ValueError("; ".join(problems[:5]))
+        return data
+
+
+@functools.cache
+def _validation_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(mode="validation")
+
+
+_JSON_TYPES = {bool: "boolean", str: "string", int: "integer", float: "number"}
+
+
+def _allowed(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> set[str] | None:
+    """The JSON types a schema admits, or None when it does not say."""
+    if depth > 20:
+        return None
+    if "$ref" in schema:
+        return _allowed(defs.get(schema["$ref"].rsplit("/", 1)[1], {}), defs, depth + 1)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            found: set[str] = set()
+            for option in schema[key]:
+                sub = _allowed(option, defs, depth + 1)
+                if sub is None:
+                    return None
+                found |= sub
+            return found
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return set(kind)
+    values = schema.get("enum", [schema["const"]] if "const" in schema else None)
+    if values is not None:
+        return {_JSON_TYPES.get(type(v), "other") for v in values}
+    return None
+
+
+def _type_mismatches(value: Any, schema: dict[str, Any], defs: dict[str, Any],
+                     where: str) -> Iterator[str]:
+    while "$ref" in schema:
+        schema = defs.get(schema["$ref"].rsplit("/", 1)[1], {})
+    allowed = _allowed(schema, defs)
+    kind = _JSON_TYPES.get(type(value))
+    if allowed is not None and kind is not None:
+        ok = (kind in allowed or (kind == "integer" and "number" in allowed)
+              or (kind == "number" and "integer" in allowed and float(value).is_integer()))
+        if not ok:
+            yield (f"{where or 'body'}: expected {' or '.join(sorted(allowed))}, "
+                   f"got the {kind} {value!r}")
+            return
+    options = [schema] + [o for k in ("anyOf", "oneOf") for o in schema.get(k, [])]
+    for option in options:
+        while "$ref" in option:
+            option = defs.get(option["$ref"].rsplit("/", 1)[1], {})
+        if isinstance(value, dict) and "properties" in option:
+            for name, sub in option["properties"].items():
+                if name in value:
+                    yield from _type_mismatches(value[name], sub, defs,
+                                                f"{where}.{name}" if where else name)
+            return
+        if isinstance(value, list) and isinstance(option.get("items"), dict):
+            for i, item in enumerate(value):
+                yield from _type_mismatches(item, option["items"], defs, f"{where}[{i}]")
+            return
 
 
 class Accepted(BaseModel):
@@ -208,6 +323,7 @@ async def accept(
     env = Envelope.wrap(payload, actor=principal.sub, occurred_at=occurred_at, event_id=event_id,
                         correlation_id=current_correlation_id())
     await ctx.producer.publish(env)
+    await ctx.idempotency.record(env.event_id, principal.sub)
     if idempotency_key is not None:
         await ctx.idempotency.remember(principal.sub, idempotency_key, env.event_id, fingerprint)
     log.info("write.accepted", type=env.type, event_id=str(env.event_id))
@@ -218,13 +334,19 @@ async def wait_for_event(ctx: HttpContext, schema: str, event_id: uuid.UUID | No
     """Wait (bounded) until the service owning `schema` has processed `event_id`."""
     if event_id is None:
         return
-    deadline = asyncio.get_running_loop().time() + ctx.settings.wait_for_timeout_s
+    if await db.event_applied(ctx.pool, schema, event_id):
+        return
+    if not await ctx.idempotency.accepted(event_id):
+        raise ApiError(404, "unknown_event",
+                       f"wait_for: event {event_id} is unknown: no write here was accepted as "
+                       "it and no service has processed it")
+    limit = min(ctx.settings.wait_for_timeout_s, WAIT_FOR_MAX_S)
+    deadline = asyncio.get_running_loop().time() + limit
     delay = 0.01
     while not await db.event_applied(ctx.pool, schema, event_id):
         if asyncio.get_running_loop().time() > deadline:
             raise ApiError(504, "wait_for_timeout",
-                           f"event {event_id} was not processed within "
-                           f"{ctx.settings.wait_for_timeout_s:g}s; retry later")
+                           f"event {event_id} was not processed within {limit:g} s; retry later")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.2)
 

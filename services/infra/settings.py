@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=0, le=65535)
     # gateway processes sharing the port (each with its own pool and producer)
     http_workers: int = Field(default=1, ge=1, le=64)
-    wait_for_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    wait_for_timeout_s: float = Field(default=5.0, gt=0, le=5)  # http.WAIT_FOR_MAX_S
 
     # A worker's own web server (/healthz, /readyz, /metrics). 0: any free port, so several
     # workers share a laptop; containers set a fixed port and bind 0.0.0.0 for their probes.

@@ -36,6 +36,7 @@ from services.infra.http import (
     ApiError,
     Context,
     IdempotencyKey,
+    IsoDate,
     Planner,
     PlanReader,
     WaitFor,
@@ -64,7 +65,7 @@ from services.reporting.requests import (
 
 router = APIRouter(tags=["action plan"])
 
-AsOf = Annotated[date | None, Query(ge=EARLIEST, le=LATEST,
+AsOf = Annotated[IsoDate | None, Query(ge=EARLIEST, le=LATEST,
                                     description="the view as known at the end of this day (UTC)")]
 Year = Annotated[int, Path(ge=2000, le=2100, description="the plan year")]
 PathCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -107,9 +108,9 @@ async def get_initiative(ctx: Context, _: PlanReader, year: Year, initiative_id:
 @router.get("/plans/{year}/changes")
 async def get_changes(
     ctx: Context, _: PlanReader, year: Year,
-    start: Annotated[date, Query(alias="from", ge=EARLIEST, le=LATEST,
+    start: Annotated[IsoDate, Query(alias="from", ge=EARLIEST, le=LATEST,
                                  description="first day (UTC), included")],
-    end: Annotated[date, Query(alias="to", ge=EARLIEST, le=LATEST,
+    end: Annotated[IsoDate, Query(alias="to", ge=EARLIEST, le=LATEST,
                                description="last day (UTC), included")],
 ) -> list[dict[str, Any]]:
     """What became known about the plan between two dates, and who changed it."""
@@ -121,8 +122,8 @@ async def get_changes(
 @router.get("/plans/{year}/rollups")
 async def get_rollups(
     ctx: Context, _: PlanReader, year: Year, track: str = "",
-    start: Annotated[date | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
-    end: Annotated[date | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
+    start: Annotated[IsoDate | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
+    end: Annotated[IsoDate | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
 ) -> list[dict[str, Any]]:
     """The roll-up history of a track (or the whole plan) day by day."""
     return await queries.rollup_history(ctx.pool, year, track, start=start, end=end)
@@ -152,16 +153,22 @@ async def approve_budget(ctx: Context, who: Planner, year: Year, body: Budget,
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
-@router.post("/plans/{year}/initiatives", **Accepted202)
+class AcceptedInitiative(Accepted):
+    initiative_id: uuid.UUID
+
+
+@router.post("/plans/{year}/initiatives", status_code=202, response_model=AcceptedInitiative)
 async def define_initiative(ctx: Context, who: Planner, year: Year, body: Definition,
-                            key: IdempotencyKey = None) -> Accepted:
+                            key: IdempotencyKey = None) -> AcceptedInitiative:
     """Define an initiative of the plan. Without `initiative_id` one is assigned (stable per
-    Idempotency-Key); the response's event id is the initiative's definition."""
+    Idempotency-Key); the response names it, and its event id is the initiative's definition."""
     fields = body.model_dump(exclude={"initiative_id"})
     initiative_id = body.initiative_id or (
         derived_id("initiative", who.sub, key) if key else uuid.uuid4())
     payload = build(InitiativeDefined, year=year, initiative_id=initiative_id, **fields)
-    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+    accepted = await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key,
+                                               path_year=year)
+    return AcceptedInitiative(**accepted.model_dump(), initiative_id=initiative_id)
 
 
 @router.post("/plans/{year}/initiatives/{initiative_id}/revisions", **Accepted202)
@@ -236,11 +243,14 @@ _BY_MEDIA: dict[str, Format] = {
 }
 
 
+QUARTER = r"^(20[0-9]{2}|2100)-?[Qq][1-4]$"  # what Quarter.parse reads
+
+
 class ReportRequest(BaseModel):
     """The quarter to report on, e.g. `2025Q2`."""
 
     model_config = ConfigDict(extra="forbid")
-    quarter: Annotated[str, Field(max_length=7, examples=["2025Q2"])]
+    quarter: Annotated[str, Field(max_length=7, pattern=QUARTER, examples=["2025Q2"])]
 
 
 def _quarter(text: str) -> Quarter:
@@ -264,7 +274,7 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/reports", tags=["reports"])
 async def list_reports(ctx: Context, _: PlanReader,
-                       quarter: Annotated[str | None, Query(max_length=7)] = None
+                       quarter: Annotated[str | None, Query(max_length=7, pattern=QUARTER)] = None
                        ) -> dict[str, Any]:
     """Stored quarterly reports, newest quarter first, with links to every rendering."""
     wanted = str(_quarter(quarter)) if quarter is not None else None
@@ -284,7 +294,7 @@ async def create_report(ctx: Context, who: PlanReader, body: ReportRequest) -> d
 
 @router.get("/reports/inputs", tags=["reports"])
 async def report_inputs(ctx: Context, _: PlanReader,
-                        quarter: Annotated[str | None, Query(max_length=7)] = None
+                        quarter: Annotated[str | None, Query(max_length=7, pattern=QUARTER)] = None
                         ) -> dict[str, Any]:
     """What a report made now would be computed from: events and votes recorded (before the
     quarter's end with `?quarter=`), and the votes per campaign."""

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from schemas.common import LongText, ParticipantId, Reason, ShortText
 from schemas.plan import (
@@ -23,9 +23,10 @@ from schemas.plan import (
     Rag,
     Track,
 )
+from services.infra.http import StrictBody
 
 
-class _Body(BaseModel):
+class _Body(StrictBody):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 

@@ -15,13 +15,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from services.infra.http import (
     Accepted,
     Context,
     IdempotencyKey,
     Participant,
+    StrictBody,
     WaitFor,
     not_found,
     wait_for_event,
@@ -34,7 +34,7 @@ router = APIRouter(tags=["voting"])
 TALLY_COLUMNS = ("idea_id", "title", "status", "supports", "opposes", "score", "voters")
 
 
-class CastVoteRequest(BaseModel):
+class CastVoteRequest(StrictBody):
     """+1 supports the idea; -1 opposes it (only in `updown` campaigns)."""
 
     value: Literal[1, -1] = 1

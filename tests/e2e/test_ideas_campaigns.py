@@ -15,10 +15,11 @@ pytestmark = pytest.mark.e2e
 
 async def create_campaign(http: httpx.AsyncClient, token: Callable[..., str], uid: str,
                           **kw: Any) -> str:
-    r = await http.post("/campaigns", json=campaign_body(uid, **kw), headers=bearer(token("admin")))
+    admin = bearer(token("admin"))
+    r = await http.post("/campaigns", json=campaign_body(uid, **kw), headers=admin)
     assert r.status_code == 202, r.text
     got = await http.get(f"/campaigns/{r.json()['campaign_id']}",
-                         params={"wait_for": r.json()["event_id"]})
+                         params={"wait_for": r.json()["event_id"]}, headers=admin)
     assert got.status_code == 200, got.text
     return str(r.json()["campaign_id"])
 
@@ -32,7 +33,8 @@ async def test_post_moderated_idea_is_published_at_once(
                         json={"title": "Open earlier", "body": "Open the counter at 7.",
                               "tags": ["queues"]})
     assert r.status_code == 202, r.text
-    idea = await http.get(f"/ideas/{r.json()['idea_id']}", params={"wait_for": r.json()["event_id"]})
+    idea = await http.get(f"/ideas/{r.json()['idea_id']}", params={"wait_for": r.json()["event_id"]},
+                          headers=bearer(author))
     assert idea.status_code == 200, idea.text
     body = idea.json()
     assert body["status"] == "published" and body["author"] == f"p-{uid}"
@@ -73,5 +75,6 @@ async def test_repeated_request_with_idempotency_key_gives_the_same_idea(
     second = await http.post(f"/campaigns/{campaign_id}/ideas", headers=headers, json=body)
     assert first.status_code == second.status_code == 202
     assert first.json() == second.json()
-    await http.get(f"/ideas/{first.json()['idea_id']}", params={"wait_for": first.json()["event_id"]})
+    await http.get(f"/ideas/{first.json()['idea_id']}", params={"wait_for": first.json()["event_id"]},
+                   headers=author)
     assert len((await http.get(f"/campaigns/{campaign_id}/ideas")).json()) == 1
