@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from schemas.campaigns import ModerationMode
+from schemas.campaigns import ModerationMode, audience_refusal
 from schemas.common import Sector
 from schemas.moderation import Decision, IdeaStatus
 
@@ -65,24 +65,6 @@ def check_submission(window: CampaignWindow, occurred_at: datetime, sector: Sect
     refused = audience_refusal(window.audience, sector)
     if refused is not None:
         raise SubmissionRefused(*refused)
-
-
-def audience_refusal(audience: frozenset[Sector], sector: Sector | None) -> tuple[str, str] | None:
-    """Why a participant of `sector` may not take part in a campaign open to `audience`, or None.
-
-    A campaign open to every sector takes anyone; one that restricts its audience refuses a
-    participant whose token names no sector, since nothing shows they belong to it.
-    """
-    if audience >= frozenset(Sector):
-        return None
-    allowed = ", ".join(sorted(s.value for s in audience))
-    if sector is None:
-        return ("no_sector", f"the campaign is open only to the sectors {allowed}, and your "
-                             "sign-in names no sector")
-    if sector not in audience:
-        return ("not_in_audience",
-                f"the campaign is open only to the sectors {allowed}, not {sector.value!r}")
-    return None
 
 
 def initial_status(moderation: ModerationMode) -> IdeaStatus:

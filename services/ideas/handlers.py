@@ -25,7 +25,13 @@ import asyncpg
 import structlog
 
 from schemas import topics
-from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened, VoteRulesChanged
+from schemas.campaigns import (
+    CampaignClosed,
+    CampaignCreated,
+    CampaignOpened,
+    VoteRulesChanged,
+    audience_refusal,
+)
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.moderation import (
@@ -48,7 +54,6 @@ from services.ideas.domain import (
     StatusState,
     SubmissionRefused,
     applicable_decisions,
-    audience_refusal,
     check_submission,
     decision_outcome,
     flag_refusal,

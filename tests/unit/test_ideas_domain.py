@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas.campaigns import ModerationMode
+from schemas.campaigns import ModerationMode, audience_refusal
 from schemas.common import Sector
 from schemas.moderation import Decision, IdeaStatus
 from services.ideas.domain import (
@@ -17,7 +17,6 @@ from services.ideas.domain import (
     Fact,
     FactKind,
     SubmissionRefused,
-    audience_refusal,
     auto_hide_reason,
     check_submission,
     decision_outcome,
