@@ -62,15 +62,13 @@ async def load_client_votes(conn: asyncpg.Connection, votes: Sequence[domain.Vot
         return []
     rows = await conn.fetch(
         "SELECT v.event_id, v.client, v.occurred_at, v.state, v.campaign_id, v.target_id,"
-        " v.value, EXISTS (SELECT 1 FROM voting.hold_decisions d"
-        "  WHERE d.vote_event_id = v.event_id) AS decided"
-        " FROM voting.votes v WHERE v.client = ANY($1::text[]) AND v.kind = 'cast'"
+        " v.value FROM voting.votes v WHERE v.client = ANY($1::text[]) AND v.kind = 'cast'"
         " AND v.state <> 'refused' AND v.occurred_at BETWEEN $2 AND $3",
         list({v.client for v in with_client}),
         min(v.occurred_at for v in with_client) - window,
         max(v.occurred_at for v in with_client) + window)
     return [domain.StoredClientVote(r["event_id"], r["client"], r["occurred_at"], r["state"],
-                                    r["campaign_id"], r["target_id"], r["value"], r["decided"])
+                                    r["campaign_id"], r["target_id"], r["value"])
             for r in rows]
 
 

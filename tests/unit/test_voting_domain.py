@@ -257,13 +257,13 @@ def test_a_burst_completed_by_a_later_batch_holds_the_stored_votes_too() -> None
     j1 = judge(first, {}, {c.campaign_id: c}, {a.idea_id: a}, [], RULES)
     assert [v.state for v in j1.verdicts] == ["counted"] * 3
     stored = [StoredClientVote(v.event_id, "fp-1", v.occurred_at, "counted", c.campaign_id,
-                               a.idea_id, 1, decided=False) for v in first]
-    stored[0] = StoredClientVote(first[0].event_id, "fp-1", first[0].occurred_at, "counted",
-                                 c.campaign_id, a.idea_id, 1, decided=True)  # released before
+                               a.idea_id, 1) for v in first]
+    stored[0] = StoredClientVote(first[0].event_id, "fp-1", first[0].occurred_at, "withdrawn",
+                                 c.campaign_id, a.idea_id, 1)  # withdrawn: nothing to hold
     second = [api_cast(f"b{n}", c, a, n) for n in range(3, 5)]
     j2 = judge(second, {}, {c.campaign_id: c}, {a.idea_id: a}, stored, RULES)
     assert [v.state for v in j2.verdicts] == ["held", "held"]
-    # the released vote stays counted; the other two stored ones are held now
+    # the withdrawn vote still makes the burst; the two stored counted ones are held now
     assert j2.superseded == {first[1].event_id: "held", first[2].event_id: "held"}
     assert j2.deltas[(c.campaign_id, a.idea_id)] == [-2, 0]
 

@@ -204,7 +204,6 @@ class StoredClientVote:
     campaign_id: uuid.UUID
     target_id: uuid.UUID
     value: int
-    decided: bool
 
 
 def judge(
@@ -225,10 +224,13 @@ def judge(
 
 def hold(out: Judgement, stored: list[StoredClientVote], rules: HoldRules) -> None:
     """Hold the counted votes, of this batch or stored, that `holds.burst_suspects` names.
-    A vote a moderator decided on is never held again."""
+
+    A moderator's decision on a vote is applied after the hold, in the same transaction
+    (`projections.apply_hold_decisions`): a released vote held again is released again, and a
+    decision that arrived before its hold (a replay) takes effect when the hold does."""
     fresh = [v for v in out.verdicts
              if v.vote.kind == CAST and v.vote.client and v.state != REFUSED]
-    candidates = [ClientVote(s.event_id, s.client, s.occurred_at, s.decided) for s in stored]
+    candidates = [ClientVote(s.event_id, s.client, s.occurred_at) for s in stored]
     candidates += [ClientVote(v.vote.event_id, v.vote.client, v.vote.occurred_at)
                    for v in fresh if v.vote.client]
     suspects = burst_suspects(candidates, rules)
@@ -241,8 +243,7 @@ def hold(out: Judgement, stored: list[StoredClientVote], rules: HoldRules) -> No
             v.state, v.reason = HELD, reason
             out.add(v.vote.campaign_id, v.target_id, v.vote.value, -1)
     for s in stored:
-        if (s.state == COUNTED and not s.decided and s.event_id in suspects
-                and s.event_id not in out.superseded):
+        if s.state == COUNTED and s.event_id in suspects and s.event_id not in out.superseded:
             out.superseded[s.event_id] = HELD
             out.hold_reasons[s.event_id] = reason
             out.add(s.campaign_id, s.target_id, s.value, -1)

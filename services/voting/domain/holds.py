@@ -42,7 +42,6 @@ class ClientVote:
     event_id: uuid.UUID
     client: str
     occurred_at: datetime
-    decided: bool = False  # a moderator released or discarded it: it is never held again
 
 
 def burst_suspects(votes: Iterable[ClientVote], rules: HoldRules) -> set[uuid.UUID]:
