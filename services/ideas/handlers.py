@@ -32,6 +32,7 @@ from schemas.campaigns import (
     VoteRulesChanged,
     audience_refusal,
 )
+from schemas.common import Sector
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.moderation import (
@@ -345,7 +346,8 @@ async def _unpark(store: IdeasStore, campaign_ids: list[uuid.UUID]) -> list[Mess
 
 
 def window_of(row: dict[str, Any]) -> CampaignWindow:
-    return CampaignWindow(row["opens_at"], row["closes_at"], frozenset(row["audience"]))
+    return CampaignWindow(row["opens_at"], row["closes_at"],
+                          frozenset(Sector(a) for a in row["audience"]))
 
 
 async def visible_idea(ctx: HttpContext, idea_id: uuid.UUID, principal: Principal | None
@@ -470,7 +472,8 @@ async def decide_moderation(ctx: HttpContext, principal: Principal, command: Dec
                            f"idea {body.merge_into} belongs to another campaign")
         if IdeaStatus(target["status"]) in FINAL:
             raise ApiError(409, "idea_closed", f"idea {body.merge_into} is {target['status']}")
-    event = build(ModerationDecided, campaign_id=row["campaign_id"], **body.model_dump())
+    event = build(ModerationDecided, campaign_id=row["campaign_id"],
+                  **body.model_dump(exclude={"revision"}))
     return await accept(ctx, principal, event, idempotency_key=idempotency_key)
 
 
