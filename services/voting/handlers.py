@@ -179,9 +179,12 @@ async def judge_votes(conn: asyncpg.Connection, messages: list[Message],
 
 async def judge_loaded(conn: asyncpg.Connection, votes: list[domain.Vote],
                        hold_rules: HoldRules | None) -> domain.Judgement:
-    active, campaigns, ideas, by_client = await projections.load_state(
-        conn, votes, hold_rules.burst_window if hold_rules else None)
-    return domain.judge(votes, active, campaigns, ideas, by_client, hold_rules)
+    active, campaigns, ideas, nearby = await projections.load_state(
+        conn, votes, hold_rules.reach if hold_rules else None)
+    seen = await projections.first_seen(
+        conn, {v.voter_id for v in nearby} | {v.voter_id for v in votes if v.client}) \
+        if nearby or any(v.client for v in votes) else {}
+    return domain.judge(votes, active, campaigns, ideas, nearby, hold_rules, seen)
 
 
 async def _settle_holds(conn: asyncpg.Connection, judgement: domain.Judgement) -> None:

@@ -57,19 +57,33 @@ async def load_state(
 
 async def load_client_votes(conn: asyncpg.Connection, votes: Sequence[domain.Vote],
                             window: timedelta | None) -> list[domain.StoredClientVote]:
+    """Stored, not refused, API casts of the batch's clients or campaigns within `window` of
+    the batch's API votes."""
     with_client = [v for v in votes if v.client]
     if window is None or not with_client:
         return []
     rows = await conn.fetch(
         "SELECT v.event_id, v.client, v.occurred_at, v.state, v.campaign_id, v.target_id,"
-        " v.value FROM voting.votes v WHERE v.client = ANY($1::text[]) AND v.kind = 'cast'"
+        " v.value, v.voter_id, v.reason FROM voting.votes v"
+        " WHERE (v.client = ANY($1::text[]) OR v.campaign_id = ANY($4::uuid[]))"
+        " AND v.client IS NOT NULL AND v.kind = 'cast'"
         " AND v.state <> 'refused' AND v.occurred_at BETWEEN $2 AND $3",
         list({v.client for v in with_client}),
         min(v.occurred_at for v in with_client) - window,
-        max(v.occurred_at for v in with_client) + window)
+        max(v.occurred_at for v in with_client) + window,
+        list({v.campaign_id for v in with_client}))
     return [domain.StoredClientVote(r["event_id"], r["client"], r["occurred_at"], r["state"],
-                                    r["campaign_id"], r["target_id"], r["value"])
+                                    r["campaign_id"], r["target_id"], r["value"],
+                                    r["voter_id"], r["reason"])
             for r in rows]
+
+
+async def first_seen(conn: asyncpg.Connection, voters: Iterable[str]) -> dict[str, datetime]:
+    """Each voter's earliest stored vote, in any campaign (who is a new account)."""
+    rows = await conn.fetch(
+        "SELECT voter_id, min(occurred_at) AS first FROM voting.votes"
+        " WHERE voter_id = ANY($1::text[]) GROUP BY voter_id", list(set(voters)))
+    return {r["voter_id"]: r["first"] for r in rows}
 
 
 async def load_campaigns(conn: asyncpg.Connection, ids: set[uuid.UUID]

@@ -24,5 +24,10 @@ class VotingSettings(BaseSettings):
     batch_size: int = Field(default=20_000, ge=1, le=100_000)  # votes per batch, at most
     gc_threshold: int = Field(default=100_000, ge=700)  # gen-0 threshold of the worker process
 
+    # new voters casting the same ballot (2+ ideas) with first votes within this many seconds
+    ballot_voters: int = Field(default=5, ge=2)
+    ballot_window_s: float = Field(default=600.0, gt=0, le=86_400)
+
     def hold_rules(self) -> HoldRules:
-        return HoldRules(self.burst_votes, timedelta(seconds=self.burst_window_s))
+        return HoldRules(self.burst_votes, timedelta(seconds=self.burst_window_s),
+                         self.ballot_voters, timedelta(seconds=self.ballot_window_s))

@@ -286,3 +286,35 @@ def test_a_held_vote_uses_budget_and_withdrawing_it_changes_no_tally() -> None:
     assert outcome(j) == [("refused", "budget_exceeded"), ("applied", None), ("counted", None)]
     assert j.superseded == {held.event_id: "withdrawn"}
     assert (c.campaign_id, a.idea_id) not in j.deltas or j.deltas[(c.campaign_id, a.idea_id)] == [0, 0]
+
+
+def test_identical_ballots_from_new_accounts_are_held_and_a_single_idea_is_not() -> None:
+    c = campaign(max_votes=3)
+    a, b, other = idea(c), idea(c), idea(c)
+    rules = HoldRules(burst_votes=1000, ballot_voters=3, ballot_window=timedelta(minutes=10))
+    pair = [api_cast(f"n{n}", c, i, n * 60, client=f"fp-{n}") for n in range(3) for i in (a, b)]
+    single = [api_cast(f"s{n}", c, other, n * 60, client=f"sfp-{n}") for n in range(3)]
+    j = judge(pair + single, {}, {c.campaign_id: c}, {i.idea_id: i for i in (a, b, other)},
+              [], rules, {})
+    assert [v.state for v in j.verdicts] == ["held"] * 6 + ["counted"] * 3
+    assert j.verdicts[0].reason == rules.ballot_reason()
+    # a voter seen before in another campaign is not a new account: the group is too small
+    j = judge(pair, {}, {c.campaign_id: c}, {i.idea_id: i for i in (a, b)}, [], rules,
+              {"n0": T0})
+    assert [v.state for v in j.verdicts] == ["counted"] * 6
+
+
+def test_a_ballot_that_leaves_its_group_counts_again() -> None:
+    c = campaign(max_votes=3)
+    a, b, extra = idea(c), idea(c), idea(c)
+    rules = HoldRules(burst_votes=1000, ballot_voters=3, ballot_window=timedelta(minutes=10))
+    pair = [api_cast(f"n{n}", c, i, n * 60, client=f"fp-{n}") for n in range(3) for i in (a, b)]
+    stored = [StoredClientVote(v.event_id, v.client or "", v.occurred_at, "held", c.campaign_id,
+                               v.idea_id, 1, v.voter_id, rules.ballot_reason()) for v in pair]
+    # voter n0 adds a third idea within the window: only two identical ballots are left
+    more = api_cast("n0", c, extra, 30, client="fp-0")
+    j = judge([more], {}, {c.campaign_id: c}, {i.idea_id: i for i in (a, b, extra)}, stored,
+              rules, {f"n{n}": pair[2 * n].occurred_at for n in range(3)})
+    assert [v.state for v in j.verdicts] == ["counted"]
+    assert set(j.superseded.values()) == {"counted"} and len(j.superseded) == 6
+    assert j.deltas[(c.campaign_id, a.idea_id)] == [3, 0]

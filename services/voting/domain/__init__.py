@@ -19,7 +19,13 @@ from schemas.campaigns import VoteMode, audience_refusal
 from schemas.common import Sector
 from schemas.moderation import IdeaStatus
 from schemas.votes import HoldDecision
-from services.voting.domain.holds import ClientVote, HoldRules, burst_suspects
+from services.voting.domain.holds import (
+    BallotVote,
+    ClientVote,
+    HoldRules,
+    ballot_suspects,
+    burst_suspects,
+)
 
 CAST = "cast"
 WITHDRAW = "withdraw"
@@ -195,7 +201,7 @@ class _Voter:
 
 @dataclass(frozen=True, slots=True)
 class StoredClientVote:
-    """A stored, not refused, cast vote of a client the batch names (for the holds)."""
+    """A stored, not refused, cast vote with a fingerprint near the batch (for the holds)."""
 
     event_id: uuid.UUID
     client: str
@@ -204,6 +210,8 @@ class StoredClientVote:
     campaign_id: uuid.UUID
     target_id: uuid.UUID
     value: int
+    voter_id: str = ""
+    reason: str | None = None
 
 
 def judge(
@@ -213,16 +221,19 @@ def judge(
     ideas: dict[uuid.UUID, Idea],
     stored_client_votes: list[StoredClientVote] | None = None,
     hold_rules: HoldRules | None = None,
+    first_seen: dict[str, datetime] | None = None,
 ) -> Judgement:
     """Decide every vote in order, given the counted and held votes stored before the batch
-    (`active`); then hold what the anomaly rules suspect (see `holds`)."""
+    (`active`); then hold what the anomaly rules suspect (see `holds`). `first_seen`: each
+    voter's earliest stored vote, for who is a new account."""
     out = _judge(votes, active, campaigns, ideas)
     if hold_rules is not None:
-        hold(out, stored_client_votes or [], hold_rules)
+        hold(out, stored_client_votes or [], hold_rules, first_seen or {})
     return out
 
 
-def hold(out: Judgement, stored: list[StoredClientVote], rules: HoldRules) -> None:
+def hold(out: Judgement, stored: list[StoredClientVote], rules: HoldRules,
+         first_seen: dict[str, datetime] | None = None) -> None:
     """Hold the counted votes, of this batch or stored, that `holds.burst_suspects` names.
 
     A moderator's decision on a vote is applied after the hold, in the same transaction
@@ -233,20 +244,37 @@ def hold(out: Judgement, stored: list[StoredClientVote], rules: HoldRules) -> No
     candidates = [ClientVote(s.event_id, s.client, s.occurred_at) for s in stored]
     candidates += [ClientVote(v.vote.event_id, v.vote.client, v.vote.occurred_at)
                    for v in fresh if v.vote.client]
-    suspects = burst_suspects(candidates, rules)
-    if not suspects:
-        return
-    reason = rules.burst_reason()
+    bursts = burst_suspects(candidates, rules)
+    seen = dict(first_seen or {})
     for v in fresh:
-        if v.state == COUNTED and v.vote.event_id in suspects:
+        if v.vote.voter_id not in seen or v.vote.occurred_at < seen[v.vote.voter_id]:
+            seen[v.vote.voter_id] = v.vote.occurred_at
+    ballots = ballot_suspects(
+        [BallotVote(s.event_id, s.voter_id, s.campaign_id, s.target_id, s.occurred_at)
+         for s in stored if s.voter_id]
+        + [BallotVote(v.vote.event_id, v.vote.voter_id, v.vote.campaign_id, v.target_id,
+                      v.vote.occurred_at) for v in fresh if v.target_id is not None],
+        seen, rules)
+    reasons = {i: rules.ballot_reason() for i in ballots}
+    reasons.update({i: rules.burst_reason() for i in bursts})
+    for v in fresh:
+        if v.state == COUNTED and v.vote.event_id in reasons:
             assert v.target_id is not None
-            v.state, v.reason = HELD, reason
+            v.state, v.reason = HELD, reasons[v.vote.event_id]
             out.add(v.vote.campaign_id, v.target_id, v.vote.value, -1)
+    ballot_reason = rules.ballot_reason()
     for s in stored:
-        if s.state == COUNTED and s.event_id in suspects and s.event_id not in out.superseded:
+        if s.event_id in out.superseded:
+            continue
+        if s.state == COUNTED and s.event_id in reasons:
             out.superseded[s.event_id] = HELD
-            out.hold_reasons[s.event_id] = reason
+            out.hold_reasons[s.event_id] = reasons[s.event_id]
             out.add(s.campaign_id, s.target_id, s.value, -1)
+        elif s.state == HELD and s.reason == ballot_reason and s.event_id not in reasons:
+            # its ballot changed and left the group: it counts again
+            out.superseded[s.event_id] = COUNTED
+            out.hold_reasons[s.event_id] = "released: the ballot is no longer one of a group"
+            out.add(s.campaign_id, s.target_id, s.value, +1)
 
 
 def _judge(
