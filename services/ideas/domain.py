@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -130,6 +130,8 @@ class StatusState:
     cause: uuid.UUID
     merged_into: uuid.UUID | None = None
     flaggers: frozenset[str] = field(default=frozenset())  # distinct flaggers since last decision
+    # every hide by flags on the way, even one a moderator undid later: (at, flag, flaggers)
+    hides: tuple[tuple[datetime, uuid.UUID, frozenset[str]], ...] = ()
 
 
 def fold_status(moderation: ModerationMode, flag_threshold: int, author: str,
@@ -147,7 +149,12 @@ def fold_status(moderation: ModerationMode, flag_threshold: int, author: str,
     state = StatusState(initial_status(moderation), None, first.actor, first.occurred_at,
                         first.event_id)
     for fact in ordered[1:]:
-        state = _step(state, fact, flag_threshold, author)
+        nxt = _step(state, fact, flag_threshold, author)
+        hides = state.hides
+        if (fact.kind is FactKind.FLAGGED and nxt.by == FLAGS and nxt.cause == fact.event_id
+                and nxt.status is IdeaStatus.HIDDEN):
+            hides = (*hides, (fact.occurred_at, fact.event_id, nxt.flaggers))
+        state = replace(nxt, hides=hides)
     return state
 
 

@@ -306,14 +306,16 @@ class IdeasProjection:
                                         correlation_id=state.cause)
                     env = env.model_copy(update={"causation_id": state.cause})
                 ctx.outcome.publish.append(env)
-                if state.by == FLAGS and state.status is IdeaStatus.HIDDEN:
+            for at, flag, flaggers in state.hides:
+                # each hide once, when its flag (or the idea it waited for) is in this batch
+                if flag in ctx.envelopes or is_new:
                     ctx.outcome.publish.append(Envelope.wrap(
                         IdeaHiddenByFlags(idea_id=head.idea_id, campaign_id=head.campaign_id,
-                                          flaggers=sorted(state.flaggers),
+                                          flaggers=sorted(flaggers),
                                           threshold=head.flag_threshold),
-                        actor=SYSTEM_ACTOR, occurred_at=state.at,
-                        event_id=derived_id(state.cause, "moderation.hidden_by_flags"),
-                        correlation_id=env.correlation_id))
+                        actor=SYSTEM_ACTOR, occurred_at=at,
+                        event_id=derived_id(flag, "moderation.hidden_by_flags"),
+                        correlation_id=flag))
         await ctx.store.set_statuses(changes)
 
 

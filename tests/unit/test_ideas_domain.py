@@ -169,3 +169,12 @@ def test_a_restricted_audience_refuses_a_participant_without_a_sector() -> None:
 def test_the_automatic_hide_names_its_flaggers() -> None:
     assert auto_hide_reason({"p-3", "p-1"}) == \
         "hidden automatically: flagged by 2 participants (p-1, p-3)"
+
+
+def test_a_hide_by_flags_is_kept_for_the_log_even_after_a_moderator_restores_the_idea() -> None:
+    second = flag("p-3", 2)
+    restore = Fact(FactKind.DECIDED, uuid.uuid4(), at(3), "m-1", Decision.RESTORE, "fine")
+    state = fold_status(ModerationMode.POST, 2, "p-1",
+                        [submitted(), flag("p-2", 1), second, restore])
+    assert state.status is IdeaStatus.PUBLISHED
+    assert [(h[1], sorted(h[2])) for h in state.hides] == [(second.event_id, ["p-2", "p-3"])]
