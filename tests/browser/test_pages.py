@@ -112,7 +112,8 @@ async def test_idea_from_submission_to_vote_to_hidden_by_flags(
         if name == "moderation-log":
             await expect(staff.locator("tr", has_text=title).first).to_contain_text(
                 "Fits the campaign's question")
-    await expect(staff.locator("main")).to_contain_text("GET /moderation/votes")
+    # the held-vote list is served now: no notice that its route is missing
+    await expect(staff.locator("main")).not_to_contain_text("GET /moderation/votes")
 
 
 async def test_steering_downloads_the_danish_pdf_report(
