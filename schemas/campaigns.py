@@ -89,3 +89,23 @@ class VoteRulesChanged(_Campaign):
     vote_rules: VoteRules
     effective_from: AwareDatetime
     reason: Annotated[str, Field(min_length=1, max_length=1_000)]
+
+
+def audience_refusal(audience: frozenset[Sector], sector: Sector | None
+                     ) -> tuple[str, str] | None:
+    """Why a participant of `sector` may not take part (submit, vote) in a campaign open to
+    `audience`, as (code, message), or None. One rule for ideas and votes.
+
+    A campaign open to every sector takes anyone; one that restricts its audience refuses a
+    participant whose token names no sector, since nothing shows they belong to it.
+    """
+    if audience >= frozenset(Sector):
+        return None
+    allowed = ", ".join(sorted(s.value for s in audience))
+    if sector is None:
+        return ("no_sector", f"the campaign is open only to the sectors {allowed}, and your "
+                             "sign-in names no sector")
+    if sector not in audience:
+        return ("not_in_audience",
+                f"the campaign is open only to the sectors {allowed}, not {sector.value!r}")
+    return None

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from schemas import topics
 from schemas.base import Payload, event
-from schemas.common import Reason
+from schemas.common import ParticipantId, Reason, ShortText
 
 
 class Decision(StrEnum):
@@ -28,6 +28,12 @@ class IdeaStatus(StrEnum):
     REJECTED = "rejected"
     MERGED = "merged"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def public(self) -> bool:
+        """The one rule of what is public: an idea's content (title, body, tags, revisions) is
+        shown to people other than its author and staff only while it is published."""
+        return self is IdeaStatus.PUBLISHED
 
 
 class _IdeaStatusEvent(Payload):
@@ -70,3 +76,43 @@ class IdeaStatusChanged(_IdeaStatusEvent):
     title: str | None = None  # so other services can name the idea without its tables
     # the idea's estimated cost (currency units), so voting can select ideas within a budget
     cost: int | None = Field(default=None, ge=0, le=10**15)
+
+
+class RevisionDecision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+@event
+class RevisionDecided(_IdeaStatusEvent):
+    """A moderator (the envelope's actor) approved or rejected a revision of a published idea
+    in a pre-moderated campaign, with a reason. Until approved, the published revision stays
+    public; rejecting keeps it."""
+
+    __event_type__ = "moderation.revision_decided"
+
+    revision: int = Field(ge=2, le=100_000)
+    decision: RevisionDecision
+    reason: Reason
+
+
+@event
+class IdeaRevisionPublished(_IdeaStatusEvent):
+    """The public revision of an idea changed (approved by a moderator, or at once in a
+    post-moderated campaign). Other services learn the idea's approved title from it."""
+
+    __event_type__ = "idea.revision_published"
+
+    revision: int = Field(ge=1, le=100_000)
+    title: ShortText
+
+
+@event
+class IdeaHiddenByFlags(_IdeaStatusEvent):
+    """The ideas service (the system, as actor) hid a published idea because enough distinct
+    participants flagged it; `flaggers` are who, for the moderation log."""
+
+    __event_type__ = "moderation.hidden_by_flags"
+
+    flaggers: list[ParticipantId] = Field(min_length=1, max_length=1_000)
+    threshold: int = Field(ge=1, le=1_000)

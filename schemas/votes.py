@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, Field
 
 from schemas import topics
 from schemas.base import Payload, event
-from schemas.common import ParticipantId, Sector
+from schemas.common import ParticipantId, Reason, Sector
 
 ClientFingerprint = Annotated[str, Field(min_length=1, max_length=128)]
 
@@ -93,3 +93,25 @@ class VoteAnomalyDetected(Payload):
     voters: Annotated[list[ParticipantId], Field(max_length=100)] = []
     idea_ids: Annotated[list[uuid.UUID], Field(max_length=100)] = []
     detail: Annotated[str, Field(min_length=1, max_length=1_000)]
+
+
+class HoldDecision(StrEnum):
+    RELEASE = "release"  # the held vote counts, under the rules in force when it was cast
+    DISCARD = "discard"  # the held vote never counts and frees the voter's budget
+
+
+@event
+class VoteHoldDecided(Payload):
+    """A moderator (the envelope's actor) released or discarded a vote the anomaly detector
+    held, with a reason. Keyed by the voter, like the vote."""
+
+    __event_type__ = "vote.hold_decided"
+    __topic__ = topics.STATUS
+    __key_field__ = "voter_id"
+
+    vote_event_id: uuid.UUID
+    voter_id: ParticipantId
+    campaign_id: uuid.UUID
+    idea_id: uuid.UUID
+    decision: HoldDecision
+    reason: Reason

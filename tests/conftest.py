@@ -85,6 +85,12 @@ def uid() -> str:
 @pytest.fixture(scope="session")
 def stack(infra: Settings) -> Iterator[Stack]:
     """Every available worker and the gateway as real processes, for the whole session."""
+    # Every HTTP request of the session comes from one address with one user agent: to the
+    # anomaly detector the whole suite is one client, and its fresh participants look like new
+    # accounts. Thresholds well above what the ordinary tests cast keep their votes counted;
+    # tests/integration/test_voting_anomalies.py reads the same settings and makes a burst.
+    os.environ.setdefault("VOTING_BURST_VOTES", "200")
+    os.environ.setdefault("VOTING_BALLOT_VOTERS", "50")
     # a free port, never the default one a developer's own `ideastorm up` may be serving
     s = Stack(infra, log_dir=infra.ideastorm_home / "logs", http_port=free_port())
     s.start(timeout=120)

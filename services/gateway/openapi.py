@@ -233,6 +233,10 @@ def complete(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
                     "description": DESCRIPTIONS.get(code, "Refused"),
                     "content": {"application/json": {"schema": error_ref}},
                 }
+            for code, response in responses.items():
+                # a refusal a route declares itself (with its own description) has the one shape
+                if code.startswith(("4", "5")):
+                    response["content"] = {"application/json": {"schema": error_ref}}
             if key in MEDIA:
                 ok = next(c for c in responses if c.startswith("2"))
                 responses[ok]["content"] = MEDIA[key]

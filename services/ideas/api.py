@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from schemas.moderation import IdeaStatus
+from schemas.moderation import Decision, IdeaStatus
 from services.ideas import handlers, queries
-from services.ideas.domain import applicable_decisions
-from services.ideas.handlers import visible_idea, window_of
+from services.ideas.domain import (
+    applicable_decisions,
+    auto_hide_reason,
+    revision_diff,
+    sees_unreviewed,
+)
+from services.ideas.handlers import is_staff, visible_idea, window_of
 from services.ideas.models import (
     AcceptedCampaign,
     AcceptedIdea,
@@ -29,6 +34,7 @@ from services.ideas.models import (
     IdeaIn,
     IdeaOut,
     LogEntry,
+    PublishedContent,
     QueueCampaign,
     QueueItem,
     ReviseIdea,
@@ -118,7 +124,11 @@ async def get_idea(idea_id: uuid.UUID, ctx: Context, principal: OptionalPrincipa
     """One idea. Its author and moderators also see it while it is pending, hidden or rejected,
     with the status and the reason."""
     await wait_for_event(ctx, "ideas", wait_for)
-    return IdeaOut.model_validate(await visible_idea(ctx, idea_id, principal))
+    row = await visible_idea(ctx, idea_id, principal)
+    if not sees_unreviewed(row["author"], principal.sub if principal else None,
+                           is_staff(principal)):
+        row = {**row, "pending_revision": None}
+    return IdeaOut.model_validate(row)
 
 
 @ideas.get("/me/ideas", response_model=list[IdeaOut])
@@ -141,10 +151,14 @@ async def revise_idea(idea_id: uuid.UUID, body: IdeaIn, ctx: Context, principal:
 @ideas.get("/ideas/{idea_id}/history", response_model=list[RevisionOut])
 async def idea_history(idea_id: uuid.UUID, ctx: Context, principal: OptionalPrincipal,
                        wait_for: WaitFor = None) -> list[RevisionOut]:
-    """Every revision of an idea, first to last, each credited to its author."""
+    """Every approved revision of an idea, first to last, each credited to its author; its
+    author and staff also see revisions waiting for, or refused by, a moderator."""
     await wait_for_event(ctx, "ideas", wait_for)
-    await visible_idea(ctx, idea_id, principal)
-    return [RevisionOut.model_validate(r) for r in await queries.revisions(ctx.pool, idea_id)]
+    row = await visible_idea(ctx, idea_id, principal)
+    everything = sees_unreviewed(row["author"], principal.sub if principal else None,
+                                 is_staff(principal))
+    return [RevisionOut.model_validate(r)
+            for r in await queries.revisions(ctx.pool, idea_id, approved_only=not everything)]
 
 
 @ideas.post("/ideas/{idea_id}/flags", status_code=202, response_model=Accepted)
@@ -169,17 +183,29 @@ async def withdraw_idea(idea_id: uuid.UUID, ctx: Context, principal: Participant
 @moderation.get("/moderation/queue", response_model=list[QueueCampaign])
 async def moderation_queue(ctx: Context, principal: Moderator, campaign_id: CampaignFilter = None,
                            wait_for: WaitFor = None, limit: Limit = 200) -> list[QueueCampaign]:
-    """Ideas waiting for pre-moderation or hidden by flags, per campaign, oldest first, with
-    their flags and the most similar published ideas of the campaign as duplicate hints."""
+    """Ideas waiting for pre-moderation or hidden by flags, and revisions of published ideas
+    (with their diff), per campaign, oldest first, with their flags and notes and the most
+    similar published or pending ideas of the campaign as duplicate hints."""
     await wait_for_event(ctx, "ideas", wait_for)
     rows = await queries.moderation_queue(ctx.pool, campaign_id, limit=limit)
     groups: dict[uuid.UUID, QueueCampaign] = {}
     for r in rows:
         group = groups.setdefault(r["campaign_id"], QueueCampaign(
             campaign_id=r["campaign_id"], campaign_title=r["campaign_title"], ideas=[]))
-        group.ideas.append(QueueItem.model_validate(
-            {**r, "decisions": applicable_decisions(IdeaStatus(r["status"]))}))
+        group.ideas.append(_queue_item(r))
     return list(groups.values())
+
+
+def _queue_item(r: dict[str, Any]) -> QueueItem:
+    if r["kind"] == "idea":
+        return QueueItem.model_validate(
+            {**r, "decisions": applicable_decisions(IdeaStatus(r["status"]))})
+    published = PublishedContent(revision=r["published_revision"], title=r["published_title"],
+                                 body=r["published_body"], tags=r["published_tags"])
+    diff = revision_diff((published.title, published.body, published.tags),
+                         (r["title"], r["body"], list(r["tags"])))
+    return QueueItem.model_validate({**r, "published": published, "diff": diff,
+                                     "decisions": [Decision.APPROVE, Decision.REJECT]})
 
 
 @moderation.post("/moderation/decisions", status_code=202, response_model=Accepted)
@@ -195,11 +221,14 @@ async def moderation_log(ctx: Context, principal: Moderator, campaign_id: Campai
                          idea_id: Annotated[uuid.UUID | None, Query()] = None,
                          wait_for: WaitFor = None, limit: Limit = 100,
                          offset: Offset = 0) -> list[LogEntry]:
-    """Every moderation decision, newest first: who decided what, when, and why."""
+    """Every moderation decision, newest first: who decided what, when, and why. Decisions on
+    revisions and on held votes are in it, and every idea the system hid because of flags."""
     await wait_for_event(ctx, "ideas", wait_for)
     rows = await queries.moderation_log(ctx.pool, campaign_id=campaign_id, idea_id=idea_id,
                                         limit=limit, offset=offset)
-    return [LogEntry.model_validate(r) for r in rows]
+    return [LogEntry.model_validate(
+        {**r, "reason": auto_hide_reason(r["flaggers"])} if r["kind"] == "auto_hide" else r)
+        for r in rows]
 
 
 router.include_router(campaigns)

@@ -8,13 +8,14 @@ replay from offset 0 gives the same status as the live run.
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from schemas.campaigns import ModerationMode
+from schemas.campaigns import ModerationMode, audience_refusal
 from schemas.common import Sector
 from schemas.moderation import Decision, IdeaStatus
 
@@ -61,9 +62,9 @@ def check_submission(window: CampaignWindow, occurred_at: datetime, sector: Sect
             "campaign_closed",
             f"submitted at {occurred_at.isoformat()}, after the campaign closed at "
             f"{window.closes_at.isoformat()}")
-    if sector is not None and sector not in window.audience:
-        raise SubmissionRefused(
-            "not_in_audience", f"the campaign is not open to the sector {sector.value!r}")
+    refused = audience_refusal(window.audience, sector)
+    if refused is not None:
+        raise SubmissionRefused(*refused)
 
 
 def initial_status(moderation: ModerationMode) -> IdeaStatus:
@@ -129,6 +130,8 @@ class StatusState:
     cause: uuid.UUID
     merged_into: uuid.UUID | None = None
     flaggers: frozenset[str] = field(default=frozenset())  # distinct flaggers since last decision
+    # every hide by flags on the way, even one a moderator undid later: (at, flag, flaggers)
+    hides: tuple[tuple[datetime, uuid.UUID, frozenset[str]], ...] = ()
 
 
 def fold_status(moderation: ModerationMode, flag_threshold: int, author: str,
@@ -146,7 +149,12 @@ def fold_status(moderation: ModerationMode, flag_threshold: int, author: str,
     state = StatusState(initial_status(moderation), None, first.actor, first.occurred_at,
                         first.event_id)
     for fact in ordered[1:]:
-        state = _step(state, fact, flag_threshold, author)
+        nxt = _step(state, fact, flag_threshold, author)
+        hides = state.hides
+        if (fact.kind is FactKind.FLAGGED and nxt.by == FLAGS and nxt.cause == fact.event_id
+                and nxt.status is IdeaStatus.HIDDEN):
+            hides = (*hides, (fact.occurred_at, fact.event_id, nxt.flaggers))
+        state = replace(nxt, hides=hides)
     return state
 
 
@@ -175,11 +183,67 @@ def _step(state: StatusState, fact: Fact, threshold: int, author: str) -> Status
 
 
 def visible_to_public(status: IdeaStatus) -> bool:
-    return status in (IdeaStatus.PUBLISHED, IdeaStatus.MERGED)
+    """The one rule (`IdeaStatus.public`): only a published idea's approved revision is public."""
+    return status.public
 
 
-def may_see(status: IdeaStatus, author: str, viewer: str | None, moderator: bool) -> bool:
-    """Published and merged ideas are public; the rest only to their author and moderators."""
+def may_see(status: IdeaStatus, author: str, viewer: str | None, staff: bool) -> bool:
+    """Published ideas are public; the rest (pending, hidden, rejected, merged, withdrawn) only
+    to their author and staff."""
     if visible_to_public(status):
         return True
-    return viewer is not None and (viewer == author or moderator)
+    return viewer is not None and (viewer == author or staff)
+
+
+def sees_unreviewed(author: str, viewer: str | None, staff: bool) -> bool:
+    """Who sees revisions that are not approved (pending or rejected): the author and staff."""
+    return staff or (viewer is not None and viewer == author)
+
+
+# -- revisions
+
+
+class RevisionState(StrEnum):
+    APPROVED = "approved"  # the idea's public revision, or one that was public before
+    PENDING = "pending"  # waits for a moderator; the approved revision stays public
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # a pending revision replaced by a newer one before a decision
+
+
+def revision_waits(moderation: ModerationMode, status: IdeaStatus) -> bool:
+    """Whether a revision waits in the moderation queue instead of replacing the content.
+
+    In a pre-moderated campaign every revision of an idea that has been approved (published,
+    or hidden after it) waits; a pending idea is reviewed whole, so its revision replaces the
+    text a moderator will see. In a post-moderated campaign a revision is public at once, and
+    can be hidden like the idea.
+    """
+    return moderation is ModerationMode.PRE and status in (IdeaStatus.PUBLISHED,
+                                                           IdeaStatus.HIDDEN)
+
+
+def revision_diff(published: tuple[str, str, list[str]], revised: tuple[str, str, list[str]]
+                  ) -> str:
+    """A unified diff of a revision (title, body, tags) against the published one."""
+    def lines(title: str, body: str, tags: list[str]) -> list[str]:
+        return [f"title: {title}", *body.splitlines(), f"tags: {', '.join(tags)}"]
+    return "\n".join(difflib.unified_diff(lines(*published), lines(*revised), "published",
+                                          "revision", lineterm=""))
+
+
+# -- flags
+
+
+def flag_refusal(author: str, flagger: str, already_flagged: bool) -> tuple[str, str] | None:
+    """Why a flag is refused: an author cannot flag their own idea; a participant flags once."""
+    if flagger == author:
+        return ("own_idea", "you cannot flag your own idea")
+    if already_flagged:
+        return ("already_flagged", "you have already flagged this idea")
+    return None
+
+
+def auto_hide_reason(flaggers: Iterable[str]) -> str:
+    """The moderation log's reason for an idea hidden by flags: who flagged it."""
+    who = sorted(flaggers)
+    return f"hidden automatically: flagged by {len(who)} participants ({', '.join(who)})"

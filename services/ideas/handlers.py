@@ -25,10 +25,27 @@ import asyncpg
 import structlog
 
 from schemas import topics
-from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened, VoteRulesChanged
+from schemas.campaigns import (
+    CampaignClosed,
+    CampaignCreated,
+    CampaignOpened,
+    VoteRulesChanged,
+    audience_refusal,
+)
+from schemas.common import Sector
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
-from schemas.moderation import Decision, IdeaStatus, IdeaStatusChanged, ModerationDecided
+from schemas.moderation import (
+    Decision,
+    IdeaHiddenByFlags,
+    IdeaRevisionPublished,
+    IdeaStatus,
+    IdeaStatusChanged,
+    ModerationDecided,
+    RevisionDecided,
+    RevisionDecision,
+)
+from schemas.votes import VoteHoldDecided
 from services.ideas import queries
 from services.ideas.domain import (
     FINAL,
@@ -40,6 +57,7 @@ from services.ideas.domain import (
     applicable_decisions,
     check_submission,
     decision_outcome,
+    flag_refusal,
     fold_status,
     may_see,
 )
@@ -76,6 +94,7 @@ class BatchContext:
         self.new_ideas: set[uuid.UUID] = set()
         self.park_for = park_for
         self.envelopes: dict[uuid.UUID, Envelope] = {}
+        self.revised: set[uuid.UUID] = set()  # ideas whose revisions may be settled now
 
 
 async def campaign_created(ctx: BatchContext, messages: list[Message]) -> None:
@@ -133,13 +152,52 @@ async def idea_revised(ctx: BatchContext, messages: list[Message]) -> None:
             ctx.outcome.refuse.append((m, "unknown_idea", f"no idea {p.idea_id}"))
         elif author != m.envelope.actor:
             ctx.outcome.refuse.append((m, "not_author", f"{m.envelope.actor} did not write the idea"))
+        elif await ctx.store.add_revision(m):
+            ctx.outcome.publish.append(_revision_published(
+                p.idea_id, p.campaign_id, await ctx.store.current_revision(p.idea_id), p.title,
+                m.envelope))
+            ctx.revised.add(p.idea_id)
         else:
-            await ctx.store.add_revision(m)
+            ctx.revised.add(p.idea_id)
+
+
+def _revision_published(idea_id: uuid.UUID, campaign_id: uuid.UUID, revision: int, title: str,
+                        cause: Envelope) -> Envelope:
+    return Envelope.wrap(IdeaRevisionPublished(idea_id=idea_id, campaign_id=campaign_id,
+                                               revision=revision, title=title),
+                         actor=cause.actor, occurred_at=cause.occurred_at, cause=cause)
+
+
+async def revision_decided(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.add_revision_decisions(messages)
+    ctx.revised |= {m.payload.idea_id for m in messages}  # type: ignore[attr-defined]
 
 
 async def idea_flagged(ctx: BatchContext, messages: list[Message]) -> None:
-    await ctx.store.add_flags(messages)
-    ctx.touched |= {m.payload.idea_id for m in messages}  # type: ignore[attr-defined]
+    ids = {m.payload.idea_id for m in messages}  # type: ignore[attr-defined]
+    authors = await ctx.store.idea_authors(ids)
+    seen = await ctx.store.flaggers(ids)
+    kept = []
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, IdeaFlagged)
+        refused = flag_refusal(authors.get(p.idea_id, ""), m.envelope.actor,
+                               (p.idea_id, m.envelope.actor) in seen)
+        if refused is not None:
+            ctx.outcome.refuse.append((m, refused[0], f"{m.envelope.actor}: {refused[1]}"))
+            continue
+        seen.add((p.idea_id, m.envelope.actor))
+        kept.append(m)
+    await ctx.store.add_flags(kept)
+    ctx.touched |= {m.payload.idea_id for m in kept}  # type: ignore[attr-defined]
+
+
+async def hidden_by_flags(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.add_auto_hides(messages)
+
+
+async def vote_hold_decided(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.add_vote_decisions(messages)
 
 
 async def moderation_decided(ctx: BatchContext, messages: list[Message]) -> None:
@@ -175,9 +233,13 @@ MESSAGE_HANDLERS: dict[type, Handler] = {
     IdeaSubmitted: idea_submitted,
     IdeaRevised: idea_revised,
     IdeaFlagged: idea_flagged,
+    RevisionDecided: revision_decided,
     ModerationDecided: moderation_decided,
     IdeaWithdrawn: idea_withdrawn,
+    IdeaHiddenByFlags: hidden_by_flags,
+    VoteHoldDecided: vote_hold_decided,
     IdeaStatusChanged: ignore,
+    IdeaRevisionPublished: ignore,
 }
 
 
@@ -207,6 +269,15 @@ class IdeasProjection:
         for kind, handler in MESSAGE_HANDLERS.items():
             if kind in by_type:
                 await handler(ctx, by_type[kind])
+        if ctx.revised:
+            for r in await ctx.store.settle_revisions(ctx.revised):
+                cause = ctx.envelopes.get(r["event_id"])
+                change = IdeaRevisionPublished(idea_id=r["idea_id"], campaign_id=r["campaign_id"],
+                                               revision=r["revision"], title=r["title"])
+                ctx.outcome.publish.append(Envelope.wrap(
+                    change, actor=r["moderator"], occurred_at=r["decided_at"],
+                    event_id=derived_id(r["event_id"], "idea.revision_published"),
+                    correlation_id=cause.correlation_id if cause else r["event_id"]))
         if ctx.touched:
             await self._refold(ctx)
         return ctx.outcome
@@ -236,6 +307,16 @@ class IdeasProjection:
                                         correlation_id=state.cause)
                     env = env.model_copy(update={"causation_id": state.cause})
                 ctx.outcome.publish.append(env)
+            for at, flag, flaggers in state.hides:
+                # each hide once, when its flag (or the idea it waited for) is in this batch
+                if flag in ctx.envelopes or is_new:
+                    ctx.outcome.publish.append(Envelope.wrap(
+                        IdeaHiddenByFlags(idea_id=head.idea_id, campaign_id=head.campaign_id,
+                                          flaggers=sorted(flaggers),
+                                          threshold=head.flag_threshold),
+                        actor=SYSTEM_ACTOR, occurred_at=at,
+                        event_id=derived_id(flag, "moderation.hidden_by_flags"),
+                        correlation_id=flag))
         await ctx.store.set_statuses(changes)
 
 
@@ -268,7 +349,8 @@ async def _unpark(store: IdeasStore, campaign_ids: list[uuid.UUID]) -> list[Mess
 
 
 def window_of(row: dict[str, Any]) -> CampaignWindow:
-    return CampaignWindow(row["opens_at"], row["closes_at"], frozenset(row["audience"]))
+    return CampaignWindow(row["opens_at"], row["closes_at"],
+                          frozenset(Sector(a) for a in row["audience"]))
 
 
 async def visible_idea(ctx: HttpContext, idea_id: uuid.UUID, principal: Principal | None
@@ -277,9 +359,15 @@ async def visible_idea(ctx: HttpContext, idea_id: uuid.UUID, principal: Principa
     row = await queries.idea(ctx.pool, idea_id)
     if row is None or not may_see(
             IdeaStatus(row["status"]), row["author"], principal.sub if principal else None,
-            principal is not None and principal.has_any({Role.MODERATOR})):
+            is_staff(principal)):
         raise not_found("idea", idea_id)
     return row
+
+
+def is_staff(principal: Principal | None) -> bool:
+    """Staff see what is not public: moderators, planners, the steering group, admins."""
+    return principal is not None and principal.has_any(
+        {Role.MODERATOR, Role.PLANNER, Role.STEERING})
 
 
 async def _open_campaign(ctx: HttpContext, campaign_id: uuid.UUID,
@@ -296,9 +384,9 @@ async def _open_campaign(ctx: HttpContext, campaign_id: uuid.UUID,
     if phase is CampaignPhase.CLOSED:
         raise ApiError(409, "campaign_closed",
                        f"campaign {campaign_id} closed at {row['closes_at'].isoformat()}")
-    if principal.sector is not None and principal.sector not in window.audience:
-        raise ApiError(403, "not_in_audience",
-                       f"campaign {campaign_id} is not open to the sector {principal.sector}")
+    refused = audience_refusal(window.audience, principal.sector)
+    if refused is not None:
+        raise ApiError(403, refused[0], f"campaign {campaign_id}: {refused[1]}")
     return row
 
 
@@ -345,8 +433,11 @@ async def flag_idea(ctx: HttpContext, principal: Principal, command: FlagIdea,
     row = await visible_idea(ctx, idea_id, principal)
     if row["status"] != IdeaStatus.PUBLISHED:
         raise ApiError(409, "not_published", f"idea {idea_id} is {row['status']}")
-    if await queries.has_flagged(ctx.pool, idea_id, principal.sub):
-        raise ApiError(409, "already_flagged", f"you have already flagged idea {idea_id}")
+    refused = flag_refusal(row["author"], principal.sub,
+                           await queries.has_flagged(ctx.pool, idea_id, principal.sub))
+    if refused is not None:
+        raise ApiError(403 if refused[0] == "own_idea" else 409, refused[0],
+                       f"idea {idea_id}: {refused[1]}")
     event = build(IdeaFlagged, idea_id=idea_id, campaign_id=row["campaign_id"],
                   **command.body.model_dump())
     return await accept(ctx, principal, event, idempotency_key=idempotency_key)
@@ -366,6 +457,8 @@ async def decide_moderation(ctx: HttpContext, principal: Principal, command: Dec
     row = await queries.idea(ctx.pool, body.idea_id)
     if row is None:
         raise not_found("idea", body.idea_id)
+    if body.revision is not None:
+        return await _decide_revision(ctx, principal, command, row, idempotency_key)
     current = IdeaStatus(row["status"])
     if decision_outcome(current, body.decision) is None:
         allowed = ", ".join(d.value for d in applicable_decisions(current)) or "none"
@@ -382,7 +475,26 @@ async def decide_moderation(ctx: HttpContext, principal: Principal, command: Dec
                            f"idea {body.merge_into} belongs to another campaign")
         if IdeaStatus(target["status"]) in FINAL:
             raise ApiError(409, "idea_closed", f"idea {body.merge_into} is {target['status']}")
-    event = build(ModerationDecided, campaign_id=row["campaign_id"], **body.model_dump())
+    event = build(ModerationDecided, campaign_id=row["campaign_id"],
+                  **body.model_dump(exclude={"revision"}))
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+
+
+async def _decide_revision(ctx: HttpContext, principal: Principal, command: DecideModeration,
+                           row: dict[str, Any], idempotency_key: str | None) -> Accepted:
+    body = command.body
+    if body.decision not in (Decision.APPROVE, Decision.REJECT):
+        raise ApiError(409, "decision_not_applicable",
+                       f"a revision is approved or rejected, not {body.decision.value}")
+    if row["pending_revision"] != body.revision:
+        waiting = (f"revision {row['pending_revision']} waits" if row["pending_revision"]
+                   else "no revision waits")
+        raise ApiError(409, "revision_not_pending",
+                       f"revision {body.revision} of idea {body.idea_id} is not waiting for a "
+                       f"decision ({waiting})")
+    event = build(RevisionDecided, idea_id=body.idea_id, campaign_id=row["campaign_id"],
+                  revision=body.revision, decision=RevisionDecision(body.decision.value),
+                  reason=body.reason)
     return await accept(ctx, principal, event, idempotency_key=idempotency_key)
 
 

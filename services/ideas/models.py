@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -107,6 +107,7 @@ class IdeaOut(BaseModel):
     merged_into: uuid.UUID | None
     submitted_at: datetime
     updated_at: datetime
+    pending_revision: int | None = None  # a revision waiting for a moderator (author, staff)
 
 
 class FlagIn(_Request):
@@ -127,9 +128,14 @@ class DecisionIn(_Request):
     decision: Decision
     reason: Reason
     merge_into: uuid.UUID | None = None
+    revision: int | None = Field(default=None, ge=2, description=(
+        "decide on this waiting revision of the idea (approve or reject) instead of the idea"))
 
     @model_validator(mode="after")
     def _merge_target(self) -> Self:
+        if self.revision is not None and self.decision not in (Decision.APPROVE,
+                                                               Decision.REJECT):
+            raise ValueError("a revision is approved or rejected")
         if (self.decision is Decision.MERGE) != (self.merge_into is not None):
             raise ValueError("merge_into is required for a merge and only for a merge")
         if self.merge_into == self.idea_id:
@@ -144,25 +150,51 @@ class RevisionOut(BaseModel):
     body: str
     tags: list[str]
     revised_at: datetime
+    state: str  # approved, pending, rejected, superseded (only approved ones are public)
 
 
 class SimilarIdea(BaseModel):
     idea_id: uuid.UUID
     title: str
+    status: str  # published or pending
     similarity: float
 
 
-class QueueItem(BaseModel):
-    idea_id: uuid.UUID
+class FlagOut(BaseModel):
+    flagger: str
+    reason: str
+    note: str | None
+    flagged_at: datetime
+
+
+class PublishedContent(BaseModel):
+    revision: int
     title: str
     body: str
+    tags: list[str]
+
+
+class QueueItem(BaseModel):
+    """An idea waiting for a moderator (`kind` idea), or a revision of a published idea
+    (`kind` revision: `title`/`body` are the revision's, `published` what is public now,
+    `diff` the change; decide with `revision` set)."""
+
+    kind: Literal["idea", "revision"] = "idea"
+    idea_id: uuid.UUID
+    revision: int | None = None
+    title: str
+    body: str
+    tags: list[str] = []
     author: str
     status: str
     status_reason: str | None
     waiting_since: datetime
     flag_count: int
     flag_reasons: dict[str, int]
+    flags: list[FlagOut] = []
     similar: list[SimilarIdea]
+    published: PublishedContent | None = None
+    diff: str | None = None
     decisions: list[Decision]
 
 
@@ -173,14 +205,21 @@ class QueueCampaign(BaseModel):
 
 
 class LogEntry(BaseModel):
+    """One entry of the moderation log. `kind`: a decision on an idea, on a revision of one
+    (`revision`), an idea hidden by flags (moderator `system:ideas`, the flaggers in the reason),
+    or a held vote released or discarded (`vote_event_id`)."""
+
+    kind: Literal["idea", "revision", "auto_hide", "vote"] = "idea"
     event_id: uuid.UUID
     idea_id: uuid.UUID
     idea_title: str | None
     campaign_id: uuid.UUID
     moderator: str
-    decision: Decision
+    decision: Literal["approve", "reject", "hide", "restore", "merge", "release", "discard"]
     reason: str
     merge_into: uuid.UUID | None
+    revision: int | None = None
+    vote_event_id: uuid.UUID | None = None
     decided_at: datetime
 
 

@@ -14,8 +14,23 @@ import asyncpg
 from schemas.campaigns import CampaignCreated, ModerationMode, VoteRulesChanged
 from schemas.common import Sector
 from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
-from schemas.moderation import Decision, IdeaStatus, ModerationDecided
-from services.ideas.domain import CampaignWindow, Fact, FactKind, StatusState, initial_status
+from schemas.moderation import (
+    Decision,
+    IdeaHiddenByFlags,
+    IdeaStatus,
+    ModerationDecided,
+    RevisionDecided,
+)
+from schemas.votes import VoteHoldDecided
+from services.ideas.domain import (
+    CampaignWindow,
+    Fact,
+    FactKind,
+    RevisionState,
+    StatusState,
+    initial_status,
+    revision_waits,
+)
 from services.infra.consumer import Message
 
 
@@ -172,19 +187,120 @@ class IdeasStore:
             list(set(ids)))
         return {r["idea_id"]: r["author"] for r in rows}
 
-    async def add_revision(self, m: Message) -> None:
+    async def add_revision(self, m: Message) -> bool:
+        """Keep a revision. It waits for a moderator (`domain.revision_waits`) or replaces the
+        idea's content at once; True when the content changed."""
         p = m.payload
         assert isinstance(p, IdeaRevised)
         env = m.envelope
-        revision = await self.conn.fetchval(
-            f"UPDATE {self.s}.ideas SET revision = revision + 1, title = $2, body = $3, tags = $4,"
-            " updated_at = $5 WHERE idea_id = $1 RETURNING revision",
-            p.idea_id, p.title, p.body, list(p.tags), env.occurred_at)
+        head = await self.conn.fetchrow(
+            f"SELECT i.status, c.moderation, (SELECT max(revision) FROM {self.s}.revisions r"
+            f" WHERE r.idea_id = i.idea_id) AS last FROM {self.s}.ideas i"
+            f" JOIN {self.s}.campaigns c USING (campaign_id) WHERE i.idea_id = $1", p.idea_id)
+        revision = head["last"] + 1
+        waits = revision_waits(ModerationMode(head["moderation"]), IdeaStatus(head["status"]))
         await self.conn.execute(
             f"INSERT INTO {self.s}.revisions (idea_id, revision, event_id, author, title, body,"
-            " tags, revised_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            " tags, revised_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             p.idea_id, revision, env.event_id, env.actor, p.title, p.body, list(p.tags),
-            env.occurred_at)
+            env.occurred_at,
+            (RevisionState.PENDING if waits else RevisionState.APPROVED).value)
+        if waits:
+            # an older revision still waiting is replaced by this one
+            await self.conn.execute(
+                f"UPDATE {self.s}.revisions SET state = 'superseded' WHERE idea_id = $1"
+                " AND state = 'pending' AND revision < $2", p.idea_id, revision)
+            await self.conn.execute(
+                f"UPDATE {self.s}.ideas SET pending_revision = $2, updated_at = $3"
+                " WHERE idea_id = $1", p.idea_id, revision, env.occurred_at)
+            return False
+        await self.conn.execute(
+            f"UPDATE {self.s}.revisions SET state = 'superseded' WHERE idea_id = $1"
+            " AND state = 'pending'", p.idea_id)
+        await self.conn.execute(
+            f"UPDATE {self.s}.ideas SET revision = $2, title = $3, body = $4, tags = $5,"
+            " updated_at = $6, pending_revision = NULL WHERE idea_id = $1",
+            p.idea_id, revision, p.title, p.body, list(p.tags), env.occurred_at)
+        return True
+
+    async def current_revision(self, idea_id: uuid.UUID) -> int:
+        return int(await self.conn.fetchval(
+            f"SELECT revision FROM {self.s}.ideas WHERE idea_id = $1", idea_id))
+
+    async def add_revision_decisions(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, RevisionDecided)
+            rows.append((m.envelope.event_id, p.idea_id, p.campaign_id, p.revision,
+                         m.envelope.actor, p.decision.value, p.reason, m.envelope.occurred_at))
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.revision_decisions (event_id, idea_id, campaign_id, revision,"
+            " moderator, decision, reason, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT DO NOTHING", rows)
+
+    async def settle_revisions(self, ids: Iterable[uuid.UUID]) -> list[asyncpg.Record]:
+        """Apply decisions to the pending revisions they name (the two may arrive in either
+        order). An approved revision becomes the idea's public content; returns those, with
+        the decision that approved them."""
+        rows = await self.conn.fetch(
+            f"SELECT r.idea_id, r.revision, r.title, r.body, r.tags, d.decision, d.event_id,"
+            f" d.decided_at, d.moderator, i.campaign_id FROM {self.s}.revisions r"
+            f" JOIN {self.s}.revision_decisions d USING (idea_id, revision)"
+            f" JOIN {self.s}.ideas i USING (idea_id)"
+            f" WHERE r.idea_id = ANY($1::uuid[]) AND r.state = 'pending'"
+            f" ORDER BY r.idea_id, r.revision, d.decided_at, d.event_id", list(set(ids)))
+        approved, seen = [], set()
+        for r in rows:
+            if (r["idea_id"], r["revision"]) in seen:
+                continue  # the first decision on a revision is the one that counts
+            seen.add((r["idea_id"], r["revision"]))
+            state = (RevisionState.APPROVED if r["decision"] == "approve"
+                     else RevisionState.REJECTED)
+            await self.conn.execute(
+                f"UPDATE {self.s}.revisions SET state = $3 WHERE idea_id = $1 AND revision = $2",
+                r["idea_id"], r["revision"], state.value)
+            if state is RevisionState.APPROVED:
+                await self.conn.execute(
+                    f"UPDATE {self.s}.ideas SET revision = $2, title = $3, body = $4, tags = $5,"
+                    " updated_at = $6 WHERE idea_id = $1",
+                    r["idea_id"], r["revision"], r["title"], r["body"], r["tags"],
+                    r["decided_at"])
+                approved.append(r)
+            await self.conn.execute(
+                f"UPDATE {self.s}.ideas SET pending_revision = NULL"
+                " WHERE idea_id = $1 AND pending_revision = $2", r["idea_id"], r["revision"])
+        return approved
+
+    async def add_auto_hides(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, IdeaHiddenByFlags)
+            rows.append((m.envelope.event_id, p.idea_id, p.campaign_id, m.envelope.actor,
+                         list(p.flaggers), m.envelope.occurred_at))
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.auto_hides (event_id, idea_id, campaign_id, actor, flaggers,"
+            " hidden_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", rows)
+
+    async def add_vote_decisions(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, VoteHoldDecided)
+            rows.append((m.envelope.event_id, p.vote_event_id, p.voter_id, p.idea_id,
+                         p.campaign_id, m.envelope.actor, p.decision.value, p.reason,
+                         m.envelope.occurred_at))
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.vote_decisions (event_id, vote_event_id, voter_id, idea_id,"
+            " campaign_id, moderator, decision, reason, decided_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING", rows)
+
+    async def flaggers(self, ids: Iterable[uuid.UUID]) -> set[tuple[uuid.UUID, str]]:
+        rows = await self.conn.fetch(
+            f"SELECT idea_id, flagger FROM {self.s}.flags WHERE idea_id = ANY($1::uuid[])",
+            list(set(ids)))
+        return {(r["idea_id"], r["flagger"]) for r in rows}
 
     # facts that change an idea's status ---------------------------------------------------
 

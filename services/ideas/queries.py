@@ -14,7 +14,8 @@ _CAMPAIGN_COLS = (
 )
 _IDEA_COLS = (
     "idea_id, campaign_id, author, sector, title, body, tags, category, estimated_cost, revision,"
-    " status, status_reason, status_by, status_at, merged_into, submitted_at, updated_at"
+    " status, status_reason, status_by, status_at, merged_into, submitted_at, updated_at,"
+    " pending_revision"
 )
 
 
@@ -80,10 +81,14 @@ async def ideas_by_author(pool: asyncpg.Pool, author: str, *, limit: int,
     return [dict(r) for r in rows]
 
 
-async def revisions(pool: asyncpg.Pool, idea_id: uuid.UUID) -> list[dict[str, Any]]:
+async def revisions(pool: asyncpg.Pool, idea_id: uuid.UUID, *,
+                    approved_only: bool) -> list[dict[str, Any]]:
+    """An idea's revisions, first to last; `approved_only` leaves out those no moderator
+    approved (pending, rejected, superseded), which only the author and staff see."""
     rows = await pool.fetch(
-        "SELECT revision, author, title, body, tags, revised_at FROM ideas.revisions"
-        " WHERE idea_id = $1 ORDER BY revision", idea_id)
+        "SELECT revision, author, title, body, tags, revised_at, state FROM ideas.revisions"
+        " WHERE idea_id = $1 AND (NOT $2 OR state = 'approved') ORDER BY revision",
+        idea_id, approved_only)
     return [dict(r) for r in rows]
 
 
@@ -96,43 +101,87 @@ async def has_flagged(pool: asyncpg.Pool, idea_id: uuid.UUID, flagger: str) -> b
 
 SIMILARITY_FLOOR = 0.15  # below this two titles share little more than common words
 
-_QUEUE = f"""
-SELECT i.idea_id, i.campaign_id, c.title AS campaign_title, i.title, i.body, i.author, i.status,
-       i.status_reason, i.status_at AS waiting_since,
+# Published and pending ideas of the same campaign whose titles are most like `title`: two
+# similar ideas waiting side by side are hinted at each other.
+_SIMILAR = f"""
+(SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'idea_id', s.idea_id, 'title', s.title, 'status', s.status, 'similarity', s.sim)
+            ORDER BY s.sim DESC, s.idea_id), '[]'::jsonb)
+   FROM (SELECT p.idea_id, p.title, p.status, round(similarity(p.title, {{title}})::numeric, 3) AS sim
+           FROM ideas.ideas p
+          WHERE p.campaign_id = i.campaign_id AND p.status IN ('published', 'pending')
+            AND p.idea_id <> i.idea_id AND similarity(p.title, {{title}}) >= {SIMILARITY_FLOOR}
+          ORDER BY sim DESC, p.idea_id LIMIT 3) s)
+"""
+
+_FLAGS = """
        (SELECT count(*) FROM ideas.flags f WHERE f.idea_id = i.idea_id) AS flag_count,
-       (SELECT coalesce(jsonb_object_agg(reason, n), '{{}}'::jsonb)
+       (SELECT coalesce(jsonb_object_agg(reason, n), '{}'::jsonb)
           FROM (SELECT reason, count(*) AS n FROM ideas.flags f
                  WHERE f.idea_id = i.idea_id GROUP BY reason) x) AS flag_reasons,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                   'idea_id', s.idea_id, 'title', s.title, 'similarity', s.sim)
-                   ORDER BY s.sim DESC, s.idea_id), '[]'::jsonb)
-          FROM (SELECT p.idea_id, p.title, round(similarity(p.title, i.title)::numeric, 3) AS sim
-                  FROM ideas.ideas p
-                 WHERE p.campaign_id = i.campaign_id AND p.status = 'published'
-                   AND p.idea_id <> i.idea_id AND similarity(p.title, i.title) >= {SIMILARITY_FLOOR}
-                 ORDER BY sim DESC, p.idea_id LIMIT 3) s) AS similar
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('flagger', f.flagger, 'reason', f.reason,
+                   'note', f.note, 'flagged_at', f.flagged_at) ORDER BY f.flagged_at, f.flagger),
+                   '[]'::jsonb) FROM ideas.flags f WHERE f.idea_id = i.idea_id) AS flags
+"""
+
+_QUEUE = f"""
+SELECT * FROM (
+SELECT 'idea' AS kind, i.idea_id, NULL::int AS revision, i.campaign_id, c.title AS campaign_title,
+       i.title, i.body, i.tags, i.author, i.status, i.status_reason, i.status_at AS waiting_since,
+       NULL::text AS published_title, NULL::text AS published_body, NULL::text[] AS published_tags,
+       NULL::int AS published_revision, {_FLAGS}, {_SIMILAR.format(title="i.title")} AS similar
   FROM ideas.ideas i JOIN ideas.campaigns c USING (campaign_id)
  WHERE (i.status = 'pending' OR (i.status = 'hidden' AND i.status_by = 'flags'))
    AND ($1::uuid IS NULL OR i.campaign_id = $1)
- ORDER BY min(i.status_at) OVER (PARTITION BY i.campaign_id), i.campaign_id, i.status_at, i.idea_id
+UNION ALL
+SELECT 'revision', i.idea_id, r.revision, i.campaign_id, c.title, r.title, r.body, r.tags,
+       r.author, i.status, i.status_reason, r.revised_at, i.title, i.body, i.tags, i.revision,
+       {_FLAGS}, {_SIMILAR.format(title="r.title")}
+  FROM ideas.ideas i JOIN ideas.campaigns c USING (campaign_id)
+  JOIN ideas.revisions r ON r.idea_id = i.idea_id AND r.revision = i.pending_revision
+ WHERE i.pending_revision IS NOT NULL AND ($1::uuid IS NULL OR i.campaign_id = $1)
+) q
+ ORDER BY min(waiting_since) OVER (PARTITION BY campaign_id), campaign_id, waiting_since,
+          idea_id, kind
  LIMIT $2
 """
 
 
 async def moderation_queue(pool: asyncpg.Pool, campaign_id: uuid.UUID | None, *,
                            limit: int) -> list[dict[str, Any]]:
-    """Ideas waiting for a moderator; campaigns with the longest wait first, then oldest first."""
+    """Ideas and revisions waiting for a moderator; campaigns with the longest wait first, then
+    oldest first."""
     return [dict(r) for r in await pool.fetch(_QUEUE, campaign_id, limit)]
+
+
+_LOG = """
+SELECT * FROM (
+SELECT 'idea' AS kind, d.event_id, d.idea_id, d.campaign_id, d.moderator, d.decision, d.reason,
+       d.merge_into, NULL::int AS revision, NULL::uuid AS vote_event_id, d.decided_at,
+       NULL::text[] AS flaggers
+  FROM ideas.decisions d
+UNION ALL
+SELECT 'revision', r.event_id, r.idea_id, r.campaign_id, r.moderator, r.decision, r.reason,
+       NULL, r.revision, NULL, r.decided_at, NULL
+  FROM ideas.revision_decisions r
+UNION ALL
+SELECT 'auto_hide', h.event_id, h.idea_id, h.campaign_id, h.actor, 'hide', '', NULL, NULL,
+       NULL, h.hidden_at, h.flaggers
+  FROM ideas.auto_hides h
+UNION ALL
+SELECT 'vote', v.event_id, v.idea_id, v.campaign_id, v.moderator, v.decision, v.reason,
+       NULL, NULL, v.vote_event_id, v.decided_at, NULL
+  FROM ideas.vote_decisions v
+) l LEFT JOIN LATERAL (SELECT title AS idea_title FROM ideas.ideas i
+                        WHERE i.idea_id = l.idea_id) t ON true
+ WHERE ($1::uuid IS NULL OR l.campaign_id = $1) AND ($2::uuid IS NULL OR l.idea_id = $2)
+ ORDER BY l.decided_at DESC, l.event_id LIMIT $3 OFFSET $4
+"""
 
 
 async def moderation_log(pool: asyncpg.Pool, *, campaign_id: uuid.UUID | None,
                          idea_id: uuid.UUID | None, limit: int,
                          offset: int) -> list[dict[str, Any]]:
-    rows = await pool.fetch(
-        "SELECT d.event_id, d.idea_id, i.title AS idea_title, d.campaign_id, d.moderator,"
-        " d.decision, d.reason, d.merge_into, d.decided_at"
-        " FROM ideas.decisions d LEFT JOIN ideas.ideas i USING (idea_id)"
-        " WHERE ($1::uuid IS NULL OR d.campaign_id = $1) AND ($2::uuid IS NULL OR d.idea_id = $2)"
-        " ORDER BY d.decided_at DESC, d.event_id LIMIT $3 OFFSET $4",
-        campaign_id, idea_id, limit, offset)
+    """Every moderation decision (ideas, revisions, held votes) and every hide by flags."""
+    rows = await pool.fetch(_LOG, campaign_id, idea_id, limit, offset)
     return [dict(r) for r in rows]

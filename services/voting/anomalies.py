@@ -3,9 +3,11 @@
 The tally projection re-publishes every API vote, keyed by its client fingerprint, on
 `votes.clients` (imports carry no fingerprint and cost nothing here). A Faust agent counts votes
 per fingerprint in tumbling windows; when one fingerprint reaches the threshold within a window it
-publishes `VoteAnomalyDetected` on `status` for the moderation queue. Nothing is discarded: the
-votes still count until staff decide. The event id is derived from the fingerprint and the
-window, so a redelivered message or a restart never reports the same burst twice downstream.
+publishes `VoteAnomalyDetected` on `status`, a report for other services. It decides nothing:
+the votes themselves are held (out of the tally, until a moderator releases or discards them)
+by the vote projection's pure judge (`domain.holds`), from the votes' own `occurred_at`, so a
+replay reaches the same holds. The event id is derived from the fingerprint and the window, so
+a redelivered message or a restart never reports the same burst twice downstream.
 
 The window counts live in the agent (`domain.BurstCounter`), not in a Faust windowed table: with
 the embedded broker's wrong high-water mark, table recovery on the first rebalance raised

@@ -6,20 +6,28 @@ route calls `queries.py`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import ConfigDict
 
+from schemas.common import Reason
+from schemas.moderation import IdeaStatus
+from schemas.votes import HoldDecision
+from services.infra.auth import Principal, Role
+from services.infra.csv import write_csv
 from services.infra.http import (
     Accepted,
     Context,
     IdempotencyKey,
+    Limit,
+    Moderator,
+    Offset,
+    OptionalPrincipal,
     Participant,
     StrictBody,
     WaitFor,
@@ -27,7 +35,7 @@ from services.infra.http import (
     wait_for_event,
 )
 from services.voting import handlers, queries
-from services.voting.domain import CastVote, WithdrawVote
+from services.voting.domain import CastVote, DecideHold, WithdrawVote, shown_publicly
 
 router = APIRouter(tags=["voting"])
 
@@ -70,23 +78,29 @@ async def _campaign(ctx: Context, campaign_id: uuid.UUID) -> dict[str, Any]:
     return campaign
 
 
+def _staff(principal: Principal | None) -> bool:
+    """Staff see ideas that are not public, and their counts."""
+    return principal is not None and principal.has_any(
+        {Role.MODERATOR, Role.PLANNER, Role.STEERING})
+
+
 @router.get("/campaigns/{campaign_id}/tally", response_model=None)
 async def tally(campaign_id: uuid.UUID, ctx: Context, request: Request,
+                principal: OptionalPrincipal,
                 format: Annotated[Literal["json", "csv"] | None, Query()] = None,
                 wait_for: WaitFor = None) -> dict[str, Any] | Response:
     """Supports, opposes, score and distinct voters per idea (JSON, or CSV with format=csv);
-    the JSON also counts the campaign's votes by state (`pending`: waiting for their idea)."""
+    the JSON also counts the campaign's votes by state (`pending`: waiting for their idea,
+    `held`: held for moderators). Ideas that are not published are listed for staff only."""
     await wait_for_event(ctx, "voting", wait_for)
     await _campaign(ctx, campaign_id)
-    rows = await queries.tally(ctx.pool, campaign_id)
+    rows = [r for r in await queries.tally(ctx.pool, campaign_id)
+            if _staff(principal) or shown_publicly(IdeaStatus(r["status"]))]
     wants_csv = format == "csv" or (format is None and
                                     "text/csv" in request.headers.get("accept", ""))
     if wants_csv:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(TALLY_COLUMNS)
-        writer.writerows([r[c] for c in TALLY_COLUMNS] for r in rows)
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        text = write_csv(TALLY_COLUMNS, ([r[c] for c in TALLY_COLUMNS] for r in rows))
+        return Response(text, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="tally-{campaign_id}.csv"'})
     states = await queries.decided_votes(ctx.pool, campaign_id)
     states["pending"] = states.pop("parked", 0)
@@ -116,7 +130,41 @@ async def participation(campaign_id: uuid.UUID, ctx: Context) -> dict[str, Any]:
 async def my_votes(ctx: Context, principal: Participant,
                    campaign: Annotated[uuid.UUID, Query(description="the campaign id")]
                    ) -> dict[str, Any]:
-    """Each of your votes in a campaign, counted or refused with the reason; budget left."""
+    """Each of your votes in a campaign, counted, held for moderators or refused, with the
+    reason; budget left (held votes use it until a moderator discards them)."""
     await _campaign(ctx, campaign)
     return {"campaign_id": campaign, "voter_id": principal.sub,
             **await queries.my_votes(ctx.pool, principal.sub, campaign, datetime.now(UTC))}
+
+
+# -- held votes (moderators)
+
+
+class HoldDecisionIn(StrictBody):
+    """Release (the vote counts, as judged when it was cast) or discard a held vote."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    event_id: uuid.UUID
+    decision: HoldDecision
+    reason: Reason
+
+
+@router.get("/moderation/votes", tags=["moderation"])
+async def held_votes(ctx: Context, principal: Moderator,
+                     campaign_id: Annotated[uuid.UUID | None, Query()] = None,
+                     wait_for: WaitFor = None, limit: Limit = 100,
+                     offset: Offset = 0) -> list[dict[str, Any]]:
+    """Votes the anomaly detector holds (not in the tally), oldest first, with the reason."""
+    await wait_for_event(ctx, "voting", wait_for)
+    return await queries.held_votes(ctx.pool, campaign_id, limit=limit, offset=offset)
+
+
+@router.post("/moderation/votes/decisions", status_code=202, response_model=Accepted,
+             tags=["moderation"])
+async def decide_held_vote(body: HoldDecisionIn, ctx: Context, principal: Moderator,
+                           idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Release or discard a held vote, with a reason (kept in the moderation log)."""
+    return await handlers.handle(
+        ctx, principal, DecideHold(body.event_id, body.decision, body.reason),
+        idempotency_key=idempotency_key)

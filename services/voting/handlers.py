@@ -20,22 +20,25 @@ import structlog
 from schemas import topics
 from schemas.campaigns import CampaignCreated, VoteRulesChanged
 from schemas.envelope import Envelope, RefusedMessage, decode
-from schemas.moderation import IdeaStatus, IdeaStatusChanged
-from schemas.votes import VoteCast, VoteClientSeen, VoteWithdrawn
+from schemas.moderation import IdeaRevisionPublished, IdeaStatus, IdeaStatusChanged
+from schemas.votes import VoteCast, VoteClientSeen, VoteHoldDecided, VoteWithdrawn
 from services.infra.auth import Principal
 from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept, build, not_found
 from services.infra.kafka import EventProducer
-from services.voting import domain, projections
-from services.voting.domain import CastVote, WithdrawVote
+from services.voting import domain, projections, queries
+from services.voting.domain import CastVote, DecideHold, WithdrawVote
+from services.voting.domain.holds import HoldRules
 
 log = structlog.get_logger(__name__)
 
 # -- commands, from the HTTP edge
 
 
-async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID) -> domain.Idea:
-    """The idea, if the domain admits a vote request of `kind` on it now; else a 404 / 409."""
+async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID,
+                    principal: Principal) -> domain.Idea:
+    """The idea, if the domain admits a vote request of `kind` on it now; else a 404 / 403 /
+    409. An idea nobody else may see yet is a 404, as in the ideas service."""
     async with ctx.pool.acquire() as conn:
         ideas = await projections.load_ideas(conn, {idea_id})
         idea = ideas.get(idea_id)
@@ -46,20 +49,23 @@ async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID) -> domain.I
     if campaign is None:
         raise not_found("campaign", idea.campaign_id)
     now = datetime.now(UTC)
-    reason = domain.admit(kind, campaign, idea, ideas, now)
+    refused = domain.admit(kind, campaign, idea, ideas, now, principal.sector)
+    if refused is None:
+        return idea
+    reason, message = refused
+    if reason in ("no_sector", "not_in_audience"):
+        raise ApiError(403, reason, f"campaign {campaign.campaign_id}: {message}")
     if reason == "idea_not_votable":
         raise ApiError(409, reason, f"idea {idea_id} is {idea.status_at(now).status.value}")
-    if reason is not None:
-        raise ApiError(409, reason,
+    raise ApiError(409, reason,
                        f"campaign {campaign.campaign_id} takes votes from "
                        f"{campaign.opens_at:%Y-%m-%d %H:%M} to "
                        f"{campaign.closes_at:%Y-%m-%d %H:%M} UTC")
-    return idea
 
 
 async def cast_vote(ctx: HttpContext, principal: Principal, command: CastVote,
                     idempotency_key: str | None) -> Accepted:
-    idea = await _admitted(ctx, domain.CAST, command.idea_id)
+    idea = await _admitted(ctx, domain.CAST, command.idea_id, principal)
     payload = build(VoteCast, voter_id=principal.sub, campaign_id=idea.campaign_id,
                     idea_id=command.idea_id, value=command.value, sector=principal.sector,
                     client=command.client)
@@ -68,9 +74,26 @@ async def cast_vote(ctx: HttpContext, principal: Principal, command: CastVote,
 
 async def withdraw_vote(ctx: HttpContext, principal: Principal, command: WithdrawVote,
                         idempotency_key: str | None) -> Accepted:
-    idea = await _admitted(ctx, domain.WITHDRAW, command.idea_id)
+    idea = await _admitted(ctx, domain.WITHDRAW, command.idea_id, principal)
     payload = build(VoteWithdrawn, voter_id=principal.sub, campaign_id=idea.campaign_id,
                     idea_id=command.idea_id)
+    return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
+
+
+async def decide_hold(ctx: HttpContext, principal: Principal, command: DecideHold,
+                      idempotency_key: str | None) -> Accepted:
+    """A moderator releases or discards a held vote, with a reason."""
+    vote = await queries.held_vote(ctx.pool, command.event_id)
+    if vote is None:
+        raise not_found("vote", command.event_id)
+    if vote["state"] != domain.HELD or vote["decided"]:
+        raise ApiError(409, "vote_not_held",
+                       f"vote {command.event_id} is {vote['state']}"
+                       + (" and already decided" if vote["decided"] else "")
+                       + ": only a held vote is released or discarded")
+    payload = build(VoteHoldDecided, vote_event_id=command.event_id, voter_id=vote["voter_id"],
+                    campaign_id=vote["campaign_id"], idea_id=vote["idea_id"],
+                    decision=command.decision, reason=command.reason)
     return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
 
 
@@ -78,10 +101,12 @@ CommandHandler = Callable[[HttpContext, Principal, Any, str | None], Awaitable[A
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
     CastVote: cast_vote,
     WithdrawVote: withdraw_vote,
+    DecideHold: decide_hold,
 }
 
 
-async def handle(ctx: HttpContext, principal: Principal, command: CastVote | WithdrawVote, *,
+async def handle(ctx: HttpContext, principal: Principal,
+                 command: CastVote | WithdrawVote | DecideHold, *,
                  idempotency_key: str | None) -> Accepted:
     """Run the one handler registered for the command."""
     return await COMMAND_HANDLERS[type(command)](ctx, principal, command, idempotency_key)
@@ -100,6 +125,7 @@ def to_vote(env: Envelope, payload: VoteCast | VoteWithdrawn) -> domain.Vote:
         value=payload.value if isinstance(payload, VoteCast) else 0,
         occurred_at=env.occurred_at,
         sector=payload.sector.value if isinstance(payload, VoteCast) and payload.sector else None,
+        client=payload.client if isinstance(payload, VoteCast) else None,
     )
 
 
@@ -117,9 +143,14 @@ def client_seen(messages: Iterable[Message]) -> list[Envelope]:
 
 
 async def judge_votes(conn: asyncpg.Connection, messages: list[Message],
-                      outcome: Outcome) -> None:
+                      outcome: Outcome, hold_rules: HoldRules | None = None) -> None:
     """Casts and withdrawals, judged together in their order: a withdrawal frees the budget a
-    later cast of the same voter uses. Load, decide in `domain.judge`, write once."""
+    later cast of the same voter uses. Load, decide in `domain.judge` (which also holds what
+    the anomaly rules suspect), write once.
+
+    A batch with votes cast through the API (with a client fingerprint) takes every vote
+    partition's lock: a hold may change votes of voters on other partitions. Imported votes
+    carry no fingerprint and keep the per-partition locks."""
     fresh: dict[uuid.UUID, Message] = {}
     for m in messages:
         if m.envelope.actor != m.payload.voter_id:  # type: ignore[attr-defined]
@@ -131,16 +162,61 @@ async def judge_votes(conn: asyncpg.Connection, messages: list[Message],
             del fresh[event_id]
     if not fresh:
         return
-    await projections.lock_partitions(conn, {m.partition for m in fresh.values()})
     votes = [to_vote(m.envelope, m.payload) for m in fresh.values()]  # type: ignore[arg-type]
-    judgement = domain.judge(votes, *await projections.load_state(conn, votes))
+    await projections.lock_partitions(
+        conn, range(topics.VOTES.partitions) if hold_rules and any(v.client for v in votes)
+        else {m.partition for m in fresh.values()})
+    judgement = await judge_loaded(conn, votes, hold_rules)
     sources = {eid: (m.topic, m.partition, m.offset, m.raw or b"") for eid, m in fresh.items()}
     await projections.write_judgement(conn, judgement, sources)
+    await _settle_holds(conn, judgement)
     for v in judgement.verdicts:
         if v.state == domain.REFUSED:
             outcome.refuse.append((fresh[v.vote.event_id], v.reason or "refused",
                                    f"vote {v.vote.event_id} of {v.vote.voter_id}"))
     outcome.publish += client_seen(fresh.values())
+
+
+async def judge_loaded(conn: asyncpg.Connection, votes: list[domain.Vote],
+                       hold_rules: HoldRules | None) -> domain.Judgement:
+    active, campaigns, ideas, nearby = await projections.load_state(
+        conn, votes, hold_rules.reach if hold_rules else None)
+    seen = await projections.first_seen(
+        conn, {v.voter_id for v in nearby} | {v.voter_id for v in votes if v.client}) \
+        if nearby or any(v.client for v in votes) else {}
+    return domain.judge(votes, active, campaigns, ideas, nearby, hold_rules, seen)
+
+
+async def _settle_holds(conn: asyncpg.Connection, judgement: domain.Judgement) -> None:
+    """A moderator's decision may have arrived before the hold (a replay): apply it now."""
+    held = [v.vote.event_id for v in judgement.verdicts if v.state == domain.HELD]
+    held += [i for i, state in judgement.superseded.items() if state == domain.HELD]
+    await projections.apply_hold_decisions(conn, held)
+
+
+async def hold_decided(conn: asyncpg.Connection, messages: list[Message],
+                       outcome: Outcome) -> None:
+    """Moderators' decisions on held votes: released votes count, discarded ones never do.
+    Takes every vote partition's lock, as a hold does."""
+    rows = []
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, VoteHoldDecided)
+        rows.append((m.envelope.event_id, p.vote_event_id, p.decision.value, p.reason,
+                     m.envelope.actor, m.envelope.occurred_at))
+    await projections.lock_partitions(conn, range(topics.VOTES.partitions))
+    await projections.add_hold_decisions(conn, rows)
+    changed = await projections.apply_hold_decisions(conn, [r[1] for r in rows])
+    log.info("votes.hold_decided", decisions=len(rows), changed=changed)
+
+
+async def revision_published(conn: asyncpg.Connection, messages: list[Message],
+                             outcome: Outcome) -> None:
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, IdeaRevisionPublished)
+        await projections.set_idea_title(conn, p.idea_id, p.campaign_id, p.title,
+                                         m.envelope.occurred_at)
 
 
 async def campaign_created(conn: asyncpg.Connection, messages: list[Message],
@@ -149,7 +225,8 @@ async def campaign_created(conn: asyncpg.Connection, messages: list[Message],
         p, env = m.payload, m.envelope
         assert isinstance(p, CampaignCreated)
         await projections.insert_campaign(conn, p.campaign_id, p.title, p.opens_at, p.closes_at,
-                                          env.occurred_at, p.budget, p.min_votes_to_fund)
+                                          env.occurred_at, [a.value for a in p.audience],
+                                          p.budget, p.min_votes_to_fund)
         await projections.insert_rules(conn, p.campaign_id, env.event_id, None,
                                        str(p.vote_rules.mode),
                                        p.vote_rules.max_votes_per_participant)
@@ -195,18 +272,22 @@ MESSAGE_HANDLERS: dict[type, MessageHandler] = {
     CampaignCreated: campaign_created,
     VoteRulesChanged: vote_rules_changed,
     IdeaStatusChanged: idea_status_changed,
+    IdeaRevisionPublished: revision_published,
+    VoteHoldDecided: hold_decided,
 }
 
 
 async def dispatch(conn: asyncpg.Connection, messages: list[Message], outcome: Outcome,
-                   wanted: Sequence[type]) -> list[Message]:
+                   wanted: Sequence[type],
+                   handlers: dict[type, MessageHandler] | None = None) -> list[Message]:
     """Hand each run of consecutive messages with the same handler to that handler, in order.
     Returns the messages whose type is not in `wanted`."""
     others: list[Message] = []
     run: list[Message] = []
     current: MessageHandler | None = None
     for m in messages:
-        handler = MESSAGE_HANDLERS.get(type(m.payload)) if type(m.payload) in wanted else None
+        handler = ((handlers or MESSAGE_HANDLERS).get(type(m.payload))
+                   if type(m.payload) in wanted else None)
         if handler is None:
             others.append(m)
             continue
@@ -229,9 +310,18 @@ class VoteProjection:
     topics: Sequence[str] = (topics.VOTES.name,)
     dedupe = False  # the unique event_id of voting.votes does it, without a second table
 
+    def __init__(self, hold_rules: HoldRules | None = None) -> None:
+        self.hold_rules = hold_rules or HoldRules()
+
+    async def _judge(self, conn: asyncpg.Connection, messages: list[Message],
+                     outcome: Outcome) -> None:
+        await judge_votes(conn, messages, outcome, self.hold_rules)
+
     async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
         outcome = Outcome()
-        for m in await dispatch(conn, messages, outcome, (VoteCast, VoteWithdrawn)):
+        # the registered handler, with this worker's hold thresholds
+        handlers = {**MESSAGE_HANDLERS, VoteCast: self._judge, VoteWithdrawn: self._judge}
+        for m in await dispatch(conn, messages, outcome, (VoteCast, VoteWithdrawn), handlers):
             outcome.refuse.append((m, "unexpected_type", f"{m.envelope.type} on votes"))
         return outcome
 
@@ -249,18 +339,22 @@ class StatusProjection:
         outcome = Outcome()
         # other events on `status` are for other services
         await dispatch(conn, messages, outcome,
-                       (CampaignCreated, VoteRulesChanged, IdeaStatusChanged))
+                       (CampaignCreated, VoteRulesChanged, IdeaStatusChanged,
+                        IdeaRevisionPublished, VoteHoldDecided))
         return outcome
 
 
 async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seconds: float,
-                       limit: int = 50_000) -> tuple[int, int]:
+                       limit: int = 50_000, hold_rules: HoldRules | None = None
+                       ) -> tuple[int, int]:
     """Judge parked votes whose campaign and idea are now known; dead-letter the expired ones.
 
     Returns (decided, dead-lettered).
     """
     async with pool.acquire() as conn, conn.transaction():
-        if not await projections.lock_parked(conn, park_seconds):
+        # with holds, a parked vote may hold votes of other partitions: lock them all
+        if not await projections.lock_parked(conn, park_seconds,
+                                             every=topics.VOTES.partitions if hold_rules else 0):
             return 0, 0
         rows = await projections.parked_due(conn, park_seconds, limit)
         by_id = {r["event_id"]: r for r in rows}
@@ -274,7 +368,7 @@ async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seco
                 dead.append((r, "malformed", "parked vote no longer decodes", None))
                 continue
             votes.append(to_vote(env, payload))
-        judgement = domain.judge(votes, *await projections.load_state(conn, votes))
+        judgement = await judge_loaded(conn, votes, hold_rules)
         for v, why in judgement.parked:
             r = by_id[v.event_id]
             if r["expired"]:
@@ -285,6 +379,7 @@ async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seco
                 by_id.pop(v.event_id)  # stays parked
         judgement.parked = []
         await projections.write_judgement(conn, judgement, {})
+        await _settle_holds(conn, judgement)
         dead += [(by_id[v.vote.event_id], v.reason or "refused",
                   f"vote {v.vote.event_id} of {v.vote.voter_id}", v.vote.voter_id)
                  for v in judgement.verdicts if v.state == domain.REFUSED]

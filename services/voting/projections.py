@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from schemas.campaigns import VoteMode
+from schemas.common import Sector
 from schemas.moderation import IdeaStatus
 from services.voting import domain
 
 LOCK_SPACE = 7_401  # first key of the (int, int) advisory locks: (LOCK_SPACE, partition)
 
 VOTE_COLUMNS = ["event_id", "kind", "voter_id", "campaign_id", "idea_id", "target_id", "value",
-                "occurred_at", "sector", "state", "reason"]
+                "occurred_at", "sector", "state", "reason", "client"]
 
 
 async def lock_partitions(conn: asyncpg.Connection, partitions: Iterable[int]) -> None:
@@ -35,27 +36,61 @@ async def lock_partitions(conn: asyncpg.Connection, partitions: Iterable[int]) -
 
 
 async def load_state(
-    conn: asyncpg.Connection, votes: Sequence[domain.Vote]
+    conn: asyncpg.Connection, votes: Sequence[domain.Vote], window: timedelta | None = None,
 ) -> tuple[dict[str, list[domain.ActiveVote]], dict[uuid.UUID, domain.Campaign],
-           dict[uuid.UUID, domain.Idea]]:
-    """The counted votes of the batch's voters, and the campaigns and ideas the batch names."""
+           dict[uuid.UUID, domain.Idea], list[domain.StoredClientVote]]:
+    """The counted and held votes of the batch's voters, the campaigns and ideas the batch
+    names, and (with the holds' `window`) the stored votes of the batch's clients around it."""
     voters = list({v.voter_id for v in votes})
     active: dict[str, list[domain.ActiveVote]] = {}
     for r in await conn.fetch(
-        "SELECT voter_id, event_id, campaign_id, target_id, value FROM voting.votes"
-        " WHERE voter_id = ANY($1::text[]) AND state = 'counted'", voters,
+        "SELECT voter_id, event_id, campaign_id, target_id, value, state FROM voting.votes"
+        " WHERE voter_id = ANY($1::text[]) AND state IN ('counted', 'held')", voters,
     ):
         active.setdefault(r["voter_id"], []).append(
-            domain.ActiveVote(r["event_id"], r["campaign_id"], r["target_id"], r["value"]))
+            domain.ActiveVote(r["event_id"], r["campaign_id"], r["target_id"], r["value"],
+                              held=r["state"] == domain.HELD))
     campaigns = await load_campaigns(conn, {v.campaign_id for v in votes})
     ideas = await load_ideas(conn, {v.idea_id for v in votes})
-    return active, campaigns, ideas
+    return active, campaigns, ideas, await load_client_votes(conn, votes, window)
+
+
+async def load_client_votes(conn: asyncpg.Connection, votes: Sequence[domain.Vote],
+                            window: timedelta | None) -> list[domain.StoredClientVote]:
+    """Stored, not refused, API casts of the batch's clients or campaigns within `window` of
+    the batch's API votes."""
+    with_client = [v for v in votes if v.client]
+    if window is None or not with_client:
+        return []
+    rows = await conn.fetch(
+        "SELECT v.event_id, v.client, v.occurred_at, v.state, v.campaign_id, v.target_id,"
+        " v.value, v.voter_id, v.reason FROM voting.votes v"
+        " WHERE (v.client = ANY($1::text[]) OR v.campaign_id = ANY($4::uuid[]))"
+        " AND v.client IS NOT NULL AND v.kind = 'cast'"
+        " AND v.state <> 'refused' AND v.occurred_at BETWEEN $2 AND $3",
+        list({v.client for v in with_client}),
+        min(v.occurred_at for v in with_client) - window,
+        max(v.occurred_at for v in with_client) + window,
+        list({v.campaign_id for v in with_client}))
+    return [domain.StoredClientVote(r["event_id"], r["client"], r["occurred_at"], r["state"],
+                                    r["campaign_id"], r["target_id"], r["value"],
+                                    r["voter_id"], r["reason"])
+            for r in rows]
+
+
+async def first_seen(conn: asyncpg.Connection, voters: Iterable[str]) -> dict[str, datetime]:
+    """Each voter's earliest stored vote, in any campaign (who is a new account)."""
+    rows = await conn.fetch(
+        "SELECT voter_id, min(occurred_at) AS first FROM voting.votes"
+        " WHERE voter_id = ANY($1::text[]) GROUP BY voter_id", list(set(voters)))
+    return {r["voter_id"]: r["first"] for r in rows}
 
 
 async def load_campaigns(conn: asyncpg.Connection, ids: set[uuid.UUID]
                          ) -> dict[uuid.UUID, domain.Campaign]:
     rows = await conn.fetch(
-        "SELECT c.campaign_id, c.opens_at, c.closes_at, r.effective_from, r.mode, r.max_votes"
+        "SELECT c.campaign_id, c.opens_at, c.closes_at, c.audience, r.effective_from, r.mode,"
+        " r.max_votes"
         " FROM voting.campaigns c JOIN voting.vote_rules r USING (campaign_id)"
         " WHERE c.campaign_id = ANY($1::uuid[])"
         " ORDER BY c.campaign_id, r.effective_from NULLS FIRST, r.event_id", list(ids),
@@ -68,6 +103,8 @@ async def load_campaigns(conn: asyncpg.Connection, ids: set[uuid.UUID]
             cid, rs[0]["opens_at"], rs[0]["closes_at"],
             tuple(domain.Rules(r["effective_from"], VoteMode(r["mode"]), r["max_votes"])
                   for r in rs),
+            frozenset(Sector(a) for a in rs[0]["audience"]) if rs[0]["audience"]
+            else frozenset(Sector),
         )
         for cid, rs in grouped.items()
     }
@@ -107,13 +144,15 @@ async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
             "votes", schema_name="voting", columns=VOTE_COLUMNS,
             records=[(v.vote.event_id, v.vote.kind, v.vote.voter_id, v.vote.campaign_id,
                       v.vote.idea_id, v.target_id, v.vote.value, v.vote.occurred_at,
-                      v.vote.sector, v.state, v.reason) for v in j.verdicts],
+                      v.vote.sector, v.state, v.reason, v.vote.client) for v in j.verdicts],
         )
     if j.superseded:
         await conn.execute(
-            "UPDATE voting.votes v SET state = x.state FROM unnest($1::uuid[], $2::text[])"
-            " AS x(id, state) WHERE v.event_id = x.id",
+            "UPDATE voting.votes v SET state = x.state, reason = coalesce(x.reason, v.reason)"
+            " FROM unnest($1::uuid[], $2::text[], $3::text[])"
+            " AS x(id, state, reason) WHERE v.event_id = x.id",
             list(j.superseded), list(j.superseded.values()),
+            [j.hold_reasons.get(i) for i in j.superseded],
         )
     deltas = sorted((k, d) for k, d in j.deltas.items() if d != [0, 0])
     if deltas:
@@ -153,13 +192,14 @@ _READY = (
 _EXPIRED = "(p.parked_at < now() - make_interval(secs => $1))"
 
 
-async def lock_parked(conn: asyncpg.Connection, park_seconds: float) -> bool:
-    """Lock the partitions holding parked votes that are ready or expired; False if none."""
+async def lock_parked(conn: asyncpg.Connection, park_seconds: float, every: int = 0) -> bool:
+    """Lock the partitions holding parked votes that are ready or expired (or, with `every`,
+    all that many partitions, in order); False if none."""
     partitions = [r["partition"] for r in await conn.fetch(
         f"SELECT DISTINCT partition FROM voting.parked p WHERE {_READY} OR {_EXPIRED}",
         park_seconds)]
     if partitions:
-        await lock_partitions(conn, partitions)
+        await lock_partitions(conn, range(every) if every else partitions)
     return bool(partitions)
 
 
@@ -182,13 +222,57 @@ async def unpark(conn: asyncpg.Connection, event_ids: list[uuid.UUID]) -> None:
 
 async def insert_campaign(conn: asyncpg.Connection, campaign_id: uuid.UUID, title: str,
                           opens_at: datetime, closes_at: datetime, created_at: datetime,
-                          budget: int | None = None, min_votes_to_fund: int | None = None
-                          ) -> None:
+                          audience: list[str], budget: int | None = None,
+                          min_votes_to_fund: int | None = None) -> None:
     await conn.execute(
         "INSERT INTO voting.campaigns (campaign_id, title, opens_at, closes_at,"
-        " created_at, budget, min_votes_to_fund) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " created_at, audience, budget, min_votes_to_fund) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT DO NOTHING",
-        campaign_id, title, opens_at, closes_at, created_at, budget, min_votes_to_fund)
+        campaign_id, title, opens_at, closes_at, created_at, audience, budget, min_votes_to_fund)
+
+
+async def set_idea_title(conn: asyncpg.Connection, idea_id: uuid.UUID, campaign_id: uuid.UUID,
+                         title: str, at: datetime) -> None:
+    """The idea's approved title (from `IdeaRevisionPublished`); the newest approval wins."""
+    await conn.execute(
+        "UPDATE voting.ideas SET title = $2, title_at = $3 WHERE idea_id = $1"
+        " AND (title_at IS NULL OR title_at <= $3)", idea_id, title, at)
+
+
+# -- held votes and moderators' decisions on them
+
+async def add_hold_decisions(conn: asyncpg.Connection,
+                             rows: list[tuple[uuid.UUID, uuid.UUID, str, str, str, datetime]]
+                             ) -> None:
+    await conn.executemany(
+        "INSERT INTO voting.hold_decisions (event_id, vote_event_id, decision, reason,"
+        " moderator, decided_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", rows)
+
+
+async def apply_hold_decisions(conn: asyncpg.Connection, vote_ids: list[uuid.UUID]) -> int:
+    """Held votes among `vote_ids` with a decision are released (counted, as judged when cast)
+    or discarded; the tallies follow. The first decision on a vote is the one that counts.
+    Returns how many votes changed."""
+    if not vote_ids:
+        return 0
+    rows = await conn.fetch(
+        "WITH d AS (SELECT DISTINCT ON (vote_event_id) vote_event_id, decision"
+        "  FROM voting.hold_decisions WHERE vote_event_id = ANY($1::uuid[])"
+        "  ORDER BY vote_event_id, decided_at, event_id),"
+        " changed AS (UPDATE voting.votes v SET state = CASE d.decision"
+        "   WHEN 'release' THEN 'counted' ELSE 'discarded' END"
+        "  FROM d WHERE v.event_id = d.vote_event_id AND v.state = 'held'"
+        "  RETURNING v.target_id, v.campaign_id, v.value, v.state)"
+        " SELECT target_id, campaign_id, value, state FROM changed", vote_ids)
+    released: dict[tuple[uuid.UUID, uuid.UUID], list[int]] = {}
+    for r in rows:
+        if r["state"] == domain.COUNTED:
+            d = released.setdefault((r["campaign_id"], r["target_id"]), [0, 0])
+            d[0 if r["value"] > 0 else 1] += 1
+    if released:
+        j = domain.Judgement(deltas=released)
+        await write_judgement(conn, j, {})
+    return len(rows)
 
 
 async def insert_rules(conn: asyncpg.Connection, campaign_id: uuid.UUID, event_id: uuid.UUID,

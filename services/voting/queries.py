@@ -6,6 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from schemas.moderation import IdeaStatus
+from services.voting import domain
+
 # a pool or a connection: both have fetch, fetchrow and fetchval
 Db = Any
 
@@ -36,7 +39,8 @@ async def tally(db: Db, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
 
 async def ranking(db: Db, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
     """Published ideas by score (ties by supports, then id), numbered from 1."""
-    ranked = [d for d in await tally(db, campaign_id) if d["status"] == "published"]
+    ranked = [d for d in await tally(db, campaign_id)
+              if domain.shown_publicly(IdeaStatus(d["status"]))]
     for n, d in enumerate(ranked, start=1):
         d["rank"] = n
     return ranked
@@ -70,14 +74,39 @@ async def my_votes(db: Db, voter_id: str, campaign_id: uuid.UUID,
         "SELECT max_votes, mode FROM voting.vote_rules WHERE campaign_id = $1"
         " AND (effective_from IS NULL OR effective_from <= $2)"
         " ORDER BY effective_from DESC NULLS LAST, event_id LIMIT 1", campaign_id, at)
-    counted = sum(1 for v in votes if v["state"] == "counted")
+    counted = sum(1 for v in votes if v["state"] == domain.COUNTED)
+    held = sum(1 for v in votes if v["state"] == domain.HELD)  # they use budget too
     return {
         "votes": [dict(v) for v in votes]
         + [{**dict(p), "state": "pending", "reason": None} for p in parked],
         "counted": counted,
+        "held": held,
         "max_votes": rules["max_votes"] if rules else None,
-        "remaining": max(rules["max_votes"] - counted, 0) if rules else None,
+        "remaining": max(rules["max_votes"] - counted - held, 0) if rules else None,
     }
+
+
+async def held_vote(db: Db, event_id: uuid.UUID) -> dict[str, Any] | None:
+    """A vote, with whether a moderator decided on it already (for a decision)."""
+    row = await db.fetchrow(
+        "SELECT v.event_id, v.voter_id, v.campaign_id, v.idea_id, v.state,"
+        " EXISTS (SELECT 1 FROM voting.hold_decisions d WHERE d.vote_event_id = v.event_id)"
+        " AS decided FROM voting.votes v WHERE v.event_id = $1 AND v.kind = 'cast'", event_id)
+    return dict(row) if row else None
+
+
+async def held_votes(db: Db, campaign_id: uuid.UUID | None, *, limit: int,
+                     offset: int) -> list[dict[str, Any]]:
+    """Votes held by the anomaly detector and not decided yet, oldest first (moderators)."""
+    rows = await db.fetch(
+        "SELECT v.event_id, v.voter_id, v.campaign_id, v.idea_id, i.title AS idea_title,"
+        " v.value, v.occurred_at, v.client, v.reason FROM voting.votes v"
+        " LEFT JOIN voting.ideas i USING (idea_id)"
+        " WHERE v.state = 'held' AND ($1::uuid IS NULL OR v.campaign_id = $1)"
+        " AND NOT EXISTS (SELECT 1 FROM voting.hold_decisions d"
+        "  WHERE d.vote_event_id = v.event_id)"
+        " ORDER BY v.occurred_at, v.event_id LIMIT $2 OFFSET $3", campaign_id, limit, offset)
+    return [dict(r) for r in rows]
 
 
 async def participation(db: Db, campaign_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:

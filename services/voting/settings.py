@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.voting.domain.holds import HoldRules
 
 
 class VotingSettings(BaseSettings):
@@ -13,10 +17,20 @@ class VotingSettings(BaseSettings):
 
     park_seconds: float = Field(default=120.0, gt=0, le=86_400)
     retry_interval_s: float = Field(default=0.5, gt=0, le=60)
-    burst_votes: int = Field(default=30, ge=2)  # votes from one client fingerprint ...
-    burst_window_s: float = Field(default=60.0, gt=0, le=3_600)  # ... within this window
+    # votes from one client fingerprint within a span of this many seconds are held (see
+    # services/voting/domain/holds.py for why these numbers)
+    burst_votes: int = Field(default=30, ge=2)
+    burst_window_s: float = Field(default=60.0, gt=0, le=3_600)
     batch_size: int = Field(default=20_000, ge=1, le=100_000)  # votes per batch, at most
     gc_threshold: int = Field(default=100_000, ge=700)  # gen-0 threshold of the worker process
     # the key of the voter pseudonyms in `GET /campaigns/{id}/export.pb` (HMAC-SHA256 of the
     # voter id): stable across exports, not reversible without it; unset: derived from JWT_SECRET
     export_secret: str | None = Field(default=None, min_length=16)
+
+    # new voters casting the same ballot (2+ ideas) with first votes within this many seconds
+    ballot_voters: int = Field(default=5, ge=2)
+    ballot_window_s: float = Field(default=600.0, gt=0, le=86_400)
+
+    def hold_rules(self) -> HoldRules:
+        return HoldRules(self.burst_votes, timedelta(seconds=self.burst_window_s),
+                         self.ballot_voters, timedelta(seconds=self.ballot_window_s))

@@ -27,7 +27,7 @@ def create_app(settings: Settings) -> faust.App:
     # larger vote batches amortise the per-batch queries and the transaction
     resources = ProjectionsService(
         "voting", settings.model_copy(update={"consumer_max_records": voting.batch_size}),
-        lambda svc: [VoteProjection(), StatusProjection()])
+        lambda svc: [VoteProjection(voting.hold_rules()), StatusProjection()])
     app.service(resources)  # type: ignore[arg-type]  # faust types it for classes
 
     anomalies.install(app, resources, voting)
@@ -37,7 +37,8 @@ def create_app(settings: Settings) -> faust.App:
         await resources.ready.wait()
         assert resources.pool is not None and resources.producer is not None
         decided, dead = await retry_parked(resources.pool, resources.producer,
-                                           park_seconds=voting.park_seconds)
+                                           park_seconds=voting.park_seconds,
+                                           hold_rules=voting.hold_rules())
         if decided or dead:
             log.info("votes.parked_retried", decided=decided, dead_lettered=dead)
 

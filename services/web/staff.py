@@ -55,6 +55,10 @@ async def queue(request: Request, campaign: uuid.UUID | None = None,
                 if key not in others:
                     found = await api.get(f"/ideas/{key}")
                     others[key] = found.body if found.ok else {"title": hint["title"], "body": ""}
+            if item.get("kind") == "revision" and item.get("published"):
+                # a revision waiting for a decision: shown against what is public now
+                diffs[f"{item['idea_id']}-{item['revision']}"] = diff(item["published"], item)
+                continue
             history = await api.get(f"/ideas/{item['idea_id']}/history")
             if history.ok and len(history.body) > 1:
                 diffs[str(item["idea_id"])] = diff(history.body[-2], history.body[-1])
@@ -72,6 +76,8 @@ async def decide(request: Request) -> Response:
                             "reason": f.get("reason", "")}
     if body["decision"] == "merge":
         body["merge_into"] = f.get("merge_into") or None
+    if f.get("revision"):
+        body["revision"] = f.get("revision")
     r = await Api(request, v.token).post("/moderation/decisions", body)
     to = "/staff/moderation" + (f"?wait={r.body['event_id']}" if r.ok else "")
     return back(request, v, to, ok="decided", reply=r, route="POST /moderation/decisions")

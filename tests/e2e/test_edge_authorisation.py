@@ -57,10 +57,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/moderation/queue"): only("moderator"),
     ("POST", "/moderation/decisions"): only("moderator"),
     ("GET", "/moderation/log"): only("moderator"),
+    ("GET", "/moderation/votes"): only("moderator"),
+    ("POST", "/moderation/votes/decisions"): only("moderator"),
     # voting
     ("POST", "/ideas/{idea_id}/votes"): only("participant"),
     ("DELETE", "/ideas/{idea_id}/votes"): only("participant"),
-    ("GET", "/campaigns/{campaign_id}/tally"): public(),
+    ("GET", "/campaigns/{campaign_id}/tally"): optional_token(),
     ("GET", "/campaigns/{campaign_id}/ranking"): public(),
     ("GET", "/campaigns/{campaign_id}/participation"): public(),
     ("GET", "/campaigns/{campaign_id}/selection"): public(),  # published ideas only

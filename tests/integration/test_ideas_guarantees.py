@@ -28,7 +28,8 @@ from tests.integration.ideas_support import OPENS, campaign, find_on_topic, subm
 pytestmark = pytest.mark.integration
 
 TABLES = ("campaigns", "ideas", "revisions", "flags", "decisions", "withdrawals",
-          "parked_submissions", "consumer_offsets", "applied_events")
+          "parked_submissions", "consumer_offsets", "applied_events", "revision_decisions",
+          "auto_hides", "vote_decisions")
 
 
 async def test_submissions_accepted_while_the_worker_is_down_are_all_applied(
@@ -133,6 +134,7 @@ async def _rows(pool: asyncpg.Pool, schema: str, campaigns: list[uuid.UUID]) -> 
         "revisions": f"SELECT * FROM {{s}}.revisions WHERE idea_id IN ({ideas})",
         "flags": f"SELECT * FROM {{s}}.flags WHERE idea_id IN ({ideas})",
         "decisions": "SELECT * FROM {s}.decisions WHERE campaign_id = ANY($1::uuid[])",
+        "auto_hides": "SELECT * FROM {s}.auto_hides WHERE campaign_id = ANY($1::uuid[])",
     }
     out = {}
     for name, sql in queries.items():
@@ -151,6 +153,7 @@ async def test_replaying_both_topics_into_empty_tables_gives_the_same_tables(
     live = await eventually(lambda: _rows(pool, "ideas", campaigns),
                             lambda t: len(t["ideas"]) == 4 and len(t["decisions"]) == 3
                             and len(t["flags"]) == 3 and len(t["revisions"]) == 6
+                            and len(t["auto_hides"]) == 1
                             and all(dict(c)["closed_at"] for c in t["campaigns"]),
                             what="live worker applied the scenario and closed the campaigns")
     ideas = sorted((dict(r)["author"], dict(r)["status"], dict(r)["title"])

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas.campaigns import ModerationMode
+from schemas.campaigns import ModerationMode, audience_refusal
 from schemas.common import Sector
 from schemas.moderation import Decision, IdeaStatus
 from services.ideas.domain import (
@@ -17,10 +17,14 @@ from services.ideas.domain import (
     Fact,
     FactKind,
     SubmissionRefused,
+    auto_hide_reason,
     check_submission,
     decision_outcome,
+    flag_refusal,
     fold_status,
     may_see,
+    revision_diff,
+    revision_waits,
 )
 
 pytestmark = pytest.mark.unit
@@ -121,11 +125,56 @@ def test_only_the_author_withdraws() -> None:
     assert state.status is IdeaStatus.WITHDRAWN and state.reason == "changed my mind"
 
 
-def test_an_idea_not_published_is_seen_only_by_its_author_and_moderators() -> None:
-    assert may_see(IdeaStatus.PUBLISHED, "a-1", None, moderator=False)
-    assert may_see(IdeaStatus.MERGED, "a-1", "p-2", moderator=False)
-    for hidden in (IdeaStatus.PENDING, IdeaStatus.HIDDEN, IdeaStatus.REJECTED):
-        assert not may_see(hidden, "a-1", None, moderator=False)
-        assert not may_see(hidden, "a-1", "p-2", moderator=False)
-        assert may_see(hidden, "a-1", "a-1", moderator=False)
-        assert may_see(hidden, "a-1", "m-1", moderator=True)
+def test_an_idea_not_published_is_seen_only_by_its_author_and_staff() -> None:
+    assert may_see(IdeaStatus.PUBLISHED, "a-1", None, staff=False)
+    for hidden in (IdeaStatus.PENDING, IdeaStatus.HIDDEN, IdeaStatus.REJECTED,
+                   IdeaStatus.MERGED, IdeaStatus.WITHDRAWN):
+        assert not may_see(hidden, "a-1", None, staff=False)
+        assert not may_see(hidden, "a-1", "p-2", staff=False)
+        assert may_see(hidden, "a-1", "a-1", staff=False)
+        assert may_see(hidden, "a-1", "m-1", staff=True)
+
+
+def test_a_revision_of_an_approved_idea_waits_only_in_a_pre_moderated_campaign() -> None:
+    assert revision_waits(ModerationMode.PRE, IdeaStatus.PUBLISHED)
+    assert revision_waits(ModerationMode.PRE, IdeaStatus.HIDDEN)
+    assert not revision_waits(ModerationMode.PRE, IdeaStatus.PENDING)
+    assert not revision_waits(ModerationMode.POST, IdeaStatus.PUBLISHED)
+
+
+def test_the_revision_diff_shows_the_changed_title_against_the_published_one() -> None:
+    diff = revision_diff(("Longer opening hours", "Open at 8.", ["library"]),
+                         ("BUY CHEAP PILLS", "Open at 8.", ["library"]))
+    assert "-title: Longer opening hours" in diff and "+title: BUY CHEAP PILLS" in diff
+    assert "Open at 8." not in [line[1:] for line in diff.splitlines()
+                                 if line.startswith(("+", "-")) and len(line) > 1]
+
+
+def test_an_author_cannot_flag_their_own_idea_and_nobody_flags_twice() -> None:
+    assert flag_refusal("a-1", "a-1", already_flagged=False) is not None
+    assert flag_refusal("a-1", "a-1", already_flagged=False)[0] == "own_idea"  # type: ignore[index]
+    assert flag_refusal("a-1", "p-2", already_flagged=True)[0] == "already_flagged"  # type: ignore[index]
+    assert flag_refusal("a-1", "p-2", already_flagged=False) is None
+
+
+def test_a_restricted_audience_refuses_a_participant_without_a_sector() -> None:
+    everyone = frozenset(Sector)
+    assert audience_refusal(everyone, None) is None
+    some = frozenset({Sector.MUNICIPALITY})
+    assert audience_refusal(some, None)[0] == "no_sector"  # type: ignore[index]
+    assert audience_refusal(some, Sector.CITIZEN)[0] == "not_in_audience"  # type: ignore[index]
+    assert audience_refusal(some, Sector.MUNICIPALITY) is None
+
+
+def test_the_automatic_hide_names_its_flaggers() -> None:
+    assert auto_hide_reason({"p-3", "p-1"}) == \
+        "hidden automatically: flagged by 2 participants (p-1, p-3)"
+
+
+def test_a_hide_by_flags_is_kept_for_the_log_even_after_a_moderator_restores_the_idea() -> None:
+    second = flag("p-3", 2)
+    restore = Fact(FactKind.DECIDED, uuid.uuid4(), at(3), "m-1", Decision.RESTORE, "fine")
+    state = fold_status(ModerationMode.POST, 2, "p-1",
+                        [submitted(), flag("p-2", 1), second, restore])
+    assert state.status is IdeaStatus.PUBLISHED
+    assert [(h[1], sorted(h[2])) for h in state.hides] == [(second.event_id, ["p-2", "p-3"])]

@@ -8,9 +8,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from schemas.campaigns import VoteMode
+from schemas.common import Sector
 from schemas.moderation import IdeaStatus
 from services.voting import domain
-from services.voting.domain import ActiveVote, Campaign, Idea, Rules, StatusChange, Vote, judge
+from services.voting.domain import (
+    ActiveVote,
+    Campaign,
+    Idea,
+    Rules,
+    StatusChange,
+    StoredClientVote,
+    Vote,
+    judge,
+)
+from services.voting.domain.holds import ClientVote, HoldRules, burst_suspects
 
 pytestmark = pytest.mark.unit
 
@@ -177,7 +188,8 @@ def test_the_edge_admits_a_request_by_the_same_window_and_status_rules_as_judge(
     ideas = {i.idea_id: i for i in (pending, target, merged)}
 
     def admit(kind: str, i: Idea, at: float) -> str | None:
-        return domain.admit(kind, c, i, ideas, hours(at))
+        refused = domain.admit(kind, c, i, ideas, hours(at))
+        return refused[0] if refused else None
 
     assert admit(domain.CAST, target, -1) == "campaign_not_open"
     assert admit(domain.CAST, target, 100) == "campaign_closed"
@@ -188,3 +200,121 @@ def test_the_edge_admits_a_request_by_the_same_window_and_status_rules_as_judge(
     # and judge, seeing the same cast as an event, refuses it with the same reason
     late = cast("v1", c, target, at=100)
     assert outcome(run([late], c, [target])) == [("refused", "campaign_closed")]
+
+
+# -- audiences
+
+
+def test_a_restricted_campaign_refuses_votes_from_other_sectors_and_from_no_sector() -> None:
+    base = campaign()
+    c = Campaign(base.campaign_id, base.opens_at, base.closes_at, base.rules,
+                 frozenset({Sector.MUNICIPALITY}))
+    a = idea(c)
+    ideas = {a.idea_id: a}
+    assert domain.admit(domain.CAST, c, a, ideas, hours(1), None)[0] == "no_sector"  # type: ignore[index]
+    assert domain.admit(domain.CAST, c, a, ideas, hours(1), Sector.CITIZEN)[0] == \
+        "not_in_audience"  # type: ignore[index]
+    assert domain.admit(domain.CAST, c, a, ideas, hours(1), Sector.MUNICIPALITY) is None
+    votes = [cast("v1", c, a), Vote(uuid.uuid4(), domain.CAST, "v2", c.campaign_id, a.idea_id, 1,
+                                    hours(1), sector="municipality")]
+    assert outcome(run(votes, c, [a])) == [("refused", "no_sector"), ("counted", None)]
+
+
+# -- holds
+
+RULES = HoldRules(burst_votes=5, burst_window=timedelta(seconds=60))
+
+
+def api_cast(voter: str, c: Campaign, i: Idea, seconds: float, client: str = "fp-1") -> Vote:
+    return Vote(uuid.uuid4(), domain.CAST, voter, c.campaign_id, i.idea_id, 1,
+                T0 + timedelta(hours=1, seconds=seconds), client=client)
+
+
+def test_a_burst_from_one_client_is_held_out_of_the_tally_and_other_clients_count() -> None:
+    c = campaign(max_votes=1)
+    a = idea(c)
+    burst = [api_cast(f"b{n}", c, a, n * 10) for n in range(5)]  # 5 votes in 40 s
+    calm = [api_cast(f"c{n}", c, a, n * 61, client=f"calm-{n}") for n in range(3)]
+    j = judge(burst + calm, {}, {c.campaign_id: c}, {a.idea_id: a}, [], RULES)
+    states = [v.state for v in j.verdicts]
+    assert states == ["held"] * 5 + ["counted"] * 3
+    assert all(v.reason and v.reason.startswith("client_burst") for v in j.verdicts[:5])
+    assert j.deltas[(c.campaign_id, a.idea_id)] == [3, 0]
+
+
+def test_votes_spread_wider_than_the_window_are_not_held() -> None:
+    c = campaign(max_votes=1)
+    a = idea(c)
+    spread = [api_cast(f"s{n}", c, a, n * 16) for n in range(5)]  # 5 votes over 64 s
+    j = judge(spread, {}, {c.campaign_id: c}, {a.idea_id: a}, [], RULES)
+    assert [v.state for v in j.verdicts] == ["counted"] * 5
+
+
+def test_a_burst_completed_by_a_later_batch_holds_the_stored_votes_too() -> None:
+    c = campaign(max_votes=1)
+    a = idea(c)
+    first = [api_cast(f"b{n}", c, a, n) for n in range(3)]
+    j1 = judge(first, {}, {c.campaign_id: c}, {a.idea_id: a}, [], RULES)
+    assert [v.state for v in j1.verdicts] == ["counted"] * 3
+    stored = [StoredClientVote(v.event_id, "fp-1", v.occurred_at, "counted", c.campaign_id,
+                               a.idea_id, 1) for v in first]
+    stored[0] = StoredClientVote(first[0].event_id, "fp-1", first[0].occurred_at, "withdrawn",
+                                 c.campaign_id, a.idea_id, 1)  # withdrawn: nothing to hold
+    second = [api_cast(f"b{n}", c, a, n) for n in range(3, 5)]
+    j2 = judge(second, {}, {c.campaign_id: c}, {a.idea_id: a}, stored, RULES)
+    assert [v.state for v in j2.verdicts] == ["held", "held"]
+    # the withdrawn vote still makes the burst; the two stored counted ones are held now
+    assert j2.superseded == {first[1].event_id: "held", first[2].event_id: "held"}
+    assert j2.deltas[(c.campaign_id, a.idea_id)] == [-2, 0]
+
+
+def test_holds_do_not_depend_on_the_order_votes_arrive_in() -> None:
+    base = T0
+    votes = [ClientVote(uuid.uuid4(), "fp", base + timedelta(seconds=s))
+             for s in (0, 5, 10, 15, 20, 200, 400, 401)]
+    expected = {v.event_id for v in votes[:5]}
+    assert burst_suspects(votes, RULES) == expected
+    assert burst_suspects(list(reversed(votes)), RULES) == expected
+
+
+def test_a_held_vote_uses_budget_and_withdrawing_it_changes_no_tally() -> None:
+    c = campaign(max_votes=1)
+    a, b = idea(c), idea(c)
+    held = ActiveVote(uuid.uuid4(), c.campaign_id, a.idea_id, 1, held=True)
+    j = run([cast("v1", c, b), withdraw("v1", c, a, at=2), cast("v1", c, b, at=3)], c, [a, b],
+            active={"v1": [held]})
+    assert outcome(j) == [("refused", "budget_exceeded"), ("applied", None), ("counted", None)]
+    assert j.superseded == {held.event_id: "withdrawn"}
+    assert (c.campaign_id, a.idea_id) not in j.deltas or j.deltas[(c.campaign_id, a.idea_id)] == [0, 0]
+
+
+def test_identical_ballots_from_new_accounts_are_held_and_a_single_idea_is_not() -> None:
+    c = campaign(max_votes=3)
+    a, b, other = idea(c), idea(c), idea(c)
+    rules = HoldRules(burst_votes=1000, ballot_voters=3, ballot_window=timedelta(minutes=10))
+    pair = [api_cast(f"n{n}", c, i, n * 60, client=f"fp-{n}") for n in range(3) for i in (a, b)]
+    single = [api_cast(f"s{n}", c, other, n * 60, client=f"sfp-{n}") for n in range(3)]
+    j = judge(pair + single, {}, {c.campaign_id: c}, {i.idea_id: i for i in (a, b, other)},
+              [], rules, {})
+    assert [v.state for v in j.verdicts] == ["held"] * 6 + ["counted"] * 3
+    assert j.verdicts[0].reason == rules.ballot_reason()
+    # a voter seen before in another campaign is not a new account: the group is too small
+    j = judge(pair, {}, {c.campaign_id: c}, {i.idea_id: i for i in (a, b)}, [], rules,
+              {"n0": T0})
+    assert [v.state for v in j.verdicts] == ["counted"] * 6
+
+
+def test_a_ballot_that_leaves_its_group_counts_again() -> None:
+    c = campaign(max_votes=3)
+    a, b, extra = idea(c), idea(c), idea(c)
+    rules = HoldRules(burst_votes=1000, ballot_voters=3, ballot_window=timedelta(minutes=10))
+    pair = [api_cast(f"n{n}", c, i, n * 60, client=f"fp-{n}") for n in range(3) for i in (a, b)]
+    stored = [StoredClientVote(v.event_id, v.client or "", v.occurred_at, "held", c.campaign_id,
+                               v.idea_id, 1, v.voter_id, rules.ballot_reason()) for v in pair]
+    # voter n0 adds a third idea within the window: only two identical ballots are left
+    more = api_cast("n0", c, extra, 30, client="fp-0")
+    j = judge([more], {}, {c.campaign_id: c}, {i.idea_id: i for i in (a, b, extra)}, stored,
+              rules, {f"n{n}": pair[2 * n].occurred_at for n in range(3)})
+    assert [v.state for v in j.verdicts] == ["counted"]
+    assert set(j.superseded.values()) == {"counted"} and len(j.superseded) == 6
+    assert j.deltas[(c.campaign_id, a.idea_id)] == [3, 0]

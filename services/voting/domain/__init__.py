@@ -15,8 +15,17 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from schemas.campaigns import VoteMode
+from schemas.campaigns import VoteMode, audience_refusal
+from schemas.common import Sector
 from schemas.moderation import IdeaStatus
+from schemas.votes import HoldDecision
+from services.voting.domain.holds import (
+    BallotVote,
+    ClientVote,
+    HoldRules,
+    ballot_suspects,
+    burst_suspects,
+)
 
 CAST = "cast"
 WITHDRAW = "withdraw"
@@ -28,6 +37,8 @@ WITHDRAWN = "withdrawn"  # a counted vote its voter withdrew later
 REPLACED = "replaced"  # an updown vote replaced by a later one with the other value
 APPLIED = "applied"  # a withdrawal that took effect
 MERGED_DUPLICATE = "merged_duplicate"  # its idea was merged into one the voter also voted for
+HELD = "held"  # suspected by the anomaly detector: occupies budget, not in the tally
+DISCARDED = "discarded"  # a held vote a moderator discarded: never counts, frees budget
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,7 @@ class Campaign:
     opens_at: datetime
     closes_at: datetime
     rules: tuple[Rules, ...]  # sorted by effective_from, the creation rules first
+    audience: frozenset[Sector] = frozenset(Sector)
 
     def rules_at(self, at: datetime) -> Rules:
         current = self.rules[0]
@@ -89,6 +101,7 @@ class Vote:
     value: int
     occurred_at: datetime
     sector: str | None = None
+    client: str | None = None  # fingerprint of the caller; votes from the API only
 
 
 @dataclass(slots=True)
@@ -108,6 +121,7 @@ class ActiveVote:
     target_id: uuid.UUID
     value: int
     verdict: Verdict | None = None  # set when decided in the current batch
+    held: bool = False  # held votes occupy budget but are not in the tally
 
 
 @dataclass
@@ -118,6 +132,8 @@ class Judgement:
     superseded: dict[uuid.UUID, str] = field(default_factory=dict)
     # (campaign, target idea) -> [supports delta, opposes delta]
     deltas: dict[tuple[uuid.UUID, uuid.UUID], list[int]] = field(default_factory=dict)
+    # stored votes held now: event_id -> why (their state is in `superseded`)
+    hold_reasons: dict[uuid.UUID, str] = field(default_factory=dict)
 
     def add(self, campaign_id: uuid.UUID, target: uuid.UUID, value: int, sign: int) -> None:
         d = self.deltas.setdefault((campaign_id, target), [0, 0])
@@ -175,11 +191,27 @@ class _Voter:
         """A counted vote stops counting (withdrawn or replaced)."""
         del self.held[a.target_id]
         self.used[a.campaign_id] -= 1
-        out.add(a.campaign_id, a.target_id, a.value, -1)
+        if not a.held:
+            out.add(a.campaign_id, a.target_id, a.value, -1)
         if a.verdict is not None:
             a.verdict.state = state  # decided earlier in this batch
         else:
             out.superseded[a.event_id] = state
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClientVote:
+    """A stored, not refused, cast vote with a fingerprint near the batch (for the holds)."""
+
+    event_id: uuid.UUID
+    client: str
+    occurred_at: datetime
+    state: str
+    campaign_id: uuid.UUID
+    target_id: uuid.UUID
+    value: int
+    voter_id: str = ""
+    reason: str | None = None
 
 
 def judge(
@@ -187,8 +219,70 @@ def judge(
     active: dict[str, list[ActiveVote]],
     campaigns: dict[uuid.UUID, Campaign],
     ideas: dict[uuid.UUID, Idea],
+    stored_client_votes: list[StoredClientVote] | None = None,
+    hold_rules: HoldRules | None = None,
+    first_seen: dict[str, datetime] | None = None,
 ) -> Judgement:
-    """Decide every vote in order, given the counted votes stored before the batch (`active`)."""
+    """Decide every vote in order, given the counted and held votes stored before the batch
+    (`active`); then hold what the anomaly rules suspect (see `holds`). `first_seen`: each
+    voter's earliest stored vote, for who is a new account."""
+    out = _judge(votes, active, campaigns, ideas)
+    if hold_rules is not None:
+        hold(out, stored_client_votes or [], hold_rules, first_seen or {})
+    return out
+
+
+def hold(out: Judgement, stored: list[StoredClientVote], rules: HoldRules,
+         first_seen: dict[str, datetime] | None = None) -> None:
+    """Hold the counted votes, of this batch or stored, that `holds.burst_suspects` names.
+
+    A moderator's decision on a vote is applied after the hold, in the same transaction
+    (`projections.apply_hold_decisions`): a released vote held again is released again, and a
+    decision that arrived before its hold (a replay) takes effect when the hold does."""
+    fresh = [v for v in out.verdicts
+             if v.vote.kind == CAST and v.vote.client and v.state != REFUSED]
+    candidates = [ClientVote(s.event_id, s.client, s.occurred_at) for s in stored]
+    candidates += [ClientVote(v.vote.event_id, v.vote.client, v.vote.occurred_at)
+                   for v in fresh if v.vote.client]
+    bursts = burst_suspects(candidates, rules)
+    seen = dict(first_seen or {})
+    for v in fresh:
+        if v.vote.voter_id not in seen or v.vote.occurred_at < seen[v.vote.voter_id]:
+            seen[v.vote.voter_id] = v.vote.occurred_at
+    ballots = ballot_suspects(
+        [BallotVote(s.event_id, s.voter_id, s.campaign_id, s.target_id, s.occurred_at)
+         for s in stored if s.voter_id]
+        + [BallotVote(v.vote.event_id, v.vote.voter_id, v.vote.campaign_id, v.target_id,
+                      v.vote.occurred_at) for v in fresh if v.target_id is not None],
+        seen, rules)
+    reasons = {i: rules.ballot_reason() for i in ballots}
+    reasons.update({i: rules.burst_reason() for i in bursts})
+    for v in fresh:
+        if v.state == COUNTED and v.vote.event_id in reasons:
+            assert v.target_id is not None
+            v.state, v.reason = HELD, reasons[v.vote.event_id]
+            out.add(v.vote.campaign_id, v.target_id, v.vote.value, -1)
+    ballot_reason = rules.ballot_reason()
+    for s in stored:
+        if s.event_id in out.superseded:
+            continue
+        if s.state == COUNTED and s.event_id in reasons:
+            out.superseded[s.event_id] = HELD
+            out.hold_reasons[s.event_id] = reasons[s.event_id]
+            out.add(s.campaign_id, s.target_id, s.value, -1)
+        elif s.state == HELD and s.reason == ballot_reason and s.event_id not in reasons:
+            # its ballot changed and left the group: it counts again
+            out.superseded[s.event_id] = COUNTED
+            out.hold_reasons[s.event_id] = "released: the ballot is no longer one of a group"
+            out.add(s.campaign_id, s.target_id, s.value, +1)
+
+
+def _judge(
+    votes: list[Vote],
+    active: dict[str, list[ActiveVote]],
+    campaigns: dict[uuid.UUID, Campaign],
+    ideas: dict[uuid.UUID, Idea],
+) -> Judgement:
     out = Judgement()
     voters: dict[str, _Voter] = {}
     targets: dict[uuid.UUID, Idea | None] = {}
@@ -221,6 +315,10 @@ def judge(
         outside = outside_window(campaign, vote.occurred_at)
         if outside is not None:
             verdict.reason = outside
+            continue
+        if vote.kind == CAST and (refused := audience_refusal(
+                campaign.audience, Sector(vote.sector) if vote.sector else None)) is not None:
+            verdict.reason = refused[0]
             continue
         voter = voters.get(vote.voter_id)
         if voter is None:
@@ -275,16 +373,35 @@ class WithdrawVote:
     idea_id: uuid.UUID
 
 
+@dataclass(frozen=True)
+class DecideHold:
+    """A moderator releases or discards a held vote, with a reason."""
+
+    event_id: uuid.UUID
+    decision: HoldDecision
+    reason: str
+
+
 def admit(kind: str, campaign: Campaign, idea: Idea, ideas: dict[uuid.UUID, Idea],
-          at: datetime) -> str | None:
-    """Why the edge refuses a vote request now (a campaign outside its window; for a cast, an
-    idea that is not votable), or None: the same rules `judge` applies to the event later."""
+          at: datetime, sector: Sector | None = None) -> tuple[str, str | None] | None:
+    """Why the edge refuses a vote request now, as (code, message or None), or None: the same
+    rules `judge` applies to the event later (a campaign outside its window; for a cast, an
+    audience the voter is not in, an idea that is not votable)."""
     outside = outside_window(campaign, at)
     if outside is not None:
-        return outside
+        return outside, None
+    if kind == CAST and (refused := audience_refusal(campaign.audience, sector)) is not None:
+        return refused
     if kind == CAST and not votable_at(idea, ideas, at):
-        return "idea_not_votable"
+        return "idea_not_votable", None
     return None
+
+
+def shown_publicly(status: IdeaStatus) -> bool:
+    """Whether a tally, ranking or export shows an idea (its title and its counts) to people
+    other than staff: the one rule, `IdeaStatus.public`. Votes for other ideas are kept and
+    counted, and shown to staff only."""
+    return status.public
 
 
 class BurstCounter:
