@@ -18,6 +18,15 @@ class VoteMode(StrEnum):
     UPDOWN = "updown"  # +1 or -1
 
 
+class VoteTimes(StrEnum):
+    """Whether the times of a campaign's votes are when they were cast (`recorded`), or were
+    made up by an import from a source that has none (`synthetic`: Pabulib ballots carry no
+    time, so the importer spreads them over the window); reports draw no timing from those."""
+
+    RECORDED = "recorded"
+    SYNTHETIC = "synthetic"
+
+
 class ModerationMode(StrEnum):
     PRE = "pre"  # hidden until a moderator approves
     POST = "post"  # visible at once, hideable
@@ -54,6 +63,7 @@ class CampaignCreated(_Campaign):
     moderation: ModerationMode = ModerationMode.PRE
     vote_rules: VoteRules = VoteRules()
     flag_threshold: int = Field(default=3, ge=1, le=1_000)
+    vote_times: VoteTimes = VoteTimes.RECORDED  # optional: absent on older events
 
     @model_validator(mode="after")
     def _window(self) -> Self:

@@ -29,6 +29,7 @@ from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
 from schemas.envelope import Envelope, contains_nul, derived_id, utcnow
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.moderation import IdeaStatusChanged, ModerationDecided
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -40,6 +41,10 @@ from schemas.plan import (
     InitiativeRevised,
     MilestoneCompleted,
     ProgressReported,
+    RiskAssessed,
+    RiskClosed,
+    RiskRaised,
+    SpendReported,
     SteeringMeetingHeld,
 )
 from schemas.reports import ReportPublished, ReportTrigger
@@ -88,6 +93,8 @@ async def record_plan_fact(ctx: HttpContext, principal: Principal, payload: Payl
         ctx.pool,
         years=[y for y in (year, path_year) if isinstance(y, int)],
         initiative_ids=[initiative_id] if isinstance(initiative_id, uuid.UUID) else [],
+        decision_ids=[d] if isinstance(d := getattr(payload, "decision_id", None), uuid.UUID)
+        else [],
     )
     if path_year is not None and path_year not in known.plans:
         raise ApiError(404, "unknown_plan", f"no plan for {path_year} has been drafted")
@@ -202,7 +209,9 @@ async def plan_fact(conn: asyncpg.Connection, messages: list[Message], outcome: 
     years = [y for m in messages if isinstance(y := getattr(m.payload, "year", None), int)]
     ids = [i for m in messages
            if isinstance(i := getattr(m.payload, "initiative_id", None), uuid.UUID)]
-    known = await queries.known(conn, years=years, initiative_ids=ids)
+    decisions = [i for m in messages
+                 if isinstance(i := getattr(m.payload, "decision_id", None), uuid.UUID)]
+    known = await queries.known(conn, years=years, initiative_ids=ids, decision_ids=decisions)
     rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
     for m in messages:
         bind_message(m.envelope)
@@ -262,7 +271,13 @@ HANDLERS: dict[type, Handler] = {
     MilestoneCompleted: plan_fact,
     GoalMeasured: plan_fact,
     IdeaAdopted: plan_fact,
+    SpendReported: plan_fact,
+    RiskRaised: plan_fact,
+    RiskAssessed: plan_fact,
+    RiskClosed: plan_fact,
     SteeringMeetingHeld: plan_fact,
+    DecisionRequested: plan_fact,
+    DecisionTaken: plan_fact,
     CampaignCreated: campaign_or_idea_event,
     CampaignOpened: campaign_or_idea_event,
     CampaignClosed: campaign_or_idea_event,

@@ -166,15 +166,19 @@ async def rollup_history(db: Db, year: int, track: str = "", *, start: date | No
              "rag": r["rag"], "rag_budget_dkk": r["rag_budget_dkk"]} for r in rows]
 
 
-async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID]) -> Known:
-    """What the acceptance rules need about these plan years and initiatives, as of now."""
+async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID],
+                decision_ids: list[uuid.UUID] | None = None) -> Known:
+    """What the acceptance rules need about these plan years, initiatives and decision items,
+    as of now."""
     k = Known()
     rows = await db.fetch(
         f"SELECT {_FACT_COLUMNS} FROM reporting.events"
         " WHERE (type = 'plan.drafted' AND year = ANY($1))"
         " OR (initiative_id = ANY($2) AND type IN"
-        "     ('initiative.defined', 'initiative.revised', 'initiative.closed'))"
-        " ORDER BY seq", years, initiative_ids)  # the order the consumer accepted them in
+        "     ('initiative.defined', 'initiative.revised', 'initiative.closed', 'risk.raised'))"
+        " OR (type IN ('steering.decision_requested', 'steering.decision_taken')"
+        "     AND payload->>'decision_id' = ANY($3::text[]))"
+        " ORDER BY seq", years, initiative_ids, [str(d) for d in decision_ids or []])  # the order the consumer accepted them in
     for r in rows:
         f = _fact(r)
         k.note(f.payload, f.occurred_at)
@@ -229,7 +233,7 @@ async def votes_before(db: Db, cutoff: datetime) -> dict[str, CampaignVotes]:
         voters[r["c"]][r["v"]] = r["sector"]
     days: dict[str, list[DayCount]] = defaultdict(list)
     for r in await db.fetch(
-            "SELECT campaign_id::text AS c, (occurred_at AT TIME ZONE 'UTC')::date AS d,"
+            "SELECT campaign_id::text AS c, (occurred_at AT TIME ZONE 'Europe/Copenhagen')::date AS d,"
             " count(*) AS n FROM reporting.votes WHERE occurred_at < $1 AND value <> 0"
             " GROUP BY 1, 2 ORDER BY 1, 2", cutoff):
         days[r["c"]].append(DayCount(r["d"], int(r["n"])))

@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo
+
+_LOCAL = ZoneInfo("Europe/Copenhagen")
 
 Lang = Literal["da", "en"]
 LANGUAGES: tuple[Lang, ...] = ("da", "en")
@@ -228,10 +231,12 @@ def fmt_short_date(value: date, lang: Lang) -> str:
 
 
 def fmt_datetime(value: datetime, lang: Lang) -> str:
-    """An instant in UTC: "1. juli 2025 kl. 00:00 UTC" / "1 July 2025 00:00 UTC"."""
+    """An instant in Danish time: "1. juli 2025 kl. 00:00 (dansk tid)" /
+    "1 July 2025 00:00 (Danish time)"."""
+    value = value.astimezone(_LOCAL)
     hm = f"{value.hour:02d}:{value.minute:02d}"
     day = fmt_date(value.date(), lang)
-    return f"{day} kl. {hm} UTC" if lang == "da" else f"{day} {hm} UTC"
+    return f"{day} kl. {hm} (dansk tid)" if lang == "da" else f"{day} {hm} (Danish time)"
 
 
 def fmt_quarter(quarter: str, lang: Lang) -> str:
