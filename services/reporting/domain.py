@@ -90,6 +90,7 @@ class InitiativeInfo:
     goals: set[str] = field(default_factory=set)
     closed: bool = False
     risks: set[str] = field(default_factory=set)
+    completed: set[str] = field(default_factory=set)  # milestones reached
 
 
 @dataclass
@@ -115,7 +116,11 @@ class Known:
                 milestones={m.milestone_id for m in payload.milestones},
                 goals={g.goal_id for g in payload.goals},
                 risks=old.risks if old else set(),
+                completed=old.completed if old else set(),
             )
+        elif isinstance(payload, MilestoneCompleted):
+            if (info := self.initiatives.get(payload.initiative_id)) is not None:
+                info.completed.add(payload.milestone_id)
         elif isinstance(payload, RiskRaised):
             self.initiatives[payload.initiative_id].risks.add(payload.risk_id)
         elif isinstance(payload, InitiativeClosed):
@@ -213,6 +218,12 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
     if info.closed and isinstance(payload, InitiativeRevised | InitiativeClosed | ProgressReported
                                   | MilestoneCompleted):
         return Refusal("initiative_closed", f"initiative {payload.initiative_id} is closed")
+    if isinstance(payload, InitiativeRevised):
+        dropped = info.completed - {m.milestone_id for m in payload.milestones}
+        if dropped:
+            return Refusal("completed_milestone_removed",
+                           f"milestone {sorted(dropped)[0]!r} of initiative "
+                           f"{payload.initiative_id} is completed and cannot be removed")
     if isinstance(payload, InitiativeRevised) and payload.year != info.year:
         return Refusal("year_changed",
                        f"initiative {payload.initiative_id} belongs to {info.year}; "

@@ -175,10 +175,12 @@ async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID],
         f"SELECT {_FACT_COLUMNS} FROM reporting.events"
         " WHERE (type = 'plan.drafted' AND year = ANY($1))"
         " OR (initiative_id = ANY($2) AND type IN"
-        "     ('initiative.defined', 'initiative.revised', 'initiative.closed', 'risk.raised'))"
+        "     ('initiative.defined', 'initiative.revised', 'initiative.closed', 'risk.raised',"
+        "      'progress.milestone_completed'))"
         " OR (type IN ('steering.decision_requested', 'steering.decision_taken')"
         "     AND payload->>'decision_id' = ANY($3::text[]))"
-        " ORDER BY seq", years, initiative_ids, [str(d) for d in decision_ids or []])  # the order the consumer accepted them in
+        " ORDER BY seq",  # the order the consumer accepted them in
+        years, initiative_ids, [str(d) for d in decision_ids or []])
     for r in rows:
         f = _fact(r)
         k.note(f.payload, f.occurred_at)
