@@ -98,7 +98,7 @@ def sample_report(idea_title: str = "Fælles indkøb af velfærdsteknologi",
                   cutoff=datetime(2025, 7, 1, tzinfo=LOCAL), timezone="Europe/Copenhagen",
                   fingerprint=fp, previous_quarter="2025Q1",
                   previous_fingerprint=Fingerprint(1, "ab" * 32),
-                  generated_by="ideastorm reporting, report.v1", events_in_quarter=11)
+                  generated_by="ideastorm reporting, report.v2", events_in_quarter=11)
     options = (DecisionOptionLine("Rekruttér nu", "Netværket starter i oktober; 0,1 mio. kr."),
                DecisionOptionLine("Udskyd til 2026", "Ingen udgift i 2025; et halvt år tabt."))
     decisions = Decisions(

@@ -331,6 +331,10 @@ def _changes(cur: list[InitiativeState], state: World, prev_state: World,
         for m in s.milestones_overdue:
             if m.title not in prev_overdue:
                 out.append(Change("milestone_overdue", f"{s.title}: {m.title}"))
+        prev_met = {g.title for g in _goal_lines(before) if g.met} if before else set()
+        for g in _goal_lines(ini):
+            if g.met and g.title not in prev_met:
+                out.append(Change("goal_met", f"{s.title}: {g.title}"))
         for idea_id, day, _ in _adoptions(ini):
             if q.first_day <= day <= q.last_day:
                 out.append(Change("idea_adopted", f"{s.title}: {_idea_title(state, idea_id)}"))

@@ -352,7 +352,7 @@ class Campaigns:
 
 @dataclass(frozen=True)
 class Report:
-    """The report; its fields are the JSON contract's top-level keys (schemas/json/report.v1)."""
+    """The report; its fields are the JSON contract's top-level keys (schemas/json/report.v2)."""
 
     executive_summary: Summary
     decisions: Decisions
@@ -414,4 +414,4 @@ def fingerprint_of(event_ids: list[str] | set[str] | tuple[str, ...]) -> Fingerp
     return Fingerprint(event_count=len(ordered), events_hash=digest)
 
 
-REPORT_FORMAT = "ideastorm reporting, report.v1"
+REPORT_FORMAT = "ideastorm reporting, report.v2"
