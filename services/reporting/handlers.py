@@ -176,6 +176,15 @@ async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quart
                           ) -> Generated:
     """`POST /reports`: the quarter's report from what is recorded now, stored and announced."""
     log.info("report.requested", quarter=str(quarter), by=principal.sub)
+    async with ctx.pool.acquire() as conn:
+        before = await queries.fingerprint_before(conn, quarter.start)
+        after = await queries.fingerprint_before(conn, quarter.end)
+    if after.event_count == before.event_count:
+        # a report of nothing would read as an all-clear; the timer still makes one that says
+        # plainly that nothing was recorded
+        raise ApiError(409, "empty_quarter",
+                       f"no event was recorded in {quarter} ({quarter.first_day} to "
+                       f"{quarter.last_day}, Danish time): there is nothing to report")
     return await publish(ctx.pool, ctx.producer, quarter, trigger=ReportTrigger.COMMAND)
 
 

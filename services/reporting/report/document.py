@@ -12,6 +12,7 @@ from typing import Literal
 
 from services.reporting.report import charts
 from services.reporting.report.i18n import (
+    LABELS,
     Lang,
     fmt_date,
     fmt_datetime,
@@ -128,7 +129,10 @@ def build(report: Report, lang: Lang) -> list[Block]:
 
 
 def _message(m: KeyMessage, lang: Lang) -> str:
-    text = t(lang, f"message.{m.kind}")
+    key = f"message.{m.kind}"
+    if m.count is not None and f"{key}.one" in LABELS:
+        key += ".one" if m.count == 1 else ".other"
+    text = t(lang, key)
     subject = m.subject
     if m.kind == "decisions_for_meeting":
         subject = fmt_date(date.fromisoformat(m.subject), lang)
@@ -243,10 +247,11 @@ def _goals(report: Report, lang: Lang) -> list[Block]:
     for g in report.goals:
         source = (t(lang, "source.system") if g.computed
                   else (g.source or t(lang, "not_available")))
-        when = fmt_date(g.measured_on, lang) if g.measured_on else t(lang, "not_available")
+        measured = (f"{fmt_date(g.measured_on, lang)}\n{source}" if g.measured_on
+                    else t(lang, "not_available"))
         rows.append((f"{g.initiative}: {g.title}", fmt_value(g.actual, g.unit, lang),
                      fmt_value(g.expected, g.unit, lang), fmt_value(g.target, g.unit, lang),
-                     fmt_date(g.due, lang) if g.due else "", f"{when}\n{source}",
+                     fmt_date(g.due, lang) if g.due else "", measured,
                      _judgement(g, lang)))
     return [Heading(2, t(lang, "goals")),
             Para(t(lang, "goals_note"), muted=True),
@@ -323,8 +328,9 @@ def _field_value(ch: FieldChange, value: str, lang: Lang) -> str:
     if ch.field == "period":
         a, _, b = value.partition("..")
         return f"{fmt_date(date.fromisoformat(a), lang)} – {fmt_date(date.fromisoformat(b), lang)}"
-    if ch.field == "milestone_due" and ":" not in value:
-        return fmt_date(date.fromisoformat(value), lang)
+    if ch.field == "milestone_due":
+        title, sep, day = value.rpartition(": ")
+        return f"{title}{sep}{fmt_date(date.fromisoformat(day), lang)}"
     return value
 
 

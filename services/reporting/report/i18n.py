@@ -132,9 +132,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "udtryk for, at alt er i orden.",
         "No event was recorded in the quarter: this report is no evidence that all is well."),
     "message.no_plan": ("Der er ingen handlingsplan for året.", "There is no plan for the year."),
-    "message.decisions_for_meeting": (
-        "Styregruppen bedes tage stilling til {n} punkt(er) på mødet {subject} (nedenfor).",
-        "The steering group is asked to decide {n} item(s) at the meeting on {subject} "
+    "message.decisions_for_meeting.one": (
+        "Styregruppen bedes tage stilling til ét punkt på mødet {subject} (nedenfor).",
+        "The steering group is asked to decide one item at the meeting on {subject} (below)."),
+    "message.decisions_for_meeting.other": (
+        "Styregruppen bedes tage stilling til {n} punkter fra mødet {subject} (nedenfor).",
+        "The steering group is asked to decide {n} items from the meeting on {subject} "
         "(below)."),
     "message.initiatives_red": ("Rød status: {subject}.", "Red: {subject}."),
     "message.initiatives_amber": ("Gul status: {subject}.", "Amber: {subject}."),
@@ -142,13 +145,16 @@ LABELS: dict[str, tuple[str, str]] = {
                                   "The action plan is not approved."),
     "message.forecast_over_budget": ("Prognosen overskrider budgettet med {subject}.",
                                      "The forecast exceeds the budget by {subject}."),
-    "message.goals_off_track": ("{n} mål er ikke på sporet: {subject}.",
-                                "{n} goal(s) off track: {subject}."),
+    "message.goals_off_track.one": ("Et mål er ikke på sporet: {subject}.",
+                                    "One goal is off track: {subject}."),
+    "message.goals_off_track.other": ("{n} mål er ikke på sporet: {subject}.",
+                                      "{n} goals are off track: {subject}."),
     "message.rag_differs": (
         "Ejerens og den beregnede status er forskellige for: {subject}.",
         "The owner's and the computed status differ for: {subject}."),
-    "message.milestones_overdue": ("{n} milepæl(e) er over tid.",
-                                   "{n} milestone(s) overdue."),
+    "message.milestones_overdue.one": ("En milepæl er over tid.", "One milestone is overdue."),
+    "message.milestones_overdue.other": ("{n} milepæle er over tid.",
+                                         "{n} milestones are overdue."),
     "message.on_plan": ("Alle indsatser følger planen inden for tolerancerne.",
                         "Every initiative is on plan within the tolerances."),
     "nothing_to_report_long": (
