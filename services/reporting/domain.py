@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from schemas.base import Payload
-from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.moderation import IdeaStatusChanged, ModerationDecided
 from schemas.plan import (

@@ -27,9 +27,9 @@ from schemas import topics
 from schemas.base import Payload
 from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
 from schemas.envelope import Envelope, contains_nul, derived_id, utcnow
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.moderation import IdeaStatusChanged, ModerationDecided
-from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,

@@ -201,6 +201,7 @@ def _goal_line(g: Goal, ini: InitiativeState, figures: Figures | None, as_of: da
     start = ini.definition.period.start
     frac = _fraction(start, g.due, as_of) if g.due > start else (1.0 if as_of >= g.due else 0.0)
     expected = float(g.baseline) + (float(g.target) - float(g.baseline)) * frac
+    day: date | None
     if g.computed_from is not None and figures is not None:
         actual, day = figures.value(g), as_of
         source: str | None = f"system:{g.computed_from.figure.value}"
@@ -579,7 +580,9 @@ def _decisions(state: World, q: Quarter) -> tuple[Decisions, list[uuid.UUID]]:
             ids.append(d.requested.event_id)
             if d.taken_fact is not None:
                 ids.append(d.taken_fact.event_id)
-    key = (lambda i: (i.for_meeting_on, i.title, i.decision_id))
+    def key(i: DecisionItem) -> tuple[date, str, str]:
+        return (i.for_meeting_on, i.title, i.decision_id)
+
     return Decisions(tuple(sorted(open_items, key=key)), tuple(sorted(taken, key=key))), ids
 
 
