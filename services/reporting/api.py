@@ -44,7 +44,7 @@ from services.infra.http import (
     wait_for_event,
 )
 from services.reporting import handlers, queries
-from services.reporting.domain import EARLIEST, LATEST
+from services.reporting.domain import EARLIEST, LATEST, Refusal, merge_revision
 from services.reporting.report.i18n import LANGUAGES
 from services.reporting.report.quarter import Quarter
 from services.reporting.report.render import FORMATS, MEDIA_TYPES, Format
@@ -167,8 +167,20 @@ async def define_initiative(ctx: Context, who: Planner, year: Year, body: Defini
 @router.post("/plans/{year}/initiatives/{initiative_id}/revisions", **Accepted202)
 async def revise_initiative(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                             body: Revision, key: IdempotencyKey = None) -> Accepted:
-    """Replace an initiative's definition from now on (earlier views keep the old one)."""
-    payload = build(InitiativeRevised, year=year, initiative_id=initiative_id, **body.model_dump())
+    """Revise an initiative from now on (earlier views keep the old definition): what the body
+    names changes, the rest is kept; goals and milestones are removed only by id."""
+    state = await queries.plan_state(ctx.pool, year, utcnow().date())
+    ini = state.initiatives.get(initiative_id) if state else None
+    if ini is None:
+        raise ApiError(404, "unknown_initiative",
+                       f"initiative {initiative_id} is not in the plan for {year}")
+    merged = merge_revision(ini.definition,
+                            body.model_dump(mode="json", exclude={"reason", "remove_goals",
+                                                                  "remove_milestones"}),
+                            body.remove_goals, body.remove_milestones)
+    if isinstance(merged, Refusal):
+        raise ApiError(422, merged.reason, merged.detail)
+    payload = build(InitiativeRevised, **merged, reason=body.reason)
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 

@@ -244,6 +244,36 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
     return None
 
 
+_SCALARS = ("track", "code", "title", "description", "owner", "period", "budget_dkk")
+
+
+def merge_revision(current: InitiativeDefined | InitiativeRevised, changes: dict[str, object],
+                   remove_goals: list[str], remove_milestones: list[str]
+                   ) -> dict[str, object] | Refusal:
+    """A revision changes what it names and keeps the rest: a field left out (None) keeps its
+    value; goals and milestones given replace the ones with the same id or are added; a goal or
+    milestone goes only when named in `remove_*` (an unknown id is refused). Returns the new
+    definition's fields (without the reason)."""
+    fields: dict[str, object] = current.model_dump(include={"initiative_id", "year", *_SCALARS})
+    for name in _SCALARS:
+        if changes.get(name) is not None:
+            fields[name] = changes[name]
+    out: dict[str, list[dict[str, object]]] = {}
+    for kind, key, removed in (("goals", "goal_id", remove_goals),
+                               ("milestones", "milestone_id", remove_milestones)):
+        items = {str(i[key]): i for i in current.model_dump(mode="json")[kind]}
+        for gone in removed:
+            if items.pop(gone, None) is None:
+                return Refusal(f"unknown_{kind[:-1]}",
+                               f"initiative {current.initiative_id} has no {kind[:-1]} "
+                               f"{gone!r} to remove")
+        given = changes.get(kind)
+        for item in given if isinstance(given, list) else []:
+            items[str(item[key])] = item
+        out[kind] = list(items.values())
+    return {**fields, **out}
+
+
 def aggregate_year(payload: Payload, known: Known) -> int | None:
     """The plan year a fact belongs to (meetings: the year they were held)."""
     if isinstance(payload, SteeringMeetingHeld):

@@ -62,8 +62,23 @@ class Definition(_DefinitionFields):
     initiative_id: uuid.UUID | None = None
 
 
-class Revision(_DefinitionFields):
+class Revision(_Body):
+    """What changes: a field left out keeps its value; goals and milestones given replace those
+    with the same id or are added; `remove_goals` / `remove_milestones` remove by id (a reached
+    milestone cannot be removed)."""
+
     reason: Reason
+    track: Code | None = None
+    code: Code | None = None
+    title: ShortText | None = None
+    description: LongText | None = None
+    owner: ParticipantId | None = None
+    period: Period | None = None
+    budget_dkk: Dkk | None = None
+    goals: Annotated[list[Goal], Field(max_length=20)] = []
+    milestones: Annotated[list[Milestone], Field(max_length=50)] = []
+    remove_goals: Annotated[list[Code], Field(max_length=20)] = []
+    remove_milestones: Annotated[list[Code], Field(max_length=50)] = []
 
 
 class Closure(_Body):

@@ -140,9 +140,9 @@ async def test_governance_revision_and_closure_show_in_the_plan(
                "shares": {"state": 3_600_000, "municipalities": 3_600_000,
                           "regions": 1_800_000}}, planner)
     base = f"/plans/{year}/initiatives/{iid}"
-    await post(http, f"{base}/revisions", initiative_body(budget_dkk=1_500_000,
-                                                          reason="Udvidet til regionerne"),
-               planner)
+    # a revision names what changes; the goals and milestones it does not name are kept
+    await post(http, f"{base}/revisions", {"budget_dkk": 1_500_000,
+                                           "reason": "Udvidet til regionerne"}, planner)
     closed = await post(http, f"{base}/closure", {"closed_on": TODAY.isoformat(),
                                                   "outcome": "Kortet er offentliggjort."},
                         planner)
@@ -156,6 +156,8 @@ async def test_governance_revision_and_closure_show_in_the_plan(
     assert plan["meetings"][0]["members_present"]["municipalities"] == 2
     view = (await http.get(base, headers=auth(steering))).json()
     assert view["budget_dkk"] == 1_500_000 and view["status"] == "closed"
+    assert [g["goal_id"] for g in view["goals"]] == ["cases"]
+    assert view["title"] == "Kortlægning af innovationslandskabet"
     assert view["revisions"][0]["reason"] == "Udvidet til regionerne"
     assert view["revisions"][0]["by"] == "planner-gov"
     assert view["closed"]["outcome"] == "Kortet er offentliggjort."

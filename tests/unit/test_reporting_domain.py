@@ -213,3 +213,25 @@ def test_risks_are_assessed_and_closed_only_once_raised() -> None:
     known.note(raised, LATER)
     assert reason(known, raised, LATER) == "already_raised"
     assert reason(known, assessed, LATER) is None
+
+
+def test_a_revision_changes_what_it_names_and_keeps_the_rest() -> None:
+    from services.reporting.domain import Refusal, merge_revision
+
+    iid = uuid.uuid4()
+    current = InitiativeDefined(**definition(iid, milestones=[
+        {"milestone_id": "m", "title": "M", "due": "2032-06-30"},
+        {"milestone_id": "n", "title": "N", "due": "2032-09-30"}]))
+    merged = merge_revision(current, {"owner": "staff-2", "budget_dkk": 5, "milestones": [
+        {"milestone_id": "n", "title": "N", "due": "2032-11-30"}]}, [], [])
+    assert not isinstance(merged, Refusal)
+    revised = InitiativeRevised(**merged, reason="r")
+    assert (revised.owner, revised.budget_dkk, revised.title) == ("staff-2", 5, "T")
+    assert [g.goal_id for g in revised.goals] == ["g"]  # not named: kept
+    assert [(m.milestone_id, m.due) for m in revised.milestones] == [
+        ("m", date(2032, 6, 30)), ("n", date(2032, 11, 30))]
+    gone = merge_revision(current, {}, ["g"], ["m"])
+    assert not isinstance(gone, Refusal)
+    assert gone["goals"] == [] and [m["milestone_id"] for m in gone["milestones"]] == ["n"]
+    unknown = merge_revision(current, {}, [], ["x"])
+    assert isinstance(unknown, Refusal) and unknown.reason == "unknown_milestone"
