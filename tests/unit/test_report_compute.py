@@ -295,10 +295,18 @@ def test_votes_imported_without_times_have_no_days() -> None:
     assert by_title["Warszawa 2026"].votes_by_day != ()
 
 
-def test_the_window_prints_its_last_open_day_in_danish_time() -> None:
-    (c,) = compute(World().plan().q2().inputs()).campaigns.items
-    # closes at 15 June 00:00 UTC = 02:00 Danish time on 15 June: open on the 15th too
-    assert (c.first_day, c.last_day) == (date(2025, 6, 1), date(2025, 6, 15))
+def test_the_window_prints_its_last_open_day() -> None:
+    w = World().plan().q2()
+    (c,) = compute(w.inputs()).campaigns.items
+    # whole calendar days (an import from dates): 1 June up to, not including, 15 June
+    assert (c.first_day, c.last_day) == (date(2025, 6, 1), date(2025, 6, 14))
+    danish = str(uuid.uuid4())
+    w.add("campaign.created", "2025-05-20T12:00", campaign_id=danish, title="Dansk",
+          question="?", opens_at="2025-06-01T00:00:00+02:00",
+          closes_at="2025-06-15T00:00:00+02:00")
+    by_title = {c.title: c for c in compute(w.inputs()).campaigns.items}
+    assert (by_title["Dansk"].first_day, by_title["Dansk"].last_day) == (
+        date(2025, 6, 1), date(2025, 6, 14))
 
 
 def test_an_event_late_on_30_june_utc_belongs_to_july_in_copenhagen() -> None:

@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from schemas.campaigns import VoteTimes
 from schemas.plan import (
@@ -374,6 +374,7 @@ def _campaign(state: World, cid: uuid.UUID, votes: CampaignVotes | None,
                 adopted.append(AdoptedIdea(_idea_title(state, idea_id), _title(ini), day))
                 adoption_ids.append(event_id)
     real_times = created.vote_times is VoteTimes.RECORDED
+    first, last = _window_days(created.opens_at, created.closes_at)
     section = CampaignSection(
         campaign_id=str(cid), title=created.title, opens_at=created.opens_at,
         closes_at=created.closes_at,
@@ -388,8 +389,7 @@ def _campaign(state: World, cid: uuid.UUID, votes: CampaignVotes | None,
                         for n, i in enumerate(ranked[:10], start=1)),
         adopted_ideas=tuple(sorted(adopted, key=lambda a: (a.adopted_on, a.idea_title))),
         votes_by_day=votes.cast_by_day if votes and real_times else (),
-        first_day=local_day(created.opens_at),
-        last_day=local_day(created.closes_at - timedelta(microseconds=1)),
+        first_day=first, last_day=last,
         vote_times=created.vote_times.value,
     )
     idea_ids = [e for i in ideas for e in i.ids] + c.ids
@@ -401,6 +401,17 @@ def _campaign(state: World, cid: uuid.UUID, votes: CampaignVotes | None,
         sources.append(_source("adoptions", created.title, {"progress.idea_adopted"},
                                adoption_ids))
     return section, sources
+
+
+def _window_days(opens: datetime, closes: datetime) -> tuple[date, date]:
+    """The days a campaign was open, both included. A window given as whole calendar days (both
+    ends at midnight UTC, as an import from a source that has only dates writes it) is shown as
+    those days; any other window by the days it touches in Danish time (the closing instant
+    itself is not open)."""
+    at_midnight = all(m.astimezone(UTC).time() == time() for m in (opens, closes))
+    if at_midnight:
+        return opens.astimezone(UTC).date(), (closes.astimezone(UTC) - timedelta(days=1)).date()
+    return local_day(opens), local_day(closes - timedelta(microseconds=1))
 
 
 def _figures(state: World, votes: Mapping[str, CampaignVotes]) -> Figures:

@@ -258,7 +258,7 @@ def _goals(report: Report, lang: Lang) -> list[Block]:
             Table((t(lang, "goal"), t(lang, "actual"), t(lang, "expected_now"),
                    t(lang, "target"), t(lang, "due"), t(lang, "measured"), t(lang, "judgement")),
                   tuple(rows), ("l", "r", "r", "r", "l", "l", "l"),
-                  (4.2, 1.5, 1.5, 1.5, 1.7, 2.2, 1.5), small=True)]
+                  (3.8, 1.8, 1.8, 1.8, 1.6, 2.1, 1.4), small=True)]
 
 
 def _next_quarter(report: Report, lang: Lang) -> list[Block]:
