@@ -18,6 +18,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.envelope import derived_id, utcnow
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -29,6 +30,10 @@ from schemas.plan import (
     InitiativeRevised,
     MilestoneCompleted,
     ProgressReported,
+    RiskAssessed,
+    RiskClosed,
+    RiskRaised,
+    SpendReported,
     SteeringMeetingHeld,
 )
 from services.infra.http import (
@@ -54,12 +59,18 @@ from services.reporting.requests import (
     Budget,
     Closure,
     Completion,
+    DecisionAnswer,
+    DecisionRequest,
     Definition,
     Draft,
     Measurement,
     Meeting,
     Progress,
     Revision,
+    Risk,
+    RiskAssessment,
+    RiskClosure,
+    Spend,
 )
 
 router = APIRouter(tags=["action plan"])
@@ -238,6 +249,65 @@ async def hold_meeting(ctx: Context, who: Planner, body: Meeting,
     """Record a steering-group meeting: members present per party, decisions, items."""
     payload = build(SteeringMeetingHeld, **body.model_dump())
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key)
+
+
+@router.post("/plans/{year}/decisions", **Accepted202)
+async def request_decision(ctx: Context, who: Planner, year: Year, body: DecisionRequest,
+                           key: IdempotencyKey = None) -> Accepted:
+    """Put an item to the steering group for decision at a coming meeting, with the
+    recommendation and each option's consequence. It stays open in every quarterly report until
+    a meeting answers it (`POST /decisions/{decision_id}/answer`)."""
+    decision_id = body.decision_id or (
+        derived_id("decision", who.sub, key) if key else uuid.uuid4())
+    payload = build(DecisionRequested, year=year, decision_id=decision_id, requested_by=who.sub,
+                    **body.model_dump(exclude={"decision_id"}))
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/decisions/{decision_id}/answer", **Accepted202)
+async def answer_decision(ctx: Context, who: Planner, decision_id: uuid.UUID,
+                          body: DecisionAnswer, key: IdempotencyKey = None) -> Accepted:
+    """Record the meeting's answer to a requested item: the option chosen (by its label)."""
+    payload = build(DecisionTaken, decision_id=decision_id, **body.model_dump())
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/spend", **Accepted202)
+async def report_spend(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                       body: Spend, key: IdempotencyKey = None) -> Accepted:
+    """Report what an initiative had spent by a day, and the full-year forecast (DKK)."""
+    payload = build(SpendReported, initiative_id=initiative_id,
+                    reported_by=body.reported_by or who.sub,
+                    **body.model_dump(exclude={"reported_by"}))
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/risks", **Accepted202)
+async def raise_risk(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                     body: Risk, key: IdempotencyKey = None) -> Accepted:
+    """Raise a risk to an initiative: owner, likelihood and impact (1-5), mitigation."""
+    payload = build(RiskRaised, initiative_id=initiative_id, **body.model_dump())
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/assessments",
+             **Accepted202)
+async def assess_risk(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                      risk_id: PathCode, body: RiskAssessment,
+                      key: IdempotencyKey = None) -> Accepted:
+    """Assess a raised risk again."""
+    payload = build(RiskAssessed, initiative_id=initiative_id, risk_id=risk_id,
+                    **body.model_dump())
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/closure", **Accepted202)
+async def close_risk(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                     risk_id: PathCode, body: RiskClosure,
+                     key: IdempotencyKey = None) -> Accepted:
+    """Close a risk that no longer threatens the initiative."""
+    payload = build(RiskClosed, initiative_id=initiative_id, risk_id=risk_id, **body.model_dump())
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 # ---- quarterly reports ---------------------------------------------------------------------

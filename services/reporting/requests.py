@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.common import LongText, ParticipantId, Reason, ShortText
+from schemas.governance import DecisionOption
 from schemas.plan import (
     Code,
     Dkk,
@@ -21,6 +22,7 @@ from schemas.plan import (
     Period,
     PlanYear,
     Rag,
+    Score,
     Track,
 )
 
@@ -117,3 +119,52 @@ class Meeting(_Body):
     members_present: MembersPresent
     decisions: Annotated[list[Reason], Field(max_length=50)] = []
     items_for_decision: Annotated[list[Reason], Field(max_length=50)] = []
+
+
+class DecisionRequest(_Body):
+    """An item for the steering group: the question, the recommendation, the options and their
+    consequences, and the meeting day it is for."""
+
+    title: ShortText
+    question: LongText
+    recommendation: LongText
+    options: Annotated[list[DecisionOption], Field(min_length=2, max_length=5)]
+    requested_on: date
+    for_meeting_on: date
+    decision_id: uuid.UUID | None = None
+
+
+class DecisionAnswer(_Body):
+    meeting_id: uuid.UUID
+    decided_on: date
+    chosen: ShortText
+    note: Reason | None = None
+
+
+class Spend(_Body):
+    as_of: date
+    spent_dkk: Dkk
+    forecast_dkk: Dkk
+    reported_by: ParticipantId | None = None
+
+
+class Risk(_Body):
+    risk_id: Code
+    title: ShortText
+    owner: ParticipantId
+    likelihood: Score
+    impact: Score
+    mitigation: LongText
+    raised_on: date
+
+
+class RiskAssessment(_Body):
+    likelihood: Score
+    impact: Score
+    mitigation: LongText
+    assessed_on: date
+
+
+class RiskClosure(_Body):
+    closed_on: date
+    note: Reason
