@@ -75,6 +75,11 @@ STATUS_FOR = {
     "already_drafted": 409,
     "already_defined": 409,
     "initiative_closed": 409,
+    "unknown_decision": 404,
+    "already_requested": 409,
+    "already_decided": 409,
+    "already_raised": 409,
+    "completed_milestone_removed": 409,
 }
 
 
