@@ -92,8 +92,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/closure"):
         only("planner"),
     # quarterly reports
-    ("GET", "/reports"): only("steering"),
-    ("GET", "/reports/{ref}"): only("steering"),
+    ("GET", "/reports"): only("planner", "steering"),
+    ("POST", "/reports"): only("planner", "steering"),
+    ("GET", "/reports/inputs"): only("planner", "steering"),
+    ("GET", "/reports/{ref}"): only("planner", "steering"),
 }
 
 
