@@ -3,7 +3,8 @@ the quarterly reports.
 
 Writes need the `planner` role. Reads are for staff who follow the plan: `planner`, `steering`
 (and `admin`); participants and moderators do not see draft plans. Every plan read takes
-`?as_of=YYYY-MM-DD` (default: today, UTC) and answers with what was known at the end of that day.
+`?as_of=YYYY-MM-DD` (default: today) and answers with what was known at the end of that day
+(Danish time).
 Reports: planners and the steering group list and download them and make one on demand
 (`POST /reports`). Each write route builds its payload and calls one handler.
 """
@@ -76,7 +77,7 @@ from services.reporting.requests import (
 router = APIRouter(tags=["action plan"])
 
 AsOf = Annotated[date | None, Query(ge=EARLIEST, le=LATEST,
-                                    description="the view as known at the end of this day (UTC)")]
+                                    description="the view as known at the end of this day (Danish time)")]
 Year = Annotated[int, Path(ge=2000, le=2100, description="the plan year")]
 PathCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 Accepted202: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
@@ -119,9 +120,9 @@ async def get_initiative(ctx: Context, _: PlanReader, year: Year, initiative_id:
 async def get_changes(
     ctx: Context, _: PlanReader, year: Year,
     start: Annotated[date, Query(alias="from", ge=EARLIEST, le=LATEST,
-                                 description="first day (UTC), included")],
+                                 description="first day (Danish time), included")],
     end: Annotated[date, Query(alias="to", ge=EARLIEST, le=LATEST,
-                               description="last day (UTC), included")],
+                               description="last day (Danish time), included")],
 ) -> list[dict[str, Any]]:
     """What became known about the plan between two dates, and who changed it."""
     if end < start:

@@ -4,8 +4,8 @@ report's inputs, and the stored reports. All the service's read SQL.
 Conventions:
 
 - `as_of` is a calendar date; a view as of a date shows what was known at the end of that day
-  (UTC), i.e. facts whose `occurred_at` is before the next midnight. A report whose event
-  occurred later is invisible, and a revision replaces what it revised only from its own
+  (Danish time), i.e. facts whose `occurred_at` is before the next midnight in Copenhagen. A
+  report whose event occurred later is invisible, and a revision replaces what it revised only from its own
   `occurred_at` on.
 - Functions take an asyncpg connection or pool (`Db`) and return JSON-ready dicts, or the pure
   `PlanState` of `services.reporting.domain` for callers that compute their own figures.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -133,7 +133,7 @@ async def changes(db: Db, year: int, start: date, end: date) -> list[dict[str, A
     rows = await db.fetch(
         f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE year = $1"
         " AND occurred_at >= $2 AND occurred_at < $3 ORDER BY occurred_at, recorded_at, event_id",
-        year, datetime.combine(start, time(), tzinfo=UTC), end_of_day(end),
+        year, end_of_day(start - timedelta(days=1)), end_of_day(end),
     )
     titles = await initiative_titles(db, year)
     return [views.change(_fact(r), titles) for r in rows]
