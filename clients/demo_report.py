@@ -175,15 +175,27 @@ def _write(out: Path, files: dict[Path, bytes]) -> None:
 
 def summary_table(report: dict[str, Any]) -> str:
     """A short plain-text table of what the report says."""
-    cover = report["cover"]
+    cover = report["document_control"]
+    summary = report["executive_summary"]
+    decisions = report["decisions"]
     rows: list[tuple[str, str]] = [
         ("quarter", cover["quarter"]),
-        ("plan", cover["plan_title"]),
+        ("plan", f"{cover['plan_title']} (version {cover['plan_version']})"),
         ("events read", f"{cover['fingerprint']['event_count']:,}"),
-        ("initiatives", ", ".join(f"{r['count']} {r['rag']}" for r in report["summary"]["rag"])),
-        ("changes since previous quarter", str(len(report["summary"]["changes"]))),
+        ("overall status", summary["overall"]),
+        ("key messages", " | ".join(m["kind"] for m in summary["messages"])),
+        ("initiatives", ", ".join(f"{r['count']} {r['rag']}" for r in summary["rag"])),
+        ("computed status differs", str(len(summary["rag_differs"]))),
+        ("changes since previous quarter", str(len(summary["changes"]))),
+        ("baseline changes", str(len(report["baseline_changes"]))),
+        ("goals off track", str(sum(1 for g in report["goals"] if g["on_track"] is False))),
+        ("open risks", str(sum(1 for r in report["risks"] if r["status"] == "open"))),
     ]
-    for c in report["campaigns"]:
+    if report["economy"]:
+        e = report["economy"]
+        rows.append(("spent / phased / budget",
+                     f"{e['spent'] or 0:,} / {e['phased'] or 0:,} / {e['total']:,} DKK"))
+    for c in report["campaigns"]["items"]:
         rows.append((f"campaign {c['title'][:40]}",
                      f"{c['participants']:,} participants, {c['ideas_submitted']} ideas, "
                      f"{c['votes']:,} votes, {len(c['adopted_ideas'])} adopted"))
@@ -191,8 +203,9 @@ def summary_table(report: dict[str, Any]) -> str:
             best = c["top_ideas"][0]
             rows.append(("  most supported", f"{best['title'][:50]} ({best['votes']:,})"))
     rows += [
-        ("moderation queue at end", str(report["moderation"]["queue_at_end"])),
-        ("items for decision", str(len(report["decisions"]))),
+        ("moderation queue at end", str(report["campaigns"]["moderation"]["queue_at_end"])),
+        ("items for the next meeting", str(len(decisions["for_next_meeting"]))),
+        ("decided in the quarter", str(len(decisions["taken_in_quarter"]))),
         ("content hash", str(report["content_hash"])[:16]),
     ]
     width = max(len(k) for k, _ in rows)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from schemas.campaigns import CampaignCreated, ModerationMode, VoteMode, VoteRules
+from schemas.campaigns import CampaignCreated, ModerationMode, VoteMode, VoteRules, VoteTimes
 from schemas.envelope import Envelope, derived_id
 from schemas.ideas import IdeaSubmitted
 from schemas.votes import VoteCast
@@ -278,6 +278,7 @@ def campaign_events(election: Election, actor: str) -> list[Envelope]:
                              max_votes_per_participant=max_votes(election)),
         budget=_non_negative(_int(m.get("budget"))),
         min_votes_to_fund=_non_negative(_int(m.get("min_project_score_threshold"))),
+        vote_times=VoteTimes.SYNTHETIC,  # ballots have no times; publish_votes spreads them
     )
     events = [Envelope.wrap(created, actor=actor, occurred_at=opens - timedelta(days=1),
                             event_id=derived_id("pabulib", election.digest, "created"))]

@@ -5,19 +5,28 @@ Shape (see examples/coi-action-plan-2014-2016.yaml):
 
     meetings:   [{id, held_on, members_present: {state, municipalities, regions},
                   decisions: [..], items_for_decision: [..], by}]
+    decisions:  [{id, year, title, question, recommendation, options: [{label, consequence}],
+                  requested_on, for_meeting_on, by,
+                  taken: {meeting, on, chosen, note, by}}]     # taken: the meeting's answer
     plans:
-      - year, title, drafted_on, by, tracks: [{code, title}]
+      - year, title, drafted_on, by, tracks: [{code, title}],
+        rag_tolerances: {amber_percent, red_percent}          # optional
         approved: {meeting, on, by}
         budget:   {amount_dkk, shares: {state, municipalities, regions}, meeting, on, by}
         initiatives:
           - key, code, track, title, description, owner, period: {start, end}, budget_dkk,
-            defined_on, by, goals: [{goal_id, title, indicator, unit, baseline, target, due}],
+            defined_on, by, goals: [{goal_id, title, indicator, unit, baseline, target, due,
+                                     computed_from: {figure, year | campaign_id}}],
             milestones: [{milestone_id, title, due}]
             revisions:   [{on, by, reason, <any definition field that changed>}]
             progress:    [{as_of, percent, rag, narrative, by, reported_on (default as_of)}]
             milestones_completed: [{milestone_id, completed_on, note, by}]
             measurements:         [{goal_id, value, measured_on, source, by}]
             ideas_adopted:        [{idea_id, on, decided_by, note}]
+            spend:       [{as_of, spent_dkk, forecast_dkk, by, reported_on (default as_of)}]
+            risks:       [{risk_id, title, owner, likelihood, impact, mitigation, raised_on,
+                           by, assessments: [{likelihood, impact, mitigation, assessed_on}],
+                           closed: {on, note}}]
             closed:      {on, outcome, by}
 
 Every event gets an id derived from what it is (plan year, initiative key, date...), so loading
@@ -41,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, derived_id, utcnow
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -52,6 +62,10 @@ from schemas.plan import (
     InitiativeRevised,
     MilestoneCompleted,
     ProgressReported,
+    RiskAssessed,
+    RiskClosed,
+    RiskRaised,
+    SpendReported,
     SteeringMeetingHeld,
 )
 from services.infra.kafka import archiving_producer, ensure_topics
@@ -96,6 +110,8 @@ class InitiativeEntry(_Dated):
     milestones_completed: list[dict[str, Any]] = []
     measurements: list[dict[str, Any]] = []
     ideas_adopted: list[dict[str, Any]] = []
+    spend: list[dict[str, Any]] = []
+    risks: list[dict[str, Any]] = []
     closed: dict[str, Any] | None = None
 
 
@@ -106,20 +122,38 @@ class PlanEntry(_Dated):
     tracks: list[dict[str, Any]]
     approved: dict[str, Any] | None = None
     budget: dict[str, Any] | None = None
+    rag_tolerances: dict[str, Any] | None = None
     initiatives: list[InitiativeEntry] = []
+
+
+class DecisionEntry(_Dated):
+    id: str
+    year: int
+    title: str
+    question: str
+    recommendation: str
+    options: list[dict[str, Any]]
+    requested_on: date
+    for_meeting_on: date
+    taken: dict[str, Any] | None = None
 
 
 class PlanFile(_Entry):
     meetings: list[MeetingEntry] = []
     plans: list[PlanEntry] = []
+    decisions: list[DecisionEntry] = []
 
 
 _INITIATIVE_KEYS = {"key", "defined_on", "by", "revisions", "progress", "milestones_completed",
-                    "measurements", "ideas_adopted", "closed"}
+                    "measurements", "ideas_adopted", "spend", "risks", "closed"}
 
 
 def meeting_id(slug: str) -> uuid.UUID:
     return derived_id("plan-file", "meeting", slug)
+
+
+def decision_id(slug: str) -> uuid.UUID:
+    return derived_id("plan-file", "decision", slug)
 
 
 def initiative_id(year: int, key: str) -> uuid.UUID:
@@ -170,8 +204,10 @@ def build_events(doc: Any, *, default_actor: str = DEFAULT_ACTOR) -> list[tuple[
             "items_for_decision": m.items_for_decision}, "meeting", m.id)
     for p_i, plan in enumerate(spec.plans):
         here, year = f"plans[{p_i}]", plan.year
-        attempt(here, plan.drafted_on, plan.by, ActionPlanDrafted,
-                {"year": year, "title": plan.title, "tracks": plan.tracks}, "plan", year)
+        drafted: dict[str, Any] = {"year": year, "title": plan.title, "tracks": plan.tracks}
+        if plan.rag_tolerances is not None:
+            drafted["rag_tolerances"] = plan.rag_tolerances
+        attempt(here, plan.drafted_on, plan.by, ActionPlanDrafted, drafted, "plan", year)
         if plan.approved is not None:
             a = dict(plan.approved)
             day, by = _pop(a, "on"), _pop(a, "by")
@@ -186,6 +222,19 @@ def build_events(doc: Any, *, default_actor: str = DEFAULT_ACTOR) -> list[tuple[
                      **a}, "budget", year)
         for i_i, ini in enumerate(plan.initiatives):
             _initiative(attempt, f"{here}.initiatives[{i_i}]", year, ini)
+    for i, d in enumerate(spec.decisions):
+        did = decision_id(d.id)
+        attempt(f"decisions[{i}]", d.requested_on, d.by, DecisionRequested, {
+            "decision_id": did, "year": d.year, "title": d.title, "question": d.question,
+            "recommendation": d.recommendation, "options": d.options,
+            "requested_on": d.requested_on, "for_meeting_on": d.for_meeting_on,
+            "requested_by": d.by or default_actor}, "decision", d.id)
+        if d.taken is not None:
+            r = dict(d.taken)
+            day, by, meeting = _pop(r, "on"), _pop(r, "by"), _pop(r, "meeting")
+            attempt(f"decisions[{i}].taken", day, by, DecisionTaken, {
+                "decision_id": did, "meeting_id": meeting_id(str(meeting)), "decided_on": day,
+                **r}, "decision-taken", d.id)
     if problems:
         raise PlanFileError(problems)
     return b.events
@@ -226,6 +275,28 @@ def _initiative(attempt: Any, here: str, year: int, ini: InitiativeEntry) -> Non
         day = _pop(r, "on")
         attempt(f"{here}.ideas_adopted[{n}]", day, r.get("decided_by"), IdeaAdopted,
                 {"initiative_id": iid, **r}, "idea", year, ini.key, r.get("idea_id"))
+    for n, r in enumerate(ini.spend):
+        r = dict(r)
+        by, reported_on = _pop(r, "by"), _pop(r, "reported_on")
+        attempt(f"{here}.spend[{n}]", reported_on or r.get("as_of"), by, SpendReported,
+                {"initiative_id": iid, "reported_by": by or ini.definition.get("owner"), **r},
+                "spend", year, ini.key, r.get("as_of"))
+    for n, r in enumerate(ini.risks):
+        r = dict(r)
+        by, assessments, closed = _pop(r, "by"), _pop(r, "assessments") or [], _pop(r, "closed")
+        rid = r.get("risk_id")
+        attempt(f"{here}.risks[{n}]", r.get("raised_on"), by, RiskRaised,
+                {"initiative_id": iid, **r}, "risk", year, ini.key, rid)
+        for k, a in enumerate(assessments):
+            attempt(f"{here}.risks[{n}].assessments[{k}]", a.get("assessed_on"), by,
+                    RiskAssessed, {"initiative_id": iid, "risk_id": rid, **a},
+                    "risk-assessed", year, ini.key, rid, a.get("assessed_on"))
+        if closed is not None:
+            c = dict(closed)
+            day = _pop(c, "on")
+            attempt(f"{here}.risks[{n}].closed", day, by, RiskClosed,
+                    {"initiative_id": iid, "risk_id": rid, "closed_on": day, **c},
+                    "risk-closed", year, ini.key, rid)
     if ini.closed is not None:
         r = dict(ini.closed)
         day, by = _pop(r, "on"), _pop(r, "by")

@@ -18,6 +18,15 @@ class VoteMode(StrEnum):
     UPDOWN = "updown"  # +1 or -1
 
 
+class VoteTimes(StrEnum):
+    """Whether the times of a campaign's votes are when they were cast (`recorded`), or were
+    made up by an import from a source that has none (`synthetic`: Pabulib ballots carry no
+    time, so the importer spreads them over the window); reports draw no timing from those."""
+
+    RECORDED = "recorded"
+    SYNTHETIC = "synthetic"
+
+
 class ModerationMode(StrEnum):
     PRE = "pre"  # hidden until a moderator approves
     POST = "post"  # visible at once, hideable
@@ -58,6 +67,7 @@ class CampaignCreated(_Campaign):
     # the fewest votes an idea needs to be funded at all (Pabulib's min_project_score_threshold)
     budget: int | None = Field(default=None, ge=0, le=10**15)
     min_votes_to_fund: int | None = Field(default=None, ge=0, le=10**9)
+    vote_times: VoteTimes = VoteTimes.RECORDED  # optional: absent on older events
 
     @model_validator(mode="after")
     def _window(self) -> Self:

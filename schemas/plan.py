@@ -51,8 +51,45 @@ class Track(_Value):
     title: ShortText
 
 
+class GoalFigure(StrEnum):
+    """A figure the system computes itself, which a goal can be bound to."""
+
+    PARTICIPANTS = "participants"  # participants in campaigns (summed over campaigns)
+    IDEAS_SUBMITTED = "ideas_submitted"
+    IDEAS_ADOPTED = "ideas_adopted"  # ideas adopted into the plan year's initiatives
+
+
+class ComputedFrom(_Value):
+    """Bind a goal to a computed figure: over one campaign, or every campaign opening in a year
+    (ideas adopted: into the initiatives of `year`)."""
+
+    figure: GoalFigure
+    year: PlanYear | None = None
+    campaign_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _scoped(self) -> Self:
+        if (self.year is None) == (self.campaign_id is None):
+            raise ValueError("name either a year or a campaign_id")
+        return self
+
+
+class RagTolerances(_Value):
+    """The plan's own RAG thresholds, in percent deviation from the approved baseline."""
+
+    amber_percent: Annotated[float, Field(gt=0, le=100)]
+    red_percent: Annotated[float, Field(gt=0, le=100)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.red_percent <= self.amber_percent:
+            raise ValueError("red_percent must exceed amber_percent")
+        return self
+
+
 class Goal(_Value):
-    """A goal (mål) of an initiative: an indicator measured in `unit`, from baseline to target."""
+    """A goal (mål) of an initiative: an indicator measured in `unit`, from baseline to target.
+    With `computed_from` the system measures it itself (measurements are then not needed)."""
 
     goal_id: Code
     title: ShortText
@@ -61,6 +98,7 @@ class Goal(_Value):
     baseline: Measure
     target: Measure
     due: date
+    computed_from: ComputedFrom | None = None
 
     @model_validator(mode="after")
     def _moves(self) -> Self:
@@ -122,6 +160,7 @@ class ActionPlanDrafted(_PlanEvent):
 
     title: ShortText
     tracks: Annotated[list[Track], Field(min_length=1, max_length=10)]
+    rag_tolerances: RagTolerances | None = None  # default: green within 10 %, red beyond 25 %
 
     @model_validator(mode="after")
     def _unique_tracks(self) -> Self:
@@ -265,6 +304,60 @@ class IdeaAdopted(_InitiativeEvent):
     idea_id: uuid.UUID
     decided_by: ParticipantId
     note: Reason | None = None
+
+
+@event
+class SpendReported(_InitiativeEvent):
+    """What an initiative had spent by `as_of` and the owner's forecast for the whole year."""
+
+    __event_type__ = "progress.spend_reported"
+
+    as_of: date
+    spent_dkk: Dkk
+    forecast_dkk: Dkk
+    reported_by: ParticipantId
+
+
+Score = Annotated[int, Field(ge=1, le=5)]
+
+
+@event
+class RiskRaised(_InitiativeEvent):
+    """A risk to an initiative, with its owner, likelihood and impact (1-5) and mitigation."""
+
+    __event_type__ = "risk.raised"
+
+    risk_id: Code
+    title: ShortText
+    owner: ParticipantId
+    likelihood: Score
+    impact: Score
+    mitigation: LongText
+    raised_on: date
+
+
+@event
+class RiskAssessed(_InitiativeEvent):
+    """A risk was assessed again."""
+
+    __event_type__ = "risk.assessed"
+
+    risk_id: Code
+    likelihood: Score
+    impact: Score
+    mitigation: LongText
+    assessed_on: date
+
+
+@event
+class RiskClosed(_InitiativeEvent):
+    """A risk no longer threatens the initiative."""
+
+    __event_type__ = "risk.closed"
+
+    risk_id: Code
+    closed_on: date
+    note: Reason
 
 
 # ---- governance (key: meeting id) --------------------------------------------------------

@@ -10,6 +10,7 @@ MODULES = (
     "schemas.moderation",
     "schemas.votes",
     "schemas.plan",
+    "schemas.governance",
     "schemas.reports",
 )
 

@@ -3,7 +3,8 @@ the quarterly reports.
 
 Writes need the `planner` role. Reads are for staff who follow the plan: `planner`, `steering`
 (and `admin`); participants and moderators do not see draft plans. Every plan read takes
-`?as_of=YYYY-MM-DD` (default: today, UTC) and answers with what was known at the end of that day.
+`?as_of=YYYY-MM-DD` (default: today) and answers with what was known at the end of that day
+(Danish time).
 Reports: planners and the steering group list and download them and make one on demand
 (`POST /reports`). Each write route builds its payload and calls one handler.
 """
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.envelope import derived_id, utcnow
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -29,6 +31,10 @@ from schemas.plan import (
     InitiativeRevised,
     MilestoneCompleted,
     ProgressReported,
+    RiskAssessed,
+    RiskClosed,
+    RiskRaised,
+    SpendReported,
     SteeringMeetingHeld,
 )
 from services.infra.http import (
@@ -45,7 +51,7 @@ from services.infra.http import (
     wait_for_event,
 )
 from services.reporting import handlers, queries
-from services.reporting.domain import EARLIEST, LATEST
+from services.reporting.domain import EARLIEST, LATEST, Refusal, merge_revision
 from services.reporting.report.i18n import LANGUAGES
 from services.reporting.report.quarter import Quarter
 from services.reporting.report.render import FORMATS, MEDIA_TYPES, Format
@@ -55,18 +61,24 @@ from services.reporting.requests import (
     Budget,
     Closure,
     Completion,
+    DecisionAnswer,
+    DecisionRequest,
     Definition,
     Draft,
     Measurement,
     Meeting,
     Progress,
     Revision,
+    Risk,
+    RiskAssessment,
+    RiskClosure,
+    Spend,
 )
 
 router = APIRouter(tags=["action plan"])
 
 AsOf = Annotated[IsoDate | None, Query(ge=EARLIEST, le=LATEST,
-                                    description="the view as known at the end of this day (UTC)")]
+                                    description="the view as known at the end of this day (Danish time)")]
 Year = Annotated[int, Path(ge=2000, le=2100, description="the plan year")]
 PathCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 Accepted202: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
@@ -109,9 +121,9 @@ async def get_initiative(ctx: Context, _: PlanReader, year: Year, initiative_id:
 async def get_changes(
     ctx: Context, _: PlanReader, year: Year,
     start: Annotated[IsoDate, Query(alias="from", ge=EARLIEST, le=LATEST,
-                                 description="first day (UTC), included")],
+                                 description="first day (Danish time), included")],
     end: Annotated[IsoDate, Query(alias="to", ge=EARLIEST, le=LATEST,
-                               description="last day (UTC), included")],
+                               description="last day (Danish time), included")],
 ) -> list[dict[str, Any]]:
     """What became known about the plan between two dates, and who changed it."""
     if end < start:
@@ -174,8 +186,20 @@ async def define_initiative(ctx: Context, who: Planner, year: Year, body: Defini
 @router.post("/plans/{year}/initiatives/{initiative_id}/revisions", **Accepted202)
 async def revise_initiative(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                             body: Revision, key: IdempotencyKey = None) -> Accepted:
-    """Replace an initiative's definition from now on (earlier views keep the old one)."""
-    payload = build(InitiativeRevised, year=year, initiative_id=initiative_id, **body.model_dump())
+    """Revise an initiative from now on (earlier views keep the old definition): what the body
+    names changes, the rest is kept; goals and milestones are removed only by id."""
+    state = await queries.plan_state(ctx.pool, year, utcnow().date())
+    ini = state.initiatives.get(initiative_id) if state else None
+    if ini is None:
+        raise ApiError(404, "unknown_initiative",
+                       f"initiative {initiative_id} is not in the plan for {year}")
+    merged = merge_revision(ini.definition,
+                            body.model_dump(mode="json", exclude={"reason", "remove_goals",
+                                                                  "remove_milestones"}),
+                            body.remove_goals, body.remove_milestones)
+    if isinstance(merged, Refusal):
+        raise ApiError(422, merged.reason, merged.detail)
+    payload = build(InitiativeRevised, **merged, reason=body.reason)
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
@@ -233,6 +257,65 @@ async def hold_meeting(ctx: Context, who: Planner, body: Meeting,
     """Record a steering-group meeting: members present per party, decisions, items."""
     payload = build(SteeringMeetingHeld, **body.model_dump())
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key)
+
+
+@router.post("/plans/{year}/decisions", **Accepted202)
+async def request_decision(ctx: Context, who: Planner, year: Year, body: DecisionRequest,
+                           key: IdempotencyKey = None) -> Accepted:
+    """Put an item to the steering group for decision at a coming meeting, with the
+    recommendation and each option's consequence. It stays open in every quarterly report until
+    a meeting answers it (`POST /decisions/{decision_id}/answer`)."""
+    decision_id = body.decision_id or (
+        derived_id("decision", who.sub, key) if key else uuid.uuid4())
+    payload = build(DecisionRequested, year=year, decision_id=decision_id, requested_by=who.sub,
+                    **body.model_dump(exclude={"decision_id"}))
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/decisions/{decision_id}/answer", **Accepted202)
+async def answer_decision(ctx: Context, who: Planner, decision_id: uuid.UUID,
+                          body: DecisionAnswer, key: IdempotencyKey = None) -> Accepted:
+    """Record the meeting's answer to a requested item: the option chosen (by its label)."""
+    payload = build(DecisionTaken, decision_id=decision_id, **body.model_dump())
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/spend", **Accepted202)
+async def report_spend(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                       body: Spend, key: IdempotencyKey = None) -> Accepted:
+    """Report what an initiative had spent by a day, and the full-year forecast (DKK)."""
+    payload = build(SpendReported, initiative_id=initiative_id,
+                    reported_by=body.reported_by or who.sub,
+                    **body.model_dump(exclude={"reported_by"}))
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/risks", **Accepted202)
+async def raise_risk(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                     body: Risk, key: IdempotencyKey = None) -> Accepted:
+    """Raise a risk to an initiative: owner, likelihood and impact (1-5), mitigation."""
+    payload = build(RiskRaised, initiative_id=initiative_id, **body.model_dump())
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/assessments",
+             **Accepted202)
+async def assess_risk(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                      risk_id: PathCode, body: RiskAssessment,
+                      key: IdempotencyKey = None) -> Accepted:
+    """Assess a raised risk again."""
+    payload = build(RiskAssessed, initiative_id=initiative_id, risk_id=risk_id,
+                    **body.model_dump())
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/closure", **Accepted202)
+async def close_risk(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                     risk_id: PathCode, body: RiskClosure,
+                     key: IdempotencyKey = None) -> Accepted:
+    """Close a risk that no longer threatens the initiative."""
+    payload = build(RiskClosed, initiative_id=initiative_id, risk_id=risk_id, **body.model_dump())
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
 # ---- quarterly reports ---------------------------------------------------------------------

@@ -12,10 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from schemas.base import Payload
 from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.moderation import IdeaStatusChanged, ModerationDecided
 from schemas.plan import (
@@ -29,13 +31,19 @@ from schemas.plan import (
     InitiativeRevised,
     MilestoneCompleted,
     ProgressReported,
+    RiskAssessed,
+    RiskClosed,
+    RiskRaised,
+    SpendReported,
     SteeringMeetingHeld,
 )
 
 PLAN_EVENTS = (ActionPlanDrafted, ActionPlanApproved, BudgetApproved)
 INITIATIVE_EVENTS = (InitiativeDefined, InitiativeRevised, InitiativeClosed, ProgressReported,
-                     MilestoneCompleted, GoalMeasured, IdeaAdopted)
-PLAN_FACTS = (*PLAN_EVENTS, *INITIATIVE_EVENTS, SteeringMeetingHeld)
+                     MilestoneCompleted, GoalMeasured, IdeaAdopted, SpendReported, RiskRaised,
+                     RiskAssessed, RiskClosed)
+DECISION_EVENTS = (DecisionRequested, DecisionTaken)
+PLAN_FACTS = (*PLAN_EVENTS, *INITIATIVE_EVENTS, SteeringMeetingHeld, *DECISION_EVENTS)
 # what else reporting records: campaigns, ideas, their statuses and moderation decisions
 CAMPAIGN_EVENTS = (CampaignCreated, CampaignOpened, CampaignClosed)
 IDEA_EVENTS = (IdeaSubmitted, IdeaRevised, IdeaWithdrawn, IdeaStatusChanged, ModerationDecided)
@@ -45,9 +53,19 @@ IDEA_EVENTS = (IdeaSubmitted, IdeaRevised, IdeaWithdrawn, IdeaStatusChanged, Mod
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
+# the centre works in Danish time: days, quarters and cut-offs are Copenhagen's
+LOCAL = ZoneInfo("Europe/Copenhagen")
+
+
 def end_of_day(day: date) -> datetime:
-    """The first instant after `day` (UTC): a view as of `day` sees facts before this."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+    """The first instant after `day` in Danish time (midnight in Copenhagen, which is 22:00 or
+    23:00 UTC): a view as of `day` sees facts before this."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=LOCAL)
+
+
+def local_day(moment: datetime) -> date:
+    """The day an instant falls on in Copenhagen."""
+    return moment.astimezone(LOCAL).date()
 
 
 def expected_percent(start: date, end: date, as_of: date) -> float:
@@ -71,6 +89,8 @@ class InitiativeInfo:
     milestones: set[str] = field(default_factory=set)
     goals: set[str] = field(default_factory=set)
     closed: bool = False
+    risks: set[str] = field(default_factory=set)
+    completed: set[str] = field(default_factory=set)  # milestones reached
 
 
 @dataclass
@@ -80,22 +100,37 @@ class Known:
     plans: dict[int, date] = field(default_factory=dict)  # year -> drafted on
     tracks: dict[int, set[str]] = field(default_factory=dict)  # year -> track codes
     initiatives: dict[uuid.UUID, InitiativeInfo] = field(default_factory=dict)
+    # decision id -> (plan year, option labels, answered)
+    decisions: dict[uuid.UUID, tuple[int, frozenset[str], bool]] = field(default_factory=dict)
 
     def note(self, payload: Payload, occurred_at: datetime) -> None:
         """Remember an accepted event, so later events in the same batch are judged with it."""
         if isinstance(payload, ActionPlanDrafted):
-            self.plans[payload.year] = occurred_at.date()
+            self.plans[payload.year] = local_day(occurred_at)
             self.tracks[payload.year] = {t.code for t in payload.tracks}
         elif isinstance(payload, InitiativeDefined | InitiativeRevised):
             old = self.initiatives.get(payload.initiative_id)
             self.initiatives[payload.initiative_id] = InitiativeInfo(
                 year=payload.year,
-                defined_on=old.defined_on if old else occurred_at.date(),
+                defined_on=old.defined_on if old else local_day(occurred_at),
                 milestones={m.milestone_id for m in payload.milestones},
                 goals={g.goal_id for g in payload.goals},
+                risks=old.risks if old else set(),
+                completed=old.completed if old else set(),
             )
+        elif isinstance(payload, MilestoneCompleted):
+            if (info := self.initiatives.get(payload.initiative_id)) is not None:
+                info.completed.add(payload.milestone_id)
+        elif isinstance(payload, RiskRaised):
+            self.initiatives[payload.initiative_id].risks.add(payload.risk_id)
         elif isinstance(payload, InitiativeClosed):
             self.initiatives[payload.initiative_id].closed = True
+        elif isinstance(payload, DecisionRequested):
+            self.decisions[payload.decision_id] = (
+                payload.year, frozenset(o.label for o in payload.options), False)
+        elif isinstance(payload, DecisionTaken) and payload.decision_id in self.decisions:
+            year, labels, _ = self.decisions[payload.decision_id]
+            self.decisions[payload.decision_id] = (year, labels, True)
 
 
 @dataclass(frozen=True)
@@ -107,7 +142,8 @@ class Refusal:
 
 
 def _day_of(payload: Payload) -> date | None:
-    for name in ("as_of", "completed_on", "measured_on", "closed_on", "approved_on", "held_on"):
+    for name in ("as_of", "completed_on", "measured_on", "closed_on", "approved_on", "held_on",
+                 "requested_on", "decided_on", "raised_on", "assessed_on"):
         value = getattr(payload, name, None)
         if isinstance(value, date):
             return value
@@ -130,14 +166,14 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
         # valid JSON and a valid model, but PostgreSQL cannot store U+0000 in text or jsonb
         return Refusal("malformed", "text contains a NUL character")
     day = _day_of(payload)
-    for when in (occurred_at.date(), day):
+    for when in (local_day(occurred_at), day):
         if when is not None and not EARLIEST <= when <= LATEST:
             return Refusal("implausible_date",
                            f"{type(payload).__name__} is dated {when}, outside {EARLIEST}..{LATEST}")
-    if day is not None and day > occurred_at.date():
+    if day is not None and day > local_day(occurred_at):
         return Refusal("dated_in_future",
                        f"{type(payload).__name__} is dated {day}, after it was reported "
-                       f"({occurred_at.date()})")
+                       f"({local_day(occurred_at)})")
     if isinstance(payload, ActionPlanDrafted):
         if payload.year in known.plans:
             return Refusal("already_drafted", f"the plan for {payload.year} is already drafted")
@@ -145,6 +181,23 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
     if isinstance(payload, ActionPlanApproved | BudgetApproved):
         if payload.year not in known.plans:
             return Refusal("unknown_plan", f"no plan for {payload.year} has been drafted")
+        return None
+    if isinstance(payload, DecisionRequested):
+        if payload.decision_id in known.decisions:
+            return Refusal("already_requested",
+                           f"decision {payload.decision_id} has already been requested")
+        return None
+    if isinstance(payload, DecisionTaken):
+        asked = known.decisions.get(payload.decision_id)
+        if asked is None:
+            return Refusal("unknown_decision",
+                           f"no decision {payload.decision_id} has been requested")
+        if asked[2]:
+            return Refusal("already_decided", f"decision {payload.decision_id} is already taken")
+        if payload.chosen not in asked[1]:
+            return Refusal("unknown_option",
+                           f"decision {payload.decision_id} has no option {payload.chosen!r}; "
+                           f"it has {sorted(asked[1])}")
         return None
     if isinstance(payload, InitiativeDefined):
         if payload.initiative_id in known.initiatives:
@@ -157,7 +210,7 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
     info = known.initiatives.get(payload.initiative_id)
     if info is None:
         return Refusal("unknown_initiative", f"initiative {payload.initiative_id} is not defined")
-    when = day if day is not None else occurred_at.date()
+    when = day if day is not None else local_day(occurred_at)
     if when < info.defined_on:
         return Refusal("before_plan",
                        f"{type(payload).__name__} is dated {when}, before initiative "
@@ -165,6 +218,12 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
     if info.closed and isinstance(payload, InitiativeRevised | InitiativeClosed | ProgressReported
                                   | MilestoneCompleted):
         return Refusal("initiative_closed", f"initiative {payload.initiative_id} is closed")
+    if isinstance(payload, InitiativeRevised):
+        dropped = info.completed - {m.milestone_id for m in payload.milestones}
+        if dropped:
+            return Refusal("completed_milestone_removed",
+                           f"milestone {sorted(dropped)[0]!r} of initiative "
+                           f"{payload.initiative_id} is completed and cannot be removed")
     if isinstance(payload, InitiativeRevised) and payload.year != info.year:
         return Refusal("year_changed",
                        f"initiative {payload.initiative_id} belongs to {info.year}; "
@@ -173,16 +232,55 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
         return Refusal("unknown_milestone",
                        f"initiative {payload.initiative_id} has no milestone "
                        f"{payload.milestone_id!r}")
+    if isinstance(payload, RiskRaised) and payload.risk_id in info.risks:
+        return Refusal("already_raised", f"initiative {payload.initiative_id} already has a risk "
+                                         f"{payload.risk_id!r}; assess it instead")
+    if isinstance(payload, RiskAssessed | RiskClosed) and payload.risk_id not in info.risks:
+        return Refusal("unknown_risk",
+                       f"initiative {payload.initiative_id} has no risk {payload.risk_id!r}")
     if isinstance(payload, GoalMeasured) and payload.goal_id not in info.goals:
         return Refusal("unknown_goal",
                        f"initiative {payload.initiative_id} has no goal {payload.goal_id!r}")
     return None
 
 
+_SCALARS = ("track", "code", "title", "description", "owner", "period", "budget_dkk")
+
+
+def merge_revision(current: InitiativeDefined | InitiativeRevised, changes: dict[str, object],
+                   remove_goals: list[str], remove_milestones: list[str]
+                   ) -> dict[str, object] | Refusal:
+    """A revision changes what it names and keeps the rest: a field left out (None) keeps its
+    value; goals and milestones given replace the ones with the same id or are added; a goal or
+    milestone goes only when named in `remove_*` (an unknown id is refused). Returns the new
+    definition's fields (without the reason)."""
+    fields: dict[str, object] = current.model_dump(include={"initiative_id", "year", *_SCALARS})
+    for name in _SCALARS:
+        if changes.get(name) is not None:
+            fields[name] = changes[name]
+    out: dict[str, list[dict[str, object]]] = {}
+    for kind, key, removed in (("goals", "goal_id", remove_goals),
+                               ("milestones", "milestone_id", remove_milestones)):
+        items = {str(i[key]): i for i in current.model_dump(mode="json")[kind]}
+        for gone in removed:
+            if items.pop(gone, None) is None:
+                return Refusal(f"unknown_{kind[:-1]}",
+                               f"initiative {current.initiative_id} has no {kind[:-1]} "
+                               f"{gone!r} to remove")
+        given = changes.get(kind)
+        for item in given if isinstance(given, list) else []:
+            items[str(item[key])] = item
+        out[kind] = list(items.values())
+    return {**fields, **out}
+
+
 def aggregate_year(payload: Payload, known: Known) -> int | None:
     """The plan year a fact belongs to (meetings: the year they were held)."""
     if isinstance(payload, SteeringMeetingHeld):
         return payload.held_on.year
+    if isinstance(payload, DecisionTaken):
+        asked = known.decisions.get(payload.decision_id)
+        return asked[0] if asked else payload.decided_on.year
     year = getattr(payload, "year", None)
     if isinstance(year, int):
         return year
@@ -215,7 +313,7 @@ def judge_at_edge(known: Known, payload: Payload, occurred_at: datetime,
 # One fold serves every view: the live and as-of progress views (one plan year) and the
 # quarterly report (every plan year, campaign and idea). Facts are applied in the order they
 # became known (`occurred_at`, then `recorded_at`, then id); only facts that occurred before the
-# end of the as-of day (UTC) count. Every piece of state keeps the ids of the facts it came from,
+# end of the as-of day (Danish time) count. Every piece of state keeps the ids of the facts it came from,
 # for the report's appendix.
 
 
@@ -244,6 +342,8 @@ class InitiativeState:
     milestones_done: dict[str, MilestoneCompleted] = field(default_factory=dict)
     measurements: dict[str, list[GoalMeasured]] = field(default_factory=dict)
     ideas: list[Fact] = field(default_factory=list)  # adoptions
+    spend: list[Fact] = field(default_factory=list)
+    risks: dict[str, list[Fact]] = field(default_factory=dict)  # raised, assessed, closed
     closed: InitiativeClosed | None = None
     ids: list[uuid.UUID] = field(default_factory=list)  # definition, revisions, closure, reports
     milestone_ids: list[uuid.UUID] = field(default_factory=list)
@@ -306,6 +406,16 @@ class IdeaState:
 
 
 @dataclass
+class DecisionState:
+    """An item put to the steering group, and its answer once a meeting has given one."""
+
+    request: DecisionRequested
+    requested: Fact
+    taken: DecisionTaken | None = None
+    taken_fact: Fact | None = None
+
+
+@dataclass
 class World:
     """Everything known at the end of `as_of`: plan years, initiatives, meetings, campaigns,
     ideas and moderation decisions."""
@@ -316,14 +426,15 @@ class World:
     meetings: list[Fact] = field(default_factory=list)
     campaigns: dict[uuid.UUID, CampaignState] = field(default_factory=dict)
     ideas: dict[uuid.UUID, IdeaState] = field(default_factory=dict)
-    decisions: list[Fact] = field(default_factory=list)
+    decisions: list[Fact] = field(default_factory=list)  # moderation decisions
+    requests: dict[uuid.UUID, DecisionState] = field(default_factory=dict)  # steering items
 
     def plan(self, year: int) -> PlanState:
         return self.plans.setdefault(year, PlanState(year=year, as_of=self.as_of))
 
 
 def fold(facts: Iterable[Fact], as_of: date) -> World:
-    """What was known at the end of `as_of` (UTC), from facts in any order."""
+    """What was known at the end of `as_of` (Danish time), from facts in any order."""
     cutoff = end_of_day(as_of)
     world = World(as_of)
     for f in sorted((f for f in facts if f.occurred_at < cutoff), key=lambda f: f.order):
@@ -333,6 +444,11 @@ def fold(facts: Iterable[Fact], as_of: date) -> World:
         elif isinstance(p, SteeringMeetingHeld):
             world.plan(p.held_on.year).meetings.append(p)
             world.meetings.append(f)
+        elif isinstance(p, DecisionRequested):
+            world.requests.setdefault(p.decision_id, DecisionState(p, f))
+        elif isinstance(p, DecisionTaken):
+            if (asked := world.requests.get(p.decision_id)) is not None and asked.taken is None:
+                asked.taken, asked.taken_fact = p, f
         elif isinstance(p, InitiativeDefined):
             ini = world.initiatives[p.initiative_id] = InitiativeState(p, f.occurred_at)
             ini.ids.append(f.event_id)
@@ -383,6 +499,10 @@ def _apply_initiative(ini: InitiativeState, f: Fact) -> None:
         ini.goal_ids.append(f.event_id)
     elif isinstance(p, IdeaAdopted):
         ini.ideas.append(f)
+    elif isinstance(p, SpendReported):
+        ini.spend.append(f)
+    elif isinstance(p, RiskRaised | RiskAssessed | RiskClosed):
+        ini.risks.setdefault(p.risk_id, []).append(f)
 
 
 def _apply_campaign_or_idea(world: World, f: Fact) -> None:

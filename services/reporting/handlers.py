@@ -27,6 +27,7 @@ from schemas import topics
 from schemas.base import Payload
 from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
 from schemas.envelope import Envelope, contains_nul, derived_id, utcnow
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.moderation import IdeaStatusChanged, ModerationDecided
 from schemas.plan import (
@@ -40,6 +41,10 @@ from schemas.plan import (
     InitiativeRevised,
     MilestoneCompleted,
     ProgressReported,
+    RiskAssessed,
+    RiskClosed,
+    RiskRaised,
+    SpendReported,
     SteeringMeetingHeld,
 )
 from schemas.reports import ReportPublished, ReportTrigger
@@ -70,6 +75,11 @@ STATUS_FOR = {
     "already_drafted": 409,
     "already_defined": 409,
     "initiative_closed": 409,
+    "unknown_decision": 404,
+    "already_requested": 409,
+    "already_decided": 409,
+    "already_raised": 409,
+    "completed_milestone_removed": 409,
 }
 
 
@@ -88,6 +98,8 @@ async def record_plan_fact(ctx: HttpContext, principal: Principal, payload: Payl
         ctx.pool,
         years=[y for y in (year, path_year) if isinstance(y, int)],
         initiative_ids=[initiative_id] if isinstance(initiative_id, uuid.UUID) else [],
+        decision_ids=[d] if isinstance(d := getattr(payload, "decision_id", None), uuid.UUID)
+        else [],
     )
     if path_year is not None and path_year not in known.plans:
         raise ApiError(404, "unknown_plan", f"no plan for {path_year} has been drafted")
@@ -169,6 +181,15 @@ async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quart
                           ) -> Generated:
     """`POST /reports`: the quarter's report from what is recorded now, stored and announced."""
     log.info("report.requested", quarter=str(quarter), by=principal.sub)
+    async with ctx.pool.acquire() as conn:
+        before = await queries.fingerprint_before(conn, quarter.start)
+        after = await queries.fingerprint_before(conn, quarter.end)
+    if after.event_count == before.event_count:
+        # a report of nothing would read as an all-clear; the timer still makes one that says
+        # plainly that nothing was recorded
+        raise ApiError(409, "empty_quarter",
+                       f"no event was recorded in {quarter} ({quarter.first_day} to "
+                       f"{quarter.last_day}, Danish time): there is nothing to report")
     return await publish(ctx.pool, ctx.producer, quarter, trigger=ReportTrigger.COMMAND)
 
 
@@ -202,7 +223,9 @@ async def plan_fact(conn: asyncpg.Connection, messages: list[Message], outcome: 
     years = [y for m in messages if isinstance(y := getattr(m.payload, "year", None), int)]
     ids = [i for m in messages
            if isinstance(i := getattr(m.payload, "initiative_id", None), uuid.UUID)]
-    known = await queries.known(conn, years=years, initiative_ids=ids)
+    decisions = [i for m in messages
+                 if isinstance(i := getattr(m.payload, "decision_id", None), uuid.UUID)]
+    known = await queries.known(conn, years=years, initiative_ids=ids, decision_ids=decisions)
     rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
     for m in messages:
         bind_message(m.envelope)
@@ -262,7 +285,13 @@ HANDLERS: dict[type, Handler] = {
     MilestoneCompleted: plan_fact,
     GoalMeasured: plan_fact,
     IdeaAdopted: plan_fact,
+    SpendReported: plan_fact,
+    RiskRaised: plan_fact,
+    RiskAssessed: plan_fact,
+    RiskClosed: plan_fact,
     SteeringMeetingHeld: plan_fact,
+    DecisionRequested: plan_fact,
+    DecisionTaken: plan_fact,
     CampaignCreated: campaign_or_idea_event,
     CampaignOpened: campaign_or_idea_event,
     CampaignClosed: campaign_or_idea_event,

@@ -4,8 +4,8 @@ report's inputs, and the stored reports. All the service's read SQL.
 Conventions:
 
 - `as_of` is a calendar date; a view as of a date shows what was known at the end of that day
-  (UTC), i.e. facts whose `occurred_at` is before the next midnight. A report whose event
-  occurred later is invisible, and a revision replaces what it revised only from its own
+  (Danish time), i.e. facts whose `occurred_at` is before the next midnight in Copenhagen. A
+  report whose event occurred later is invisible, and a revision replaces what it revised only from its own
   `occurred_at` on.
 - Functions take an asyncpg connection or pool (`Db`) and return JSON-ready dicts, or the pure
   `PlanState` of `services.reporting.domain` for callers that compute their own figures.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -133,7 +133,7 @@ async def changes(db: Db, year: int, start: date, end: date) -> list[dict[str, A
     rows = await db.fetch(
         f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE year = $1"
         " AND occurred_at >= $2 AND occurred_at < $3 ORDER BY occurred_at, recorded_at, event_id",
-        year, datetime.combine(start, time(), tzinfo=UTC), end_of_day(end),
+        year, end_of_day(start - timedelta(days=1)), end_of_day(end),
     )
     titles = await initiative_titles(db, year)
     return [views.change(_fact(r), titles) for r in rows]
@@ -166,15 +166,21 @@ async def rollup_history(db: Db, year: int, track: str = "", *, start: date | No
              "rag": r["rag"], "rag_budget_dkk": r["rag_budget_dkk"]} for r in rows]
 
 
-async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID]) -> Known:
-    """What the acceptance rules need about these plan years and initiatives, as of now."""
+async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID],
+                decision_ids: list[uuid.UUID] | None = None) -> Known:
+    """What the acceptance rules need about these plan years, initiatives and decision items,
+    as of now."""
     k = Known()
     rows = await db.fetch(
         f"SELECT {_FACT_COLUMNS} FROM reporting.events"
         " WHERE (type = 'plan.drafted' AND year = ANY($1))"
         " OR (initiative_id = ANY($2) AND type IN"
-        "     ('initiative.defined', 'initiative.revised', 'initiative.closed'))"
-        " ORDER BY seq", years, initiative_ids)  # the order the consumer accepted them in
+        "     ('initiative.defined', 'initiative.revised', 'initiative.closed', 'risk.raised',"
+        "      'progress.milestone_completed'))"
+        " OR (type IN ('steering.decision_requested', 'steering.decision_taken')"
+        "     AND payload->>'decision_id' = ANY($3::text[]))"
+        " ORDER BY seq",  # the order the consumer accepted them in
+        years, initiative_ids, [str(d) for d in decision_ids or []])
     for r in rows:
         f = _fact(r)
         k.note(f.payload, f.occurred_at)
@@ -229,7 +235,7 @@ async def votes_before(db: Db, cutoff: datetime) -> dict[str, CampaignVotes]:
         voters[r["c"]][r["v"]] = r["sector"]
     days: dict[str, list[DayCount]] = defaultdict(list)
     for r in await db.fetch(
-            "SELECT campaign_id::text AS c, (occurred_at AT TIME ZONE 'UTC')::date AS d,"
+            "SELECT campaign_id::text AS c, (occurred_at AT TIME ZONE 'Europe/Copenhagen')::date AS d,"
             " count(*) AS n FROM reporting.votes WHERE occurred_at < $1 AND value <> 0"
             " GROUP BY 1, 2 ORDER BY 1, 2", cutoff):
         days[r["c"]].append(DayCount(r["d"], int(r["n"])))

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 
 from schemas.common import LongText, ParticipantId, Reason, ShortText
+from schemas.governance import DecisionOption
 from schemas.plan import (
     Code,
     Dkk,
@@ -21,6 +22,7 @@ from schemas.plan import (
     Period,
     PlanYear,
     Rag,
+    Score,
     Track,
 )
 from services.infra.http import StrictBody
@@ -63,8 +65,23 @@ class Definition(_DefinitionFields):
     initiative_id: uuid.UUID | None = None
 
 
-class Revision(_DefinitionFields):
+class Revision(_Body):
+    """What changes: a field left out keeps its value; goals and milestones given replace those
+    with the same id or are added; `remove_goals` / `remove_milestones` remove by id (a reached
+    milestone cannot be removed)."""
+
     reason: Reason
+    track: Code | None = None
+    code: Code | None = None
+    title: ShortText | None = None
+    description: LongText | None = None
+    owner: ParticipantId | None = None
+    period: Period | None = None
+    budget_dkk: Dkk | None = None
+    goals: Annotated[list[Goal], Field(max_length=20)] = []
+    milestones: Annotated[list[Milestone], Field(max_length=50)] = []
+    remove_goals: Annotated[list[Code], Field(max_length=20)] = []
+    remove_milestones: Annotated[list[Code], Field(max_length=50)] = []
 
 
 class Closure(_Body):
@@ -103,3 +120,52 @@ class Meeting(_Body):
     members_present: MembersPresent
     decisions: Annotated[list[Reason], Field(max_length=50)] = []
     items_for_decision: Annotated[list[Reason], Field(max_length=50)] = []
+
+
+class DecisionRequest(_Body):
+    """An item for the steering group: the question, the recommendation, the options and their
+    consequences, and the meeting day it is for."""
+
+    title: ShortText
+    question: LongText
+    recommendation: LongText
+    options: Annotated[list[DecisionOption], Field(min_length=2, max_length=5)]
+    requested_on: date
+    for_meeting_on: date
+    decision_id: uuid.UUID | None = None
+
+
+class DecisionAnswer(_Body):
+    meeting_id: uuid.UUID
+    decided_on: date
+    chosen: ShortText
+    note: Reason | None = None
+
+
+class Spend(_Body):
+    as_of: date
+    spent_dkk: Dkk
+    forecast_dkk: Dkk
+    reported_by: ParticipantId | None = None
+
+
+class Risk(_Body):
+    risk_id: Code
+    title: ShortText
+    owner: ParticipantId
+    likelihood: Score
+    impact: Score
+    mitigation: LongText
+    raised_on: date
+
+
+class RiskAssessment(_Body):
+    likelihood: Score
+    impact: Score
+    mitigation: LongText
+    assessed_on: date
+
+
+class RiskClosure(_Body):
+    closed_on: date
+    note: Reason

@@ -29,6 +29,7 @@ from services.reporting.domain import (
     PlanState,
     expected_percent,
     fold_plan,
+    local_day,
 )
 
 
@@ -204,7 +205,7 @@ def rollup_history(year: int, facts: list[Fact]) -> list[tuple[date, str, dict[s
     Computed from the facts alone, so replaying the topic rebuilds the same history.
     """
     out: list[tuple[date, str, dict[str, Any]]] = []
-    for day in sorted({f.occurred_at.date() for f in facts}):
+    for day in sorted({local_day(f.occurred_at) for f in facts}):
         state = fold_plan(year, facts, day)
         if state.drafted is None:
             continue

@@ -87,6 +87,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         only("planner"),
     ("POST", "/plans/{year}/initiatives/{initiative_id}/ideas"): only("planner"),
     ("POST", "/steering-meetings"): only("planner"),
+    ("POST", "/plans/{year}/decisions"): only("planner"),
+    ("POST", "/decisions/{decision_id}/answer"): only("planner"),
+    ("POST", "/plans/{year}/initiatives/{initiative_id}/spend"): only("planner"),
+    ("POST", "/plans/{year}/initiatives/{initiative_id}/risks"): only("planner"),
+    ("POST", "/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/assessments"):
+        only("planner"),
+    ("POST", "/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/closure"):
+        only("planner"),
     # quarterly reports
     ("GET", "/reports"): only("planner", "steering"),
     ("GET", "/reports/{ref}"): only("planner", "steering"),

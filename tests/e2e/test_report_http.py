@@ -5,11 +5,14 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import asyncpg
 import httpx
 import pytest
 
+from schemas.envelope import Envelope
+from schemas.plan import ActionPlanDrafted
 from schemas.reports import ReportTrigger
 from services.infra import db
 from services.infra.kafka import EventProducer
@@ -88,9 +91,22 @@ async def test_reports_refuse_with_a_reason(
 
 
 async def test_planners_make_a_quarters_report_on_demand_and_read_it(
-        http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+        http: httpx.AsyncClient, token: Callable[..., str], producer: EventProducer) -> None:
     planner = {"Authorization": f"Bearer {token('planner')}"}
-    quarter = f"{random.randint(2040, 2099)}Q3"
+    q = Quarter(random.randint(2040, 2099), 3)
+    quarter = str(q)
+    # a quarter in which nothing was recorded is refused: its report would read as an all-clear
+    empty = await http.post("/reports", json={"quarter": quarter}, headers=planner)
+    assert empty.status_code == 409, empty.text
+    assert empty.json()["detail"]["code"] == "empty_quarter"
+    assert "nothing to report" in empty.json()["detail"]["message"]
+    # one event inside the quarter (Danish time) makes it reportable
+    env = Envelope.wrap(ActionPlanDrafted(year=q.year, title=f"Plan {uuid.uuid4()}",
+                                          tracks=[{"code": "A", "title": "A"}]),
+                        actor="planner-1", occurred_at=q.start + timedelta(hours=1))
+    await producer.publish(env)
+    seen = await http.get("/plans", params={"wait_for": str(env.event_id)}, headers=planner)
+    assert seen.status_code == 200, seen.text
 
     made = await http.post("/reports", json={"quarter": quarter}, headers=planner)
     assert made.status_code == 201, made.text
@@ -103,7 +119,7 @@ async def test_planners_make_a_quarters_report_on_demand_and_read_it(
     assert summary in listed  # the same summary GET /reports gives
     data = await http.get(summary["files"]["en.json"], headers=planner)
     assert data.status_code == 200
-    assert data.json()["report"]["cover"]["quarter"] == quarter
+    assert data.json()["report"]["document_control"]["quarter"] == quarter
     assert data.json()["report"]["content_hash"] == summary["content_hash"]
 
     # nothing recorded for that quarter changed: the same report, not a second one

@@ -140,9 +140,9 @@ async def test_governance_revision_and_closure_show_in_the_plan(
                "shares": {"state": 3_600_000, "municipalities": 3_600_000,
                           "regions": 1_800_000}}, planner)
     base = f"/plans/{year}/initiatives/{iid}"
-    await post(http, f"{base}/revisions", initiative_body(budget_dkk=1_500_000,
-                                                          reason="Udvidet til regionerne"),
-               planner)
+    # a revision names what changes; the goals and milestones it does not name are kept
+    await post(http, f"{base}/revisions", {"budget_dkk": 1_500_000,
+                                           "reason": "Udvidet til regionerne"}, planner)
     closed = await post(http, f"{base}/closure", {"closed_on": TODAY.isoformat(),
                                                   "outcome": "Kortet er offentliggjort."},
                         planner)
@@ -156,6 +156,8 @@ async def test_governance_revision_and_closure_show_in_the_plan(
     assert plan["meetings"][0]["members_present"]["municipalities"] == 2
     view = (await http.get(base, headers=auth(steering))).json()
     assert view["budget_dkk"] == 1_500_000 and view["status"] == "closed"
+    assert [g["goal_id"] for g in view["goals"]] == ["cases"]
+    assert view["title"] == "Kortlægning af innovationslandskabet"
     assert view["revisions"][0]["reason"] == "Udvidet til regionerne"
     assert view["revisions"][0]["by"] == "planner-gov"
     assert view["closed"]["outcome"] == "Kortet er offentliggjort."
@@ -245,3 +247,49 @@ async def test_bad_query_parameters_are_4xx(
                          ("/plans/2015/initiatives/not-a-uuid", {})):
         r = await http.get(path, params=params, headers=auth(steering))
         assert r.status_code == 422, (path, r.text)
+
+
+async def test_items_for_decision_are_answered_by_id_and_risks_and_spend_are_recorded(
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    planner = token("planner", sub="planner-decisions")
+    year, iid = await new_plan(http, planner)
+    unknown = await http.post(f"/decisions/{uuid.uuid4()}/answer", headers=auth(planner), json={
+        "meeting_id": str(uuid.uuid4()), "decided_on": TODAY.isoformat(), "chosen": "A"})
+    assert unknown.status_code == 404 and unknown.json()["detail"]["code"] == "unknown_decision"
+
+    decision_id = str(uuid.uuid4())
+    asked = await post(http, f"/plans/{year}/decisions", {
+        "decision_id": decision_id, "title": "Rekruttering", "question": "Nu eller senere?",
+        "recommendation": "Nu.",
+        "options": [{"label": "Nu", "consequence": "0,1 mio. kr. i år"},
+                    {"label": "Senere", "consequence": "Et halvt år tabt"}],
+        "requested_on": TODAY.isoformat(), "for_meeting_on": TODAY.isoformat()}, planner)
+    seen = await http.get(f"/plans/{year}", params={"wait_for": asked["event_id"]},
+                          headers=auth(planner))
+    assert seen.status_code == 200, seen.text
+    answer = {"meeting_id": str(uuid.uuid4()), "decided_on": TODAY.isoformat()}
+    wrong = await http.post(f"/decisions/{decision_id}/answer", headers=auth(planner),
+                            json={**answer, "chosen": "Aldrig"})
+    assert wrong.status_code == 422 and wrong.json()["detail"]["code"] == "unknown_option"
+    assert "Senere" in wrong.json()["detail"]["message"]
+    taken = await post(http, f"/decisions/{decision_id}/answer", {**answer, "chosen": "Nu"},
+                       planner)
+    await http.get(f"/plans/{year}", params={"wait_for": taken["event_id"]},
+                   headers=auth(planner))
+    again = await http.post(f"/decisions/{decision_id}/answer", headers=auth(planner),
+                            json={**answer, "chosen": "Senere"})
+    assert again.status_code == 409 and again.json()["detail"]["code"] == "already_decided"
+
+    base = f"/plans/{year}/initiatives/{iid}"
+    await post(http, f"{base}/spend", {"as_of": TODAY.isoformat(), "spent_dkk": 100_000,
+                                       "forecast_dkk": 900_000}, planner)
+    missing = await http.post(f"{base}/risks/r1/assessments", headers=auth(planner), json={
+        "likelihood": 2, "impact": 2, "mitigation": "m", "assessed_on": TODAY.isoformat()})
+    assert missing.status_code == 422 and missing.json()["detail"]["code"] == "unknown_risk"
+    await post(http, f"{base}/risks", {
+        "risk_id": "r1", "title": "For få deltagere", "owner": "staff-1", "likelihood": 3,
+        "impact": 4, "mitigation": "Invitation via KL", "raised_on": TODAY.isoformat()}, planner)
+    bad = await http.post(f"{base}/risks", headers=auth(planner), json={
+        "risk_id": "r2", "title": "X", "owner": "staff-1", "likelihood": 6, "impact": 1,
+        "mitigation": "m", "raised_on": TODAY.isoformat()})
+    assert bad.status_code == 422  # likelihood is 1-5

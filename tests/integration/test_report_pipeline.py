@@ -128,10 +128,10 @@ async def test_a_past_quarter_regenerates_identically_after_later_events(
     await settled(pool, q2.end)
 
     first = await generate(pool, q2)
-    c = first.report.campaigns[0]
+    c = first.report.campaigns.items[0]
     assert (c.ideas_submitted, c.ideas_published, c.ideas_rejected) == (5, 3, 1)
-    assert first.report.moderation.queue_at_end == 1
-    assert first.report.moderation.median_hours_to_decision == 6.0
+    assert first.report.campaigns.moderation.queue_at_end == 1
+    assert first.report.campaigns.moderation.median_hours_to_decision == 6.0
     assert {s.sector: s.participants for s in c.participants_by_sector} == {
         "state": 3, "municipality": 2}
 
@@ -153,9 +153,9 @@ async def test_a_past_quarter_regenerates_identically_after_later_events(
 
     q3 = await generate(pool, q2.next())
     # the late decision emptied Q2's queue; the three autumn ideas wait for pre-moderation
-    assert q3.report.moderation.queue_at_end == 3
-    assert q3.report.moderation.decisions_in_quarter == 1
-    assert [c.title for c in q3.report.campaigns] == ["Efterårets idéstorm"]
+    assert q3.report.campaigns.moderation.queue_at_end == 3
+    assert q3.report.campaigns.moderation.decisions_in_quarter == 1
+    assert [c.title for c in q3.report.campaigns.items] == ["Efterårets idéstorm"]
     assert q3.report.cover.previous_fingerprint == first.report.cover.fingerprint
     # participant text is escaped in the stored renderings
     html = first.files[("da", "html")].decode()
@@ -202,7 +202,7 @@ async def test_the_quarter_timer_reports_once_across_concurrent_and_repeated_tic
     assert len(made) == 1
     gen = made[0]
     assert gen.report.cover.quarter == f"{y}Q1"
-    assert gen.report.campaigns[0].ideas_submitted == 1
+    assert gen.report.campaigns.items[0].ideas_submitted == 1
     # a restarted worker ticks again: nothing new
     assert await publish_due(pool, producer, now + timedelta(hours=1), grace=grace) is None
 

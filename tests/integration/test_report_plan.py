@@ -124,14 +124,13 @@ async def test_plan_progress_budget_votes_and_adoptions(
 
     report = (await generate(pool, Quarter(y, 2))).report
     assert report.cover.plan_title == f"Handlingsplan {y}"
-    (track,) = report.tracks
-    (f2,) = track.initiatives
+    (f2,) = report.initiatives
     assert (f2.percent_done, f2.rag, f2.rag_previous) == (45.0, ReportRag.AMBER, ReportRag.GREEN)
     assert [m.title for m in f2.milestones_completed] == ["Første idéstorm"]
-    assert f2.goals[0].actual == 5 and f2.goals[0].met
+    assert report.goals[0].actual == 5 and report.goals[0].met
     assert f2.adopted_ideas == ("Idé 1",)
-    assert report.budget is not None and report.budget.total == 10_000_000
-    (c,) = report.campaigns
+    assert report.economy is not None and report.economy.total == 10_000_000
+    (c,) = report.campaigns.items
     # voters 0..5 support 1, 2 or 3 ideas: 1+2+3+1+2+3 = 12 votes, minus v-0's withdrawal
     assert c.votes == 11
     assert c.participants == 5 + 3  # v-0 has no active vote left; three idea authors

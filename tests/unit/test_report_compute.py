@@ -129,8 +129,8 @@ class World:
 
 def test_initiatives_progress_rag_and_change_since_last_quarter() -> None:
     report = compute(World().plan().q2().inputs())
-    assert [t.title for t in report.tracks] == ["Finde", "Sprede"]
-    f1 = report.tracks[0].initiatives[0]
+    assert [i.track_title for i in report.initiatives] == ["Finde", "Sprede"]
+    f1 = report.initiatives[0]
     assert f1.title == "F1 Indsats F1"
     assert (f1.percent_done, f1.rag, f1.rag_previous) == (40.0, Rag.AMBER, Rag.GREEN)
     assert f1.percent_expected == 49.6  # 181 of the year's 365 days have passed by 30 June
@@ -145,17 +145,20 @@ def test_initiatives_progress_rag_and_change_since_last_quarter() -> None:
 
 
 def test_milestones_completed_overdue_and_due_next() -> None:
-    f1 = compute(World().plan().q2().inputs()).tracks[0].initiatives[0]
+    report = compute(World().plan().q2().inputs())
+    f1 = report.initiatives[0]
     assert [m.title for m in f1.milestones_completed] == ["Storm"]  # Kickoff was in Q1
     assert [m.title for m in f1.milestones_overdue] == ["Evaluering"]
     assert [m.title for m in f1.milestones_due_next] == ["Næste"]
-    assert f1.goals[0].actual == 83 and f1.goals[0].met
+    assert [(m.initiative, m.title) for m in report.milestones_next_quarter] == [
+        ("F1 Indsats F1", "Næste"), ("S1 Indsats S1", "Næste")]
+    assert report.goals[0].actual == 83 and report.goals[0].met
 
 
 def test_campaign_results() -> None:
     w = World().plan().q2()
     report = compute(w.inputs())
-    (c,) = report.campaigns
+    (c,) = report.campaigns.items
     assert (c.ideas_submitted, c.ideas_published, c.ideas_rejected) == (12, 10, 1)
     assert c.votes == sum(100 - n for n in range(12))
     # 40 voters and 4 idea authors
@@ -173,24 +176,22 @@ def test_ideas_seeded_by_the_campaign_staff_are_not_participants() -> None:
     w = World().plan().q2()
     w.add("idea.submitted", "2025-06-02T10:00", actor="staff-1", idea_id=str(uuid.uuid4()),
           campaign_id=w.campaign, title="Seeded", body="...")
-    (c,) = compute(w.inputs()).campaigns
+    (c,) = compute(w.inputs()).campaigns.items
     assert c.ideas_submitted == 13
     assert c.participants == 44
 
 
-def test_moderation_budget_and_decision_items() -> None:
+def test_moderation_and_budget() -> None:
     report = compute(World().plan().q2().inputs())
-    m = report.moderation
+    m = report.campaigns.moderation
     assert {d.decision: d.count for d in m.decisions} == {"approve": 10, "reject": 1}
     assert m.queue_at_end == 1
     assert m.median_hours_to_decision == 6.0
-    assert report.budget is not None
-    assert [(s.party, s.percent) for s in report.budget.shares] == [
+    assert report.economy is not None
+    assert [(s.party, s.percent) for s in report.economy.shares] == [
         ("state", 40.0), ("municipalities", 40.0), ("regions", 20.0)]
-    kinds = [(d.kind, d.subject) for d in report.decisions]
-    assert ("open_item", "Skal idéstormen gentages?") in kinds
-    assert ("plan_not_approved", "Handlingsplan 2025") in kinds
-    assert ("red_initiative", "S1 Indsats S1") in kinds
+    kinds = [m.kind for m in report.executive_summary.messages]
+    assert kinds[:2] == ["initiatives_red", "plan_not_approved"]
 
 
 def test_appendix_names_the_events_behind_each_figure() -> None:
@@ -211,14 +212,14 @@ def test_later_events_do_not_change_a_past_quarter() -> None:
     w.q3()
     # Inputs for Q2 are cut at the quarter's end by the caller; compute cuts again itself
     after = compute(w.inputs())
-    everything = compute(Inputs(Q2, tuple(w.events), w.votes(), before.cover.fingerprint, None))
+    everything = compute(Inputs(Q2, tuple(w.events), w.votes(), before.document_control.fingerprint, None))
     assert after == before == everything
     for fmt in ("json", "md", "html"):
         assert render(after, fmt, "da") == render(before, fmt, "da")  # type: ignore[arg-type]
     q3 = compute(w.inputs(Quarter.parse("2025Q3")))
-    f1 = q3.tracks[0].initiatives[0]
+    f1 = q3.initiatives[0]
     assert (f1.rag, f1.rag_previous) == (Rag.GREEN, Rag.AMBER)
-    assert q3.moderation.queue_at_end == 0
+    assert q3.campaigns.moderation.queue_at_end == 0
 
 
 def test_event_order_does_not_matter() -> None:
@@ -230,6 +231,198 @@ def test_event_order_does_not_matter() -> None:
 
 def test_a_quarter_with_no_plan_still_reports() -> None:
     report = compute(Inputs(Q2, (), {}, fingerprint_of([]), None))
-    assert report.tracks == () and report.campaigns == () and report.budget is None
+    assert report.initiatives == () and report.campaigns.items == ()
+    assert report.economy is None
     assert report.cover.plan_title == "–"
     assert render(report, "pdf", "en").startswith(b"%PDF")
+
+
+# ---- page one, honest data, goals, RAG, baseline, economy, risks -------------------------
+
+
+def _request(w: World, when: str, meeting_on: str, title: str) -> str:
+    decision_id = str(uuid.uuid4())
+    w.add("steering.decision_requested", when, decision_id=decision_id, year=2025, title=title,
+          question=f"{title}?", recommendation="Vælg A.",
+          options=[{"label": "A", "consequence": "Koster 0,1 mio. kr."},
+                   {"label": "B", "consequence": "Et halvt år senere."}],
+          requested_on=when[:10], for_meeting_on=meeting_on, requested_by="staff-1")
+    return decision_id
+
+
+def test_decision_items_are_events_answered_by_id_and_followed_up() -> None:
+    w = World().plan().q2()
+    answered = _request(w, "2025-05-01T12:00", "2025-06-18", "Stikprøve for barometeret")
+    _request(w, "2025-06-25T12:00", "2025-09-24", "Rekruttering til netværket")
+    # a meeting decision whose wording contains the other item's title decides nothing
+    w.add("steering.meeting_held", "2025-06-18T12:00", meeting_id=str(uuid.uuid4()),
+          held_on="2025-06-18", members_present={"state": 3, "municipalities": 3, "regions": 3},
+          decisions=["Rekruttering til netværket drøftet"])
+    w.add("steering.decision_taken", "2025-06-18T13:00", decision_id=answered,
+          meeting_id=str(uuid.uuid4()), decided_on="2025-06-18", chosen="B")
+    d = compute(w.inputs()).decisions
+    assert [(i.title, i.status) for i in d.for_next_meeting] == [
+        ("Rekruttering til netværket", "open")]
+    assert [o.label for o in d.for_next_meeting[0].options] == ["A", "B"]
+    assert [(i.title, i.chosen) for i in d.taken_in_quarter] == [("Stikprøve for barometeret", "B")]
+    report = compute(w.inputs())
+    assert report.executive_summary.messages[0].kind == "decisions_for_meeting"
+    # the next quarter's report no longer asks for the answered item, and still asks the open one
+    q3 = compute(w.inputs(Quarter.parse("2025Q3")))
+    assert [i.title for i in q3.decisions.for_next_meeting] == ["Rekruttering til netværket"]
+    assert q3.decisions.taken_in_quarter == ()
+
+
+def test_a_meeting_that_passes_without_an_answer_leaves_the_item_overdue() -> None:
+    w = World().plan().q2()
+    _request(w, "2025-04-02T12:00", "2025-05-10", "Gentag idéstormen")
+    (item,) = compute(w.inputs()).decisions.for_next_meeting
+    assert item.status == "overdue"
+
+
+def test_votes_imported_without_times_have_no_days() -> None:
+    w = World().plan().q2()
+    imported = str(uuid.uuid4())
+    w.add("campaign.created", "2025-05-20T12:00", campaign_id=imported, title="Pabulib",
+          question="?", opens_at="2025-06-01T00:00:00+00:00",
+          closes_at="2025-06-15T00:00:00+00:00", vote_times="synthetic")
+    votes = {**w.votes(), imported: CampaignVotes(imported, {}, {}, (DayCount(date(2025, 6, 2), 5),),
+                                                  fingerprint_of(["x"]))}
+    inputs = w.inputs()
+    report = compute(Inputs(Q2, inputs.events, votes, inputs.fingerprint, None))
+    by_title = {c.title: c for c in report.campaigns.items}
+    assert by_title["Pabulib"].votes_by_day == () and by_title["Pabulib"].vote_times == "synthetic"
+    assert by_title["Warszawa 2026"].votes_by_day != ()
+
+
+def test_the_window_prints_its_last_open_day() -> None:
+    w = World().plan().q2()
+    (c,) = compute(w.inputs()).campaigns.items
+    # whole calendar days (an import from dates): 1 June up to, not including, 15 June
+    assert (c.first_day, c.last_day) == (date(2025, 6, 1), date(2025, 6, 14))
+    danish = str(uuid.uuid4())
+    w.add("campaign.created", "2025-05-20T12:00", campaign_id=danish, title="Dansk",
+          question="?", opens_at="2025-06-01T00:00:00+02:00",
+          closes_at="2025-06-15T00:00:00+02:00")
+    by_title = {c.title: c for c in compute(w.inputs()).campaigns.items}
+    assert (by_title["Dansk"].first_day, by_title["Dansk"].last_day) == (
+        date(2025, 6, 1), date(2025, 6, 14))
+
+
+def test_an_event_late_on_30_june_utc_belongs_to_july_in_copenhagen() -> None:
+    w = World().plan()
+    w.add("progress.reported", "2025-06-30T22:30", initiative_id=w.ini, as_of="2025-06-30",
+          percent=45, rag="green", narrative="sent i Q2 UTC, Q3 dansk tid", reported_by="staff-1")
+    f1 = compute(w.inputs()).initiatives[0]
+    assert f1.percent_done == 20.0
+
+
+def test_a_goal_bound_to_a_computed_figure_agrees_with_the_campaign_section() -> None:
+    w = World()
+    w.add("plan.drafted", "2025-01-05T09:00", year=2025, title="Plan",
+          tracks=[{"code": "FINDE", "title": "Finde"}])
+    w.add("initiative.defined", "2025-01-06T09:00", initiative_id=w.ini, year=2025,
+          track="FINDE", code="F2", title="Idéstorme", description="...", owner="staff-1",
+          period={"start": "2025-01-01", "end": "2025-12-31"}, budget_dkk=1_000_000,
+          goals=[{"goal_id": "p", "title": "Deltagere", "indicator": "deltagere",
+                  "unit": "deltagere", "baseline": 0, "target": 2000, "due": "2025-12-31",
+                  "computed_from": {"figure": "participants", "year": 2025}},
+                 {"goal_id": "a", "title": "Idéer optaget", "indicator": "idéer",
+                  "unit": "idéer", "baseline": 0, "target": 4, "due": "2025-12-31",
+                  "computed_from": {"figure": "ideas_adopted", "year": 2025}}])
+    w.q2()
+    report = compute(w.inputs())
+    (c,) = report.campaigns.items
+    participants, adopted = report.goals
+    assert participants.actual == c.participants == 44 and participants.computed
+    assert participants.on_track is False  # 44 of 2,000 when half the year is gone
+    assert adopted.actual == 1 and adopted.measured_on == date(2025, 6, 30)
+    assert adopted.expected == pytest.approx(4 * 181 / 365, abs=0.01)
+    assert adopted.on_track is False  # 1 where a straight line to 4 would be at ~2
+
+
+def test_computed_rag_from_deviation_against_the_approved_baseline() -> None:
+    w = World().plan().q2()
+    w.add("plan.approved", "2025-01-20T12:00", year=2025, meeting_id=str(uuid.uuid4()),
+          approved_on="2025-01-20")
+    w.add("progress.spend_reported", "2025-06-28T12:00", initiative_id=w.ini2,
+          as_of="2025-06-28", spent_dkk=700_000, forecast_dkk=1_200_000, reported_by="staff-2")
+    report = compute(w.inputs())
+    f1, s1 = report.initiatives
+    # F1: 40 % done where 49.6 % was expected: 19.4 % behind, amber (10-25 %)
+    assert f1.schedule_deviation == pytest.approx(0.194, abs=0.001)
+    assert (f1.rag, f1.rag_computed) == (Rag.AMBER, Rag.AMBER)
+    # S1: 10 % of 49.6 %: red; and 700,000 spent of 496,000 phased: 41 % over
+    assert s1.rag_computed is Rag.RED and s1.cost_deviation == pytest.approx(0.411, abs=0.001)
+    e = report.economy
+    assert e is not None and e.spent == 700_000 and e.forecast == 1_000_000 + 1_200_000
+    assert [(p.party, p.amount) for p in e.spent_by_party] == [
+        ("state", 280_000), ("municipalities", 280_000), ("regions", 140_000)]
+
+
+def test_the_plan_may_state_its_own_tolerances() -> None:
+    w = World()
+    w.add("plan.drafted", "2025-01-05T09:00", year=2025, title="Plan",
+          tracks=[{"code": "FINDE", "title": "Finde"}],
+          rag_tolerances={"amber_percent": 20, "red_percent": 40})
+    w.add("initiative.defined", "2025-01-06T09:00", initiative_id=w.ini, year=2025,
+          track="FINDE", title="X", description="...", owner="staff-1",
+          period={"start": "2025-01-01", "end": "2025-12-31"}, budget_dkk=1)
+    w.add("progress.reported", "2025-06-20T12:00", initiative_id=w.ini, as_of="2025-06-20",
+          percent=40, rag="green", narrative="...", reported_by="staff-1")
+    report = compute(w.inputs())
+    assert report.initiatives[0].rag_computed is Rag.GREEN  # 19.4 % is within 20 %
+    assert report.executive_summary.rag_differs == ()
+
+
+def test_revisions_after_approval_are_shown_with_before_and_after() -> None:
+    w = World().plan()
+    w.add("plan.approved", "2025-01-20T12:00", year=2025, meeting_id=str(uuid.uuid4()),
+          approved_on="2025-01-20")
+    w.add("plan.budget_approved", "2025-01-20T12:00", year=2025, amount_dkk=2_000_000,
+          shares={"state": 800_000, "municipalities": 800_000, "regions": 400_000})
+    w.add("initiative.revised", "2025-05-02T12:00", actor="coi-leder", initiative_id=w.ini,
+          year=2025, track="FINDE", code="F1", title="Indsats F1", description="...",
+          owner="staff-9", period={"start": "2025-01-01", "end": "2025-12-31"},
+          budget_dkk=1_200_000, reason="Ny ejer og mere til kommunikation",
+          goals=[{"goal_id": "g1", "title": "Idéer", "indicator": "idéer", "unit": "idéer",
+                  "baseline": 0, "target": 50, "due": "2025-12-31"}],
+          milestones=[{"milestone_id": "m1", "title": "Kickoff", "due": "2025-03-01"},
+                      {"milestone_id": "m2", "title": "Storm", "due": "2025-08-10"},
+                      {"milestone_id": "m4", "title": "Næste", "due": "2025-08-01"}])
+    report = compute(w.inputs())
+    (change,) = report.baseline_changes
+    assert (change.revised_by, change.reason) == ("coi-leder", "Ny ejer og mere til kommunikation")
+    fields = {(c.field, c.before, c.after) for c in change.changes}
+    assert ("owner", "staff-1", "staff-9") in fields
+    assert ("budget_dkk", "1000000", "1200000") in fields
+    assert ("milestone_due", "Storm: 2025-06-10", "2025-08-10") in fields
+    assert ("milestone_removed", "Evaluering (2025-05-01)", "") in fields
+    f1 = report.initiatives[0]
+    # Storm moved to August but was due in June as approved: overdue against its original date
+    storm = next(m for m in f1.milestones_overdue if m.title == "Storm")
+    assert storm.original_due == date(2025, 6, 10)
+    assert report.document_control.plan_version == 2
+    budget = next(s for s in report.appendix if s.figure == "budget")
+    assert change.event_id in budget.event_ids  # the budget cites the revision, not the original
+
+
+def test_risks_carry_their_latest_assessment() -> None:
+    w = World().plan().q2()
+    w.add("risk.raised", "2025-04-10T12:00", initiative_id=w.ini, risk_id="r1",
+          title="For få kommuner", owner="coi-leder", likelihood=2, impact=3,
+          mitigation="Invitation via KL", raised_on="2025-04-10")
+    w.add("risk.assessed", "2025-06-10T12:00", initiative_id=w.ini, risk_id="r1", likelihood=4,
+          impact=4, mitigation="Personlig opringning", assessed_on="2025-06-10")
+    (risk,) = compute(w.inputs()).risks
+    assert (risk.score, risk.mitigation, risk.status) == (16, "Personlig opringning", "open")
+
+
+def test_a_quarter_with_no_events_says_there_is_nothing_to_report() -> None:
+    w = World().plan()
+    q4 = Quarter.parse("2025Q4")
+    inputs = w.inputs(q4)
+    report = compute(Inputs(q4, inputs.events, {}, inputs.fingerprint, inputs.fingerprint))
+    assert report.executive_summary.nothing_to_report
+    assert [m.kind for m in report.executive_summary.messages] == ["nothing_to_report"]
+    assert "Intet at rapportere" in render(report, "md", "da").decode()

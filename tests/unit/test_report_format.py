@@ -23,13 +23,17 @@ pytestmark = pytest.mark.unit
 
 def test_quarter_bounds_and_neighbours() -> None:
     q = Quarter.parse("2025Q2")
-    assert q.start == datetime(2025, 4, 1, tzinfo=UTC)
-    assert q.end == datetime(2025, 7, 1, tzinfo=UTC)
+    # quarters follow Danish time: midnight in Copenhagen is 22:00 UTC in summer
+    assert q.start == datetime(2025, 3, 31, 22, tzinfo=UTC)
+    assert q.end == datetime(2025, 6, 30, 22, tzinfo=UTC)
+    assert Quarter.parse("2025Q1").start == datetime(2024, 12, 31, 23, tzinfo=UTC)
     assert q.last_day == date(2025, 6, 30)
     assert str(q.previous()) == "2025Q1" and str(q.next()) == "2025Q3"
     assert str(Quarter.parse("2025q4").next()) == "2026Q1"
     assert str(Quarter.parse("2025-Q1").previous()) == "2024Q4"
-    assert Quarter.containing(datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC)) == q
+    assert Quarter.containing(datetime(2025, 6, 30, 21, 59, 59, tzinfo=UTC)) == q
+    # 30 June 23:30 UTC is already 1 July in Copenhagen: the next quarter
+    assert Quarter.containing(datetime(2025, 6, 30, 23, 30, tzinfo=UTC)) == q.next()
     assert not q.contains(q.end)
 
 
@@ -57,7 +61,8 @@ def test_numbers() -> None:
 def test_dates() -> None:
     assert fmt_date(date(2025, 6, 30), "da") == "30. juni 2025"
     assert fmt_date(date(2025, 3, 1), "en") == "1 March 2025"
-    assert fmt_datetime(datetime(2025, 7, 1, tzinfo=UTC), "da") == "1. juli 2025 kl. 00:00 UTC"
+    assert (fmt_datetime(datetime(2025, 6, 30, 22, tzinfo=UTC), "da")
+            == "1. juli 2025 kl. 00:00 (dansk tid)")
     assert fmt_quarter("2025Q2", "da") == "2. kvartal 2025"
     assert fmt_quarter("2025Q2", "en") == "Q2 2025"
 

@@ -163,3 +163,75 @@ def test_text_with_a_nul_character_is_refused() -> None:
     iid = uuid.uuid4()
     nul = report(iid, date(2032, 4, 30), narrative="before\x00after")
     assert reason(known_with(iid), nul, LATER) == "malformed"
+
+
+def test_a_completed_milestone_cannot_be_revised_away() -> None:
+    iid = uuid.uuid4()
+    known = known_with(iid)
+    done = MilestoneCompleted(initiative_id=iid, milestone_id="m", completed_on=date(2032, 4, 1))
+    known.note(done, LATER)
+    drops = InitiativeRevised(**definition(iid, milestones=[]), reason="r")
+    assert reason(known, drops, LATER) == "completed_milestone_removed"
+    keeps = InitiativeRevised(**definition(iid, budget_dkk=2), reason="r")
+    assert reason(known, keeps, LATER) is None
+
+
+def test_a_decision_is_answered_once_by_its_id_with_one_of_its_options() -> None:
+    from schemas.governance import DecisionRequested, DecisionTaken
+
+    did = uuid.uuid4()
+    asked = DecisionRequested(
+        decision_id=did, year=YEAR, title="T", question="Q?", recommendation="A",
+        options=[{"label": "A", "consequence": "a"}, {"label": "B", "consequence": "b"}],
+        requested_on=date(2032, 4, 1), for_meeting_on=date(2032, 5, 1), requested_by="staff-1")
+    known = Known()
+
+    def answer(chosen: str, decision_id: uuid.UUID = did) -> DecisionTaken:
+        return DecisionTaken(decision_id=decision_id, meeting_id=uuid.uuid4(),
+                             decided_on=date(2032, 5, 1), chosen=chosen)
+
+    assert reason(known, answer("A"), LATER) == "unknown_decision"
+    assert reason(known, asked, LATER) is None
+    known.note(asked, LATER)
+    assert reason(known, asked, LATER) == "already_requested"
+    assert reason(known, answer("C"), LATER) == "unknown_option"
+    assert reason(known, answer("B"), LATER) is None
+    known.note(answer("B"), LATER)
+    assert reason(known, answer("A"), LATER) == "already_decided"
+
+
+def test_risks_are_assessed_and_closed_only_once_raised() -> None:
+    from schemas.plan import RiskAssessed, RiskRaised
+
+    iid = uuid.uuid4()
+    known = known_with(iid)
+    assessed = RiskAssessed(initiative_id=iid, risk_id="r", likelihood=2, impact=2,
+                            mitigation="m", assessed_on=date(2032, 4, 2))
+    assert reason(known, assessed, LATER) == "unknown_risk"
+    raised = RiskRaised(initiative_id=iid, risk_id="r", title="R", owner="staff-1",
+                        likelihood=3, impact=3, mitigation="m", raised_on=date(2032, 4, 1))
+    known.note(raised, LATER)
+    assert reason(known, raised, LATER) == "already_raised"
+    assert reason(known, assessed, LATER) is None
+
+
+def test_a_revision_changes_what_it_names_and_keeps_the_rest() -> None:
+    from services.reporting.domain import Refusal, merge_revision
+
+    iid = uuid.uuid4()
+    current = InitiativeDefined(**definition(iid, milestones=[
+        {"milestone_id": "m", "title": "M", "due": "2032-06-30"},
+        {"milestone_id": "n", "title": "N", "due": "2032-09-30"}]))
+    merged = merge_revision(current, {"owner": "staff-2", "budget_dkk": 5, "milestones": [
+        {"milestone_id": "n", "title": "N", "due": "2032-11-30"}]}, [], [])
+    assert not isinstance(merged, Refusal)
+    revised = InitiativeRevised(**merged, reason="r")
+    assert (revised.owner, revised.budget_dkk, revised.title) == ("staff-2", 5, "T")
+    assert [g.goal_id for g in revised.goals] == ["g"]  # not named: kept
+    assert [(m.milestone_id, m.due) for m in revised.milestones] == [
+        ("m", date(2032, 6, 30)), ("n", date(2032, 11, 30))]
+    gone = merge_revision(current, {}, ["g"], ["m"])
+    assert not isinstance(gone, Refusal)
+    assert gone["goals"] == [] and [m["milestone_id"] for m in gone["milestones"]] == ["n"]
+    unknown = merge_revision(current, {}, [], ["x"])
+    assert isinstance(unknown, Refusal) and unknown.reason == "unknown_milestone"

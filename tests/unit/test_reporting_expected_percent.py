@@ -60,6 +60,6 @@ def test_the_plan_view_and_the_quarterly_report_expect_the_same_percent(
     # the report reads the same facts and folds them with the same fold
     report = compute(Inputs(q, tuple(facts), {}, fingerprint_of([str(f.event_id) for f in facts]),
                             None))
-    shown_in_report = report.tracks[0].initiatives[0].percent_expected
+    shown_in_report = report.initiatives[0].percent_expected
 
     assert shown_in_plans == shown_in_report == expected

@@ -7,10 +7,12 @@ turn blocks into their format (and escape text for it), so the three always say 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from services.reporting.report import charts
 from services.reporting.report.i18n import (
+    LABELS,
     Lang,
     fmt_date,
     fmt_datetime,
@@ -19,13 +21,19 @@ from services.reporting.report.i18n import (
     fmt_percent,
     fmt_quarter,
     fmt_value,
+    plural,
     t,
 )
 from services.reporting.report.model import (
     CampaignSection,
+    DecisionItem,
+    FieldChange,
     Fingerprint,
+    GoalLine,
     InitiativeSection,
+    KeyMessage,
     MilestoneLine,
+    Rag,
     Report,
 )
 
@@ -79,54 +87,136 @@ Block = Heading | Para | Facts | Table | Bullets | Chart | PageBreak
 def _fp(fp: Fingerprint | None, lang: Lang) -> str:
     if fp is None:
         return t(lang, "not_available")
-    return f"{fmt_number(fp.event_count, lang)} {t(lang, 'events')} · sha256:{fp.events_hash}"
+    return f"{plural(fp.event_count, 'event', lang)} · sha256:{fp.events_hash}"
+
+
+def _rag_text(rag: Rag, lang: Lang) -> str:
+    return t(lang, f"rag.{rag.value}")
+
+
+def _pct(value: float | None, lang: Lang) -> str:
+    return t(lang, "not_available") if value is None else fmt_percent(100 * value, lang, 0)
 
 
 def build(report: Report, lang: Lang) -> list[Block]:
-    c = report.cover
+    c = report.document_control
     blocks: list[Block] = [
         Heading(1, f"{t(lang, 'title')} – {fmt_quarter(c.quarter, lang)}"),
         Facts((
             (t(lang, "plan"), c.plan_title),
-            (t(lang, "quarter"), fmt_quarter(c.quarter, lang)),
             (t(lang, "period"),
              f"{fmt_date(c.period_start, lang)} – {fmt_date(c.period_end, lang)}"),
             (t(lang, "cutoff"), fmt_datetime(c.cutoff, lang)),
-            (t(lang, "fingerprint"), _fp(c.fingerprint, lang)),
-            (t(lang, "previous_fingerprint"),
-             f"{fmt_quarter(c.previous_quarter, lang)}: {_fp(c.previous_fingerprint, lang)}"),
-            (t(lang, "content_hash"), f"sha256:{report.content_hash}"),
         )),
     ]
-    blocks += _summary(report, lang)
+    blocks += _front_page(report, lang)
+    blocks.append(PageBreak())
+    blocks += _overview(report, lang)
+    blocks += _goals(report, lang)
+    blocks += _next_quarter(report, lang)
+    blocks += _economy(report, lang)
+    blocks += _risks(report, lang)
+    blocks += _baseline(report, lang)
     blocks += _tracks(report, lang)
     blocks += _campaigns(report, lang)
     blocks += _moderation(report, lang)
-    blocks += _budget(report, lang)
-    blocks += _decisions(report, lang)
+    blocks += _document_control(report, lang)
     blocks += _appendix(report, lang)
     return blocks
 
 
-def _summary(report: Report, lang: Lang) -> list[Block]:
-    s = report.summary
-    out: list[Block] = [
-        Heading(2, t(lang, "summary")),
-        Heading(3, t(lang, "rag_distribution")),
-        Chart(charts.rag_distribution(s.rag, lang)),
-        Table((t(lang, "status"), t(lang, "count")),
-              tuple((t(lang, f"rag.{r.rag.value}"), fmt_number(r.count, lang)) for r in s.rag),
-              ("l", "r"), (3, 1)),
-        Heading(3, t(lang, "changes")),
+# ---- page one ------------------------------------------------------------------------------
+
+
+def _message(m: KeyMessage, lang: Lang) -> str:
+    key = f"message.{m.kind}"
+    if m.count is not None and f"{key}.one" in LABELS:
+        key += ".one" if m.count == 1 else ".other"
+    text = t(lang, key)
+    subject = m.subject
+    if m.kind == "decisions_for_meeting":
+        subject = fmt_date(date.fromisoformat(m.subject), lang)
+    elif m.kind == "forecast_over_budget":
+        subject = fmt_dkk(int(m.subject), lang)
+    return text.format(n=fmt_number(m.count or 0, lang), subject=subject)
+
+
+def _front_page(report: Report, lang: Lang) -> list[Block]:
+    s = report.executive_summary
+    tol = s.tolerances
+    out: list[Block] = [Heading(2, t(lang, "front_page"))]
+    if s.nothing_to_report:
+        out.append(Para(t(lang, "nothing_to_report_long")))
+    out.append(Facts((
+        (t(lang, "overall_status"), _rag_text(s.overall, lang)),
+        (t(lang, "overall_basis"), t(lang, s.overall_basis).format(
+            amber=fmt_percent(100 * tol.amber, lang, 0), red=fmt_percent(100 * tol.red, lang, 0),
+            source=t(lang, tol.source))),
+    )))
+    out.append(Heading(3, t(lang, "key_messages")))
+    out.append(Bullets(tuple(_message(m, lang) for m in s.messages)))
+    d = report.decisions
+    out.append(Heading(3, t(lang, "for_decision")))
+    if not d.for_next_meeting:
+        out.append(Para(t(lang, "no_decision_items"), muted=True))
+    for n, item in enumerate(d.for_next_meeting, start=1):
+        out += _decision(n, item, lang)
+    if d.taken_in_quarter:
+        out.append(Heading(3, t(lang, "decisions_taken")))
+        rows = tuple((i.title, fmt_date(i.decided_on, lang) if i.decided_on else "",
+                      i.chosen or "", i.note or "") for i in d.taken_in_quarter)
+        out.append(Table((t(lang, "decision_item"), t(lang, "decided_on"), t(lang, "chosen"),
+                          t(lang, "note")), rows, ("l", "l", "l", "l"), (3, 1.6, 2.4, 3)))
+    return out
+
+
+def _decision(n: int, item: DecisionItem, lang: Lang) -> list[Block]:
+    when = t(lang, f"decision_status.{item.status}").format(
+        day=fmt_date(item.for_meeting_on, lang))
+    return [
+        Heading(4, f"{n}. {item.title} ({when})"),
+        Para(item.question),
+        Para(f"{t(lang, 'recommendation')}: {item.recommendation}"),
+        Table((t(lang, "option"), t(lang, "consequence")),
+              tuple((o.label, o.consequence) for o in item.options), ("l", "l"), (2, 5)),
     ]
+
+
+# ---- the rest ------------------------------------------------------------------------------
+
+
+def _overview(report: Report, lang: Lang) -> list[Block]:
+    s = report.executive_summary
+    out: list[Block] = [Heading(2, t(lang, "overview"))]
+    tol = s.tolerances
+    out.append(Para(t(lang, "rag_rule").format(
+        amber=fmt_percent(100 * tol.amber, lang, 0), red=fmt_percent(100 * tol.red, lang, 0),
+        source=t(lang, tol.source)), muted=True))
+    if report.initiatives:
+        rows = tuple(
+            (i.title, i.owner, fmt_percent(i.percent_done, lang),
+             fmt_percent(i.percent_expected, lang), _pct(i.schedule_deviation, lang),
+             _pct(i.cost_deviation, lang), _rag_text(i.rag, lang),
+             _rag_text(i.rag_computed, lang)
+             + (" ≠" if Rag.NONE not in (i.rag, i.rag_computed) and i.rag != i.rag_computed
+                else ""))
+            for i in report.initiatives)
+        out.append(Table((t(lang, "initiative"), t(lang, "owner"), t(lang, "done"),
+                          t(lang, "expected"), t(lang, "schedule_dev"), t(lang, "cost_dev"),
+                          t(lang, "rag_owner"), t(lang, "rag_computed")), rows,
+                         ("l", "l", "r", "r", "r", "r", "l", "l"),
+                         (4, 2.2, 1.3, 1.4, 1.5, 1.5, 1.4, 1.5), small=True))
+        if s.rag_differs:
+            out.append(Para(t(lang, "rag_differs_note").format(
+                subject=", ".join(s.rag_differs))))
+        out.append(Chart(charts.progress_bars(report.initiatives, lang)))
+    out.append(Heading(3, t(lang, "changes")))
     if s.changes:
         items = []
         for ch in s.changes:
             text = f"{t(lang, 'change.' + ch.kind)}: {ch.subject}"
             if ch.before is not None or ch.after is not None:
-                before = _maybe_rag(ch.before, lang)
-                after = _maybe_rag(ch.after, lang)
-                text += f" ({before} → {after})"
+                text += f" ({_maybe_rag(ch.before, lang)} → {_maybe_rag(ch.after, lang)})"
             items.append(text)
         out.append(Bullets(tuple(items)))
     else:
@@ -142,28 +232,150 @@ def _maybe_rag(value: str | None, lang: Lang) -> str:
     return value
 
 
+def _judgement(g: GoalLine, lang: Lang) -> str:
+    if g.met:
+        return t(lang, "met")
+    if g.on_track is None:
+        return t(lang, "not_measured")
+    return t(lang, "on_track") if g.on_track else t(lang, "off_track")
+
+
+def _goals(report: Report, lang: Lang) -> list[Block]:
+    if not report.goals:
+        return []
+    rows = []
+    for g in report.goals:
+        source = (t(lang, "source.system") if g.computed
+                  else (g.source or t(lang, "not_available")))
+        measured = (f"{fmt_date(g.measured_on, lang)}\n{source}" if g.measured_on
+                    else t(lang, "not_available"))
+        rows.append((f"{g.initiative}: {g.title}", fmt_value(g.actual, g.unit, lang),
+                     fmt_value(g.expected, g.unit, lang), fmt_value(g.target, g.unit, lang),
+                     fmt_date(g.due, lang) if g.due else "", measured,
+                     _judgement(g, lang)))
+    return [Heading(2, t(lang, "goals")),
+            Para(t(lang, "goals_note"), muted=True),
+            Table((t(lang, "goal"), t(lang, "actual"), t(lang, "expected_now"),
+                   t(lang, "target"), t(lang, "due"), t(lang, "measured"), t(lang, "judgement")),
+                  tuple(rows), ("l", "r", "r", "r", "l", "l", "l"),
+                  (3.8, 1.8, 1.8, 1.8, 1.6, 2.1, 1.4), small=True)]
+
+
+def _next_quarter(report: Report, lang: Lang) -> list[Block]:
+    nxt = report.milestones_next_quarter
+    out: list[Block] = [Heading(2, t(lang, "milestones_next_quarter"))]
+    if not nxt:
+        return [*out, Para(t(lang, "none"), muted=True)]
+    rows = tuple((m.initiative, m.title, m.owner, fmt_date(m.due, lang),
+                  fmt_date(m.original_due, lang) if m.original_due else "")
+                 for m in nxt)
+    out.append(Table((t(lang, "initiative"), t(lang, "milestone"), t(lang, "owner"),
+                      t(lang, "due"), t(lang, "original_due")), rows,
+                     ("l", "l", "l", "l", "l"), (3, 4, 2, 1.7, 1.7), small=True))
+    return out
+
+
+def _dkk(value: int | None, lang: Lang) -> str:
+    return t(lang, "not_available") if value is None else fmt_dkk(value, lang)
+
+
+def _economy(report: Report, lang: Lang) -> list[Block]:
+    b = report.economy
+    if b is None:
+        return []
+    facts = [(t(lang, "budget_total"), fmt_dkk(b.total, lang)),
+             (t(lang, "phased_to_date"), _dkk(b.phased, lang)),
+             (t(lang, "spent"), _dkk(b.spent, lang) if b.spent is not None
+              else t(lang, "no_spend_reported")),
+             (t(lang, "forecast"), _dkk(b.forecast, lang))]
+    out: list[Block] = [Heading(2, t(lang, "budget")), Facts(tuple(facts))]
+    spent = {s.party: s.amount for s in b.spent_by_party}
+    out.append(Table(
+        (t(lang, "party"), t(lang, "share"), t(lang, "amount"), t(lang, "spent")),
+        tuple((t(lang, f"party.{s.party}"), fmt_percent(s.percent, lang, 1),
+               fmt_dkk(s.amount, lang), _dkk(spent.get(s.party), lang)) for s in b.shares),
+        ("l", "r", "r", "r"), (3, 1, 2, 2)))
+    out.append(Table(
+        (t(lang, "initiative"), t(lang, "budget_now"), t(lang, "phased_to_date"),
+         t(lang, "spent"), t(lang, "forecast")),
+        tuple((line.title + (f" ({t(lang, 'approved')}: {fmt_dkk(line.original, lang)})"
+                             if line.original is not None else ""),
+               fmt_dkk(line.amount, lang), _dkk(line.phased, lang), _dkk(line.spent, lang),
+               _dkk(line.forecast, lang)) for line in b.lines),
+        ("l", "r", "r", "r", "r"), (4.5, 2, 2, 2, 2), small=True))
+    return out
+
+
+def _risks(report: Report, lang: Lang) -> list[Block]:
+    out: list[Block] = [Heading(2, t(lang, "risks"))]
+    if not report.risks:
+        return [*out, Para(t(lang, "no_risks"), muted=True)]
+    rows = tuple((f"{r.initiative}: {r.title}", r.owner, str(r.likelihood), str(r.impact),
+                  str(r.score), r.mitigation, t(lang, f"risk_status.{r.status}"))
+                 for r in report.risks)
+    out.append(Table((t(lang, "risk"), t(lang, "owner"), t(lang, "likelihood"),
+                      t(lang, "impact"), t(lang, "score"), t(lang, "mitigation"),
+                      t(lang, "status")), rows, ("l", "l", "r", "r", "r", "l", "l"),
+                     (3.5, 2, 1, 1, 1, 4, 1.2), small=True))
+    return out
+
+
+def _field_value(ch: FieldChange, value: str, lang: Lang) -> str:
+    if not value:
+        return t(lang, "not_available")
+    if ch.field == "budget_dkk":
+        return fmt_dkk(int(value), lang)
+    if ch.field == "period":
+        a, _, b = value.partition("..")
+        return f"{fmt_date(date.fromisoformat(a), lang)} – {fmt_date(date.fromisoformat(b), lang)}"
+    if ch.field == "milestone_due":
+        title, sep, day = value.rpartition(": ")
+        return f"{title}{sep}{fmt_date(date.fromisoformat(day), lang)}"
+    return value
+
+
+def _baseline(report: Report, lang: Lang) -> list[Block]:
+    out: list[Block] = [Heading(2, t(lang, "baseline_changes"))]
+    if not report.baseline_changes:
+        return [*out, Para(t(lang, "no_baseline_changes"), muted=True)]
+    rows = []
+    for c in report.baseline_changes:
+        what = "\n".join(
+            f"{t(lang, 'field.' + ch.field)}: {_field_value(ch, ch.before, lang)} → "
+            f"{_field_value(ch, ch.after, lang)}" for ch in c.changes) or t(lang, "none")
+        rows.append((c.initiative, f"{fmt_date(c.revised_on, lang)}\n{c.revised_by}",
+                     c.reason, what))
+    out.append(Table((t(lang, "initiative"), t(lang, "when_who"), t(lang, "reason"),
+                      t(lang, "before_after")), tuple(rows), ("l", "l", "l", "l"),
+                     (2.5, 2, 3, 5), small=True))
+    return out
+
+
 def _milestones(title_key: str, lines: tuple[MilestoneLine, ...], lang: Lang) -> list[Block]:
     if not lines:
         return []
     rows = tuple(
         (m.title, fmt_date(m.due, lang),
+         fmt_date(m.original_due, lang) if m.original_due else "",
          fmt_date(m.completed_on, lang) if m.completed_on else t(lang, "not_available"))
         for m in lines)
     return [Heading(4, t(lang, title_key)),
-            Table((t(lang, "milestone"), t(lang, "due"), t(lang, "completed")), rows,
-                  ("l", "l", "l"), (5, 2, 2))]
+            Table((t(lang, "milestone"), t(lang, "due"), t(lang, "original_due"),
+                   t(lang, "completed")), rows, ("l", "l", "l", "l"), (5, 2, 2, 2))]
 
 
 def _initiative(ini: InitiativeSection, lang: Lang) -> list[Block]:
-    rag = t(lang, f"rag.{ini.rag.value}")
+    rag = _rag_text(ini.rag, lang)
     if ini.rag_previous != ini.rag:
         rag += f" ({t(lang, 'previous')}: {t(lang, 'rag.' + ini.rag_previous.value)})"
     out: list[Block] = [
         Heading(3, ini.title),
         Facts((
+            (t(lang, "owner"), ini.owner),
             (t(lang, "done"), fmt_percent(ini.percent_done, lang)),
             (t(lang, "expected"), fmt_percent(ini.percent_expected, lang)),
-            (t(lang, "status"), rag),
+            (t(lang, "rag_owner"), rag),
+            (t(lang, "rag_computed"), _rag_text(ini.rag_computed, lang)),
         )),
     ]
     if ini.narrative:
@@ -174,17 +386,6 @@ def _initiative(ini: InitiativeSection, lang: Lang) -> list[Block]:
         out.append(Para(t(lang, "no_narrative"), muted=True))
     out += _milestones("milestones_completed", ini.milestones_completed, lang)
     out += _milestones("milestones_overdue", ini.milestones_overdue, lang)
-    out += _milestones("milestones_due_next", ini.milestones_due_next, lang)
-    if ini.goals:
-        rows = tuple(
-            (g.title, g.indicator, fmt_value(g.baseline, g.unit, lang),
-             fmt_value(g.target, g.unit, lang), fmt_value(g.actual, g.unit, lang),
-             t(lang, "met") if g.met else t(lang, "not_met"))
-            for g in ini.goals)
-        out.append(Heading(4, t(lang, "goals")))
-        out.append(Table((t(lang, "goal"), t(lang, "indicator"), t(lang, "baseline"),
-                          t(lang, "target"), t(lang, "actual"), t(lang, "status")), rows,
-                         ("l", "l", "r", "r", "r", "l"), (3.4, 3, 2.1, 1.8, 1.6, 1.4)))
     if ini.adopted_ideas:
         out.append(Heading(4, t(lang, "adopted_ideas")))
         out.append(Bullets(ini.adopted_ideas))
@@ -193,12 +394,12 @@ def _initiative(ini: InitiativeSection, lang: Lang) -> list[Block]:
 
 def _tracks(report: Report, lang: Lang) -> list[Block]:
     out: list[Block] = [Heading(2, t(lang, "tracks"))]
-    if report.initiatives:
-        out.append(Chart(charts.progress_bars(report.initiatives, lang)))
-    for track in report.tracks:
-        out.append(Heading(2, track.title))
-        for ini in track.initiatives:
-            out += _initiative(ini, lang)
+    track = None
+    for ini in report.initiatives:
+        if ini.track_id != track:
+            track = ini.track_id
+            out.append(Heading(2, ini.track_title))
+        out += _initiative(ini, lang)
     return out
 
 
@@ -207,7 +408,7 @@ def _campaign(c: CampaignSection, lang: Lang) -> list[Block]:
         Heading(3, c.title),
         Facts((
             (t(lang, "window"),
-             f"{fmt_date(c.opens_at.date(), lang)} – {fmt_date(c.closes_at.date(), lang)}"),
+             f"{fmt_date(c.first_day, lang)} – {fmt_date(c.last_day, lang)}"),
             (t(lang, "participants"), fmt_number(c.participants, lang)),
             (t(lang, "ideas_submitted"), fmt_number(c.ideas_submitted, lang)),
             (t(lang, "ideas_published"), fmt_number(c.ideas_published, lang)),
@@ -215,6 +416,8 @@ def _campaign(c: CampaignSection, lang: Lang) -> list[Block]:
             (t(lang, "votes"), fmt_number(c.votes, lang)),
         )),
     ]
+    if c.vote_times != "recorded":
+        out.append(Para(t(lang, "synthetic_times"), muted=True))
     if c.participants_by_sector:
         out.append(Heading(4, t(lang, "participants_by_sector")))
         out.append(Table(
@@ -244,15 +447,17 @@ def _campaign(c: CampaignSection, lang: Lang) -> list[Block]:
 
 def _campaigns(report: Report, lang: Lang) -> list[Block]:
     out: list[Block] = [Heading(2, t(lang, "ideastorms"))]
-    if not report.campaigns:
+    if not report.campaigns.items:
         out.append(Para(t(lang, "no_campaigns"), muted=True))
-    for c in report.campaigns:
+    else:
+        out.append(Para(t(lang, "original_language"), muted=True))
+    for c in report.campaigns.items:
         out += _campaign(c, lang)
     return out
 
 
 def _moderation(report: Report, lang: Lang) -> list[Block]:
-    m = report.moderation
+    m = report.campaigns.moderation
     hours = (t(lang, "not_available") if m.median_hours_to_decision is None
              else f"{fmt_number(m.median_hours_to_decision, lang, 1)} {t(lang, 'hours')}")
     out: list[Block] = [
@@ -271,51 +476,32 @@ def _moderation(report: Report, lang: Lang) -> list[Block]:
     return out
 
 
-def _budget(report: Report, lang: Lang) -> list[Block]:
-    b = report.budget
-    if b is None:
-        return []
-    facts = [(t(lang, "budget_total"), fmt_dkk(b.total, lang))]
-    if b.spent is not None:
-        facts.append((t(lang, "spent"), fmt_dkk(b.spent, lang)))
-    out: list[Block] = [Heading(2, t(lang, "budget")), Facts(tuple(facts))]
-    if b.shares:
-        out.append(Table(
-            (t(lang, "party"), t(lang, "amount"), t(lang, "share")),
-            tuple((t(lang, f"party.{s.party}"), fmt_dkk(s.amount, lang),
-                   fmt_percent(s.percent, lang, 1)) for s in b.shares),
-            ("l", "r", "r"), (3, 2, 1)))
-    if b.lines:
-        out.append(Table(
-            (t(lang, "initiative"), t(lang, "amount")),
-            tuple((line.title, fmt_dkk(line.amount, lang)) for line in b.lines),
-            ("l", "r"), (4, 2)))
-    return out
-
-
-def _decisions(report: Report, lang: Lang) -> list[Block]:
-    out: list[Block] = [Heading(2, t(lang, "decision_items"))]
-    if not report.decisions:
-        out.append(Para(t(lang, "no_decision_items"), muted=True))
-    for i, item in enumerate(report.decisions, start=1):
-        title = f"{i}. {t(lang, 'decision_kind.' + item.kind)}: {item.subject}"
-        if item.since:
-            title += f" ({fmt_date(item.since, lang)})"
-        out.append(Heading(4, title))
-        if item.detail:
-            out.append(Para(item.detail))
-    return out
+def _document_control(report: Report, lang: Lang) -> list[Block]:
+    c = report.document_control
+    return [Heading(2, t(lang, "document_control")), Facts((
+        (t(lang, "plan"), c.plan_title),
+        (t(lang, "plan_version"), str(c.plan_version)),
+        (t(lang, "quarter"), fmt_quarter(c.quarter, lang)),
+        (t(lang, "cutoff"), fmt_datetime(c.cutoff, lang)),
+        (t(lang, "events_in_quarter"), plural(c.events_in_quarter, "event", lang)),
+        (t(lang, "fingerprint"), _fp(c.fingerprint, lang)),
+        (t(lang, "previous_fingerprint"),
+         f"{fmt_quarter(c.previous_quarter, lang)}: {_fp(c.previous_fingerprint, lang)}"),
+        (t(lang, "content_hash"), f"sha256:{report.content_hash}"),
+        (t(lang, "generated_by"), c.generated_by),
+    ))]
 
 
 def _appendix(report: Report, lang: Lang) -> list[Block]:
     rows = []
     for s in report.appendix:
-        fp = (f"{fmt_number(s.fingerprint.event_count, lang)} {t(lang, 'events')}\n"
-              f"sha256:{s.fingerprint.events_hash[:32]}")
+        fp = (f"{plural(s.fingerprint.event_count, 'event', lang)}\n"
+              f"sha256:{s.fingerprint.events_hash}")
         rows.append((t(lang, f"figure.{s.figure}"), s.subject, "\n".join(s.event_types),
                      "\n".join([fp, *s.event_ids])))
     return [PageBreak(), Heading(2, t(lang, "appendix")),
             Para(t(lang, "appendix_note"), muted=True),
+            Para(t(lang, "hash_recipe"), muted=True),
             Table((t(lang, "figure"), t(lang, "subject"), t(lang, "event_types"),
                    t(lang, "event_ids")), tuple(rows), ("l", "l", "l", "l"), (1.6, 2, 2.1, 3.6),
                   small=True)]

@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo
+
+_LOCAL = ZoneInfo("Europe/Copenhagen")
 
 Lang = Literal["da", "en"]
 LANGUAGES: tuple[Lang, ...] = ("da", "en")
@@ -31,7 +34,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "quarter": ("Kvartal", "Quarter"),
     "plan": ("Handlingsplan", "Action plan"),
     "period": ("Periode", "Period"),
-    "cutoff": ("Hændelser før", "Events before"),
+    "cutoff": ("Data til og med (hændelser før)", "Data up to (events before)"),
     "fingerprint": ("Hændelser (antal og hash af id'er)", "Events (count and hash of ids)"),
     "previous_fingerprint": ("Forrige kvartals hændelser", "Previous quarter's events"),
     "content_hash": ("Indholdshash", "Content hash"),
@@ -98,8 +101,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "party": ("Part", "Party"),
     "amount": ("Beløb", "Amount"),
     "share": ("Andel", "Share"),
-    "decision_items": ("Til beslutning i styregruppen", "For the steering group to decide"),
-    "no_decision_items": ("Ingen punkter til beslutning.", "No items for decision."),
+    "no_decision_items": ("Ingen punkter er forelagt styregruppen til beslutning.",
+                          "No items have been put to the steering group for decision."),
     "appendix": ("Bilag: datagrundlag for hvert tal", "Appendix: the events behind every figure"),
     "figure": ("Tal", "Figure"),
     "appendix_note": ("Hvert tal er beregnet af hændelserne nedenfor: antal, SHA-256 af deres "
@@ -109,6 +112,154 @@ LABELS: dict[str, tuple[str, str]] = {
     "subject": ("Vedrører", "About"),
     "event_types": ("Hændelsestyper", "Event types"),
     "event_ids": ("Hændelses-id'er", "Event ids"),
+    # page one
+    "front_page": ("Resumé og indstilling", "Summary and recommendations"),
+    "overall_status": ("Samlet status", "Overall status"),
+    "overall_basis.worst": (
+        "den dårligste af ejernes og den beregnede status for indsatserne; beregnet: grøn ved "
+        "afvigelse fra den godkendte plan (tid eller økonomi) inden for {amber}, gul op til "
+        "{red}, rød derover ({source})",
+        "the worst of the owners' and the computed status of the initiatives; computed: green "
+        "when the deviation from the approved plan (schedule or cost) is within {amber}, amber "
+        "up to {red}, red beyond ({source})"),
+    "overall_basis": ("Grundlag", "Basis"),
+    "tolerance_source.default": ("It-rådets trafiklys, standard", "the IT Council's traffic "
+                                 "light, the default"),
+    "tolerance_source.plan": ("handlingsplanens egne tolerancer", "the plan's own tolerances"),
+    "key_messages": ("Hovedbudskaber", "Key messages"),
+    "message.nothing_to_report": (
+        "Der er ikke registreret nogen hændelser i kvartalet: rapporten kan ikke bruges som "
+        "udtryk for, at alt er i orden.",
+        "No event was recorded in the quarter: this report is no evidence that all is well."),
+    "message.no_plan": ("Der er ingen handlingsplan for året.", "There is no plan for the year."),
+    "message.decisions_for_meeting.one": (
+        "Styregruppen bedes tage stilling til ét punkt på mødet {subject} (nedenfor).",
+        "The steering group is asked to decide one item at the meeting on {subject} (below)."),
+    "message.decisions_for_meeting.other": (
+        "Styregruppen bedes tage stilling til {n} punkter fra mødet {subject} (nedenfor).",
+        "The steering group is asked to decide {n} items from the meeting on {subject} "
+        "(below)."),
+    "message.initiatives_red": ("Rød status: {subject}.", "Red: {subject}."),
+    "message.initiatives_amber": ("Gul status: {subject}.", "Amber: {subject}."),
+    "message.plan_not_approved": ("Handlingsplanen er ikke godkendt.",
+                                  "The action plan is not approved."),
+    "message.forecast_over_budget": ("Prognosen overskrider budgettet med {subject}.",
+                                     "The forecast exceeds the budget by {subject}."),
+    "message.goals_off_track.one": ("Et mål er ikke på sporet: {subject}.",
+                                    "One goal is off track: {subject}."),
+    "message.goals_off_track.other": ("{n} mål er ikke på sporet: {subject}.",
+                                      "{n} goals are off track: {subject}."),
+    "message.rag_differs": (
+        "Ejerens og den beregnede status er forskellige for: {subject}.",
+        "The owner's and the computed status differ for: {subject}."),
+    "message.milestones_overdue.one": ("En milepæl er over tid.", "One milestone is overdue."),
+    "message.milestones_overdue.other": ("{n} milepæle er over tid.",
+                                         "{n} milestones are overdue."),
+    "message.on_plan": ("Alle indsatser følger planen inden for tolerancerne.",
+                        "Every initiative is on plan within the tolerances."),
+    "nothing_to_report_long": (
+        "Intet at rapportere: der er ikke registreret nogen hændelser i kvartalet.",
+        "Nothing to report: no event was recorded in the quarter."),
+    "for_decision": ("Til beslutning", "For decision"),
+    "decision_status.open": ("til mødet {day}", "for the meeting on {day}"),
+    "decision_status.overdue": ("var sat til mødet {day}, endnu ikke besluttet",
+                                "was due at the meeting on {day}, not yet decided"),
+    "recommendation": ("Indstilling", "Recommendation"),
+    "option": ("Mulighed", "Option"),
+    "consequence": ("Konsekvens", "Consequence"),
+    "decisions_taken": ("Opfølgning: besluttet i kvartalet", "Follow-up: decided this quarter"),
+    "decision_item": ("Punkt", "Item"),
+    "decided_on": ("Besluttet", "Decided"),
+    "chosen": ("Valgt", "Chosen"),
+    "note": ("Bemærkning", "Note"),
+    # overview and the rest
+    "overview": ("Indsatser: fremdrift og status", "Initiatives: progress and status"),
+    "rag_rule": (
+        "Beregnet status: afvigelse fra den godkendte plan; tid = (forventet − færdig) / "
+        "forventet, økonomi = (forbrug − periodiseret budget) / periodiseret budget; grøn inden "
+        "for {amber}, gul op til {red}, rød derover ({source}). ≠: ejerens status afviger.",
+        "Computed status: deviation from the approved plan; schedule = (expected − done) / "
+        "expected, cost = (spent − phased budget) / phased budget; green within {amber}, amber "
+        "up to {red}, red beyond ({source}). ≠: the owner's status differs."),
+    "rag_differs_note": ("Ejerens og den beregnede status er forskellige for: {subject}.",
+                         "The owner's and the computed status differ for: {subject}."),
+    "owner": ("Ejer", "Owner"),
+    "schedule_dev": ("Afvigelse, tid", "Schedule dev."),
+    "cost_dev": ("Afvigelse, økonomi", "Cost dev."),
+    "rag_owner": ("Ejerens status", "Owner's status"),
+    "rag_computed": ("Beregnet status", "Computed status"),
+    "goals_note": (
+        "Forventet nu: hvor en lige linje fra udgangspunkt (periodens start) til målsætning "
+        "(fristen) er ved kvartalets udgang; på sporet, når resultatet er mindst dér (inden "
+        "for den gule tolerance). Kilde \"beregnet\": systemets egne tal, som i afsnittet om "
+        "idéstorme.",
+        "Expected now: where a straight line from baseline (the period's start) to target (the "
+        "due date) is at the quarter's end; on track when the actual is at least there "
+        "(within the amber tolerance). Source \"computed\": the system's own figures, as in "
+        "the ideastorm section."),
+    "expected_now": ("Forventet nu", "Expected now"),
+    "measured": ("Målt / kilde", "Measured / source"),
+    "judgement": ("Vurdering", "Judgement"),
+    "on_track": ("på sporet", "on track"),
+    "off_track": ("ikke på sporet", "off track"),
+    "not_measured": ("ikke målt", "not measured"),
+    "source.system": ("beregnet", "computed"),
+    "milestones_next_quarter": ("Milepæle i næste kvartal", "Milestones next quarter"),
+    "original_due": ("Oprindelig frist", "Original due"),
+    "phased_to_date": ("Periodiseret budget til dato", "Budget phased to date"),
+    "forecast": ("Prognose for året", "Full-year forecast"),
+    "no_spend_reported": ("intet forbrug indberettet", "no spend reported"),
+    "budget_now": ("Budget", "Budget"),
+    "approved": ("godkendt", "approved"),
+    "risks": ("Risici", "Risks"),
+    "no_risks": ("Ingen risici registreret.", "No risks recorded."),
+    "risk": ("Risiko", "Risk"),
+    "likelihood": ("Sandsynlighed", "Likelihood"),
+    "impact": ("Konsekvens", "Impact"),
+    "score": ("Score", "Score"),
+    "mitigation": ("Afbødning", "Mitigation"),
+    "risk_status.open": ("åben", "open"),
+    "risk_status.closed": ("lukket", "closed"),
+    "baseline_changes": ("Ændringer af den godkendte plan", "Changes to the approved plan"),
+    "no_baseline_changes": ("Ingen ændringer siden planen blev godkendt.",
+                            "No changes since the plan was approved."),
+    "when_who": ("Hvornår / hvem", "When / who"),
+    "reason": ("Begrundelse", "Reason"),
+    "before_after": ("Før → efter", "Before → after"),
+    "field.title": ("Titel", "Title"),
+    "field.owner": ("Ejer", "Owner"),
+    "field.budget_dkk": ("Budget", "Budget"),
+    "field.track": ("Spor", "Track"),
+    "field.period": ("Periode", "Period"),
+    "field.milestone_due": ("Milepæl flyttet", "Milestone moved"),
+    "field.milestone_added": ("Milepæl tilføjet", "Milestone added"),
+    "field.milestone_removed": ("Milepæl fjernet", "Milestone removed"),
+    "field.goal_target": ("Mål ændret", "Goal changed"),
+    "field.goal_added": ("Mål tilføjet", "Goal added"),
+    "field.goal_removed": ("Mål fjernet", "Goal removed"),
+    "synthetic_times": (
+        "Stemmerne er importeret uden tidspunkter (Pabulib-stemmesedler har ingen); derfor "
+        "vises ingen fordeling over dage.",
+        "The votes were imported without times (Pabulib ballots have none), so no "
+        "distribution over days is shown."),
+    "original_language": ("Titler på idéstorme og idéer gengives på originalsproget.",
+                          "Campaign and idea titles are shown in their original language."),
+    "document_control": ("Dokumentkontrol", "Document control"),
+    "plan_version": ("Planversion (1 + ændringer siden godkendelse)",
+                     "Plan version (1 + changes since approval)"),
+    "events_in_quarter": ("Hændelser i kvartalet", "Events in the quarter"),
+    "generated_by": ("Dannet af", "Generated by"),
+    "hash_recipe": (
+        "Genberegning: tag hændelsernes id'er (UUID med små bogstaver), sortér dem som tekst, "
+        "forbind dem med linjeskift (uden afsluttende linjeskift) og tag SHA-256 af UTF-8-"
+        "bytene: printf '%s' \"$(sort ids.txt | uniq)\" | sha256sum.",
+        "To recompute: take the events' ids (lower-case UUIDs), sort them as text, join them "
+        "with newlines (no trailing newline) and take the SHA-256 of the UTF-8 bytes: "
+        "printf '%s' \"$(sort ids.txt | uniq)\" | sha256sum."),
+    "event.one": ("hændelse", "event"),
+    "event.other": ("hændelser", "events"),
+    "figure.baseline": ("Ændringer af planen", "Changes to the plan"),
+    "figure.risks": ("Risici", "Risks"),
     "page": ("Side", "Page"),
     "not_available": ("–", "–"),
     # RAG
@@ -170,6 +321,11 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def plural(n: int, key: str, lang: Lang) -> str:
+    """"1 hændelse", "2 hændelser": the count with `key.one` or `key.other`."""
+    return f"{fmt_number(n, lang)} {t(lang, key + ('.one' if n == 1 else '.other'))}"
+
+
 def t(lang: Lang, key: str) -> str:
     """The label for `key`; an unknown key is shown as itself so nothing is silently dropped."""
     pair = LABELS.get(key)
@@ -228,10 +384,12 @@ def fmt_short_date(value: date, lang: Lang) -> str:
 
 
 def fmt_datetime(value: datetime, lang: Lang) -> str:
-    """An instant in UTC: "1. juli 2025 kl. 00:00 UTC" / "1 July 2025 00:00 UTC"."""
+    """An instant in Danish time: "1. juli 2025 kl. 00:00 (dansk tid)" /
+    "1 July 2025 00:00 (Danish time)"."""
+    value = value.astimezone(_LOCAL)
     hm = f"{value.hour:02d}:{value.minute:02d}"
     day = fmt_date(value.date(), lang)
-    return f"{day} kl. {hm} UTC" if lang == "da" else f"{day} {hm} UTC"
+    return f"{day} kl. {hm} (dansk tid)" if lang == "da" else f"{day} {hm} (Danish time)"
 
 
 def fmt_quarter(quarter: str, lang: Lang) -> str:

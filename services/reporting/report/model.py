@@ -38,16 +38,22 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class Cover:
+    """Document control: what the report is about, what it was computed from, by what."""
+
     plan_id: str
     plan_title: str
     plan_year: int | None
+    plan_version: int  # 1 + the number of revisions of the plan's initiatives known at cut-off
     quarter: str  # "2025Q2"
     period_start: date
     period_end: date  # last day of the quarter
-    cutoff: datetime  # first instant after the quarter: only events before it count
+    cutoff: datetime  # first instant after the quarter (Danish time): only events before count
+    timezone: str
     fingerprint: Fingerprint
     previous_quarter: str
     previous_fingerprint: Fingerprint | None  # None when nothing happened before this quarter
+    generated_by: str  # the report format and the pipeline version
+    events_in_quarter: int
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,36 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Tolerances:
+    """RAG thresholds (fraction of deviation): green within `amber`, amber up to `red`."""
+
+    amber: float
+    red: float
+    source: str  # i18n key: where the thresholds come from
+
+
+@dataclass(frozen=True)
+class KeyMessage:
+    """One of at most three things the steering group should know first (`kind`: an i18n key,
+    with `subject` and up to two figures to fill in)."""
+
+    kind: str
+    subject: str
+    count: int | None = None
+
+
+@dataclass(frozen=True)
 class Summary:
+    """Page one: the overall status, why, at most three key messages."""
+
+    overall: Rag
+    overall_basis: str  # i18n key: why the overall status is what it is
+    nothing_to_report: bool  # no event at all in the quarter
+    messages: tuple[KeyMessage, ...]
     rag: tuple[RagCount, ...]
     changes: tuple[Change, ...]
+    tolerances: Tolerances
+    rag_differs: tuple[str, ...]  # initiatives whose computed RAG differs from the owner's
 
 
 @dataclass(frozen=True)
@@ -77,6 +110,13 @@ class MilestoneLine:
     title: str
     due: date
     completed_on: date | None = None
+    original_due: date | None = None  # the due date in the plan as approved, if it moved
+    initiative: str = ""
+    owner: str = ""
+
+    @property
+    def slipped_days(self) -> int:
+        return (self.due - self.original_due).days if self.original_due else 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +128,12 @@ class GoalLine:
     target: float | None
     actual: float | None
     measured_on: date | None
+    initiative: str = ""
+    due: date | None = None
+    source: str | None = None  # who measured it, or `system:<figure>` when the system computes it
+    computed: bool = False  # bound to a figure the system computes itself
+    expected: float | None = None  # where a linear path from baseline to target is by then
+    on_track: bool | None = None  # None: nothing measured
 
     @property
     def met(self) -> bool:
@@ -109,6 +155,13 @@ class Narrative:
 class InitiativeSection:
     initiative_id: str
     title: str
+    track_id: str
+    track_title: str
+    owner: str
+    budget: int
+    schedule_deviation: float | None  # (expected - done) / expected, 0.0 when on plan
+    cost_deviation: float | None  # (spent - phased budget) / phased budget
+    rag_computed: Rag  # from the deviations against the stated tolerances
     percent_done: float | None
     percent_expected: float | None
     rag: Rag
@@ -117,15 +170,7 @@ class InitiativeSection:
     milestones_completed: tuple[MilestoneLine, ...]
     milestones_overdue: tuple[MilestoneLine, ...]
     milestones_due_next: tuple[MilestoneLine, ...]
-    goals: tuple[GoalLine, ...]
     adopted_ideas: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TrackSection:
-    track_id: str
-    title: str
-    initiatives: tuple[InitiativeSection, ...]
 
 
 @dataclass(frozen=True)
@@ -169,7 +214,10 @@ class CampaignSection:
     votes: int
     top_ideas: tuple[RankedIdea, ...]
     adopted_ideas: tuple[AdoptedIdea, ...]
-    votes_by_day: tuple[DayCount, ...]
+    votes_by_day: tuple[DayCount, ...]  # empty when the votes carry no real times
+    first_day: date  # the window in Danish time, both days included
+    last_day: date
+    vote_times: str  # recorded / synthetic (imported without times: no per-day chart)
 
 
 @dataclass(frozen=True)
@@ -196,7 +244,11 @@ class FundingShare:
 @dataclass(frozen=True)
 class BudgetLine:
     title: str
-    amount: int  # DKK
+    amount: int  # DKK, the current budget
+    spent: int | None = None  # reported spend to date
+    phased: int | None = None  # the budget phased linearly over the period, to the cut-off
+    forecast: int | None = None  # full-year forecast
+    original: int | None = None  # the budget as approved, when it changed
 
 
 @dataclass(frozen=True)
@@ -205,20 +257,76 @@ class BudgetSection:
     spent: int | None
     shares: tuple[FundingShare, ...]
     lines: tuple[BudgetLine, ...]
+    phased: int | None = None
+    forecast: int | None = None
+    spent_by_party: tuple[FundingShare, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # i18n key: owner, budget, period, milestone, goal, title, ...
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class BaselineChange:
+    """A revision of an initiative since the plan was approved: who, when, why, what changed."""
+
+    initiative: str
+    revised_on: date
+    revised_by: str
+    reason: str
+    changes: tuple[FieldChange, ...]
+    event_id: str
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    risk_id: str
+    initiative: str
+    title: str
+    owner: str
+    likelihood: int  # 1-5
+    impact: int  # 1-5
+    mitigation: str
+    raised_on: date
+    status: str  # open / closed
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+
+@dataclass(frozen=True)
+class DecisionOptionLine:
+    label: str
+    consequence: str
 
 
 @dataclass(frozen=True)
 class DecisionItem:
-    """Something the steering group is asked to decide.
+    """An item put to the steering group (`steering.decision_requested`), with its answer
+    (`steering.decision_taken`) once given. `status`: `open` (to decide at `for_meeting_on`),
+    `overdue` (its meeting has passed without an answer), `taken`."""
 
-    `kind` (an i18n key): `open_item` (asked at a meeting and not yet decided; `subject` is the
-    item's text), `red_initiative`, `plan_not_approved`, `budget_not_approved`.
-    """
+    decision_id: str
+    title: str
+    question: str
+    recommendation: str
+    options: tuple[DecisionOptionLine, ...]
+    requested_on: date
+    for_meeting_on: date
+    status: str
+    chosen: str | None = None
+    decided_on: date | None = None
+    note: str | None = None
 
-    kind: str
-    subject: str
-    detail: str | None
-    since: date | None
+
+@dataclass(frozen=True)
+class Decisions:
+    for_next_meeting: tuple[DecisionItem, ...]  # open at the cut-off
+    taken_in_quarter: tuple[DecisionItem, ...]  # follow-up: answered during the quarter
 
 
 @dataclass(frozen=True)
@@ -237,20 +345,35 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Report:
-    cover: Cover
-    summary: Summary
-    tracks: tuple[TrackSection, ...]
-    campaigns: tuple[CampaignSection, ...]
+class Campaigns:
+    items: tuple[CampaignSection, ...]
     moderation: ModerationSection
-    budget: BudgetSection | None
-    decisions: tuple[DecisionItem, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report; its fields are the JSON contract's top-level keys (schemas/json/report.v2)."""
+
+    executive_summary: Summary
+    decisions: Decisions
+    initiatives: tuple[InitiativeSection, ...]
+    baseline_changes: tuple[BaselineChange, ...]
+    economy: BudgetSection | None
+    risks: tuple[RiskLine, ...]
+    goals: tuple[GoalLine, ...]
+    campaigns: Campaigns
+    milestones_next_quarter: tuple[MilestoneLine, ...]
+    document_control: Cover
     appendix: tuple[Source, ...]
     content_hash: str = field(default="")
 
     @property
-    def initiatives(self) -> tuple[InitiativeSection, ...]:
-        return tuple(i for t in self.tracks for i in t.initiatives)
+    def cover(self) -> Cover:
+        return self.document_control
+
+    @property
+    def summary(self) -> Summary:
+        return self.executive_summary
 
     def to_data(self) -> dict[str, Any]:
         """Plain JSON-ready data: dates as ISO strings, enums as their values."""
@@ -289,3 +412,6 @@ def fingerprint_of(event_ids: list[str] | set[str] | tuple[str, ...]) -> Fingerp
     ordered = sorted(set(event_ids))
     digest = hashlib.sha256("\n".join(ordered).encode()).hexdigest()
     return Fingerprint(event_count=len(ordered), events_hash=digest)
+
+
+REPORT_FORMAT = "ideastorm reporting, report.v2"

@@ -1,10 +1,14 @@
-"""Calendar quarters in UTC: `2025Q2` covers 2025-04-01T00:00Z up to, not including, 2025-07-01."""
+"""Calendar quarters in Danish time: `2025Q2` covers 1 April 2025 00:00 up to, not including,
+1 July 2025 00:00 in Copenhagen (2025-03-31T22:00Z .. 2025-06-30T22:00Z)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Europe/Copenhagen")
 
 _PATTERN = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 
@@ -24,7 +28,7 @@ class Quarter:
 
     @classmethod
     def containing(cls, moment: datetime) -> Quarter:
-        moment = moment.astimezone(UTC)
+        moment = moment.astimezone(LOCAL)
         return cls(moment.year, (moment.month - 1) // 3 + 1)
 
     def __str__(self) -> str:
@@ -33,7 +37,7 @@ class Quarter:
     @property
     def start(self) -> datetime:
         """The first instant of the quarter (inclusive)."""
-        return datetime(self.year, 3 * (self.number - 1) + 1, 1, tzinfo=UTC)
+        return datetime(self.year, 3 * (self.number - 1) + 1, 1, tzinfo=LOCAL)
 
     @property
     def end(self) -> datetime:
@@ -42,11 +46,11 @@ class Quarter:
 
     @property
     def first_day(self) -> date:
-        return self.start.date()
+        return date(self.year, 3 * (self.number - 1) + 1, 1)
 
     @property
     def last_day(self) -> date:
-        return (self.end - timedelta(days=1)).date()
+        return self.next().first_day - timedelta(days=1)
 
     def next(self) -> Quarter:
         if self.number == 4:

@@ -7,7 +7,7 @@ import json
 from services.reporting.report.i18n import Lang
 from services.reporting.report.model import Report
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the contract of schemas/json/report (executive_summary, decisions, ...)
 
 
 def render_json(report: Report, lang: Lang) -> bytes:

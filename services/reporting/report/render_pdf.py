@@ -89,7 +89,8 @@ def _new_pdf(report: Report, lang: Lang) -> _ReportPdf:
     pdf.set_keywords(f"sha256:{report.content_hash}")
     pdf.set_lang(lang)
     pdf.set_creation_date(report.cover.cutoff)
-    pdf.footer_text = f"{title} · sha256:{report.content_hash[:16]}"
+    # the first 16 hex digits, named as such: the whole hash is in the document control
+    pdf.footer_text = f"{title} · {t(lang, 'content_hash')} {report.content_hash[:16]}…"
     return pdf
 
 
