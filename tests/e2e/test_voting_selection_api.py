@@ -124,6 +124,7 @@ async def test_the_export_reimports_to_the_same_tallies_with_pseudonymous_voters
     election = pabulib.parse((DATA / "france_toulouse_2022_6.pb").read_bytes())
     admin = token("admin", sub="pabulib-import")
     done = await import_election(infra.kafka_bootstrap_servers, stack.base_url, admin, election,
+                                 database_url=infra.database_url,
                                  check=True, timeout=120)
     assert done is not None and done.ok, done.differences if done else None
     cid = pabulib.campaign_id(election)
@@ -156,6 +157,7 @@ async def test_the_export_reimports_to_the_same_tallies_with_pseudonymous_voters
 
     # and the export imports as an election of its own with the same counts
     back = await import_election(infra.kafka_bootstrap_servers, stack.base_url, admin, exported,
+                                 database_url=infra.database_url,
                                  check=True, timeout=120)
     assert back is not None and back.ok, back.differences
     assert back.selection == [
