@@ -18,6 +18,7 @@ from services.infra import db
 from services.infra.kafka import EventProducer
 from services.reporting.handlers import Generated, publish
 from services.reporting.report.quarter import Quarter
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -105,7 +106,11 @@ async def test_planners_make_a_quarters_report_on_demand_and_read_it(
                                           tracks=[{"code": "A", "title": "A"}]),
                         actor="planner-1", occurred_at=q.start + timedelta(hours=1))
     await producer.publish(env)
-    seen = await http.get("/plans", params={"wait_for": str(env.event_id)}, headers=planner)
+    # published straight to the topic, not through the gateway: `wait_for` knows the event only
+    # once the reporting service has processed it (404 unknown_event until then)
+    seen = await eventually(
+        lambda: http.get("/plans", params={"wait_for": str(env.event_id)}, headers=planner),
+        lambda r: r.status_code == 200, timeout=60, what="the plan event processed")
     assert seen.status_code == 200, seen.text
 
     made = await http.post("/reports", json={"quarter": quarter}, headers=planner)
