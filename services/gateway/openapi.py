@@ -74,7 +74,8 @@ DESCRIPTIONS = {
     403: "The token's roles, or the caller's relation to the resource, do not allow this",
     404: "Something named in the path, or the `wait_for` event, does not exist",
     406: "None of the media types in `Accept` can be answered",
-    409: "The request conflicts with the current state (e.g. the campaign is not open)",
+    409: "The request conflicts with the current state (e.g. the campaign is not open) or with"
+         " an earlier request of the same `Idempotency-Key`",
     413: "The request body is too large",
     422: "A parameter or the body is not valid; `errors` names each field and why. Beyond"
          " this document: a window or period must end after it starts (a campaign opens"

@@ -317,7 +317,8 @@ async def accept(
         known = await ctx.idempotency.lookup(principal.sub, idempotency_key)
         if known is not None:
             if known[1] != fingerprint:
-                raise ApiError(422, "idempotency_key_reused",
+                # the request itself is valid; it conflicts with the earlier one of that key
+                raise ApiError(409, "idempotency_key_reused",
                                "this Idempotency-Key was already used for a different request")
             return Accepted(event_id=known[0])
     env = Envelope.wrap(payload, actor=principal.sub, occurred_at=occurred_at, event_id=event_id,

@@ -90,7 +90,7 @@ async def test_a_burst_is_held_out_of_the_tally_until_moderators_release_or_disc
     assert await supports(pool, cid) == {idea: (1, 0)}  # only the calm vote counts
 
     moderator = bearer(token("moderator", sub=f"mod-{uid}"))
-    listed = (await http.get("/moderation/votes", params={"campaign_id": str(cid)},
+    listed = (await http.get("/moderation/votes", params={"campaign_id": str(cid), "limit": 500},
                              headers=moderator)).json()
     assert sorted(h["voter_id"] for h in listed) == sorted(voters)
     assert all(h["reason"].startswith("client_burst") for h in listed)
