@@ -441,7 +441,6 @@ class IdeaState:
     status: str | None = None
     ever_published: bool = False
     published_title: str | None = None  # the title moderation approved last
-
     first_decision_at: datetime | None = None
     ids: list[uuid.UUID] = field(default_factory=list)
 
