@@ -89,11 +89,12 @@ class IdeasStore:
             rows.append((p.campaign_id, p.title, p.question, p.description, p.opens_at,
                          p.closes_at, [a.value for a in p.audience], p.moderation.value,
                          p.vote_rules.model_dump(mode="json"), p.flag_threshold,
-                         m.envelope.actor, m.envelope.occurred_at))
+                         m.envelope.actor, m.envelope.occurred_at, p.shows_author_names))
         await self.conn.executemany(
             f"INSERT INTO {self.s}.campaigns (campaign_id, title, question, description, opens_at,"
-            " closes_at, audience, moderation, vote_rules, flag_threshold, created_by, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " closes_at, audience, moderation, vote_rules, flag_threshold, created_by, created_at,"
+            " shows_author_names)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             " ON CONFLICT (campaign_id) DO NOTHING", rows)
 
     async def mark_campaigns(self, column: str, messages: Sequence[Message]) -> None:
