@@ -1,0 +1,206 @@
+"""The key vault: per-participant keys that make erasure reach the topics and the archive.
+
+Topics and the archive (`archive.events`, append-only and hash-chained) keep every event for
+ever, so erasure cannot delete records. Instead, text a participant writes travels sealed
+(`schemas.common.Sealed`) under a 256-bit AES-GCM key of theirs kept here, in the schema `vault`;
+erasing the participant destroys the key (`shred`), and every copy of the text turns into
+unreadable bytes at once. Projections open sealed text in batches (`open_many`: one query per
+batch) and show `ERASED` where the key is gone.
+
+There is deliberately no key cache in the process: a replay after an erasure must not decrypt,
+and a cached key would outlive `shred`. Every opening reads the keys in the caller's transaction.
+
+A database restored from a backup taken before an erasure gets the key back; `reshred` destroys
+it again from `vault.shredded` (which the later backups hold), and `setup` runs it at every start.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+import structlog
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from schemas.common import Sealed
+from services.infra import db
+
+log = structlog.get_logger(__name__)
+
+SCHEMA = "vault"
+KEY_BITS = 256
+NONCE_BYTES = 12
+# What a projection shows in place of erased text. Danish, as the pages' first language and the
+# reports are (services/web/i18n.py shows "[erased]" on English pages).
+ERASED = "[slettet]"
+
+
+class Erased(Exception):
+    """The participant was erased: they have no key and get none."""
+
+    def __init__(self, participant_id: str) -> None:
+        super().__init__(f"participant {participant_id} has been erased")
+        self.participant_id = participant_id
+
+
+class Unreadable(Exception):
+    """A sealed text whose key exists but which does not open: altered or not sealed by us.
+    (A missing key is not this: that is an erasure, and `open_many` gives None.)"""
+
+
+async def setup(pool: asyncpg.Pool) -> None:
+    """Create the vault's tables (infra's migrations, one sequence shared with the archive) and
+    destroy again any key a restored backup brought back (`reshred`)."""
+    await db.migrate(pool, "infra", schema="archive")
+    async with pool.acquire() as conn:
+        await reshred(conn)
+
+
+async def keys_for(conn: asyncpg.Connection, participant_ids: Sequence[str]
+                   ) -> dict[str, tuple[uuid.UUID, bytes]]:
+    """The live key (key id, secret) of each participant, made on first use; an erased
+    participant has none and gets none (absent from the result).
+
+    Race-safe: a key is made under the participant's transaction-level advisory lock (the one
+    `shred` takes) with INSERT ... ON CONFLICT DO NOTHING, then read by a new statement, so two
+    first seals for one participant both get the one key that won, and a seal racing an erasure
+    either finishes before it (and the key is destroyed with the rest) or sees the erasure.
+    """
+    wanted = sorted(set(participant_ids))
+    if not wanted:
+        return {}
+    found = await _live_keys(conn, wanted)
+    missing = [p for p in wanted if p not in found]
+    if missing:
+        async with conn.transaction():
+            await _lock(conn, missing)
+            fresh = [(uuid.uuid4(), AESGCM.generate_key(bit_length=KEY_BITS)) for _ in missing]
+            await conn.execute(
+                "INSERT INTO vault.keys (participant_id, key_id, secret)"
+                " SELECT x.p, x.k, x.s FROM unnest($1::text[], $2::uuid[], $3::bytea[]) AS x(p, k, s)"
+                " WHERE NOT EXISTS (SELECT 1 FROM vault.shredded d WHERE d.participant_id = x.p)"
+                " ON CONFLICT (participant_id) DO NOTHING",
+                missing, [k for k, _ in fresh], [s for _, s in fresh])
+            found |= await _live_keys(conn, missing)
+    return found
+
+
+async def _live_keys(conn: asyncpg.Connection, participant_ids: list[str]
+                     ) -> dict[str, tuple[uuid.UUID, bytes]]:
+    rows = await conn.fetch(
+        "SELECT participant_id, key_id, secret FROM vault.keys WHERE participant_id = ANY($1)",
+        participant_ids)
+    return {r["participant_id"]: (r["key_id"], bytes(r["secret"])) for r in rows}
+
+
+async def _lock(conn: asyncpg.Connection, participant_ids: list[str]) -> None:
+    await conn.execute(
+        "SELECT count(pg_advisory_xact_lock(hashtext('vault'), hashtext(p)))"
+        " FROM (SELECT p FROM unnest($1::text[]) AS p ORDER BY p) AS ordered",
+        sorted(set(participant_ids)))
+
+
+def _seal_with(key_id: uuid.UUID, secret: bytes, fields: Mapping[str, Any]) -> Sealed:
+    nonce = os.urandom(NONCE_BYTES)
+    plain = json.dumps(dict(fields), ensure_ascii=False, separators=(",", ":")).encode()
+    # the key id is bound in as associated data: a ciphertext moved under another key id fails
+    ciphertext = AESGCM(secret).encrypt(nonce, plain, key_id.bytes)
+    return Sealed(key=key_id, nonce=base64.b64encode(nonce).decode(),
+                  ciphertext=base64.b64encode(ciphertext).decode())
+
+
+async def seal(conn: asyncpg.Connection, participant_id: str, fields: Mapping[str, Any]) -> Sealed:
+    """Seal the JSON object `fields` under the participant's key (made on first use).
+    Validate the fields before: once sealed, only the vault can read them. Raises `Erased` for
+    an erased participant: nothing new is stored under an erased identity."""
+    sealed = (await seal_many(conn, [(participant_id, fields)]))[0]
+    if sealed is None:
+        raise Erased(participant_id)
+    return sealed
+
+
+async def seal_many(conn: asyncpg.Connection, items: Sequence[tuple[str, Mapping[str, Any]]]
+                    ) -> list[Sealed | None]:
+    """Seal each (participant id, fields) under its participant's key, reading (or making) all
+    the keys at once; None for an erased participant's."""
+    keys = await keys_for(conn, [p for p, _ in items])
+    return [_seal_with(*keys[p], fields) if p in keys else None for p, fields in items]
+
+
+async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
+                    ) -> list[dict[str, Any] | None]:
+    """Open sealed texts, one query for the whole batch. Each result is the JSON object that was
+    sealed, or None where there was nothing sealed or the key is gone (erased: logged at info
+    level, not an error). Raises `Unreadable` for a text that does not open under its key."""
+    ids = sorted({s.key for s in sealed if s is not None})
+    keys: dict[uuid.UUID, bytes] = {}
+    if ids:
+        rows = await conn.fetch(
+            "SELECT key_id, secret FROM vault.keys WHERE key_id = ANY($1::uuid[])", ids)
+        keys = {r["key_id"]: bytes(r["secret"]) for r in rows}
+    out: list[dict[str, Any] | None] = []
+    for s in sealed:
+        if s is None:
+            out.append(None)
+            continue
+        secret = keys.get(s.key)
+        if secret is None:
+            log.info("vault.key_gone", key_id=str(s.key))
+            out.append(None)
+            continue
+        out.append(_open_with(s, secret))
+    return out
+
+
+def _open_with(s: Sealed, secret: bytes) -> dict[str, Any]:
+    try:
+        plain = AESGCM(secret).decrypt(base64.b64decode(s.nonce), base64.b64decode(s.ciphertext),
+                                       s.key.bytes)
+        fields = json.loads(plain)
+    except (InvalidTag, ValueError) as exc:
+        raise Unreadable(f"sealed text under key {s.key} does not open") from exc
+    if not isinstance(fields, dict):
+        raise Unreadable(f"sealed text under key {s.key} is not a JSON object")
+    return fields
+
+
+async def shred(conn: asyncpg.Connection, participant_id: str) -> bool:
+    """Destroy the participant's key and record the erasure (who, when) in `vault.shredded`.
+
+    Idempotent; afterwards the participant gets no key again (`seal` raises `Erased`). True
+    when a key was destroyed by this call. Call it BEFORE publishing `participant.erased`, so
+    that a projection handling the event can no longer open anything of theirs.
+    """
+    async with conn.transaction():
+        await _lock(conn, [participant_id])
+        await conn.execute(
+            "INSERT INTO vault.shredded (participant_id) VALUES ($1)"
+            " ON CONFLICT (participant_id) DO NOTHING", participant_id)
+        deleted = await conn.fetchval(
+            "WITH gone AS (DELETE FROM vault.keys WHERE participant_id = $1 RETURNING 1)"
+            " SELECT count(*) FROM gone", participant_id)
+    log.info("vault.shredded", participant=participant_id, key_destroyed=bool(deleted))
+    return bool(deleted)
+
+
+async def reshred(conn: asyncpg.Connection) -> int:
+    """After restoring a backup: destroy again every key of an erased participant. Returns how
+    many keys were destroyed (0 unless the backup predates an erasure)."""
+    count = await conn.fetchval(
+        "WITH gone AS (DELETE FROM vault.keys k USING vault.shredded s"
+        " WHERE k.participant_id = s.participant_id RETURNING 1) SELECT count(*) FROM gone")
+    if count:
+        log.info("vault.reshredded", keys=count)
+    return int(count)
+
+
+async def shredded(conn: asyncpg.Connection, participant_id: str) -> bool:
+    """Whether the participant has been erased."""
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM vault.shredded WHERE participant_id = $1", participant_id))
