@@ -249,8 +249,8 @@ async def moderation_log(ctx: Context, principal: Moderator, campaign_id: Campai
 
 async def personal_data(ctx: HttpContext, principal: Principal) -> dict[str, Any]:
     """The ideas service's part of `GET /me/data`."""
-    data = await queries.personal_data(ctx.pool, principal.sub)
-    return jsonable_encoder(data)
+    data: dict[str, Any] = jsonable_encoder(await queries.personal_data(ctx.pool, principal.sub))
+    return data
 
 
 router.include_router(campaigns)

@@ -42,7 +42,7 @@ async def put_profile(pool: asyncpg.Pool, participant_id: str, *, display_name: 
         " email = excluded.email, organisation = excluded.organisation,"
         " sector = excluded.sector, show_name = excluded.show_name, updated_at = now()",
         participant_id, display_name, email, organisation, sector, show_name)
-    return status != "INSERT 0 0"
+    return bool(status != "INSERT 0 0")
 
 
 async def erase(conn: asyncpg.Connection, participant_id: str, *, requested_by: str,

@@ -141,7 +141,8 @@ async def my_votes(ctx: Context, principal: Participant,
 
 async def personal_data(ctx: HttpContext, principal: Principal) -> dict[str, Any]:
     """The voting service's part of `GET /me/data`: every vote of the caller, with its state."""
-    return jsonable_encoder(await queries.personal_data(ctx.pool, principal.sub))
+    data: dict[str, Any] = jsonable_encoder(await queries.personal_data(ctx.pool, principal.sub))
+    return data
 
 
 # -- held votes (moderators)

@@ -24,3 +24,7 @@ CREATE TABLE identity.erasures (
     erased_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX erasures_time_idx ON identity.erasures (erased_at);
+
+-- Neither table comes from events: `ideastorm replay identity` must keep them.
+COMMENT ON TABLE identity.participants IS 'ideastorm:keep written by the API from sign-in claims and profile edits, not events';
+COMMENT ON TABLE identity.erasures IS 'ideastorm:keep written by the API when a participant is erased, not events';
