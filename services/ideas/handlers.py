@@ -19,7 +19,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
@@ -34,7 +34,17 @@ from schemas.campaigns import (
 )
 from schemas.common import Sector
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
-from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
+from schemas.base import Payload
+from schemas.ideas import (
+    IdeaFlagged,
+    IdeaRevised,
+    IdeaSubmitted,
+    IdeaText,
+    IdeaWithdrawn,
+    NoteText,
+    ReasonText,
+    TextFields,
+)
 from schemas.moderation import (
     Decision,
     IdeaHiddenByFlags,
@@ -74,12 +84,15 @@ from services.ideas.models import (
 )
 from services.ideas.projections import CampaignRules, IdeasStore
 from services.infra.auth import Principal, Role
+from services.infra import vault
 from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept, build, new_id, not_found
 
 log = structlog.get_logger(__name__)
 
 SYSTEM_ACTOR = "system:ideas"
+
+P = TypeVar("P", bound=Payload)
 
 Handler = Callable[["BatchContext", list[Message]], Awaitable[None]]
 
@@ -408,13 +421,29 @@ async def create_campaign(ctx: HttpContext, principal: Principal, command: Creat
     return AcceptedCampaign(event_id=accepted.event_id, campaign_id=campaign_id)
 
 
+async def _sealed(ctx: HttpContext, principal: Principal, plain: P, text: TextFields,
+                  clear: dict[str, Any]) -> P:
+    """`plain` with its participant-written `text` sealed under the caller's key (the limits
+    were checked when `plain` and `text` were built) and the plain fields `clear`ed."""
+    try:
+        async with ctx.pool.acquire() as conn:
+            sealed = await vault.seal(conn, principal.sub, text.model_dump(mode="json"))
+    except vault.Erased as exc:
+        raise ApiError(403, "participant_erased",
+                       f"participant {principal.sub} has been erased and can write nothing "
+                       "more") from exc
+    return build(type(plain), **{**plain.model_dump(), **clear, "sealed": sealed})
+
+
 async def submit_idea(ctx: HttpContext, principal: Principal, command: SubmitIdea,
                       idempotency_key: str | None) -> AcceptedIdea:
     await _open_campaign(ctx, command.campaign_id, principal)
     idea_id = new_id("idea", principal, idempotency_key)
-    event = build(IdeaSubmitted, idea_id=idea_id, campaign_id=command.campaign_id,
+    plain = build(IdeaSubmitted, idea_id=idea_id, campaign_id=command.campaign_id,
                   sector=principal.sector, **command.body.model_dump())
-    accepted = await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    text = build(IdeaText, **command.body.model_dump())
+    event = await _sealed(ctx, principal, plain, text, {"title": None, "body": None, "tags": []})
+    accepted = await accept(ctx, principal, event, idempotency_key=idempotency_key, plain=plain)
     return AcceptedIdea(event_id=accepted.event_id, idea_id=idea_id)
 
 
@@ -422,9 +451,11 @@ async def revise_idea(ctx: HttpContext, principal: Principal, command: ReviseIde
                       idempotency_key: str | None) -> Accepted:
     row = await _own_open_idea(ctx, command.idea_id, principal)
     await _open_campaign(ctx, row["campaign_id"], principal)
-    event = build(IdeaRevised, idea_id=command.idea_id, campaign_id=row["campaign_id"],
+    plain = build(IdeaRevised, idea_id=command.idea_id, campaign_id=row["campaign_id"],
                   **command.body.model_dump())
-    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    text = build(IdeaText, **command.body.model_dump())
+    event = await _sealed(ctx, principal, plain, text, {"title": None, "body": None, "tags": []})
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key, plain=plain)
 
 
 async def flag_idea(ctx: HttpContext, principal: Principal, command: FlagIdea,
@@ -438,17 +469,23 @@ async def flag_idea(ctx: HttpContext, principal: Principal, command: FlagIdea,
     if refused is not None:
         raise ApiError(403 if refused[0] == "own_idea" else 409, refused[0],
                        f"idea {idea_id}: {refused[1]}")
-    event = build(IdeaFlagged, idea_id=idea_id, campaign_id=row["campaign_id"],
-                  **command.body.model_dump())
-    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    event = plain = build(IdeaFlagged, idea_id=idea_id, campaign_id=row["campaign_id"],
+                          **command.body.model_dump())
+    if plain.note is not None:
+        event = await _sealed(ctx, principal, plain, build(NoteText, note=plain.note),
+                              {"note": None})
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key, plain=plain)
 
 
 async def withdraw_idea(ctx: HttpContext, principal: Principal, command: WithdrawIdea,
                         idempotency_key: str | None) -> Accepted:
     row = await _own_open_idea(ctx, command.idea_id, principal)
-    event = build(IdeaWithdrawn, idea_id=command.idea_id, campaign_id=row["campaign_id"],
-                  **command.body.model_dump())
-    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    event = plain = build(IdeaWithdrawn, idea_id=command.idea_id, campaign_id=row["campaign_id"],
+                          **command.body.model_dump())
+    if plain.reason is not None:
+        event = await _sealed(ctx, principal, plain, build(ReasonText, reason=plain.reason),
+                              {"reason": None})
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key, plain=plain)
 
 
 async def decide_moderation(ctx: HttpContext, principal: Principal, command: DecideModeration,

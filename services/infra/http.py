@@ -302,13 +302,17 @@ async def accept(
     *,
     idempotency_key: str | None,
     occurred_at: datetime | None = None,
+    plain: Payload | None = None,
 ) -> Accepted:
-    """Produce one event for a write request, honouring `Idempotency-Key`."""
-    if contains_nul(payload.model_dump(mode="json")):
+    """Produce one event for a write request, honouring `Idempotency-Key`. For a payload whose
+    text is sealed (`services.infra.vault`), `plain` is the same request before sealing: the
+    checks and the request's fingerprint are of it (sealing twice never gives the same bytes)."""
+    request = plain if plain is not None else payload
+    if contains_nul(request.model_dump(mode="json")):
         # every consumer would refuse it (PostgreSQL text cannot hold NUL): say so now, not 202
         raise ApiError(422, "invalid_request", "the request's text contains a NUL character")
     fingerprint = hashlib.sha256(
-        json.dumps([type(payload).__name__, payload.model_dump(mode="json")],
+        json.dumps([type(request).__name__, request.model_dump(mode="json")],
                    sort_keys=True).encode()
     ).hexdigest()
     event_id: uuid.UUID | None = None

@@ -21,14 +21,20 @@ import json
 import os
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import structlog
+from pydantic import ValidationError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from schemas.base import Payload
 from schemas.common import Sealed
+from schemas.envelope import contains_nul
+from schemas.ideas import TextFields
+from schemas.sealing import ERASED, TEXT_OF, erased_text, plain_text
 from services.infra import db
 
 log = structlog.get_logger(__name__)
@@ -36,9 +42,6 @@ log = structlog.get_logger(__name__)
 SCHEMA = "vault"
 KEY_BITS = 256
 NONCE_BYTES = 12
-# What a projection shows in place of erased text. Danish, as the pages' first language and the
-# reports are (services/web/i18n.py shows "[erased]" on English pages).
-ERASED = "[slettet]"
 
 
 class Erased(Exception):
@@ -138,12 +141,7 @@ async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
     """Open sealed texts, one query for the whole batch. Each result is the JSON object that was
     sealed, or None where there was nothing sealed or the key is gone (erased: logged at info
     level, not an error). Raises `Unreadable` for a text that does not open under its key."""
-    ids = sorted({s.key for s in sealed if s is not None})
-    keys: dict[uuid.UUID, bytes] = {}
-    if ids:
-        rows = await conn.fetch(
-            "SELECT key_id, secret FROM vault.keys WHERE key_id = ANY($1::uuid[])", ids)
-        keys = {r["key_id"]: bytes(r["secret"]) for r in rows}
+    keys = await _secrets(conn, sealed)
     out: list[dict[str, Any] | None] = []
     for s in sealed:
         if s is None:
@@ -156,6 +154,16 @@ async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
             continue
         out.append(_open_with(s, secret))
     return out
+
+
+async def _secrets(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
+                   ) -> dict[uuid.UUID, bytes]:
+    ids = sorted({s.key for s in sealed if s is not None})
+    if not ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT key_id, secret FROM vault.keys WHERE key_id = ANY($1::uuid[])", ids)
+    return {r["key_id"]: bytes(r["secret"]) for r in rows}
 
 
 def _open_with(s: Sealed, secret: bytes) -> dict[str, Any]:
@@ -204,3 +212,48 @@ async def shredded(conn: asyncpg.Connection, participant_id: str) -> bool:
     """Whether the participant has been erased."""
     return bool(await conn.fetchval(
         "SELECT 1 FROM vault.shredded WHERE participant_id = $1", participant_id))
+
+
+__all__ = ["ERASED"]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The participant text of one event: `text` (None: the event has none), whether it was
+    erased (then `text` is `erased_text`), or why the event must be refused."""
+
+    text: TextFields | None
+    erased: bool = False
+    refusal: str | None = None
+
+
+async def open_payloads(conn: asyncpg.Connection, payloads: Sequence[Payload]) -> list[Opened]:
+    """The text of each event payload, sealed or plain, in one query for the batch. The opened
+    fields are checked with the limits the edge checked before sealing (and for NUL)."""
+    sealed = [getattr(p, "sealed", None) for p in payloads]
+    keys = await _secrets(conn, sealed)
+    out = []
+    for payload, s in zip(payloads, sealed, strict=True):
+        model = TEXT_OF.get(type(payload))
+        if s is None or model is None:
+            out.append(Opened(plain_text(payload)))
+            continue
+        if s.key not in keys:
+            log.info("vault.key_gone", key_id=str(s.key), type=TEXT_OF[type(payload)].__name__)
+            out.append(Opened(erased_text(model), erased=True))
+            continue
+        try:
+            fields = _open_with(s, keys[s.key])
+        except Unreadable as exc:
+            out.append(Opened(None, refusal=str(exc)))
+            continue
+        if contains_nul(fields):
+            out.append(Opened(None, refusal="sealed text contains a NUL character"))
+        else:
+            try:
+                out.append(Opened(model.model_validate(fields)))
+            except ValidationError as exc:
+                problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                                     for e in exc.errors()[:5])
+                out.append(Opened(None, refusal=f"sealed text is not valid: {problems}"))
+    return out
