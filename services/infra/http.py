@@ -182,7 +182,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
-P = TypeVar("P", bound=Payload)
+P = TypeVar("P", bound=BaseModel)
 
 
 def build(model: type[P], **fields: Any) -> P:
