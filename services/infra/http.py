@@ -211,7 +211,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
-P = TypeVar("P", bound=Payload)
+P = TypeVar("P", bound=BaseModel)
 
 
 def build(model: type[P], **fields: Any) -> P:
@@ -332,15 +332,19 @@ async def accept(
     idempotency_key: str | None,
     occurred_at: datetime | None = None,
     event_id: uuid.UUID | None = None,
+    plain: Payload | None = None,
 ) -> Accepted:
-    """Produce one event for a write request, honouring `Idempotency-Key`. `event_id` fixes
-    the id of an event that is the same event however often it is asked for (without a key):
-    once it was accepted, asking again produces nothing new."""
-    if contains_nul(payload.model_dump(mode="json")):
+    """Produce one event for a write request, honouring `Idempotency-Key`. For a payload whose
+    text is sealed (`services.infra.vault`), `plain` is the same request before sealing: the
+    checks and the request's fingerprint are of it (sealing twice never gives the same bytes).
+    `event_id` fixes the id of an event that is the same event however often it is asked for
+    (without a key): once it was accepted, asking again produces nothing new."""
+    request = plain if plain is not None else payload
+    if contains_nul(request.model_dump(mode="json")):
         # every consumer would refuse it (PostgreSQL text cannot hold NUL): say so now, not 202
         raise ApiError(422, "invalid_request", "the request's text contains a NUL character")
     fingerprint = hashlib.sha256(
-        json.dumps([type(payload).__name__, payload.model_dump(mode="json")],
+        json.dumps([type(request).__name__, request.model_dump(mode="json")],
                    sort_keys=True).encode()
     ).hexdigest()
     if event_id is not None and idempotency_key is None \

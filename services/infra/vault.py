@@ -20,25 +20,29 @@ import base64
 import json
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
 import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import ValidationError
 
+from schemas.base import Payload
 from schemas.common import Sealed
+from schemas.envelope import contains_nul
+from schemas.ideas import TextFields
+from schemas.sealing import ERASED, TEXT_OF, erased_text, plain_text
 from services.infra import db
+from services.infra.consumer import Message, Outcome
 
 log = structlog.get_logger(__name__)
 
 SCHEMA = "vault"
 KEY_BITS = 256
 NONCE_BYTES = 12
-# What a projection shows in place of erased text. Danish, as the pages' first language and the
-# reports are (services/web/i18n.py shows "[erased]" on English pages).
-ERASED = "[slettet]"
 
 
 class Erased(Exception):
@@ -138,12 +142,7 @@ async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
     """Open sealed texts, one query for the whole batch. Each result is the JSON object that was
     sealed, or None where there was nothing sealed or the key is gone (erased: logged at info
     level, not an error). Raises `Unreadable` for a text that does not open under its key."""
-    ids = sorted({s.key for s in sealed if s is not None})
-    keys: dict[uuid.UUID, bytes] = {}
-    if ids:
-        rows = await conn.fetch(
-            "SELECT key_id, secret FROM vault.keys WHERE key_id = ANY($1::uuid[])", ids)
-        keys = {r["key_id"]: bytes(r["secret"]) for r in rows}
+    keys = await _secrets(conn, sealed)
     out: list[dict[str, Any] | None] = []
     for s in sealed:
         if s is None:
@@ -156,6 +155,16 @@ async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
             continue
         out.append(_open_with(s, secret))
     return out
+
+
+async def _secrets(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
+                   ) -> dict[uuid.UUID, bytes]:
+    ids = sorted({s.key for s in sealed if s is not None})
+    if not ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT key_id, secret FROM vault.keys WHERE key_id = ANY($1::uuid[])", ids)
+    return {r["key_id"]: bytes(r["secret"]) for r in rows}
 
 
 def _open_with(s: Sealed, secret: bytes) -> dict[str, Any]:
@@ -204,3 +213,97 @@ async def shredded(conn: asyncpg.Connection, participant_id: str) -> bool:
     """Whether the participant has been erased."""
     return bool(await conn.fetchval(
         "SELECT 1 FROM vault.shredded WHERE participant_id = $1", participant_id))
+
+
+__all__ = ["ERASED", "Erased", "Opened", "Unreadable", "open_batch", "seal", "shred"]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The participant text of one event: `text` (None: the event has none), whether it was
+    erased (then `text` is `erased_text`), or why the event must be refused."""
+
+    text: TextFields | None
+    erased: bool = False
+    refusal: str | None = None
+
+
+async def open_payloads(conn: asyncpg.Connection, payloads: Sequence[Payload]) -> list[Opened]:
+    """The text of each event payload, sealed or plain, in one query for the batch. The opened
+    fields are checked with the limits the edge checked before sealing (and for NUL)."""
+    sealed = [getattr(p, "sealed", None) for p in payloads]
+    keys = await _secrets(conn, sealed)
+    out = []
+    for payload, s in zip(payloads, sealed, strict=True):
+        model = TEXT_OF.get(type(payload))
+        if s is None or model is None:
+            out.append(Opened(plain_text(payload)))
+            continue
+        if s.key not in keys:
+            log.info("vault.key_gone", key_id=str(s.key), type=TEXT_OF[type(payload)].__name__)
+            out.append(Opened(erased_text(model), erased=True))
+            continue
+        try:
+            fields = _open_with(s, keys[s.key])
+        except Unreadable as exc:
+            out.append(Opened(None, refusal=str(exc)))
+            continue
+        if contains_nul(fields):
+            out.append(Opened(None, refusal="sealed text contains a NUL character"))
+        else:
+            try:
+                out.append(Opened(model.model_validate(fields)))
+            except ValidationError as exc:
+                problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                                     for e in exc.errors()[:5])
+                out.append(Opened(None, refusal=f"sealed text is not valid: {problems}"))
+    return out
+
+
+async def open_batch(conn: asyncpg.Connection, outcome: Outcome, messages: list[Message],
+                     types: Collection[type[Payload]] | None = None
+                     ) -> tuple[list[Message], dict[uuid.UUID, TextFields | None]]:
+    """A projection's batch with the participant text of each event opened (by event id), in
+    one query. A text that does not open under its existing key, or breaks the limits once
+    opened, is a bad message: it goes to `outcome.refuse` and out of the batch. A destroyed key
+    is an erasure, not a bad message: the text is `erased_text` (logged at info level).
+    `types`: open only events of these types (the others are not the consumer's business)."""
+    carrying = [m for m in messages if type(m.payload) in TEXT_OF
+                and (types is None or type(m.payload) in types)]
+    texts: dict[uuid.UUID, TextFields | None] = {}
+    refused: set[uuid.UUID] = set()
+    for m, opened in zip(carrying, await open_payloads(conn, [m.payload for m in carrying]),
+                         strict=True):
+        if opened.refusal is not None:
+            outcome.refuse.append((m, "unreadable_text", opened.refusal))
+            refused.add(m.envelope.event_id)
+        else:
+            texts[m.envelope.event_id] = opened.text
+    kept = [m for m in messages if m.envelope.event_id not in refused] if refused else messages
+    return kept, texts
+
+
+async def open_messages(conn: asyncpg.Connection, outcome: Outcome, messages: list[Message],
+                        types: Collection[type[Payload]] | None = None) -> list[Message]:
+    """`open_batch` for consumers that read events field by field: each sealed payload comes back
+    as a copy with its plain fields filled in from the opened (or erased) text (`with_text`)."""
+    kept, texts = await open_batch(conn, outcome, messages, types)
+    return [with_text(m, texts.get(m.envelope.event_id))[0] for m in kept]
+
+
+def with_text(m: Message, text: TextFields | None) -> tuple[Message, list[str]]:
+    """The message with its sealed payload's plain fields filled in from `text`, and the names of
+    the fields filled in. `sealed` stays, so the consumer knows the key its copy depends on
+    (see `key_gone_sql`); an unsealed message comes back as it is."""
+    if getattr(m.payload, "sealed", None) is None or text is None:
+        return m, []
+    model_fields = type(m.payload).model_fields
+    fields = {k: v for k, v in text.model_dump(exclude_none=True).items() if k in model_fields}
+    return replace(m, payload=m.payload.model_copy(update=fields)), sorted(fields)
+
+
+def key_gone_sql(column: str) -> str:
+    """A condition true where `column` names a key that is no longer in the vault (an erased
+    participant's): what a projection overwrites on `participant.erased`."""
+    return (f"({column} IS NOT NULL AND NOT EXISTS"
+            f" (SELECT 1 FROM vault.keys vk WHERE vk.key_id = {column}))")

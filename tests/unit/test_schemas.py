@@ -44,7 +44,7 @@ def test_version_1_idea_is_upcast_to_the_current_model() -> None:
     env, model = decode(_raw(version=1, payload=v1))
     assert isinstance(model, IdeaSubmitted)
     assert model.body == "Open the counter earlier." and model.tags == []
-    assert env.version == 2 and "text" not in env.payload
+    assert env.version == 3 and "text" not in env.payload
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def test_version_1_idea_is_upcast_to_the_current_model() -> None:
     [
         (b"not json", "malformed"),
         (_raw(type="idea.teleported"), "unknown_type"),
-        (_raw(version=3), "unknown_version"),
+        (_raw(version=4), "unknown_version"),
         (_raw(actor=""), "malformed"),
         (_raw(payload={"idea_id": "x"}), "malformed"),
         (_raw(payload={"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4()),
