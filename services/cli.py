@@ -17,7 +17,8 @@ from services.infra.logging import configure_logging
 from services.infra.settings import get_settings
 
 COMMAND_MODULES = ("services.reporting.commands", "clients.plan_commands", "clients.commands",
-                   "services.infra.replay", "services.infra.log_commands")
+                   "services.infra.replay", "services.infra.log_commands",
+                   "services.identity.commands")
 
 
 def cmd_up(args: argparse.Namespace) -> int:

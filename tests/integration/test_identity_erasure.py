@@ -17,7 +17,9 @@ import asyncpg
 import httpx
 import pytest
 
+from services.identity.commands import reapply
 from services.identity.domain import SELF_ERASURE_REASON
+from services.infra import vault
 from services.infra.auth import mint_token
 from services.infra.replay import replay
 from services.infra.settings import Settings
@@ -231,3 +233,40 @@ async def test_an_admin_erases_a_participant_with_a_reason(
             if e["participant_id"] == sub] == [(f"admin-{uid}", reason, event_id)]
     # the log names no erased data
     assert name not in json.dumps(log) and email not in json.dumps(log)
+
+
+async def test_after_restoring_a_backup_the_erasures_since_are_applied_again_from_the_topic(
+    stack: Stack, http: httpx.AsyncClient, infra: Settings, pool: asyncpg.Pool,
+    token: Callable[..., str], uid: str,
+) -> None:
+    assert infra.kafka_bootstrap_servers
+    sub, name = f"k-{uid}", f"Kirsten Friis {uid}"
+    her = bearer(mint_token(infra, sub=sub, roles=["participant"], profile={"name": name}))
+    client = IdeasClient(http, token, uid)
+    cid = await client.campaign(moderation="post")
+    await client.submit(cid, her, "Libraries open on Sundays")  # she now has a key
+    r = await http.delete("/me", headers=her)
+    assert r.status_code == 202, r.text
+
+    # the database as a backup from before the erasure has it: her key, her profile, no record
+    await pool.execute("DELETE FROM vault.shredded WHERE participant_id = $1", sub)
+    await pool.execute("DELETE FROM identity.erasures WHERE participant_id = $1", sub)
+    async with pool.acquire() as conn:
+        await vault.keys_for(conn, [sub])
+    await pool.execute("INSERT INTO identity.participants (participant_id, display_name)"
+                       " VALUES ($1, $2)", sub, name)
+    assert await holders(pool, [name]) != []
+
+    found, destroyed = await reapply(pool, infra.kafka_bootstrap_servers)
+    assert found >= 1 and destroyed >= 1
+    assert await pool.fetchval("SELECT count(*) FROM vault.keys WHERE participant_id = $1",
+                               sub) == 0
+    assert await holders(pool, [name]) == []
+    row = await pool.fetchrow("SELECT requested_by, event_id FROM identity.erasures"
+                              " WHERE participant_id = $1", sub)
+    assert row is not None and (row["requested_by"], str(row["event_id"])) == (
+        sub, r.json()["event_id"])
+    # again: nothing more to do for her
+    await reapply(pool, infra.kafka_bootstrap_servers)
+    assert await pool.fetchval("SELECT count(*) FROM identity.erasures WHERE participant_id = $1",
+                               sub) == 1
