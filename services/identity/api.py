@@ -76,7 +76,8 @@ async def put_my_profile(body: ProfileIn, ctx: Context, principal: SignedIn) -> 
 @router.get("/me/data")
 async def my_data(ctx: Context, principal: SignedIn) -> dict[str, Any]:
     """Everything held about you (right of access): your profile, ideas and revisions, flags
-    you made, your votes and their states, and moderation decisions about your ideas."""
+    you made, your votes and their states, moderation decisions about your ideas, and the
+    copies the reports count from; one part per service."""
     document: dict[str, Any] = {"participant_id": principal.sub}
     for service, part in sorted(ctx.personal_data.items()):
         document[service] = await part(ctx, principal)

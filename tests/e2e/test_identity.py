@@ -147,7 +147,8 @@ async def test_my_data_holds_my_profile_ideas_revisions_flags_votes_and_decision
         body: dict[str, Any] = await _json(await http.get("/me/data", headers=me))
         return body
 
-    doc = await eventually(data, lambda d: len(d["voting"]["votes"]) == 1, what="vote in my data")
+    doc = await eventually(data, lambda d: len(d["voting"]["votes"]) == 1
+                           and len(d["reporting"]["votes"]) == 1, what="vote in my data")
     assert doc["participant_id"] == f"p-{uid}"
     assert doc["identity"]["profile"]["email"] == f"karen.{uid}@kl.dk"
     assert doc["identity"]["profile"]["organisation"] == "KL"
@@ -165,5 +166,7 @@ async def test_my_data_holds_my_profile_ideas_revisions_flags_votes_and_decision
     votes = doc["voting"]["votes"]
     assert [(v["event_id"], v["idea_id"], v["value"], v["state"]) for v in votes] == [
         (vote_id, theirs, 1, "counted")]
+    assert [(v["event_id"], v["idea_id"]) for v in doc["reporting"]["votes"]] == [
+        (vote_id, theirs)]
     # nothing of anyone else
     assert f"Per Holm {uid}" not in str(doc) and "Green roofs" not in str(doc)
