@@ -13,6 +13,7 @@ from schemas.ideas import FlagReason
 from schemas.moderation import Decision, IdeaStatus
 from schemas.plan import Rag
 from services.infra.auth import Role
+from services.web.i18n import shown
 from services.web import i18n, oidc
 from services.web.pages import local
 from services.web.settings import WebSettings
@@ -81,3 +82,8 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     assert not missing, f"words without a translation: {missing}"
     same = [k for k, (da, en) in i18n.WORDS.items() if not da or not en]
     assert not same
+
+
+def test_erased_text_reads_in_the_pages_language() -> None:
+    assert shown("[slettet]", "da") == "[slettet]" and shown("[slettet]", "en") == "[erased]"
+    assert shown("Bænke ved søen", "en") == "Bænke ved søen" and shown(None, "da") == ""
