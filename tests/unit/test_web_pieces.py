@@ -13,7 +13,6 @@ from schemas.ideas import FlagReason
 from schemas.moderation import Decision, IdeaStatus
 from schemas.plan import Rag
 from services.infra.auth import Role
-from services.web.i18n import shown
 from services.web import i18n, oidc
 from services.web.pages import local
 from services.web.settings import WebSettings
@@ -85,5 +84,5 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
 
 
 def test_erased_text_reads_in_the_pages_language() -> None:
-    assert shown("[slettet]", "da") == "[slettet]" and shown("[slettet]", "en") == "[erased]"
-    assert shown("Bænke ved søen", "en") == "Bænke ved søen" and shown(None, "da") == ""
+    assert i18n.shown("[slettet]", "da") == "[slettet]" and i18n.shown("[slettet]", "en") == "[erased]"
+    assert i18n.shown("Bænke ved søen", "en") == "Bænke ved søen" and i18n.shown(None, "da") == ""
