@@ -104,7 +104,7 @@ def _idea_submitted_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
 
 @upcaster("idea.submitted", from_version=2)
 def _idea_submitted_v2_to_v3(payload: dict[str, Any]) -> dict[str, Any]:
-    return payload  # the plain fields stay: only the edge can seal
+    return dict(payload)  # the plain fields stay: only the edge can seal
 
 
 @event
@@ -135,7 +135,7 @@ class IdeaRevised(_IdeaEvent):
 
 @upcaster("idea.revised", from_version=1)
 def _idea_revised_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
-    return payload
+    return dict(payload)  # the plain fields stay: only the edge can seal
 
 
 class FlagReason(StrEnum):
@@ -166,7 +166,7 @@ class IdeaFlagged(_IdeaEvent):
 
 @upcaster("idea.flagged", from_version=1)
 def _idea_flagged_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
-    return payload
+    return dict(payload)  # the plain fields stay: only the edge can seal
 
 
 @event
@@ -187,4 +187,4 @@ class IdeaWithdrawn(_IdeaEvent):
 
 @upcaster("idea.withdrawn", from_version=1)
 def _idea_withdrawn_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
-    return payload
+    return dict(payload)  # the plain fields stay: only the edge can seal

@@ -95,7 +95,7 @@ class IdeaStatusChanged(_IdeaStatusEvent):
 
 @upcaster("idea.status_changed", from_version=1)
 def _idea_status_changed_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
-    return payload
+    return dict(payload)  # the plain fields stay: only the edge can seal
 
 
 class StatusText(TextFields):
@@ -146,7 +146,7 @@ class IdeaRevisionPublished(_IdeaStatusEvent):
 
 @upcaster("idea.revision_published", from_version=1)
 def _idea_revision_published_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
-    return payload
+    return dict(payload)  # the plain fields stay: only the edge can seal
 
 
 @event
