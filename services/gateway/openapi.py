@@ -74,7 +74,6 @@ DESCRIPTIONS = {
     403: "The token's roles, or the caller's relation to the resource, do not allow this",
     404: "Something named in the path, or the `wait_for` event, does not exist",
     406: "None of the media types in `Accept` can be answered",
-    410: "The participant was erased: no profile is kept or made for them again",
     409: "The request conflicts with the current state (e.g. the campaign is not open) or with"
          " an earlier request of the same `Idempotency-Key`",
     413: "The request body is too large",
@@ -106,7 +105,6 @@ EXTRA: dict[tuple[str, str], set[int]] = {
     ("GET", "/readyz"): {503},
     ("GET", "/me/votes"): {404},  # the campaign named in the query
     ("GET", "/me/profile"): {404},  # none kept (erased)
-    ("PUT", "/me/profile"): {410},
 }
 PUBLIC_WITHOUT_INPUT = {("GET", "/healthz"), ("GET", "/readyz")}
 

@@ -79,7 +79,8 @@ async def put_profile(ctx: HttpContext, principal: Principal, command: PutProfil
         organisation=body.organisation, sector=body.sector.value if body.sector else None,
         show_name=body.show_name)
     if not stored:
-        raise ApiError(410, "participant_erased",
+        # the same refusal as the ideas service gives an erased participant's writes
+        raise ApiError(403, "participant_erased",
                        f"participant {principal.sub} was erased; no profile is kept for them")
     profile = await queries.profile(ctx.pool, principal.sub)
     assert profile is not None

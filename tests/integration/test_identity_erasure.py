@@ -226,7 +226,7 @@ async def test_an_admin_erases_a_participant_with_a_reason(
     assert (await http.get("/me/profile", headers=him)).status_code == 404
     # a sign-in after the erasure makes no new profile, and an edit is refused
     refused = await http.put("/me/profile", headers=him, json={"display_name": name})
-    assert refused.status_code == 410 and refused.json()["detail"]["code"] == "participant_erased"
+    assert refused.status_code == 403 and refused.json()["detail"]["code"] == "participant_erased"
     assert await holders(pool, [name, email]) == []
     log = await _json(await http.get("/participants/erasures?limit=500", headers=admin))
     assert [(e["requested_by"], e["reason"], e["event_id"]) for e in log
