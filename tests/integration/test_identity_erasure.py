@@ -165,6 +165,15 @@ async def test_erasure_leaves_no_personal_data_in_any_answer_or_table_even_after
                 if e["participant_id"] == me_sub] == [(me_sub, SELF_ERASURE_REASON, erased_event)]
 
     await nothing_left()
+    # the archive still holds every event of hers, her text in them as ciphertext only
+    archived = await pool.fetch(
+        "SELECT convert_from(value, 'UTF8') AS v FROM archive.events"
+        " WHERE position(convert_to($1, 'UTF8') in value) > 0", mine)
+    texts = [json.loads(r["v"]) for r in archived]
+    sealed = [t for t in texts if t["type"] in ("idea.submitted", "idea.revised")]
+    assert len(sealed) == 2 and all("ciphertext" in t["payload"]["sealed"] for t in sealed)
+    assert all(t["payload"].get("body") is None and t["payload"].get("title") is None
+               for t in sealed)
     data_after = await _json(await http.get("/me/data", headers=me))
     idea_after = await _json(await http.get(f"/ideas/{mine}"))
     assert data_after["identity"]["profile"] is None
