@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
-from services.infra import archive, db, health, limits, metrics
+from services.infra import archive, db, health, limits, metrics, vault
 from services.infra.auth import TokenVerifier
 from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
@@ -69,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
         await ensure_topics(settings.kafka_bootstrap_servers,
                             replication_factor=settings.kafka_replication_factor)
         await archive.setup(pool)
+        await vault.setup(pool)  # re-shred before any text is sealed or opened
         producer = EventProducer(settings.kafka_bootstrap_servers, archive=pool)
         await producer.start()
         verifier = TokenVerifier(settings)

@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from services.infra.vault import ERASED
+
 _CAMPAIGN_COLS = (
     "campaign_id, title, question, description, opens_at, closes_at, audience, moderation,"
     " vote_rules, flag_threshold, created_by, created_at, opened_at, closed_at,"
@@ -112,7 +114,7 @@ async def has_flagged(pool: asyncpg.Pool, idea_id: uuid.UUID, flagger: str) -> b
 SIMILARITY_FLOOR = 0.15  # below this two titles share little more than common words
 
 # Published and pending ideas of the same campaign whose titles are most like `title`: two
-# similar ideas waiting side by side are hinted at each other.
+# similar ideas waiting side by side are hinted at each other. Erased titles (all alike) are not.
 _SIMILAR = f"""
 (SELECT coalesce(jsonb_agg(jsonb_build_object(
             'idea_id', s.idea_id, 'title', s.title, 'status', s.status, 'similarity', s.sim)
@@ -121,6 +123,7 @@ _SIMILAR = f"""
            FROM ideas.ideas p
           WHERE p.campaign_id = i.campaign_id AND p.status IN ('published', 'pending')
             AND p.idea_id <> i.idea_id AND similarity(p.title, {{title}}) >= {SIMILARITY_FLOOR}
+            AND p.title <> '{ERASED}' AND {{title}} <> '{ERASED}'
           ORDER BY sim DESC, p.idea_id LIMIT 3) s)
 """
 

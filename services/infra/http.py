@@ -27,7 +27,7 @@ from pydantic import BaseModel, BeforeValidator, ValidationError, model_validato
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
-from services.infra import db
+from services.infra import db, vault
 from services.infra.auth import AuthError, Principal, Role, TokenVerifier
 from services.infra.kafka import EventProducer
 from services.infra.limits import WRITE_METHODS, WriteLimits
@@ -336,17 +336,24 @@ async def accept(
 ) -> Accepted:
     """Produce one event for a write request, honouring `Idempotency-Key`. For a payload whose
     text is sealed (`services.infra.vault`), `plain` is the same request before sealing: the
-    checks and the request's fingerprint are of it (sealing twice never gives the same bytes).
+    checks and the request's fingerprint are of it (sealing twice never gives the same bytes),
+    and the fingerprint is keyed with the writer's vault key, so it outlives no erasure.
     `event_id` fixes the id of an event that is the same event however often it is asked for
     (without a key): once it was accepted, asking again produces nothing new."""
     request = plain if plain is not None else payload
     if contains_nul(request.model_dump(mode="json")):
         # every consumer would refuse it (PostgreSQL text cannot hold NUL): say so now, not 202
         raise ApiError(422, "invalid_request", "the request's text contains a NUL character")
-    fingerprint = hashlib.sha256(
-        json.dumps([type(request).__name__, request.model_dump(mode="json")],
-                   sort_keys=True).encode()
-    ).hexdigest()
+    canonical = json.dumps([type(request).__name__, request.model_dump(mode="json")],
+                           sort_keys=True).encode()
+    if plain is None or idempotency_key is None:  # only a repeated request needs it
+        fingerprint = hashlib.sha256(canonical).hexdigest()
+    else:
+        try:
+            async with ctx.pool.acquire() as conn:
+                fingerprint = await vault.keyed_digest(conn, principal.sub, canonical)
+        except vault.Erased as exc:
+            raise ApiError(403, "participant_erased", str(exc)) from exc
     if event_id is not None and idempotency_key is None \
             and await ctx.idempotency.accepted(event_id):
         return Accepted(event_id=event_id)

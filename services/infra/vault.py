@@ -17,6 +17,8 @@ it again from `vault.shredded` (which the later backups hold), and `setup` runs 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import uuid
@@ -27,7 +29,9 @@ from typing import Any
 import asyncpg
 import structlog
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import ValidationError
 
 from schemas.base import Payload
@@ -108,6 +112,18 @@ async def _lock(conn: asyncpg.Connection, participant_ids: list[str]) -> None:
         "SELECT count(pg_advisory_xact_lock(hashtext('vault'), hashtext(p)))"
         " FROM (SELECT p FROM unnest($1::text[]) AS p ORDER BY p) AS ordered",
         sorted(set(participant_ids)))
+
+
+async def keyed_digest(conn: asyncpg.Connection, participant_id: str, data: bytes) -> str:
+    """An HMAC-SHA256 of `data` under a key derived from the participant's (HKDF): a fingerprint
+    of their text that, unlike a plain hash, cannot be checked against a guess once they are
+    erased. Raises `Erased` for an erased participant."""
+    keys = await keys_for(conn, [participant_id])
+    if participant_id not in keys:
+        raise Erased(participant_id)
+    mac_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"ideastorm/request-fingerprint").derive(keys[participant_id][1])
+    return hmac.new(mac_key, data, hashlib.sha256).hexdigest()
 
 
 def _seal_with(key_id: uuid.UUID, secret: bytes, fields: Mapping[str, Any]) -> Sealed:

@@ -138,3 +138,16 @@ async def test_a_restored_backup_shreds_again(pool: asyncpg.Pool) -> None:
     await vault.setup(pool)
     async with pool.acquire() as conn:
         assert await vault.open_many(conn, [s]) == [None]
+
+
+async def test_a_request_fingerprint_is_keyed_and_dies_with_the_key(pool: asyncpg.Pool) -> None:
+    gina, hans = who(), who()
+    data = b'["IdeaSubmitted", {"title": "Ring 12 34 56 78"}]'
+    async with pool.acquire() as conn:
+        first = await vault.keyed_digest(conn, gina, data)
+        assert await vault.keyed_digest(conn, gina, data) == first  # a repeat is recognised
+        assert await vault.keyed_digest(conn, hans, data) != first  # not a plain hash
+        assert await vault.keyed_digest(conn, gina, data + b" ") != first
+        await vault.shred(conn, gina)
+        with pytest.raises(vault.Erased):
+            await vault.keyed_digest(conn, gina, data)
