@@ -15,6 +15,7 @@ steps), the transaction changes nothing and the event is published only if it ne
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -66,7 +67,7 @@ class Directory:
         return found
 
 
-def erasure_event_id(participant_id: str) -> Any:
+def erasure_event_id(participant_id: str) -> uuid.UUID:
     """One erasure event per participant, however often the erasure is asked for."""
     return derived_id("participant.erased", participant_id)
 
