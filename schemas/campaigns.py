@@ -68,6 +68,9 @@ class CampaignCreated(_Campaign):
     budget: int | None = Field(default=None, ge=0, le=10**15)
     min_votes_to_fund: int | None = Field(default=None, ge=0, le=10**9)
     vote_times: VoteTimes = VoteTimes.RECORDED  # optional: absent on older events
+    # whether the campaign's pages credit ideas to their authors by name (each author must
+    # also agree, in their profile); optional: absent on older events, which show no names
+    shows_author_names: bool = False
 
     @model_validator(mode="after")
     def _window(self) -> Self:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
 from schemas import topics
-from schemas.base import Payload, event
-from schemas.common import ParticipantId, Reason, ShortText
+from schemas.base import Payload, event, upcaster
+from schemas.common import ParticipantId, Reason, Sealed, ShortText
+from schemas.ideas import TextFields
 
 
 class Decision(StrEnum):
@@ -65,17 +66,43 @@ class ModerationDecided(_IdeaStatusEvent):
 
 @event
 class IdeaStatusChanged(_IdeaStatusEvent):
-    """An idea's status changed. Voting and reporting follow ideas through this event only."""
+    """An idea's status changed. Voting and reporting follow ideas through this event only.
+
+    Version 2 seals what the author wrote (the title, and the reason of a withdrawal:
+    `StatusText`) under the author's key in `sealed`; `reason` is then only staff's or the
+    system's. Neither title nor `sealed` once the author has been erased. Version 1's plain
+    `title` (and a withdrawal's `reason`) are still read.
+    """
 
     __event_type__ = "idea.status_changed"
+    __version__ = 2
 
     status: IdeaStatus
     previous: IdeaStatus | None = None
     reason: Reason | None = None
     merged_into: uuid.UUID | None = None
-    title: str | None = None  # so other services can name the idea without its tables
+    sealed: Sealed | None = None  # so other services can name the idea without its tables
+    title: str | None = Field(default=None, max_length=200)
     # the idea's estimated cost (currency units), so voting can select ideas within a budget
     cost: int | None = Field(default=None, ge=0, le=10**15)
+
+    @model_validator(mode="after")
+    def _one_title(self) -> Self:
+        if self.sealed is not None and self.title is not None:
+            raise ValueError("title must be inside `sealed`, not beside it")
+        return self
+
+
+@upcaster("idea.status_changed", from_version=1)
+def _idea_status_changed_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    return dict(payload)  # the plain fields stay: only the edge can seal
+
+
+class StatusText(TextFields):
+    """What the `sealed` object of `IdeaStatusChanged` / `IdeaRevisionPublished` holds."""
+
+    title: ShortText
+    reason: Reason | None = None  # the author's, when they withdrew the idea
 
 
 class RevisionDecision(StrEnum):
@@ -99,12 +126,27 @@ class RevisionDecided(_IdeaStatusEvent):
 @event
 class IdeaRevisionPublished(_IdeaStatusEvent):
     """The public revision of an idea changed (approved by a moderator, or at once in a
-    post-moderated campaign). Other services learn the idea's approved title from it."""
+    post-moderated campaign). Other services learn the idea's approved title from it.
+    Version 2 seals the title (`StatusText`) under the author's key; neither title nor `sealed`
+    once the author has been erased."""
 
     __event_type__ = "idea.revision_published"
+    __version__ = 2
 
     revision: int = Field(ge=1, le=100_000)
-    title: ShortText
+    sealed: Sealed | None = None
+    title: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _one_title(self) -> Self:
+        if self.sealed is not None and self.title is not None:
+            raise ValueError("title must be inside `sealed`, not beside it")
+        return self
+
+
+@upcaster("idea.revision_published", from_version=1)
+def _idea_revision_published_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    return dict(payload)  # the plain fields stay: only the edge can seal
 
 
 @event

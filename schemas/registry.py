@@ -12,6 +12,7 @@ MODULES = (
     "schemas.plan",
     "schemas.governance",
     "schemas.reports",
+    "schemas.identity",
 )
 
 _loaded = False

@@ -17,7 +17,8 @@ from services.infra.logging import configure_logging
 from services.infra.settings import get_settings
 
 COMMAND_MODULES = ("services.reporting.commands", "clients.plan_commands", "clients.commands",
-                   "services.infra.replay", "services.infra.log_commands")
+                   "services.infra.replay", "services.infra.log_commands",
+                   "services.identity.commands")
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -104,8 +105,11 @@ def cmd_gateway(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     from services.infra.auth import mint_token
 
+    profile = {claim: value for claim, value in (
+        ("name", args.name), ("email", args.email), ("organisation", args.organisation))
+        if value is not None}
     print(mint_token(get_settings(), sub=args.sub, roles=args.role, sector=args.sector,
-                     ttl_s=args.ttl))
+                     ttl_s=args.ttl, profile=profile))
     return 0
 
 
@@ -133,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sector", default=None,
                    choices=["state", "municipality", "region", "private", "citizen"])
     p.add_argument("--ttl", type=int, default=12 * 3600, help="seconds until it expires")
+    p.add_argument("--name", default=None, help="the display name claim (profile on first use)")
+    p.add_argument("--email", default=None, help="the e-mail claim")
+    p.add_argument("--organisation", default=None, help="the organisation claim")
     p.set_defaults(func=cmd_token)
 
     for name in COMMAND_MODULES:

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
-from services.infra import archive, db, health, limits, metrics
+from services.infra import archive, db, health, limits, metrics, vault
 from services.infra.auth import TokenVerifier
 from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
@@ -30,7 +30,10 @@ log = structlog.get_logger(__name__)
 CORRELATION_HEADER = "X-Correlation-Id"
 
 # (service whose schema the routes read, module with a `router`): what the gateway serves.
+# A module may also define `attach(ctx)` (it offers something to the other services through the
+# HTTP context) and `personal_data(ctx, principal)` (its part of `GET /me/data`).
 ROUTERS = (
+    ("identity", "services.identity.api"),
     ("ideas", "services.ideas.api"),
     ("voting", "services.voting.api"),
     ("voting", "services.voting.selection_api"),
@@ -39,6 +42,7 @@ ROUTERS = (
 
 
 def _routers() -> list[tuple[str, Any]]:
+    """(service, module) of every router module present."""
     found = []
     for service, name in ROUTERS:
         try:
@@ -47,7 +51,7 @@ def _routers() -> list[tuple[str, Any]]:
             if exc.name is None or not name.startswith(exc.name):
                 raise
             continue
-        found.append((service, module.router))
+        found.append((service, module))
     return found
 
 
@@ -65,12 +69,19 @@ def create_app(settings: Settings) -> FastAPI:
         await ensure_topics(settings.kafka_bootstrap_servers,
                             replication_factor=settings.kafka_replication_factor)
         await archive.setup(pool)
+        await vault.setup(pool)  # re-shred before any text is sealed or opened
         producer = EventProducer(settings.kafka_bootstrap_servers, archive=pool)
         await producer.start()
         verifier = TokenVerifier(settings)
         await verifier.start()
-        app.state.ctx = HttpContext(settings=settings, pool=pool, producer=producer,
-                                    verifier=verifier, idempotency=IdempotencyTable(pool))
+        ctx = HttpContext(settings=settings, pool=pool, producer=producer, verifier=verifier,
+                          idempotency=IdempotencyTable(pool))
+        for service, module in routers:
+            if hasattr(module, "attach"):
+                module.attach(ctx)
+            if hasattr(module, "personal_data"):
+                ctx.personal_data[service] = module.personal_data
+        app.state.ctx = ctx
         try:
             yield
         finally:
@@ -154,8 +165,8 @@ def create_app(settings: Settings) -> FastAPI:
     # outermost: every response carries them, errors and refusals included
     app.add_middleware(limits.SecurityHeaders, headers=limits.security_headers(settings))
 
-    for _, router in routers:
-        app.include_router(router)
+    for _, module in routers:
+        app.include_router(module.router)
     web.mount(app)  # pages, after the API: they call its routes in-process
     openapi.install(app)
     return app

@@ -80,7 +80,9 @@ DESCRIPTIONS = {
     422: "A parameter or the body is not valid; `errors` names each field and why. Beyond"
          " this document: a window or period must end after it starts (a campaign opens"
          " within a year before and five years after today, for at most two years), funders'"
-         " shares add up to the amount, and a plan fact is not dated after today",
+         " shares add up to the amount, a plan fact is not dated after today, and a profile's"
+         " name and organisation are not blank and hold no control characters and its e-mail"
+         " looks like name@example.org",
     429: "Too many writes; `Retry-After` says when to try again",
     503: "Not ready",
     504: f"The `wait_for` event was not processed within {WAIT_FOR_MAX_S:g} s; retry later",
@@ -104,6 +106,7 @@ EXTRA: dict[tuple[str, str], set[int]] = {
     ("GET", "/reports/{ref}"): {406},
     ("GET", "/readyz"): {503},
     ("GET", "/me/votes"): {404},  # the campaign named in the query
+    ("GET", "/me/profile"): {404},  # none kept (erased)
 }
 PUBLIC_WITHOUT_INPUT = {("GET", "/healthz"), ("GET", "/readyz")}
 

@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.encoders import jsonable_encoder
 
 from schemas.moderation import Decision, IdeaStatus
 from services.ideas import handlers, queries
 from services.ideas.domain import (
     applicable_decisions,
     auto_hide_reason,
+    credited_name,
     revision_diff,
     sees_unreviewed,
 )
@@ -43,10 +45,12 @@ from services.ideas.models import (
     WithdrawalIn,
     WithdrawIdea,
 )
+from services.infra.auth import Principal
 from services.infra.http import (
     Accepted,
     Admin,
     Context,
+    HttpContext,
     IdempotencyKey,
     Limit,
     Moderator,
@@ -105,7 +109,7 @@ async def campaign_ideas(campaign_id: uuid.UUID, ctx: Context, wait_for: WaitFor
     if await queries.campaign(ctx.pool, campaign_id) is None:
         raise not_found("campaign", campaign_id)
     rows = await queries.published_ideas(ctx.pool, campaign_id, limit=limit, offset=offset)
-    return [IdeaOut.model_validate(r) for r in rows]
+    return [IdeaOut.model_validate(r) for r in await _credited(ctx, rows)]
 
 
 # -- ideas
@@ -128,7 +132,7 @@ async def get_idea(idea_id: uuid.UUID, ctx: Context, principal: OptionalPrincipa
     if not sees_unreviewed(row["author"], principal.sub if principal else None,
                            is_staff(principal)):
         row = {**row, "pending_revision": None}
-    return IdeaOut.model_validate(row)
+    return IdeaOut.model_validate((await _credited(ctx, [row]))[0])
 
 
 @ideas.get("/me/ideas", response_model=list[IdeaOut])
@@ -137,7 +141,7 @@ async def my_ideas(ctx: Context, principal: Participant, wait_for: WaitFor = Non
     """The caller's own ideas, newest first, each with its status and the reason for it."""
     await wait_for_event(ctx, "ideas", wait_for)
     rows = await queries.ideas_by_author(ctx.pool, principal.sub, limit=limit, offset=offset)
-    return [IdeaOut.model_validate(r) for r in rows]
+    return [IdeaOut.model_validate(r) for r in await _credited(ctx, rows)]
 
 
 @ideas.post("/ideas/{idea_id}/revisions", status_code=202, response_model=Accepted)
@@ -157,8 +161,9 @@ async def idea_history(idea_id: uuid.UUID, ctx: Context, principal: OptionalPrin
     row = await visible_idea(ctx, idea_id, principal)
     everything = sees_unreviewed(row["author"], principal.sub if principal else None,
                                  is_staff(principal))
-    return [RevisionOut.model_validate(r)
-            for r in await queries.revisions(ctx.pool, idea_id, approved_only=not everything)]
+    revisions = await queries.revisions(ctx.pool, idea_id, approved_only=not everything)
+    return [RevisionOut.model_validate(r) for r in await _credited(
+        ctx, [{**r, "campaign_id": row["campaign_id"]} for r in revisions])]
 
 
 @ideas.post("/ideas/{idea_id}/flags", status_code=202, response_model=Accepted)
@@ -176,6 +181,17 @@ async def withdraw_idea(idea_id: uuid.UUID, ctx: Context, principal: Participant
     """Withdraw your own idea (the body, with a reason, is optional)."""
     return await handlers.handle(ctx, principal, WithdrawIdea(idea_id, body or WithdrawalIn()),
                                  idempotency_key=idempotency_key)
+
+
+async def _credited(ctx: HttpContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with `author_name` (see `domain.credited_name`); names come from the identity
+    service through the HTTP context."""
+    if not rows:
+        return rows
+    showing = await queries.campaigns_showing_names(ctx.pool, {r["campaign_id"] for r in rows})
+    names = await ctx.shown_names({r["author"] for r in rows if r["campaign_id"] in showing})
+    return [{**r, "author_name": credited_name(r["campaign_id"] in showing, r["author"], names)}
+            for r in rows]
 
 
 # -- moderation
@@ -229,6 +245,12 @@ async def moderation_log(ctx: Context, principal: Moderator, campaign_id: Campai
     return [LogEntry.model_validate(
         {**r, "reason": auto_hide_reason(r["flaggers"])} if r["kind"] == "auto_hide" else r)
         for r in rows]
+
+
+async def personal_data(ctx: HttpContext, principal: Principal) -> dict[str, Any]:
+    """The ideas service's part of `GET /me/data`."""
+    data: dict[str, Any] = jsonable_encoder(await queries.personal_data(ctx.pool, principal.sub))
+    return data
 
 
 router.include_router(campaigns)

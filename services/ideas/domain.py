@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -247,3 +247,11 @@ def auto_hide_reason(flaggers: Iterable[str]) -> str:
     """The moderation log's reason for an idea hidden by flags: who flagged it."""
     who = sorted(flaggers)
     return f"hidden automatically: flagged by {len(who)} participants ({', '.join(who)})"
+
+
+def credited_name(campaign_shows_names: bool, author: str,
+                  shown_names: Mapping[str, str]) -> str | None:
+    """The name an idea or revision is credited to: only in a campaign that shows authors'
+    names, and only the name of an author who agreed to be shown (the identity service's
+    `shown_names` has no one else); otherwise None, and the author stays a participant id."""
+    return shown_names.get(author) if campaign_shows_names else None

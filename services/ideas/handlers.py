@@ -19,12 +19,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
 
 from schemas import topics
+from schemas.base import Payload
 from schemas.campaigns import (
     CampaignClosed,
     CampaignCreated,
@@ -32,9 +33,19 @@ from schemas.campaigns import (
     VoteRulesChanged,
     audience_refusal,
 )
-from schemas.common import Sector
+from schemas.common import Sealed, Sector
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
-from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
+from schemas.ideas import (
+    IdeaFlagged,
+    IdeaRevised,
+    IdeaSubmitted,
+    IdeaText,
+    IdeaWithdrawn,
+    NoteText,
+    ReasonText,
+    TextFields,
+)
+from schemas.identity import ParticipantErased
 from schemas.moderation import (
     Decision,
     IdeaHiddenByFlags,
@@ -44,6 +55,7 @@ from schemas.moderation import (
     ModerationDecided,
     RevisionDecided,
     RevisionDecision,
+    StatusText,
 )
 from schemas.votes import VoteHoldDecided
 from services.ideas import queries
@@ -72,14 +84,18 @@ from services.ideas.models import (
     SubmitIdea,
     WithdrawIdea,
 )
-from services.ideas.projections import CampaignRules, IdeasStore
+from services.ideas.projections import CampaignRules, IdeasStore, Texts
+from services.infra import vault
 from services.infra.auth import Principal, Role
 from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept, build, new_id, not_found
+from services.infra.vault import ERASED
 
 log = structlog.get_logger(__name__)
 
 SYSTEM_ACTOR = "system:ideas"
+
+P = TypeVar("P", bound=Payload)
 
 Handler = Callable[["BatchContext", list[Message]], Awaitable[None]]
 
@@ -95,6 +111,7 @@ class BatchContext:
         self.park_for = park_for
         self.envelopes: dict[uuid.UUID, Envelope] = {}
         self.revised: set[uuid.UUID] = set()  # ideas whose revisions may be settled now
+        self.texts: Texts = {}  # participant text of the batch's events, opened
 
 
 async def campaign_created(ctx: BatchContext, messages: list[Message]) -> None:
@@ -133,7 +150,7 @@ async def idea_submitted(ctx: BatchContext, messages: list[Message]) -> None:
     if parked:
         await ctx.store.park(parked, datetime.now(UTC) + ctx.park_for)
         log.info("submissions.parked", count=len(parked))
-    new = await ctx.store.insert_ideas(accepted)
+    new = await ctx.store.insert_ideas(accepted, ctx.texts)
     ctx.new_ideas |= new
     ctx.touched |= new
 
@@ -152,20 +169,43 @@ async def idea_revised(ctx: BatchContext, messages: list[Message]) -> None:
             ctx.outcome.refuse.append((m, "unknown_idea", f"no idea {p.idea_id}"))
         elif author != m.envelope.actor:
             ctx.outcome.refuse.append((m, "not_author", f"{m.envelope.actor} did not write the idea"))
-        elif await ctx.store.add_revision(m):
+        elif await ctx.store.add_revision(m, _idea_text(ctx, m)):
+            sealed = await _seal_titles(ctx.store.conn, [(author, _idea_text(ctx, m).title)])
             ctx.outcome.publish.append(_revision_published(
-                p.idea_id, p.campaign_id, await ctx.store.current_revision(p.idea_id), p.title,
-                m.envelope))
+                p.idea_id, p.campaign_id, await ctx.store.current_revision(p.idea_id),
+                sealed[0], m.envelope))
             ctx.revised.add(p.idea_id)
         else:
             ctx.revised.add(p.idea_id)
 
 
-def _revision_published(idea_id: uuid.UUID, campaign_id: uuid.UUID, revision: int, title: str,
-                        cause: Envelope) -> Envelope:
+def _revision_published(idea_id: uuid.UUID, campaign_id: uuid.UUID, revision: int,
+                        sealed: Sealed | None, cause: Envelope) -> Envelope:
     return Envelope.wrap(IdeaRevisionPublished(idea_id=idea_id, campaign_id=campaign_id,
-                                               revision=revision, title=title),
+                                               revision=revision, sealed=sealed),
                          actor=cause.actor, occurred_at=cause.occurred_at, cause=cause)
+
+
+def _idea_text(ctx: BatchContext, m: Message) -> IdeaText:
+    text = ctx.texts[m.envelope.event_id]
+    assert isinstance(text, IdeaText)
+    return text
+
+
+async def _seal_titles(conn: asyncpg.Connection, items: Sequence[tuple[str, str | None]],
+                       reasons: Sequence[str | None] | None = None) -> list[Sealed | None]:
+    """The authors' titles (and withdrawal reasons) sealed for the status events other services
+    read, under each author's key; None for an erased title or author (the event then names
+    no title, and nothing is sealed under a key made for an erased participant)."""
+    reasons = reasons or [None] * len(items)
+    wanted = [(i, author, StatusText(title=title, reason=reason).model_dump(mode="json"))
+              for i, ((author, title), reason) in enumerate(zip(items, reasons, strict=True))
+              if title is not None and title != ERASED]
+    out: list[Sealed | None] = [None] * len(items)
+    for (i, _, _), sealed in zip(wanted, await vault.seal_many(
+            conn, [(author, fields) for _, author, fields in wanted]), strict=True):
+        out[i] = sealed
+    return out
 
 
 async def revision_decided(ctx: BatchContext, messages: list[Message]) -> None:
@@ -188,7 +228,7 @@ async def idea_flagged(ctx: BatchContext, messages: list[Message]) -> None:
             continue
         seen.add((p.idea_id, m.envelope.actor))
         kept.append(m)
-    await ctx.store.add_flags(kept)
+    await ctx.store.add_flags(kept, ctx.texts)
     ctx.touched |= {m.payload.idea_id for m in kept}  # type: ignore[attr-defined]
 
 
@@ -216,8 +256,12 @@ async def idea_withdrawn(ctx: BatchContext, messages: list[Message]) -> None:
             ctx.outcome.refuse.append((m, "not_author", f"{m.envelope.actor} did not write the idea"))
         else:
             kept.append(m)
-    await ctx.store.add_withdrawals(kept)
+    await ctx.store.add_withdrawals(kept, ctx.texts)
     ctx.touched |= {m.payload.idea_id for m in kept}  # type: ignore[attr-defined]
+
+
+async def participant_erased(ctx: BatchContext, messages: list[Message]) -> None:
+    await ctx.store.erase([m.payload.participant_id for m in messages])  # type: ignore[attr-defined]
 
 
 async def ignore(ctx: BatchContext, messages: list[Message]) -> None:
@@ -240,6 +284,8 @@ MESSAGE_HANDLERS: dict[type, Handler] = {
     VoteHoldDecided: vote_hold_decided,
     IdeaStatusChanged: ignore,
     IdeaRevisionPublished: ignore,
+    # last: what this batch stored of the participant is erased with the rest
+    ParticipantErased: participant_erased,
 }
 
 
@@ -262,6 +308,8 @@ class IdeasProjection:
         known = [m.payload.campaign_id for m in messages
                  if isinstance(m.payload, CampaignCreated)]
         messages = [*await _unpark(ctx.store, known), *messages] if known else messages
+        messages, ctx.texts = await vault.open_batch(
+            conn, ctx.outcome, messages, (IdeaSubmitted, IdeaRevised, IdeaFlagged, IdeaWithdrawn))
         ctx.envelopes = {m.envelope.event_id: m.envelope for m in messages}
         by_type: dict[type, list[Message]] = defaultdict(list)
         for m in messages:
@@ -270,10 +318,12 @@ class IdeasProjection:
             if kind in by_type:
                 await handler(ctx, by_type[kind])
         if ctx.revised:
-            for r in await ctx.store.settle_revisions(ctx.revised):
+            settled = await ctx.store.settle_revisions(ctx.revised)
+            titles = await _seal_titles(conn, [(r["author"], r["title"]) for r in settled])
+            for r, sealed in zip(settled, titles, strict=True):
                 cause = ctx.envelopes.get(r["event_id"])
                 change = IdeaRevisionPublished(idea_id=r["idea_id"], campaign_id=r["campaign_id"],
-                                               revision=r["revision"], title=r["title"])
+                                               revision=r["revision"], sealed=sealed)
                 ctx.outcome.publish.append(Envelope.wrap(
                     change, actor=r["moderator"], occurred_at=r["decided_at"],
                     event_id=derived_id(r["event_id"], "idea.revision_published"),
@@ -285,17 +335,26 @@ class IdeasProjection:
     async def _refold(self, ctx: BatchContext) -> None:
         heads, facts = await ctx.store.heads_and_facts(ctx.touched)
         changes: list[tuple[uuid.UUID, StatusState]] = []
+        states = {head.idea_id: fold_status(head.moderation, head.flag_threshold, head.author,
+                                            facts[head.idea_id]) for head in heads}
+        announced = [head for head in heads if head.idea_id in ctx.new_ideas
+                     or states[head.idea_id].status is not head.status]
+        # what the author wrote travels sealed under their key: the title, and a withdrawal's
+        # reason (any other reason is staff's or the system's)
+        sealed = dict(zip([h.idea_id for h in announced], await _seal_titles(
+            ctx.store.conn, [(h.author, h.title) for h in announced],
+            [_authors_reason(states[h.idea_id], h.author) for h in announced]), strict=True))
         for head in heads:
-            state = fold_status(head.moderation, head.flag_threshold, head.author,
-                                facts[head.idea_id])
+            state = states[head.idea_id]
             is_new = head.idea_id in ctx.new_ideas
             if state.cause != head.status_cause or state.status is not head.status:
                 changes.append((head.idea_id, state))
             if is_new or state.status is not head.status:
                 change = IdeaStatusChanged(
                     idea_id=head.idea_id, campaign_id=head.campaign_id, status=state.status,
-                    previous=None if is_new else head.status, reason=state.reason,
-                    merged_into=state.merged_into, title=head.title,
+                    previous=None if is_new else head.status,
+                    reason=None if _authors_reason(state, head.author) else state.reason,
+                    merged_into=state.merged_into, sealed=sealed[head.idea_id],
                     cost=head.estimated_cost)
                 cause = ctx.envelopes.get(state.cause)
                 actor = SYSTEM_ACTOR if state.by == FLAGS else state.by
@@ -318,6 +377,13 @@ class IdeasProjection:
                         event_id=derived_id(flag, "moderation.hidden_by_flags"),
                         correlation_id=flag))
         await ctx.store.set_statuses(changes)
+
+
+def _authors_reason(state: StatusState, author: str) -> str | None:
+    """The reason the author gave, when the status is theirs (a withdrawal)."""
+    if state.status is IdeaStatus.WITHDRAWN and state.by == author and state.reason != ERASED:
+        return state.reason
+    return None
 
 
 def _lock_ids(messages: list[Message]) -> set[uuid.UUID]:
@@ -408,13 +474,29 @@ async def create_campaign(ctx: HttpContext, principal: Principal, command: Creat
     return AcceptedCampaign(event_id=accepted.event_id, campaign_id=campaign_id)
 
 
+async def _sealed(ctx: HttpContext, principal: Principal, plain: P, text: TextFields,
+                  clear: dict[str, Any]) -> P:
+    """`plain` with its participant-written `text` sealed under the caller's key (the limits
+    were checked when `plain` and `text` were built) and the plain fields `clear`ed."""
+    try:
+        async with ctx.pool.acquire() as conn:
+            sealed = await vault.seal(conn, principal.sub, text.model_dump(mode="json"))
+    except vault.Erased as exc:
+        raise ApiError(403, "participant_erased",
+                       f"participant {principal.sub} has been erased and can write nothing "
+                       "more") from exc
+    return build(type(plain), **{**plain.model_dump(), **clear, "sealed": sealed})
+
+
 async def submit_idea(ctx: HttpContext, principal: Principal, command: SubmitIdea,
                       idempotency_key: str | None) -> AcceptedIdea:
     await _open_campaign(ctx, command.campaign_id, principal)
     idea_id = new_id("idea", principal, idempotency_key)
-    event = build(IdeaSubmitted, idea_id=idea_id, campaign_id=command.campaign_id,
+    plain = build(IdeaSubmitted, idea_id=idea_id, campaign_id=command.campaign_id,
                   sector=principal.sector, **command.body.model_dump())
-    accepted = await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    text = build(IdeaText, **command.body.model_dump())
+    event = await _sealed(ctx, principal, plain, text, {"title": None, "body": None, "tags": []})
+    accepted = await accept(ctx, principal, event, idempotency_key=idempotency_key, plain=plain)
     return AcceptedIdea(event_id=accepted.event_id, idea_id=idea_id)
 
 
@@ -422,9 +504,11 @@ async def revise_idea(ctx: HttpContext, principal: Principal, command: ReviseIde
                       idempotency_key: str | None) -> Accepted:
     row = await _own_open_idea(ctx, command.idea_id, principal)
     await _open_campaign(ctx, row["campaign_id"], principal)
-    event = build(IdeaRevised, idea_id=command.idea_id, campaign_id=row["campaign_id"],
+    plain = build(IdeaRevised, idea_id=command.idea_id, campaign_id=row["campaign_id"],
                   **command.body.model_dump())
-    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    text = build(IdeaText, **command.body.model_dump())
+    event = await _sealed(ctx, principal, plain, text, {"title": None, "body": None, "tags": []})
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key, plain=plain)
 
 
 async def flag_idea(ctx: HttpContext, principal: Principal, command: FlagIdea,
@@ -438,17 +522,23 @@ async def flag_idea(ctx: HttpContext, principal: Principal, command: FlagIdea,
     if refused is not None:
         raise ApiError(403 if refused[0] == "own_idea" else 409, refused[0],
                        f"idea {idea_id}: {refused[1]}")
-    event = build(IdeaFlagged, idea_id=idea_id, campaign_id=row["campaign_id"],
-                  **command.body.model_dump())
-    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    event = plain = build(IdeaFlagged, idea_id=idea_id, campaign_id=row["campaign_id"],
+                          **command.body.model_dump())
+    if plain.note is not None:
+        event = await _sealed(ctx, principal, plain, build(NoteText, note=plain.note),
+                              {"note": None})
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key, plain=plain)
 
 
 async def withdraw_idea(ctx: HttpContext, principal: Principal, command: WithdrawIdea,
                         idempotency_key: str | None) -> Accepted:
     row = await _own_open_idea(ctx, command.idea_id, principal)
-    event = build(IdeaWithdrawn, idea_id=command.idea_id, campaign_id=row["campaign_id"],
-                  **command.body.model_dump())
-    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
+    event = plain = build(IdeaWithdrawn, idea_id=command.idea_id, campaign_id=row["campaign_id"],
+                          **command.body.model_dump())
+    if plain.reason is not None:
+        event = await _sealed(ctx, principal, plain, build(ReasonText, reason=plain.reason),
+                              {"reason": None})
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key, plain=plain)
 
 
 async def decide_moderation(ctx: HttpContext, principal: Principal, command: DecideModeration,

@@ -42,6 +42,8 @@ class CampaignIn(_Request):
     moderation: ModerationMode = ModerationMode.PRE
     vote_rules: VoteRules = VoteRules()
     flag_threshold: int = Field(default=3, ge=1, le=1_000)
+    shows_author_names: bool = Field(default=False, description=(
+        "credit ideas to their authors by name, for authors who agreed in their profile"))
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -84,6 +86,7 @@ class CampaignOut(BaseModel):
     vote_rules: VoteRules
     flag_threshold: int
     created_by: str
+    shows_author_names: bool = False
     published_ideas: int | None = None
 
     @classmethod
@@ -95,6 +98,8 @@ class IdeaOut(BaseModel):
     idea_id: uuid.UUID
     campaign_id: uuid.UUID
     author: str
+    # the author's display name where the campaign shows names and the author agreed
+    author_name: str | None = None
     sector: Sector | None
     title: str
     body: str
@@ -146,6 +151,7 @@ class DecisionIn(_Request):
 class RevisionOut(BaseModel):
     revision: int
     author: str
+    author_name: str | None = None  # as in IdeaOut
     title: str
     body: str
     tags: list[str]

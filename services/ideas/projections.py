@@ -13,7 +13,16 @@ import asyncpg
 
 from schemas.campaigns import CampaignCreated, ModerationMode, VoteRulesChanged
 from schemas.common import Sector
-from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaWithdrawn
+from schemas.ideas import (
+    IdeaFlagged,
+    IdeaRevised,
+    IdeaSubmitted,
+    IdeaText,
+    IdeaWithdrawn,
+    NoteText,
+    ReasonText,
+    TextFields,
+)
 from schemas.moderation import (
     Decision,
     IdeaHiddenByFlags,
@@ -32,6 +41,10 @@ from services.ideas.domain import (
     revision_waits,
 )
 from services.infra.consumer import Message
+from services.infra.vault import ERASED
+
+# the participant text of each event of a batch, opened (see `services.infra.vault.open_batch`)
+Texts = dict[uuid.UUID, TextFields | None]
 
 
 @dataclass(frozen=True)
@@ -89,11 +102,12 @@ class IdeasStore:
             rows.append((p.campaign_id, p.title, p.question, p.description, p.opens_at,
                          p.closes_at, [a.value for a in p.audience], p.moderation.value,
                          p.vote_rules.model_dump(mode="json"), p.flag_threshold,
-                         m.envelope.actor, m.envelope.occurred_at))
+                         m.envelope.actor, m.envelope.occurred_at, p.shows_author_names))
         await self.conn.executemany(
             f"INSERT INTO {self.s}.campaigns (campaign_id, title, question, description, opens_at,"
-            " closes_at, audience, moderation, vote_rules, flag_threshold, created_by, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " closes_at, audience, moderation, vote_rules, flag_threshold, created_by, created_at,"
+            " shows_author_names)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             " ON CONFLICT (campaign_id) DO NOTHING", rows)
 
     async def mark_campaigns(self, column: str, messages: Sequence[Message]) -> None:
@@ -149,7 +163,8 @@ class IdeasStore:
 
     # ideas -------------------------------------------------------------------------------
 
-    async def insert_ideas(self, accepted: Sequence[tuple[Message, CampaignRules]]) -> set[uuid.UUID]:
+    async def insert_ideas(self, accepted: Sequence[tuple[Message, CampaignRules]],
+                           texts: Texts) -> set[uuid.UUID]:
         """Insert new ideas at their initial status with revision 1; return the ids inserted."""
         idea_rows: list[tuple[Any, ...]] = []
         revision_rows: list[tuple[Any, ...]] = []
@@ -157,13 +172,15 @@ class IdeasStore:
             p = m.payload
             assert isinstance(p, IdeaSubmitted)
             env = m.envelope
+            text = texts[env.event_id]
+            assert isinstance(text, IdeaText)
             idea_rows.append((
                 p.idea_id, p.campaign_id, env.actor, p.sector.value if p.sector else None,
-                p.title, p.body, list(p.tags), p.category, p.estimated_cost,
+                text.title, text.body, list(text.tags), p.category, p.estimated_cost,
                 initial_status(rules.moderation).value, env.actor, env.occurred_at,
                 env.event_id, env.event_id, env.occurred_at, env.occurred_at))
-            revision_rows.append((p.idea_id, 1, env.event_id, env.actor, p.title, p.body,
-                                  list(p.tags), env.occurred_at))
+            revision_rows.append((p.idea_id, 1, env.event_id, env.actor, text.title, text.body,
+                                  list(text.tags), env.occurred_at))
         if not idea_rows:
             return set()
         existing = {r["idea_id"] for r in await self.conn.fetch(
@@ -187,7 +204,7 @@ class IdeasStore:
             list(set(ids)))
         return {r["idea_id"]: r["author"] for r in rows}
 
-    async def add_revision(self, m: Message) -> bool:
+    async def add_revision(self, m: Message, text: IdeaText) -> bool:
         """Keep a revision. It waits for a moderator (`domain.revision_waits`) or replaces the
         idea's content at once; True when the content changed."""
         p = m.payload
@@ -202,7 +219,7 @@ class IdeasStore:
         await self.conn.execute(
             f"INSERT INTO {self.s}.revisions (idea_id, revision, event_id, author, title, body,"
             " tags, revised_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            p.idea_id, revision, env.event_id, env.actor, p.title, p.body, list(p.tags),
+            p.idea_id, revision, env.event_id, env.actor, text.title, text.body, list(text.tags),
             env.occurred_at,
             (RevisionState.PENDING if waits else RevisionState.APPROVED).value)
         if waits:
@@ -220,7 +237,7 @@ class IdeasStore:
         await self.conn.execute(
             f"UPDATE {self.s}.ideas SET revision = $2, title = $3, body = $4, tags = $5,"
             " updated_at = $6, pending_revision = NULL WHERE idea_id = $1",
-            p.idea_id, revision, p.title, p.body, list(p.tags), env.occurred_at)
+            p.idea_id, revision, text.title, text.body, list(text.tags), env.occurred_at)
         return True
 
     async def current_revision(self, idea_id: uuid.UUID) -> int:
@@ -244,7 +261,8 @@ class IdeasStore:
         order). An approved revision becomes the idea's public content; returns those, with
         the decision that approved them."""
         rows = await self.conn.fetch(
-            f"SELECT r.idea_id, r.revision, r.title, r.body, r.tags, d.decision, d.event_id,"
+            f"SELECT r.idea_id, r.revision, r.author, r.title, r.body, r.tags, d.decision,"
+            f" d.event_id,"
             f" d.decided_at, d.moderator, i.campaign_id FROM {self.s}.revisions r"
             f" JOIN {self.s}.revision_decisions d USING (idea_id, revision)"
             f" JOIN {self.s}.ideas i USING (idea_id)"
@@ -304,13 +322,15 @@ class IdeasStore:
 
     # facts that change an idea's status ---------------------------------------------------
 
-    async def add_flags(self, messages: Sequence[Message]) -> None:
+    async def add_flags(self, messages: Sequence[Message], texts: Texts) -> None:
         rows = []
         for m in messages:
             p = m.payload
             assert isinstance(p, IdeaFlagged)
+            text = texts.get(m.envelope.event_id)
+            note = text.note if isinstance(text, NoteText) else None
             rows.append((p.idea_id, m.envelope.actor, m.envelope.event_id, p.reason.value,
-                         p.note, m.envelope.occurred_at))
+                         note, m.envelope.occurred_at))
         # a participant flags an idea once: a second flag changes nothing
         await self.conn.executemany(
             f"INSERT INTO {self.s}.flags (idea_id, flagger, event_id, reason, note, flagged_at)"
@@ -328,12 +348,14 @@ class IdeasStore:
             " decision, reason, merge_into, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT DO NOTHING", rows)
 
-    async def add_withdrawals(self, messages: Sequence[Message]) -> None:
+    async def add_withdrawals(self, messages: Sequence[Message], texts: Texts) -> None:
         rows = []
         for m in messages:
             p = m.payload
             assert isinstance(p, IdeaWithdrawn)
-            rows.append((m.envelope.event_id, p.idea_id, m.envelope.actor, p.reason,
+            text = texts.get(m.envelope.event_id)
+            reason = text.reason if isinstance(text, ReasonText) else None
+            rows.append((m.envelope.event_id, p.idea_id, m.envelope.actor, reason,
                          m.envelope.occurred_at))
         await self.conn.executemany(
             f"INSERT INTO {self.s}.withdrawals (event_id, idea_id, actor, reason, withdrawn_at)"
@@ -389,3 +411,28 @@ class IdeasStore:
             [(idea_id, st.status.value, st.reason, st.by, st.at, st.cause, st.merged_into)
              for idea_id, st in changes])
 
+
+    # erasure ------------------------------------------------------------------------------
+
+    async def erase(self, participant_ids: Sequence[str]) -> None:
+        """Overwrite every text the participants wrote (ideas and their revisions, flag notes,
+        withdrawal reasons) with the erased marker; the trigram index of the duplicate hints
+        follows the titles. Staff reasons and the facts themselves (who, when, status) stay."""
+        ids = sorted(set(participant_ids))
+        await self.conn.execute(
+            f"UPDATE {self.s}.ideas SET title = $2, body = $2, tags = '{{}}'"
+            " WHERE author = ANY($1) AND (title, body, tags) IS DISTINCT FROM ($2, $2, '{}')",
+            ids, ERASED)
+        await self.conn.execute(
+            f"UPDATE {self.s}.ideas SET status_reason = $2 WHERE author = ANY($1)"
+            " AND status = 'withdrawn' AND status_by = author AND status_reason IS NOT NULL",
+            ids, ERASED)
+        await self.conn.execute(
+            f"UPDATE {self.s}.revisions SET title = $2, body = $2, tags = '{{}}'"
+            " WHERE author = ANY($1)", ids, ERASED)
+        await self.conn.execute(
+            f"UPDATE {self.s}.flags SET note = $2 WHERE flagger = ANY($1) AND note IS NOT NULL",
+            ids, ERASED)
+        await self.conn.execute(
+            f"UPDATE {self.s}.withdrawals SET reason = $2 WHERE actor = ANY($1)"
+            " AND reason IS NOT NULL", ids, ERASED)

@@ -8,9 +8,12 @@ from typing import Any
 
 import asyncpg
 
+from services.infra.vault import ERASED
+
 _CAMPAIGN_COLS = (
     "campaign_id, title, question, description, opens_at, closes_at, audience, moderation,"
-    " vote_rules, flag_threshold, created_by, created_at, opened_at, closed_at"
+    " vote_rules, flag_threshold, created_by, created_at, opened_at, closed_at,"
+    " shows_author_names"
 )
 _IDEA_COLS = (
     "idea_id, campaign_id, author, sector, title, body, tags, category, estimated_cost, revision,"
@@ -48,6 +51,15 @@ async def published_ideas(pool: asyncpg.Pool, campaign_id: uuid.UUID, *, limit: 
 async def idea(pool: asyncpg.Pool, idea_id: uuid.UUID) -> dict[str, Any] | None:
     return _dict(await pool.fetchrow(
         f"SELECT {_IDEA_COLS} FROM ideas.ideas WHERE idea_id = $1", idea_id))
+
+
+async def campaigns_showing_names(pool: asyncpg.Pool,
+                                  campaign_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these campaigns that credit ideas to their authors by name."""
+    rows = await pool.fetch(
+        "SELECT campaign_id FROM ideas.campaigns WHERE campaign_id = ANY($1::uuid[])"
+        " AND shows_author_names", list(campaign_ids))
+    return {r["campaign_id"] for r in rows}
 
 
 # timers -----------------------------------------------------------------------------------
@@ -102,7 +114,7 @@ async def has_flagged(pool: asyncpg.Pool, idea_id: uuid.UUID, flagger: str) -> b
 SIMILARITY_FLOOR = 0.15  # below this two titles share little more than common words
 
 # Published and pending ideas of the same campaign whose titles are most like `title`: two
-# similar ideas waiting side by side are hinted at each other.
+# similar ideas waiting side by side are hinted at each other. Erased titles (all alike) are not.
 _SIMILAR = f"""
 (SELECT coalesce(jsonb_agg(jsonb_build_object(
             'idea_id', s.idea_id, 'title', s.title, 'status', s.status, 'similarity', s.sim)
@@ -111,6 +123,7 @@ _SIMILAR = f"""
            FROM ideas.ideas p
           WHERE p.campaign_id = i.campaign_id AND p.status IN ('published', 'pending')
             AND p.idea_id <> i.idea_id AND similarity(p.title, {{title}}) >= {SIMILARITY_FLOOR}
+            AND p.title <> '{ERASED}' AND {{title}} <> '{ERASED}'
           ORDER BY sim DESC, p.idea_id LIMIT 3) s)
 """
 
@@ -185,3 +198,40 @@ async def moderation_log(pool: asyncpg.Pool, *, campaign_id: uuid.UUID | None,
     """Every moderation decision (ideas, revisions, held votes) and every hide by flags."""
     rows = await pool.fetch(_LOG, campaign_id, idea_id, limit, offset)
     return [dict(r) for r in rows]
+
+
+# personal data (right of access) -----------------------------------------------------------
+
+async def personal_data(pool: asyncpg.Pool, participant: str) -> dict[str, list[dict[str, Any]]]:
+    """Everything the ideas service holds that a participant wrote or that is about what they
+    wrote: their ideas (every status), revisions, flags, withdrawals, and the moderators'
+    decisions on their ideas and revisions."""
+    async with pool.acquire() as conn:
+        ideas = await conn.fetch(
+            f"SELECT {_IDEA_COLS} FROM ideas.ideas WHERE author = $1"
+            " ORDER BY submitted_at, idea_id", participant)
+        revisions = await conn.fetch(
+            "SELECT idea_id, revision, title, body, tags, revised_at, state FROM ideas.revisions"
+            " WHERE author = $1 ORDER BY revised_at, idea_id, revision", participant)
+        flags = await conn.fetch(
+            "SELECT idea_id, reason, note, flagged_at FROM ideas.flags WHERE flagger = $1"
+            " ORDER BY flagged_at, idea_id", participant)
+        withdrawals = await conn.fetch(
+            "SELECT idea_id, reason, withdrawn_at FROM ideas.withdrawals WHERE actor = $1"
+            " ORDER BY withdrawn_at, idea_id", participant)
+        decisions = await conn.fetch(
+            "SELECT d.idea_id, NULL::int AS revision, d.decision, d.reason, d.moderator,"
+            " d.merge_into, d.decided_at FROM ideas.decisions d"
+            " JOIN ideas.ideas i USING (idea_id) WHERE i.author = $1"
+            " UNION ALL"
+            " SELECT r.idea_id, r.revision, r.decision, r.reason, r.moderator, NULL::uuid,"
+            " r.decided_at FROM ideas.revision_decisions r"
+            " JOIN ideas.ideas i USING (idea_id) WHERE i.author = $1"
+            " UNION ALL"
+            " SELECT a.idea_id, NULL::int, 'hide', 'hidden because participants flagged it',"
+            " a.actor, NULL::uuid, a.hidden_at FROM ideas.auto_hides a"
+            " JOIN ideas.ideas i USING (idea_id) WHERE i.author = $1"
+            " ORDER BY decided_at, idea_id", participant)
+    return {"ideas": [dict(r) for r in ideas], "revisions": [dict(r) for r in revisions],
+            "flags": [dict(r) for r in flags], "withdrawals": [dict(r) for r in withdrawals],
+            "moderation_decisions": [dict(r) for r in decisions]}

@@ -3,7 +3,7 @@
 Every way a token can be wrong is an `AuthError` (a 401 at the edge), never an exception the
 edge did not expect: bad signature, unknown key, missing `exp`, wrong issuer or audience, and
 claims this project cannot use (an empty, over-long or malformed `sub`, unknown roles, a sector
-that does not exist).
+that does not exist, a `name`, `email` or `organisation` claim that is not a profile value).
 """
 
 from __future__ import annotations
@@ -20,12 +20,17 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from schemas.common import Sector
 from schemas.envelope import ActorId
+from schemas.people import DisplayName, Email, Organisation
 from services.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 # a token's subject becomes the `actor` of the events it causes: the same rule, said once
 _SUBJECT = TypeAdapter(Annotated[str, ActorId])
+# optional profile claims: the same rules as a profile edited by its person (schemas.people)
+_PROFILE_CLAIMS: dict[str, TypeAdapter[str]] = {
+    "name": TypeAdapter(DisplayName), "email": TypeAdapter(Email),
+    "organisation": TypeAdapter(Organisation)}
 MAX_ROLES = 16
 LEEWAY_S = 30  # clock skew tolerated between the identity provider and us
 
@@ -39,13 +44,17 @@ class Role(StrEnum):
 
 
 class Principal(BaseModel):
-    """Who is calling: the token's subject, roles and (for participants) sector."""
+    """Who is calling: the token's subject, roles and (for participants) sector, and the
+    profile claims the identity provider sent (name, e-mail, organisation), if any."""
 
     model_config = ConfigDict(frozen=True)
 
     sub: str
     roles: frozenset[Role]
     sector: Sector | None = None
+    name: str | None = None
+    email: str | None = None
+    organisation: str | None = None
 
     def has_any(self, roles: set[Role]) -> bool:
         return Role.ADMIN in self.roles or bool(self.roles & roles)
@@ -83,7 +92,20 @@ def principal_from(claims: dict[str, Any]) -> Principal:
         if not isinstance(raw_sector, str) or raw_sector not in {s.value for s in Sector}:
             raise AuthError(f"invalid token: sector must be one of {sorted(s.value for s in Sector)}")
         sector = Sector(raw_sector)
-    return Principal(sub=sub, roles=frozenset(Role(r) for r in raw_roles), sector=sector)
+    profile: dict[str, str] = {}
+    for claim, adapter in _PROFILE_CLAIMS.items():
+        raw = claims.get(claim)
+        if raw is None or raw == "":
+            continue
+        if not isinstance(raw, str):
+            raise AuthError(f"invalid token: {claim} must be a string")
+        try:
+            profile[claim] = adapter.validate_python(raw)
+        except ValidationError as exc:
+            problem = exc.errors()[0].get("msg", "is not valid")
+            raise AuthError(f"invalid token: {claim}: {problem}") from exc
+    return Principal(sub=sub, roles=frozenset(Role(r) for r in raw_roles), sector=sector,
+                     **profile)
 
 
 class JwksCache:
@@ -239,7 +261,7 @@ def _kid(token: str) -> str:
 
 def mint_token(
     settings: Settings, *, sub: str, roles: list[str], sector: str | None = None,
-    ttl_s: int = 12 * 3600,
+    ttl_s: int = 12 * 3600, profile: dict[str, str] | None = None,
 ) -> str:
     """A development token signed with the HS256 secret."""
     if settings.jwt_algorithm != "HS256":
@@ -249,6 +271,10 @@ def mint_token(
                               "iat": now, "exp": now + ttl_s}
     if sector:
         claims["sector"] = Sector(sector).value
+    for claim, value in (profile or {}).items():
+        if claim not in _PROFILE_CLAIMS:
+            raise AuthError(f"{claim!r} is not a profile claim; they are {sorted(_PROFILE_CLAIMS)}")
+        claims[claim] = value
     if settings.jwt_audience:
         claims["aud"] = settings.jwt_audience
     if settings.jwt_issuer:

@@ -15,7 +15,7 @@ import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
@@ -27,7 +27,7 @@ from pydantic import BaseModel, BeforeValidator, ValidationError, model_validato
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
-from services.infra import db
+from services.infra import db, vault
 from services.infra.auth import AuthError, Principal, Role, TokenVerifier
 from services.infra.kafka import EventProducer
 from services.infra.limits import WRITE_METHODS, WriteLimits
@@ -54,13 +54,40 @@ class IdempotencyStore(Protocol):
         ...
 
 
+class NameDirectory(Protocol):
+    """Display names for participant ids, for pages that credit authors by name."""
+
+    async def shown_names(self, participant_ids: set[str]) -> dict[str, str]:
+        """The names of those among `participant_ids` who agreed to be shown by name."""
+        ...
+
+
+# (ctx, caller) -> what one service holds about the caller, as JSON-ready data (`GET /me/data`)
+PersonalData = Callable[["HttpContext", Principal], Awaitable[Any]]
+
+
 @dataclass
 class HttpContext:
+    """What every route receives. The last three are wired by the gateway at start-up from
+    the services that provide them, so that no service imports another: `principal_seen` is
+    called with every verified caller (the identity service keeps its registry with it),
+    `names` resolves display names, and `personal_data` holds each service's part of a
+    person's data."""
+
     settings: Settings
     pool: asyncpg.Pool
     producer: EventProducer
     verifier: TokenVerifier
     idempotency: IdempotencyStore
+    principal_seen: Callable[[Principal], Awaitable[None]] | None = None
+    names: NameDirectory | None = None
+    personal_data: dict[str, PersonalData] = field(default_factory=dict)
+
+    async def shown_names(self, participant_ids: set[str]) -> dict[str, str]:
+        """Names to show beside these participants' contributions ({} without a directory)."""
+        if self.names is None or not participant_ids:
+            return {}
+        return await self.names.shown_names(participant_ids)
 
 
 def get_context(request: Request) -> HttpContext:
@@ -99,6 +126,8 @@ async def _verify(ctx: HttpContext, creds: HTTPAuthorizationCredentials) -> Prin
     except AuthError as exc:
         raise _unauthenticated(str(exc)) from exc
     structlog.contextvars.bind_contextvars(actor=principal.sub)
+    if ctx.principal_seen is not None:
+        await ctx.principal_seen(principal)
     return principal
 
 
@@ -182,7 +211,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
-P = TypeVar("P", bound=Payload)
+P = TypeVar("P", bound=BaseModel)
 
 
 def build(model: type[P], **fields: Any) -> P:
@@ -302,16 +331,32 @@ async def accept(
     *,
     idempotency_key: str | None,
     occurred_at: datetime | None = None,
+    event_id: uuid.UUID | None = None,
+    plain: Payload | None = None,
 ) -> Accepted:
-    """Produce one event for a write request, honouring `Idempotency-Key`."""
-    if contains_nul(payload.model_dump(mode="json")):
+    """Produce one event for a write request, honouring `Idempotency-Key`. For a payload whose
+    text is sealed (`services.infra.vault`), `plain` is the same request before sealing: the
+    checks and the request's fingerprint are of it (sealing twice never gives the same bytes),
+    and the fingerprint is keyed with the writer's vault key, so it outlives no erasure.
+    `event_id` fixes the id of an event that is the same event however often it is asked for
+    (without a key): once it was accepted, asking again produces nothing new."""
+    request = plain if plain is not None else payload
+    if contains_nul(request.model_dump(mode="json")):
         # every consumer would refuse it (PostgreSQL text cannot hold NUL): say so now, not 202
         raise ApiError(422, "invalid_request", "the request's text contains a NUL character")
-    fingerprint = hashlib.sha256(
-        json.dumps([type(payload).__name__, payload.model_dump(mode="json")],
-                   sort_keys=True).encode()
-    ).hexdigest()
-    event_id: uuid.UUID | None = None
+    canonical = json.dumps([type(request).__name__, request.model_dump(mode="json")],
+                           sort_keys=True).encode()
+    if plain is None or idempotency_key is None:  # only a repeated request needs it
+        fingerprint = hashlib.sha256(canonical).hexdigest()
+    else:
+        try:
+            async with ctx.pool.acquire() as conn:
+                fingerprint = await vault.keyed_digest(conn, principal.sub, canonical)
+        except vault.Erased as exc:
+            raise ApiError(403, "participant_erased", str(exc)) from exc
+    if event_id is not None and idempotency_key is None \
+            and await ctx.idempotency.accepted(event_id):
+        return Accepted(event_id=event_id)
     if idempotency_key is not None:
         event_id = derived_id("idempotency", principal.sub, idempotency_key)
         known = await ctx.idempotency.lookup(principal.sub, idempotency_key)

@@ -245,3 +245,35 @@ def dead_letter_record(
         "original_encoding": encoding,
         "refused_at": datetime.now(UTC).isoformat(),
     }
+
+
+async def read_from_start(bootstrap: str, topic: str, *,
+                          idle_ms: int = 2_000) -> AsyncIterator[tuple[int, int, bytes | None]]:
+    """Every record of `topic` from offset 0, as (partition, offset, value), partition by
+    partition, without a consumer group; for operator commands that read a whole topic once.
+
+    A partition is read up to the end offset the broker reports and then on until a poll of
+    `idle_ms` brings nothing (the embedded broker can report too small an end, see STACK-NOTES).
+    """
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        await consumer.topics()  # fetches the cluster's metadata
+        partitions = sorted(consumer.partitions_for_topic(topic) or set())
+        for number in partitions:
+            part = TopicPartition(topic, number)
+            consumer.assign([part])
+            await consumer.seek_to_beginning(part)
+            end = (await consumer.end_offsets([part]))[part]
+            while True:
+                got = await consumer.getmany(part, timeout_ms=idle_ms)
+                records = got.get(part, [])
+                for r in records:
+                    yield number, r.offset, r.value
+                if not records and await consumer.position(part) >= end:
+                    break
+    finally:
+        await consumer.stop()

@@ -17,7 +17,7 @@ import faust
 import mode
 import structlog
 
-from services.infra import archive, db, health, metrics
+from services.infra import archive, db, health, metrics, vault
 from services.infra.consumer import Projection, ProjectionRunner
 from services.infra.embedded import free_port
 from services.infra.kafka import EventProducer, ensure_topics
@@ -119,6 +119,7 @@ class ProjectionsService(mode.Service):
                                          max_size=s.db_pool_max)
         await db.migrate(self.pool, self.service)
         await archive.setup(self.pool)
+        await vault.setup(self.pool)  # re-shred before any projection opens a text
         self.producer = EventProducer(s.kafka_bootstrap_servers, archive=self.pool)
         await self.producer.start()
         for projection in self.make_projections(self):

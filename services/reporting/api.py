@@ -16,6 +16,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.envelope import derived_id, utcnow
@@ -37,10 +38,12 @@ from schemas.plan import (
     SpendReported,
     SteeringMeetingHeld,
 )
+from services.infra.auth import Principal
 from services.infra.http import (
     Accepted,
     ApiError,
     Context,
+    HttpContext,
     IdempotencyKey,
     IsoDate,
     Planner,
@@ -434,3 +437,10 @@ async def get_report(ctx: Context, reader: PlanReader, ref: str,
     headers = {"Content-Disposition":
                f'inline; filename="report-{report_id}-{lang}.{fmt}"'}
     return Response(content=content, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+async def personal_data(ctx: HttpContext, principal: Principal) -> dict[str, Any]:
+    """The reporting service's part of `GET /me/data`: its copies of the caller's events and
+    votes."""
+    data: dict[str, Any] = jsonable_encoder(await queries.personal_data(ctx.pool, principal.sub))
+    return data

@@ -29,6 +29,7 @@ from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
 from schemas.envelope import Envelope, contains_nul, derived_id, utcnow
 from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
+from schemas.identity import ParticipantErased
 from schemas.moderation import IdeaRevisionPublished, IdeaStatusChanged, ModerationDecided
 from schemas.plan import (
     ActionPlanApproved,
@@ -49,6 +50,7 @@ from schemas.plan import (
 )
 from schemas.reports import ReportPublished, ReportTrigger
 from schemas.votes import VoteCast, VoteWithdrawn
+from services.infra import vault
 from services.infra.auth import Principal
 from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept
@@ -251,16 +253,27 @@ async def plan_fact(conn: asyncpg.Connection, messages: list[Message], outcome: 
 async def campaign_or_idea_event(conn: asyncpg.Connection, messages: list[Message],
                                  outcome: Outcome) -> None:
     """Campaigns, ideas, their statuses and moderation decisions, kept whole for the report and
-    for the titles and statuses of adopted ideas."""
+    for the titles and statuses of adopted ideas (participant text opened: the report reads it)."""
+    kept, texts = await vault.open_batch(conn, outcome, messages)
     rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
-    for m in messages:
+    opened: dict[uuid.UUID, list[str]] = {}
+    for m in kept:
         bind_message(m.envelope)
         if contains_nul(m.envelope.payload):
             outcome.refuse.append((m, "malformed", "text contains a NUL character"))
         else:
+            m, opened[m.envelope.event_id] = vault.with_text(m, texts.get(m.envelope.event_id))
             rows.append((m, None, None))
     if rows:
-        await projections.insert_events(conn, rows)
+        await projections.insert_events(conn, rows, opened)
+
+
+async def participant_erased(conn: asyncpg.Connection, messages: list[Message],
+                             outcome: Outcome) -> None:
+    """Overwrite what the erased participants wrote wherever the read model keeps it opened."""
+    ids = sorted({m.payload.participant_id for m in messages})  # type: ignore[attr-defined]
+    changed = await projections.erase_texts(conn, ids)
+    log.info("texts.erased", participants=len(ids), events=changed)
 
 
 async def vote(conn: asyncpg.Connection, messages: list[Message], outcome: Outcome) -> None:
@@ -306,6 +319,7 @@ HANDLERS: dict[type, Handler] = {
     ModerationDecided: campaign_or_idea_event,
     VoteCast: vote,
     VoteWithdrawn: vote,
+    ParticipantErased: participant_erased,
 }
 
 

@@ -15,27 +15,75 @@ from typing import Any
 
 import asyncpg
 
+from services.infra import vault
 from services.infra.consumer import Message
 from services.reporting import queries, views
 from services.reporting.report.model import Fingerprint
 
 
 async def insert_events(conn: asyncpg.Connection,
-                        rows: list[tuple[Message, int | None, uuid.UUID | None]]) -> None:
-    """Record accepted events with the plan year and initiative they belong to (if any)."""
+                        rows: list[tuple[Message, int | None, uuid.UUID | None]],
+                        opened: dict[uuid.UUID, list[str]] | None = None) -> None:
+    """Record accepted events with the plan year and initiative they belong to (if any).
+    `opened`: per event id, the payload fields filled in from its sealed text (kept opened, the
+    `sealed` object itself is not stored)."""
     envs = [(m.envelope, year, initiative) for m, year, initiative in rows]
+    opened = opened or {}
+    keys = [getattr(getattr(m.payload, "sealed", None), "key", None) for m, _, _ in rows]
     await conn.execute(
         "INSERT INTO reporting.events (event_id, type, year, initiative_id, occurred_at,"
-        " recorded_at, actor, payload) SELECT i, t, y, n, o, r, a, p::jsonb FROM unnest("
+        " recorded_at, actor, payload, text_key, text_fields)"
+        " SELECT i, t, y, n, o, r, a, p::jsonb, tk, string_to_array(tf, ',') FROM unnest("
         " $1::uuid[], $2::text[], $3::int[], $4::uuid[], $5::timestamptz[], $6::timestamptz[],"
-        " $7::text[], $8::text[]) WITH ORDINALITY AS x(i, t, y, n, o, r, a, p, k) ORDER BY k"
+        " $7::text[], $8::text[], $9::uuid[], $10::text[])"
+        " WITH ORDINALITY AS x(i, t, y, n, o, r, a, p, tk, tf, k) ORDER BY k"
         " ON CONFLICT (event_id) DO NOTHING",
         [e.event_id for e, _, _ in envs], [e.type for e, _, _ in envs],
         [y for _, y, _ in envs], [n for _, _, n in envs],
         [e.occurred_at for e, _, _ in envs], [e.recorded_at for e, _, _ in envs],
         [e.actor for e, _, _ in envs],
         # the payload as its current version (upcast), so the fold reads one shape
-        [json.dumps(m.payload.model_dump(mode="json"), sort_keys=True) for m, _, _ in rows])
+        [json.dumps(m.payload.model_dump(mode="json", exclude={"sealed"}), sort_keys=True)
+         for m, _, _ in rows],
+        keys, [",".join(opened.get(e.event_id, [])) for e, _, _ in envs])
+
+
+async def erase_texts(conn: asyncpg.Connection, participant_ids: list[str]) -> int:
+    """Overwrite the participants' texts kept in `events`: what was sealed under a key that is
+    gone now, and (for events from before sealing) what they wrote in plain and the plain titles
+    of their ideas in status changes. Returns how many events changed."""
+    changed = 0
+    for sql in _ERASE:
+        changed += int(await conn.fetchval(sql, vault.ERASED, participant_ids))
+    return changed
+
+
+_ERASED_FIELD = "CASE WHEN f = 'tags' THEN '[]'::jsonb ELSE to_jsonb($1::text) END"
+_ERASE = (
+    "WITH changed AS (UPDATE reporting.events e SET text_fields = '{}', payload = e.payload"
+    f" || (SELECT jsonb_object_agg(f, {_ERASED_FIELD}) FROM unnest(e.text_fields) AS f)"
+    f" WHERE cardinality(e.text_fields) > 0 AND {vault.key_gone_sql('e.text_key')}"
+    " AND $2::text[] IS NOT NULL RETURNING 1) SELECT count(*) FROM changed",
+    "WITH changed AS (UPDATE reporting.events SET payload = payload"
+    " || jsonb_build_object('title', $1::text, 'body', $1::text, 'tags', '[]'::jsonb)"
+    " WHERE type IN ('idea.submitted', 'idea.revised') AND actor = ANY($2::text[])"
+    " AND text_key IS NULL AND payload->>'title' IS DISTINCT FROM $1"
+    " RETURNING 1) SELECT count(*) FROM changed",
+    "WITH changed AS (UPDATE reporting.events SET payload = payload"
+    " || jsonb_build_object('reason', $1::text) WHERE type = 'idea.withdrawn'"
+    " AND actor = ANY($2::text[]) AND text_key IS NULL AND payload->>'reason' IS NOT NULL"
+    " AND payload->>'reason' <> $1 RETURNING 1) SELECT count(*) FROM changed",
+    "WITH theirs AS (SELECT payload->>'idea_id' AS idea_id FROM reporting.events"
+    "  WHERE type = 'idea.submitted' AND actor = ANY($2::text[])),"
+    " changed AS (UPDATE reporting.events SET payload = payload"
+    " || jsonb_build_object('title', $1::text)"
+    " || CASE WHEN payload->>'status' = 'withdrawn' AND payload->>'reason' IS NOT NULL"
+    "    THEN jsonb_build_object('reason', $1::text) ELSE '{}'::jsonb END"
+    " WHERE type = 'idea.status_changed' AND text_key IS NULL"
+    " AND payload->>'title' IS NOT NULL AND payload->>'title' <> $1"
+    " AND payload->>'idea_id' IN (SELECT idea_id FROM theirs)"
+    " RETURNING 1) SELECT count(*) FROM changed",
+)
 
 
 async def rebuild_rollups(conn: asyncpg.Connection, year: int) -> None:

@@ -326,3 +326,15 @@ async def recorded(db: Db, cutoff: datetime | None = None) -> dict[str, Any]:
     by_campaign = {r["c"]: int(r["n"]) for r in rows}
     return {"events": int(events), "votes": sum(by_campaign.values()),
             "votes_by_campaign": by_campaign}
+
+
+async def personal_data(db: Db, participant: str) -> dict[str, list[dict[str, Any]]]:
+    """The reporting read model's copies of what a participant did: the events they caused
+    that reports count (ideas, plan work), and their votes, slim."""
+    events = await db.fetch(
+        "SELECT event_id, type, occurred_at, payload FROM reporting.events WHERE actor = $1"
+        " ORDER BY occurred_at, seq", participant)
+    votes = await db.fetch(
+        "SELECT event_id, campaign_id, idea_id, value, sector, occurred_at FROM reporting.votes"
+        " WHERE voter = $1 ORDER BY occurred_at, event_id", participant)
+    return {"events": [dict(r) for r in events], "votes": [dict(r) for r in votes]}

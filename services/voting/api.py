@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
@@ -23,6 +24,7 @@ from services.infra.csv import write_csv
 from services.infra.http import (
     Accepted,
     Context,
+    HttpContext,
     IdempotencyKey,
     Limit,
     Moderator,
@@ -135,6 +137,12 @@ async def my_votes(ctx: Context, principal: Participant,
     await _campaign(ctx, campaign)
     return {"campaign_id": campaign, "voter_id": principal.sub,
             **await queries.my_votes(ctx.pool, principal.sub, campaign, datetime.now(UTC))}
+
+
+async def personal_data(ctx: HttpContext, principal: Principal) -> dict[str, Any]:
+    """The voting service's part of `GET /me/data`: every vote of the caller, with its state."""
+    data: dict[str, Any] = jsonable_encoder(await queries.personal_data(ctx.pool, principal.sub))
+    return data
 
 
 # -- held votes (moderators)

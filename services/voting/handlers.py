@@ -20,8 +20,10 @@ import structlog
 from schemas import topics
 from schemas.campaigns import CampaignCreated, VoteRulesChanged
 from schemas.envelope import Envelope, RefusedMessage, decode
+from schemas.identity import ParticipantErased
 from schemas.moderation import IdeaRevisionPublished, IdeaStatus, IdeaStatusChanged
 from schemas.votes import VoteCast, VoteClientSeen, VoteHoldDecided, VoteWithdrawn
+from services.infra import vault
 from services.infra.auth import Principal
 from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept, build, not_found
@@ -215,8 +217,11 @@ async def revision_published(conn: asyncpg.Connection, messages: list[Message],
     for m in messages:
         p = m.payload
         assert isinstance(p, IdeaRevisionPublished)
+        if p.title is None:  # its author was erased when it was published
+            continue
         await projections.set_idea_title(conn, p.idea_id, p.campaign_id, p.title,
-                                         m.envelope.occurred_at)
+                                         m.envelope.occurred_at,
+                                         p.sealed.key if p.sealed else None)
 
 
 async def campaign_created(conn: asyncpg.Connection, messages: list[Message],
@@ -251,7 +256,7 @@ async def idea_status_changed(conn: asyncpg.Connection, messages: list[Message],
         merged_into = p.merged_into if p.status is IdeaStatus.MERGED else None
         newest = await projections.record_idea_status(
             conn, p.idea_id, p.campaign_id, m.envelope.event_id, m.envelope.occurred_at,
-            p.status.value, merged_into, p.title, p.cost)
+            p.status.value, merged_into, p.title, p.cost, p.sealed.key if p.sealed else None)
         if not newest or merged_into is None:
             continue
         target, seen = p.idea_id, {p.idea_id}
@@ -265,6 +270,14 @@ async def idea_status_changed(conn: asyncpg.Connection, messages: list[Message],
             log.info("votes.moved_by_merge", idea=str(p.idea_id), target=str(target))
 
 
+async def participant_erased(conn: asyncpg.Connection, messages: list[Message],
+                             outcome: Outcome) -> None:
+    """The erased participants' keys are gone (the vault destroys a key before the event is
+    published): every title sealed under a destroyed key reads as erased now."""
+    erased = await projections.erase_titles(conn)
+    log.info("titles.erased", participants=len(messages), titles=erased)
+
+
 # Casts and withdrawals share one handler: see `judge_votes`.
 MESSAGE_HANDLERS: dict[type, MessageHandler] = {
     VoteCast: judge_votes,
@@ -274,6 +287,7 @@ MESSAGE_HANDLERS: dict[type, MessageHandler] = {
     IdeaStatusChanged: idea_status_changed,
     IdeaRevisionPublished: revision_published,
     VoteHoldDecided: hold_decided,
+    ParticipantErased: participant_erased,
 }
 
 
@@ -337,10 +351,12 @@ class StatusProjection:
 
     async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome:
         outcome = Outcome()
+        messages = await vault.open_messages(conn, outcome, messages,
+                                             (IdeaStatusChanged, IdeaRevisionPublished))
         # other events on `status` are for other services
         await dispatch(conn, messages, outcome,
                        (CampaignCreated, VoteRulesChanged, IdeaStatusChanged,
-                        IdeaRevisionPublished, VoteHoldDecided))
+                        IdeaRevisionPublished, VoteHoldDecided, ParticipantErased))
         return outcome
 
 

@@ -22,6 +22,7 @@ import asyncpg
 from schemas.campaigns import VoteMode
 from schemas.common import Sector
 from schemas.moderation import IdeaStatus
+from services.infra import vault
 from services.voting import domain
 
 LOCK_SPACE = 7_401  # first key of the (int, int) advisory locks: (LOCK_SPACE, partition)
@@ -232,11 +233,20 @@ async def insert_campaign(conn: asyncpg.Connection, campaign_id: uuid.UUID, titl
 
 
 async def set_idea_title(conn: asyncpg.Connection, idea_id: uuid.UUID, campaign_id: uuid.UUID,
-                         title: str, at: datetime) -> None:
-    """The idea's approved title (from `IdeaRevisionPublished`); the newest approval wins."""
+                         title: str, at: datetime, title_key: uuid.UUID | None = None) -> None:
+    """The idea's approved title (from `IdeaRevisionPublished`); the newest approval wins.
+    `title_key`: the vault key it was sealed under."""
     await conn.execute(
-        "UPDATE voting.ideas SET title = $2, title_at = $3 WHERE idea_id = $1"
-        " AND (title_at IS NULL OR title_at <= $3)", idea_id, title, at)
+        "UPDATE voting.ideas SET title = $2, title_at = $3, title_key = $4 WHERE idea_id = $1"
+        " AND (title_at IS NULL OR title_at <= $3)", idea_id, title, at, title_key)
+
+
+async def erase_titles(conn: asyncpg.Connection) -> int:
+    """Overwrite every title whose vault key is gone (its author was erased)."""
+    return int(await conn.fetchval(
+        "WITH erased AS (UPDATE voting.ideas SET title = $1"
+        f" WHERE title IS DISTINCT FROM $1 AND {vault.key_gone_sql('title_key')}"
+        " RETURNING 1) SELECT count(*) FROM erased", vault.ERASED))
 
 
 # -- held votes and moderators' decisions on them
@@ -286,7 +296,8 @@ async def insert_rules(conn: asyncpg.Connection, campaign_id: uuid.UUID, event_i
 async def record_idea_status(conn: asyncpg.Connection, idea_id: uuid.UUID,
                              campaign_id: uuid.UUID, event_id: uuid.UUID, at: datetime,
                              status: str, merged_into: uuid.UUID | None,
-                             title: str | None, cost: int | None = None) -> bool:
+                             title: str | None, cost: int | None = None,
+                             title_key: uuid.UUID | None = None) -> bool:
     """Add a status to the idea's history; True when it is the idea's newest status."""
     await conn.execute(
         "INSERT INTO voting.idea_status (idea_id, event_id, occurred_at, status, merged_into)"
@@ -294,12 +305,14 @@ async def record_idea_status(conn: asyncpg.Connection, idea_id: uuid.UUID,
         idea_id, event_id, at, status, merged_into)
     newest = await conn.fetchval(
         "INSERT INTO voting.ideas AS i (idea_id, campaign_id, title, status, merged_into,"
-        " status_at, cost) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " status_at, cost, title_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT (idea_id) DO UPDATE SET status = EXCLUDED.status,"
         " merged_into = EXCLUDED.merged_into, status_at = EXCLUDED.status_at,"
-        " title = coalesce(EXCLUDED.title, i.title), cost = coalesce(EXCLUDED.cost, i.cost)"
+        " title = coalesce(EXCLUDED.title, i.title), cost = coalesce(EXCLUDED.cost, i.cost),"
+        " title_key = CASE WHEN EXCLUDED.title IS NULL THEN i.title_key"
+        " ELSE EXCLUDED.title_key END"
         " WHERE i.status_at <= EXCLUDED.status_at RETURNING true",
-        idea_id, campaign_id, title, status, merged_into, at, cost)
+        idea_id, campaign_id, title, status, merged_into, at, cost, title_key)
     return bool(newest)
 
 

@@ -147,3 +147,22 @@ async def selection_campaign(db: Db, campaign_id: uuid.UUID) -> dict[str, Any] |
         "  ORDER BY r.effective_from DESC NULLS LAST, r.event_id LIMIT 1) AS max_votes"
         " FROM voting.campaigns c WHERE c.campaign_id = $1", campaign_id)
     return dict(row) if row else None
+
+
+async def personal_data(db: Db, voter_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every vote of a voter in every campaign, with its state (counted, held, refused, ...)
+    and reason, the client fingerprint kept with it, moderators' decisions on their held votes,
+    and votes still waiting for their idea."""
+    votes = await db.fetch(
+        "SELECT event_id, kind, campaign_id, idea_id, target_id, value, occurred_at, state,"
+        " reason, client, decided_at FROM voting.votes WHERE voter_id = $1"
+        " ORDER BY occurred_at, event_id", voter_id)
+    holds = await db.fetch(
+        "SELECT h.vote_event_id, h.decision, h.reason, h.moderator, h.decided_at"
+        " FROM voting.hold_decisions h JOIN voting.votes v ON v.event_id = h.vote_event_id"
+        " WHERE v.voter_id = $1 ORDER BY h.decided_at, h.event_id", voter_id)
+    parked = await db.fetch(
+        "SELECT event_id, campaign_id, idea_id, occurred_at FROM voting.parked"
+        " WHERE voter_id = $1 ORDER BY occurred_at, event_id", voter_id)
+    return {"votes": [dict(r) for r in votes], "hold_decisions": [dict(r) for r in holds],
+            "waiting_votes": [dict(r) for r in parked]}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from schemas.sealing import ERASED
+
 WORDS: dict[str, tuple[str, str]] = {
     # frame
     "site": ("Idéstorm", "Ideastorm"),
@@ -204,6 +206,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "lang_da": ("dansk", "Danish"),
     "lang_en": ("engelsk", "English"),
     "docs_title": ("ideastorm API", "ideastorm API"),
+    # what an erased participant wrote reads as `schemas.sealing.ERASED` ("[slettet]") in the
+    # data, the API and the reports; the English pages say it in English
+    "erased_text": ("[slettet]", "[erased]"),
 }
 
 
@@ -212,6 +217,13 @@ def translate(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[0] if lang == "da" else pair[1]
+
+
+def shown(text: str | None, lang: str) -> str:
+    """A participant's text as the page shows it: erased text in the page's language."""
+    if text == ERASED:
+        return translate("erased_text", lang)
+    return text or ""
 
 
 def when(value: str | datetime | None, lang: str) -> str:

@@ -39,6 +39,7 @@ def page(request: Request, v: Visit, template: str, *, status: int = 200,
 
     html = env.get_template(template).render(
         t=t, when=lambda value: i18n.when(value, lang), v=v, lang=lang,
+        shown=lambda text: i18n.shown(text, lang),
         path=request.url.path, query=str(request.url.query), **values)
     return finish(request, HTMLResponse(html, status_code=status, headers=HEADERS), v)
 

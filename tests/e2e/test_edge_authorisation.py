@@ -33,6 +33,11 @@ def only(*roles: str) -> Row:
             for c in CALLERS}
 
 
+def signed_in() -> Row:
+    """Anyone with a valid bearer token, whatever the role."""
+    return only(*CALLERS[1:])
+
+
 def optional_token() -> Row:
     """Anyone; a token, when sent, must be valid (what the caller sees may depend on it)."""
     return public()
@@ -95,6 +100,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         only("planner"),
     ("POST", "/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/closure"):
         only("planner"),
+    # identity: profiles, the right of access, erasure (DELETE /me erases the caller's own
+    # random participant; the admin's erasure request has no reason here, so it is a 422)
+    ("GET", "/me/profile"): signed_in(),
+    ("PUT", "/me/profile"): signed_in(),
+    ("GET", "/me/data"): signed_in(),
+    ("DELETE", "/me"): only("participant"),
+    ("POST", "/participants/{participant_id}/erasure"): only("admin"),
+    ("GET", "/participants/erasures"): only("admin"),
     # quarterly reports
     ("GET", "/reports"): only("planner", "steering"),
     ("GET", "/reports/{ref}"): only("planner", "steering"),

@@ -75,6 +75,11 @@ async def test_repeated_request_with_idempotency_key_gives_the_same_idea(
     second = await http.post(f"/campaigns/{campaign_id}/ideas", headers=headers, json=body)
     assert first.status_code == second.status_code == 202
     assert first.json() == second.json()
+    # the text travels sealed (never twice the same bytes): the request is still recognised,
+    # and another text under the same key is not
+    other = await http.post(f"/campaigns/{campaign_id}/ideas", headers=headers,
+                            json={**body, "body": "Only once, please!"})
+    assert other.status_code == 409 and other.json()["detail"]["code"] == "idempotency_key_reused"
     await http.get(f"/ideas/{first.json()['idea_id']}", params={"wait_for": first.json()["event_id"]},
                    headers=author)
     assert len((await http.get(f"/campaigns/{campaign_id}/ideas")).json()) == 1

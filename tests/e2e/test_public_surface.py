@@ -231,6 +231,10 @@ async def test_a_restricted_campaign_refuses_votes_and_ideas_from_a_token_withou
     campaign_id = await client.campaign(moderation="post", audience=["municipality"])
     inside = client.participant("mia", sector="municipality")
     idea = await client.submit(campaign_id, inside, "Shared car pool for home care")
+    # votes are judged by the voting service, which learns of the idea from its status event
+    await eventually(lambda: http.get(f"/campaigns/{campaign_id}/tally"),
+                     lambda resp: [i["idea_id"] for i in resp.json()["ideas"]] == [idea],
+                     what="voting knows the idea")
     nobody = client.participant("nn")
     citizen = client.participant("cit", sector="citizen")
     for headers, code in ((nobody, "no_sector"), (citizen, "not_in_audience")):

@@ -9,11 +9,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer
 
 from schemas.campaigns import CampaignCreated, ModerationMode
+from schemas.common import Sealed
 from schemas.envelope import Envelope
 from schemas.ideas import IdeaSubmitted
+from services.infra import vault
 
 # A past window, like an imported 2025 campaign.
 OPENS = datetime(2025, 6, 1, tzinfo=UTC)
@@ -64,3 +67,12 @@ async def find_on_topic(bootstrap: str, topic: str, match: Callable[[dict[str, A
         await consumer.stop()
     assert len(found) >= count, f"{count} matching messages not on {topic} within {timeout}s"
     return found
+
+
+async def sealed_text(pool: asyncpg.Pool, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The participant text an event on a topic carries sealed, opened with the vault (None
+    once the key is gone); the event must carry none of it in plain."""
+    assert payload.get("title") is None and payload.get("body") is None, payload
+    async with pool.acquire() as conn:
+        [opened] = await vault.open_many(conn, [Sealed.model_validate(payload["sealed"])])
+    return opened

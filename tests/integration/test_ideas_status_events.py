@@ -17,7 +17,13 @@ from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
 from tests.helpers import eventually
-from tests.integration.ideas_support import OPENS, campaign, find_on_topic, submission
+from tests.integration.ideas_support import (
+    OPENS,
+    campaign,
+    find_on_topic,
+    sealed_text,
+    submission,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +76,7 @@ async def test_approval_flags_and_merge_each_publish_a_status_change(
     await producer.publish(merge)
     merged = await status_change_of(bootstrap, merge)
     assert merged["payload"]["merged_into"] == str(idea_id)
-    assert merged["payload"]["title"] == "Trees!"
+    assert (await sealed_text(pool, merged["payload"]))["title"] == "Trees!"
     rows = await eventually(
         lambda: pool.fetch("SELECT title, status FROM ideas.ideas WHERE campaign_id = $1"
                            " ORDER BY title", campaign_id),

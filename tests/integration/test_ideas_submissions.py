@@ -15,7 +15,7 @@ from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
 from tests.helpers import eventually
-from tests.integration.ideas_support import campaign, find_on_topic, submission
+from tests.integration.ideas_support import campaign, find_on_topic, sealed_text, submission
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ async def test_post_moderated_submission_in_a_past_window_is_published(
         infra.kafka_bootstrap_servers, "status",
         lambda v: v.get("event_id") == str(derived_id(sub.event_id, "idea.status_changed")))
     assert changed["payload"]["status"] == "published"
-    assert changed["payload"]["title"] == "Trees on the square"
+    assert (await sealed_text(pool, changed["payload"]))["title"] == "Trees on the square"
     assert changed["occurred_at"].startswith("2025-06-03")
     assert changed["causation_id"] == str(sub.event_id)
 

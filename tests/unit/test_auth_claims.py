@@ -60,6 +60,13 @@ def test_a_good_token_names_the_caller_roles_and_sector() -> None:
     ({"sector": "mars"}, (), "sector must be one of"),
     ({"sector": ["state"]}, (), "sector must be one of"),
     ({"sector": 3}, (), "sector must be one of"),
+    ({"email": "not an address"}, (), "email: .*e-mail address"),
+    ({"email": "a@b"}, (), "email: .*e-mail address"),
+    ({"email": ["a@b.dk"]}, (), "email must be a string"),
+    ({"name": "x" * 101}, (), "name: .*at most 100"),
+    ({"name": "bell\x07"}, (), "name: .*control characters"),
+    ({"organisation": "o" * 201}, (), "organisation: .*at most 200"),
+    ({"organisation": 42}, (), "organisation must be a string"),
     ({}, ("exp",), "exp"),
     ({"exp": "tomorrow"}, (), "exp"),
     ({"exp": int(time.time()) - 3600}, (), "expired"),
@@ -70,6 +77,21 @@ def test_unusable_claims_are_refused_with_the_reason(
 ) -> None:
     with pytest.raises(AuthError, match=complaint):
         TokenVerifier(_settings()).verify(_token(claims, drop=drop))
+
+
+def test_profile_claims_are_read_trimmed_and_absent_ones_are_none() -> None:
+    verifier = TokenVerifier(_settings())
+    p = verifier.verify(_token({"name": " Søren Ærø ", "email": "soeren@odense.dk",
+                                "organisation": "Odense Kommune"}))
+    assert (p.name, p.email, p.organisation) == ("Søren Ærø", "soeren@odense.dk",
+                                                 "Odense Kommune")
+    bare = verifier.verify(_token({"name": ""}))
+    assert (bare.name, bare.email, bare.organisation) == (None, None, None)
+    minted = mint_token(_settings(), sub="p-2", roles=["participant"],
+                        profile={"name": "Ida", "email": "ida@kl.dk"})
+    assert verifier.verify(minted).email == "ida@kl.dk"
+    with pytest.raises(AuthError, match="not a profile claim"):
+        mint_token(_settings(), sub="p-2", roles=["participant"], profile={"roles": "admin"})
 
 
 def test_an_over_long_subject_is_not_echoed_back() -> None:

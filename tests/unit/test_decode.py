@@ -97,7 +97,7 @@ REFUSED: list[tuple[str, bytes | None, str]] = [
      "unknown_type"),
     ("unknown type with bad payload", _raw({"x": 1}, type="vote.teleported"), "unknown_type"),
     ("newer vote version", _raw(version=2), "unknown_version"),
-    ("newer idea version", _idea_raw(version=3), "unknown_version"),
+    ("newer idea version", _idea_raw(version=4), "unknown_version"),
     ("newer version with bad payload", _raw({"x": 1}, version=2), "unknown_version"),
     ("newer version with NUL", _raw(_vote(client=NUL), version=2), "unknown_version"),
     # the payload
@@ -173,13 +173,13 @@ def test_an_escaped_backslash_before_u0000_is_text_not_nul(text: str) -> None:
     assert isinstance(model, IdeaSubmitted) and model.body == text
 
 
-def test_a_version_1_idea_is_upcast_to_version_2() -> None:
+def test_a_version_1_idea_is_upcast_to_the_current_version() -> None:
     v1 = {**_without(_idea(), "body"), "text": "Open the counter earlier."}
     v1.pop("tags")
     env, model = decode(_idea_raw(v1, version=1))
     assert isinstance(model, IdeaSubmitted)
     assert model.body == "Open the counter earlier." and model.tags == []
-    assert env.version == 2 and env.payload == model.model_dump(mode="json")
+    assert env.version == 3 and env.payload == model.model_dump(mode="json")
 
 
 def test_wrapped_ideas_and_votes_round_trip_through_decode() -> None:

@@ -19,6 +19,7 @@ from services.ideas.domain import (
     SubmissionRefused,
     auto_hide_reason,
     check_submission,
+    credited_name,
     decision_outcome,
     flag_refusal,
     fold_status,
@@ -178,3 +179,10 @@ def test_a_hide_by_flags_is_kept_for_the_log_even_after_a_moderator_restores_the
                         [submitted(), flag("p-2", 1), second, restore])
     assert state.status is IdeaStatus.PUBLISHED
     assert [(h[1], sorted(h[2])) for h in state.hides] == [(second.event_id, ["p-2", "p-3"])]
+
+
+def test_an_idea_is_credited_by_name_only_in_a_campaign_that_shows_names() -> None:
+    shown = {"p-1": "Ida Holm"}  # the identity service lists only people who agreed
+    assert credited_name(True, "p-1", shown) == "Ida Holm"
+    assert credited_name(False, "p-1", shown) is None
+    assert credited_name(True, "p-2", shown) is None

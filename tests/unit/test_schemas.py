@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from schemas import generate
+from schemas.base import Payload
 from schemas.envelope import Envelope, RefusedMessage, decode
-from schemas.ideas import IdeaSubmitted
+from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaText, IdeaWithdrawn
+from schemas.moderation import IdeaRevisionPublished, IdeaStatusChanged
 
 pytestmark = pytest.mark.unit
 
@@ -44,7 +48,7 @@ def test_version_1_idea_is_upcast_to_the_current_model() -> None:
     env, model = decode(_raw(version=1, payload=v1))
     assert isinstance(model, IdeaSubmitted)
     assert model.body == "Open the counter earlier." and model.tags == []
-    assert env.version == 2 and "text" not in env.payload
+    assert env.version == 3 and "text" not in env.payload
 
 
 @pytest.mark.parametrize(
@@ -52,7 +56,7 @@ def test_version_1_idea_is_upcast_to_the_current_model() -> None:
     [
         (b"not json", "malformed"),
         (_raw(type="idea.teleported"), "unknown_type"),
-        (_raw(version=3), "unknown_version"),
+        (_raw(version=4), "unknown_version"),
         (_raw(actor=""), "malformed"),
         (_raw(payload={"idea_id": "x"}), "malformed"),
         (_raw(payload={"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4()),
@@ -75,3 +79,34 @@ def test_wrapped_event_round_trips_with_its_key() -> None:
     decoded, model = decode(env.to_bytes())
     assert decoded == env and model == idea
     assert env.topic == "ideas.submissions" and env.key() == str(idea.idea_id).encode()
+
+
+SEALED = {"key": str(uuid.uuid4()), "nonce": "AAAAAAAAAAAAAAAA", "ciphertext": "A" * 40}
+
+
+@pytest.mark.parametrize(("model", "payload", "problem"), [
+    (IdeaSubmitted, {"sealed": SEALED, "title": "Plain too", "body": "b"}, "inside `sealed`"),
+    (IdeaSubmitted, {"sealed": SEALED, "tags": ["t"]}, "inside `sealed`"),
+    (IdeaSubmitted, {"title": "Only a title"}, "`sealed` (or, in an old event, body)"),
+    (IdeaRevised, {}, "`sealed` (or, in an old event, title, body)"),
+    (IdeaFlagged, {"reason": "spam", "sealed": SEALED, "note": "plain"}, "inside `sealed`"),
+    (IdeaWithdrawn, {"sealed": SEALED, "reason": "plain"}, "inside `sealed`"),
+    (IdeaStatusChanged, {"status": "published", "sealed": SEALED, "title": "t"},
+     "inside `sealed`"),
+    (IdeaRevisionPublished, {"revision": 2, "sealed": SEALED, "title": "t"}, "inside `sealed`"),
+])
+def test_an_event_carries_a_text_either_sealed_or_plain_never_both(
+        model: type[Payload], payload: dict[str, object], problem: str) -> None:
+    ids = {"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4())}
+    with pytest.raises(ValidationError, match=re.escape(problem)):
+        model.model_validate({**ids, **payload})
+
+
+def test_a_sealed_event_and_an_old_plain_one_both_decode() -> None:
+    ids = {"idea_id": str(uuid.uuid4()), "campaign_id": str(uuid.uuid4())}
+    _, sealed = decode(_raw(version=3, payload={**ids, "sealed": SEALED}))
+    assert isinstance(sealed, IdeaSubmitted) and sealed.title is None
+    assert sealed.sealed is not None and sealed.plain_text() is None
+    env, old = decode(_raw(version=2, payload={**ids, "title": "T", "body": "B"}))
+    assert isinstance(old, IdeaSubmitted) and env.version == 3
+    assert old.plain_text() == IdeaText(title="T", body="B")

@@ -81,3 +81,8 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     assert not missing, f"words without a translation: {missing}"
     same = [k for k, (da, en) in i18n.WORDS.items() if not da or not en]
     assert not same
+
+
+def test_erased_text_reads_in_the_pages_language() -> None:
+    assert i18n.shown("[slettet]", "da") == "[slettet]" and i18n.shown("[slettet]", "en") == "[erased]"
+    assert i18n.shown("Bænke ved søen", "en") == "Bænke ved søen" and i18n.shown(None, "da") == ""

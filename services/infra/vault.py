@@ -1,0 +1,325 @@
+"""The key vault: per-participant keys that make erasure reach the topics and the archive.
+
+Topics and the archive (`archive.events`, append-only and hash-chained) keep every event for
+ever, so erasure cannot delete records. Instead, text a participant writes travels sealed
+(`schemas.common.Sealed`) under a 256-bit AES-GCM key of theirs kept here, in the schema `vault`;
+erasing the participant destroys the key (`shred`), and every copy of the text turns into
+unreadable bytes at once. Projections open sealed text in batches (`open_many`: one query per
+batch) and show `ERASED` where the key is gone.
+
+There is deliberately no key cache in the process: a replay after an erasure must not decrypt,
+and a cached key would outlive `shred`. Every opening reads the keys in the caller's transaction.
+
+A database restored from a backup taken before an erasure gets the key back; `reshred` destroys
+it again from `vault.shredded` (which the later backups hold), and `setup` runs it at every start.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import asyncpg
+import structlog
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import ValidationError
+
+from schemas.base import Payload
+from schemas.common import Sealed
+from schemas.envelope import contains_nul
+from schemas.ideas import TextFields
+from schemas.sealing import ERASED, TEXT_OF, erased_text, plain_text
+from services.infra import db
+from services.infra.consumer import Message, Outcome
+
+log = structlog.get_logger(__name__)
+
+SCHEMA = "vault"
+KEY_BITS = 256
+NONCE_BYTES = 12
+
+
+class Erased(Exception):
+    """The participant was erased: they have no key and get none."""
+
+    def __init__(self, participant_id: str) -> None:
+        super().__init__(f"participant {participant_id} has been erased")
+        self.participant_id = participant_id
+
+
+class Unreadable(Exception):
+    """A sealed text whose key exists but which does not open: altered or not sealed by us.
+    (A missing key is not this: that is an erasure, and `open_many` gives None.)"""
+
+
+async def setup(pool: asyncpg.Pool) -> None:
+    """Create the vault's tables (infra's migrations, one sequence shared with the archive) and
+    destroy again any key a restored backup brought back (`reshred`)."""
+    await db.migrate(pool, "infra", schema="archive")
+    async with pool.acquire() as conn:
+        await reshred(conn)
+
+
+async def keys_for(conn: asyncpg.Connection, participant_ids: Sequence[str]
+                   ) -> dict[str, tuple[uuid.UUID, bytes]]:
+    """The live key (key id, secret) of each participant, made on first use; an erased
+    participant has none and gets none (absent from the result).
+
+    Race-safe: a key is made under the participant's transaction-level advisory lock (the one
+    `shred` takes) with INSERT ... ON CONFLICT DO NOTHING, then read by a new statement, so two
+    first seals for one participant both get the one key that won, and a seal racing an erasure
+    either finishes before it (and the key is destroyed with the rest) or sees the erasure.
+    """
+    wanted = sorted(set(participant_ids))
+    if not wanted:
+        return {}
+    found = await _live_keys(conn, wanted)
+    missing = [p for p in wanted if p not in found]
+    if missing:
+        async with conn.transaction():
+            await _lock(conn, missing)
+            fresh = [(uuid.uuid4(), AESGCM.generate_key(bit_length=KEY_BITS)) for _ in missing]
+            await conn.execute(
+                "INSERT INTO vault.keys (participant_id, key_id, secret)"
+                " SELECT x.p, x.k, x.s FROM unnest($1::text[], $2::uuid[], $3::bytea[]) AS x(p, k, s)"
+                " WHERE NOT EXISTS (SELECT 1 FROM vault.shredded d WHERE d.participant_id = x.p)"
+                " ON CONFLICT (participant_id) DO NOTHING",
+                missing, [k for k, _ in fresh], [s for _, s in fresh])
+            found |= await _live_keys(conn, missing)
+    return found
+
+
+async def _live_keys(conn: asyncpg.Connection, participant_ids: list[str]
+                     ) -> dict[str, tuple[uuid.UUID, bytes]]:
+    rows = await conn.fetch(
+        "SELECT participant_id, key_id, secret FROM vault.keys WHERE participant_id = ANY($1)",
+        participant_ids)
+    return {r["participant_id"]: (r["key_id"], bytes(r["secret"])) for r in rows}
+
+
+async def _lock(conn: asyncpg.Connection, participant_ids: list[str]) -> None:
+    await conn.execute(
+        "SELECT count(pg_advisory_xact_lock(hashtext('vault'), hashtext(p)))"
+        " FROM (SELECT p FROM unnest($1::text[]) AS p ORDER BY p) AS ordered",
+        sorted(set(participant_ids)))
+
+
+async def keyed_digest(conn: asyncpg.Connection, participant_id: str, data: bytes) -> str:
+    """An HMAC-SHA256 of `data` under a key derived from the participant's (HKDF): a fingerprint
+    of their text that, unlike a plain hash, cannot be checked against a guess once they are
+    erased. Raises `Erased` for an erased participant."""
+    keys = await keys_for(conn, [participant_id])
+    if participant_id not in keys:
+        raise Erased(participant_id)
+    mac_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"ideastorm/request-fingerprint").derive(keys[participant_id][1])
+    return hmac.new(mac_key, data, hashlib.sha256).hexdigest()
+
+
+def _seal_with(key_id: uuid.UUID, secret: bytes, fields: Mapping[str, Any]) -> Sealed:
+    nonce = os.urandom(NONCE_BYTES)
+    plain = json.dumps(dict(fields), ensure_ascii=False, separators=(",", ":")).encode()
+    # the key id is bound in as associated data: a ciphertext moved under another key id fails
+    ciphertext = AESGCM(secret).encrypt(nonce, plain, key_id.bytes)
+    return Sealed(key=key_id, nonce=base64.b64encode(nonce).decode(),
+                  ciphertext=base64.b64encode(ciphertext).decode())
+
+
+async def seal(conn: asyncpg.Connection, participant_id: str, fields: Mapping[str, Any]) -> Sealed:
+    """Seal the JSON object `fields` under the participant's key (made on first use).
+    Validate the fields before: once sealed, only the vault can read them. Raises `Erased` for
+    an erased participant: nothing new is stored under an erased identity."""
+    sealed = (await seal_many(conn, [(participant_id, fields)]))[0]
+    if sealed is None:
+        raise Erased(participant_id)
+    return sealed
+
+
+async def seal_many(conn: asyncpg.Connection, items: Sequence[tuple[str, Mapping[str, Any]]]
+                    ) -> list[Sealed | None]:
+    """Seal each (participant id, fields) under its participant's key, reading (or making) all
+    the keys at once; None for an erased participant's."""
+    keys = await keys_for(conn, [p for p, _ in items])
+    return [_seal_with(*keys[p], fields) if p in keys else None for p, fields in items]
+
+
+async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
+                    ) -> list[dict[str, Any] | None]:
+    """Open sealed texts, one query for the whole batch. Each result is the JSON object that was
+    sealed, or None where there was nothing sealed or the key is gone (erased: logged at info
+    level, not an error). Raises `Unreadable` for a text that does not open under its key."""
+    keys = await _secrets(conn, sealed)
+    out: list[dict[str, Any] | None] = []
+    for s in sealed:
+        if s is None:
+            out.append(None)
+            continue
+        secret = keys.get(s.key)
+        if secret is None:
+            log.info("vault.key_gone", key_id=str(s.key))
+            out.append(None)
+            continue
+        out.append(_open_with(s, secret))
+    return out
+
+
+async def _secrets(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
+                   ) -> dict[uuid.UUID, bytes]:
+    ids = sorted({s.key for s in sealed if s is not None})
+    if not ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT key_id, secret FROM vault.keys WHERE key_id = ANY($1::uuid[])", ids)
+    return {r["key_id"]: bytes(r["secret"]) for r in rows}
+
+
+def _open_with(s: Sealed, secret: bytes) -> dict[str, Any]:
+    try:
+        plain = AESGCM(secret).decrypt(base64.b64decode(s.nonce), base64.b64decode(s.ciphertext),
+                                       s.key.bytes)
+        fields = json.loads(plain)
+    except (InvalidTag, ValueError) as exc:
+        raise Unreadable(f"sealed text under key {s.key} does not open") from exc
+    if not isinstance(fields, dict):
+        raise Unreadable(f"sealed text under key {s.key} is not a JSON object")
+    return fields
+
+
+async def shred(conn: asyncpg.Connection, participant_id: str) -> bool:
+    """Destroy the participant's key and record the erasure (who, when) in `vault.shredded`.
+
+    Idempotent; afterwards the participant gets no key again (`seal` raises `Erased`). True
+    when a key was destroyed by this call. Call it BEFORE publishing `participant.erased`, so
+    that a projection handling the event can no longer open anything of theirs.
+    """
+    async with conn.transaction():
+        await _lock(conn, [participant_id])
+        await conn.execute(
+            "INSERT INTO vault.shredded (participant_id) VALUES ($1)"
+            " ON CONFLICT (participant_id) DO NOTHING", participant_id)
+        deleted = await conn.fetchval(
+            "WITH gone AS (DELETE FROM vault.keys WHERE participant_id = $1 RETURNING 1)"
+            " SELECT count(*) FROM gone", participant_id)
+    log.info("vault.shredded", participant=participant_id, key_destroyed=bool(deleted))
+    return bool(deleted)
+
+
+async def reshred(conn: asyncpg.Connection) -> int:
+    """After restoring a backup: destroy again every key of an erased participant. Returns how
+    many keys were destroyed (0 unless the backup predates an erasure)."""
+    count = await conn.fetchval(
+        "WITH gone AS (DELETE FROM vault.keys k USING vault.shredded s"
+        " WHERE k.participant_id = s.participant_id RETURNING 1) SELECT count(*) FROM gone")
+    if count:
+        log.info("vault.reshredded", keys=count)
+    return int(count)
+
+
+async def shredded(conn: asyncpg.Connection, participant_id: str) -> bool:
+    """Whether the participant has been erased."""
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM vault.shredded WHERE participant_id = $1", participant_id))
+
+
+__all__ = ["ERASED", "Erased", "Opened", "Unreadable", "open_batch", "seal", "shred"]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The participant text of one event: `text` (None: the event has none), whether it was
+    erased (then `text` is `erased_text`), or why the event must be refused."""
+
+    text: TextFields | None
+    erased: bool = False
+    refusal: str | None = None
+
+
+async def open_payloads(conn: asyncpg.Connection, payloads: Sequence[Payload]) -> list[Opened]:
+    """The text of each event payload, sealed or plain, in one query for the batch. The opened
+    fields are checked with the limits the edge checked before sealing (and for NUL)."""
+    sealed = [getattr(p, "sealed", None) for p in payloads]
+    keys = await _secrets(conn, sealed)
+    out = []
+    for payload, s in zip(payloads, sealed, strict=True):
+        model = TEXT_OF.get(type(payload))
+        if s is None or model is None:
+            out.append(Opened(plain_text(payload)))
+            continue
+        if s.key not in keys:
+            log.info("vault.key_gone", key_id=str(s.key), type=TEXT_OF[type(payload)].__name__)
+            out.append(Opened(erased_text(model), erased=True))
+            continue
+        try:
+            fields = _open_with(s, keys[s.key])
+        except Unreadable as exc:
+            out.append(Opened(None, refusal=str(exc)))
+            continue
+        if contains_nul(fields):
+            out.append(Opened(None, refusal="sealed text contains a NUL character"))
+        else:
+            try:
+                out.append(Opened(model.model_validate(fields)))
+            except ValidationError as exc:
+                problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                                     for e in exc.errors()[:5])
+                out.append(Opened(None, refusal=f"sealed text is not valid: {problems}"))
+    return out
+
+
+async def open_batch(conn: asyncpg.Connection, outcome: Outcome, messages: list[Message],
+                     types: Collection[type[Payload]] | None = None
+                     ) -> tuple[list[Message], dict[uuid.UUID, TextFields | None]]:
+    """A projection's batch with the participant text of each event opened (by event id), in
+    one query. A text that does not open under its existing key, or breaks the limits once
+    opened, is a bad message: it goes to `outcome.refuse` and out of the batch. A destroyed key
+    is an erasure, not a bad message: the text is `erased_text` (logged at info level).
+    `types`: open only events of these types (the others are not the consumer's business)."""
+    carrying = [m for m in messages if type(m.payload) in TEXT_OF
+                and (types is None or type(m.payload) in types)]
+    texts: dict[uuid.UUID, TextFields | None] = {}
+    refused: set[uuid.UUID] = set()
+    for m, opened in zip(carrying, await open_payloads(conn, [m.payload for m in carrying]),
+                         strict=True):
+        if opened.refusal is not None:
+            outcome.refuse.append((m, "unreadable_text", opened.refusal))
+            refused.add(m.envelope.event_id)
+        else:
+            texts[m.envelope.event_id] = opened.text
+    kept = [m for m in messages if m.envelope.event_id not in refused] if refused else messages
+    return kept, texts
+
+
+async def open_messages(conn: asyncpg.Connection, outcome: Outcome, messages: list[Message],
+                        types: Collection[type[Payload]] | None = None) -> list[Message]:
+    """`open_batch` for consumers that read events field by field: each sealed payload comes back
+    as a copy with its plain fields filled in from the opened (or erased) text (`with_text`)."""
+    kept, texts = await open_batch(conn, outcome, messages, types)
+    return [with_text(m, texts.get(m.envelope.event_id))[0] for m in kept]
+
+
+def with_text(m: Message, text: TextFields | None) -> tuple[Message, list[str]]:
+    """The message with its sealed payload's plain fields filled in from `text`, and the names of
+    the fields filled in. `sealed` stays, so the consumer knows the key its copy depends on
+    (see `key_gone_sql`); an unsealed message comes back as it is."""
+    if getattr(m.payload, "sealed", None) is None or text is None:
+        return m, []
+    model_fields = type(m.payload).model_fields
+    fields = {k: v for k, v in text.model_dump(exclude_none=True).items() if k in model_fields}
+    return replace(m, payload=m.payload.model_copy(update=fields)), sorted(fields)
+
+
+def key_gone_sql(column: str) -> str:
+    """A condition true where `column` names a key that is no longer in the vault (an erased
+    participant's): what a projection overwrites on `participant.erased`."""
+    return (f"({column} IS NOT NULL AND NOT EXISTS"
+            f" (SELECT 1 FROM vault.keys vk WHERE vk.key_id = {column}))")

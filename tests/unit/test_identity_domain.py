@@ -1,0 +1,60 @@
+"""The identity service's rules: when a sign-in writes the profile, whose name is shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.common import Sector
+from services.identity.domain import (
+    SELF_ERASURE_REASON,
+    ClaimsMemo,
+    ProfileClaims,
+    erasure_reason,
+    shown_name,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def claims(pid: str = "p-1", name: str | None = "Ida Holm", email: str | None = "ida@kl.dk",
+           sector: Sector | None = Sector.REGION) -> ProfileClaims:
+    return ProfileClaims(participant_id=pid, display_name=name, email=email,
+                         organisation="KL", sector=sector)
+
+
+def test_a_sign_in_writes_only_when_its_claims_changed_since_this_process_stored_them() -> None:
+    memo = ClaimsMemo(10)
+    assert not memo.unchanged(claims())  # first use: write
+    memo.remember(claims())
+    assert memo.unchanged(claims())  # the same claims: nothing to write
+    for changed in (claims(name="Ida Holm-Berg"), claims(email=None),
+                    claims(sector=Sector.STATE), claims(sector=None)):
+        assert not memo.unchanged(changed)
+    memo.forget("p-1")  # erased: the next sign-in is seen as new (and refused by the table)
+    assert not memo.unchanged(claims())
+
+
+def test_the_memo_forgets_the_least_recently_seen_first() -> None:
+    memo = ClaimsMemo(2)
+    for pid in ("a", "b"):
+        memo.remember(claims(pid))
+    assert memo.unchanged(claims("a"))  # a is now the most recently seen
+    memo.remember(claims("c"))
+    assert memo.unchanged(claims("a")) and memo.unchanged(claims("c"))
+    assert not memo.unchanged(claims("b"))
+
+
+def test_claims_that_differ_only_by_who_they_are_about_digest_differently() -> None:
+    assert claims("p-1").digest() != claims("p-2").digest()
+    assert claims(name=None, email="x").digest() != claims(name="x", email=None).digest()
+
+
+def test_a_name_is_shown_only_with_consent_and_only_when_there_is_one() -> None:
+    assert shown_name("Ida Holm", True) == "Ida Holm"
+    assert shown_name("Ida Holm", False) is None
+    assert shown_name(None, True) is None
+
+
+def test_an_erasure_records_the_admins_reason_or_that_the_person_asked() -> None:
+    assert erasure_reason("written request 2026-11-30") == "written request 2026-11-30"
+    assert erasure_reason(None) == SELF_ERASURE_REASON
