@@ -44,6 +44,10 @@ from services.infra.consumer import Message, Outcome
 
 log = structlog.get_logger(__name__)
 
+__all__ = ["ERASED", "Erased", "Opened", "Unreadable", "keyed_digest", "open_batch", "open_many",
+           "open_messages", "open_payloads", "reshred", "seal", "seal_many", "setup", "shred",
+           "shredded", "with_text"]
+
 SCHEMA = "vault"
 KEY_BITS = 256
 NONCE_BYTES = 12
@@ -229,9 +233,6 @@ async def shredded(conn: asyncpg.Connection, participant_id: str) -> bool:
     """Whether the participant has been erased."""
     return bool(await conn.fetchval(
         "SELECT 1 FROM vault.shredded WHERE participant_id = $1", participant_id))
-
-
-__all__ = ["ERASED", "Erased", "Opened", "Unreadable", "open_batch", "seal", "shred"]
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@ their key, and once the key is destroyed and `participant.erased` is published, 
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,7 +19,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from schemas import topics
+from schemas.common import Sealed
 from schemas.envelope import Envelope, decode
+from schemas.ideas import IdeaSubmitted
 from schemas.identity import ParticipantErased
 from services.ideas.handlers import IdeasProjection
 from services.infra import db, vault
@@ -31,12 +34,22 @@ from services.reporting.handlers import ReportingProjection
 from services.voting.handlers import StatusProjection, VoteProjection
 from tests.e2e.ideas_client import IdeasClient
 from tests.helpers import eventually
+from tests.integration.ideas_support import OPENS, campaign, find_on_topic
 
 pytestmark = pytest.mark.integration
 
 ERASED = "[slettet]"
 PHONE = "+45 20 30 40 50"
 SCHEMAS = ("ideas", "voting", "reporting")
+
+
+def as_json(raw: bytes | None) -> dict[str, Any] | None:
+    """A record's value as a JSON object, or None (other tests publish malformed messages)."""
+    try:
+        value = json.loads(raw or b"")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 async def records(bootstrap: str, topic: str, wanted: set[str], timeout: float = 60
@@ -51,9 +64,8 @@ async def records(bootstrap: str, topic: str, wanted: set[str], timeout: float =
         while set(found) < wanted and time.monotonic() < deadline:
             for batch in (await consumer.getmany(timeout_ms=200, max_records=5000)).values():
                 for r in batch:
-                    event_id = json.loads(r.value).get("event_id")
-                    if event_id in wanted:
-                        found[event_id] = r.value
+                    if (value := as_json(r.value)) and value.get("event_id") in wanted:
+                        found[value["event_id"]] = r.value
     finally:
         await consumer.stop()
     assert set(found) == wanted, f"not on {topic}: {wanted - set(found)}"
@@ -72,7 +84,7 @@ async def messages_of(bootstrap: str, topic: str, keep: Callable[[dict[str, Any]
         while len(found) < expect and time.monotonic() < deadline:
             for batch in (await consumer.getmany(timeout_ms=200, max_records=5000)).values():
                 for r in batch:
-                    if keep(json.loads(r.value)):
+                    if (value := as_json(r.value)) and keep(value):
                         env, payload = decode(r.value)
                         found.setdefault(str(env.event_id), Message(
                             r.topic, r.partition, r.offset, r.key, r.value, env, payload))
@@ -278,3 +290,47 @@ async def test_erasure_leaves_no_readable_text_in_topics_archive_views_or_a_repl
     finally:
         await replayed.close()
         await pool.execute(f"DROP DATABASE {name}")
+
+
+async def test_an_altered_text_is_dead_lettered_and_an_erased_one_is_not(
+    stack: Stack, infra: Settings, pool: asyncpg.Pool, producer: EventProducer, uid: str
+) -> None:
+    assert infra.kafka_bootstrap_servers
+    camp = campaign()
+    campaign_id = camp.model().campaign_id  # type: ignore[attr-defined]
+    text = {"title": f"Lys på stien {uid}", "body": "Ring 12 34 56 78", "tags": []}
+    writer, erased_writer = f"ok-{uid}", f"gone-{uid}"
+    async with pool.acquire() as conn:
+        good = await vault.seal(conn, writer, text)
+        gone = await vault.seal(conn, erased_writer, text)
+        await vault.shred(conn, erased_writer)
+    raw = bytearray(base64.b64decode(good.ciphertext))
+    raw[-1] ^= 1  # the tag no longer matches: altered on the way
+    altered = good.model_copy(update={"ciphertext": base64.b64encode(bytes(raw)).decode()})
+
+    def sealed_idea(sealed: Sealed, actor: str) -> Envelope:
+        return Envelope.wrap(IdeaSubmitted(idea_id=uuid.uuid4(), campaign_id=campaign_id,
+                                           sealed=sealed), actor=actor,
+                             occurred_at=OPENS + timedelta(days=2))
+
+    events = [sealed_idea(altered, writer), sealed_idea(gone, erased_writer),
+              sealed_idea(good, writer)]
+    await producer.publish_many([camp, *events])
+    ids = [e.model().idea_id for e in events]  # type: ignore[attr-defined]
+    rows = await eventually(
+        lambda: pool.fetch("SELECT idea_id, title, body FROM ideas.ideas WHERE idea_id = ANY($1)",
+                           ids),
+        lambda r: len(r) == 2, what="the readable and the erased idea stored")
+    stored = {r["idea_id"]: (r["title"], r["body"]) for r in rows}
+    assert stored == {ids[1]: (ERASED, ERASED), ids[2]: (text["title"], text["body"])}
+    [dead] = await find_on_topic(infra.kafka_bootstrap_servers, "ideas.submissions.dlq",
+                                 lambda v: v.get("consumer") == "ideas"
+                                 and str(events[0].event_id) in v.get("original", ""))
+    assert dead["reason"] == "unreadable_text" and "does not open" in dead["detail"]
+    # the erased writer's event was applied, not refused, by reporting too: erasure is not a
+    # bad message
+    kept = await eventually(
+        lambda: pool.fetchval("SELECT payload->>'title' FROM reporting.events"
+                              " WHERE event_id = $1", events[1].event_id),
+        lambda title: title is not None, what="reporting kept the erased idea's event")
+    assert kept == ERASED

@@ -98,5 +98,8 @@ async def test_a_decision_before_its_idea_is_applied_when_the_idea_arrives(
     await producer.publish_many([camp, sub])
     rejected = await status_change_of(infra.kafka_bootstrap_servers, reject)
     assert rejected["payload"]["status"] == "rejected"
-    assert await pool.fetchval("SELECT status_reason FROM ideas.ideas WHERE idea_id = $1",
-                               uuid.UUID(rejected["payload"]["idea_id"])) == "reject it"
+    # the status event is published inside the batch's transaction, just before it commits
+    await eventually(lambda: pool.fetchval("SELECT status_reason FROM ideas.ideas"
+                                           " WHERE idea_id = $1",
+                                           uuid.UUID(rejected["payload"]["idea_id"])),
+                     lambda reason: reason == "reject it", what="the rejection's reason stored")
