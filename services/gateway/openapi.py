@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "openapi.json"
 
 # The contract's version: raise it (semver) with any change that removes or narrows something.
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -80,7 +80,8 @@ DESCRIPTIONS = {
     422: "A parameter or the body is not valid; `errors` names each field and why. Beyond"
          " this document: a window or period must end after it starts (a campaign opens"
          " within a year before and five years after today, for at most two years), funders'"
-         " shares add up to the amount, and a plan fact is not dated after today",
+         " shares add up to the amount, a plan fact is not dated after today, and a list's"
+         " `after` is a cursor that list made (`invalid_cursor`)",
     429: "Too many writes; `Retry-After` says when to try again",
     503: "Not ready",
     504: f"The `wait_for` event was not processed within {WAIT_FOR_MAX_S:g} s; retry later",

@@ -51,7 +51,8 @@ async def test_submissions_accepted_while_the_worker_is_down_are_all_applied(
         stack.start_worker("ideas")
     await eventually(lambda: pool.fetchval(count, uuid.UUID(campaign_id)), lambda n: n == 100,
                      timeout=90, what="100 ideas applied after the worker restarted")
-    published = (await http.get(f"/campaigns/{campaign_id}/ideas", params={"limit": 500})).json()
+    published = (await http.get(f"/campaigns/{campaign_id}/ideas",
+                               params={"limit": 500})).json()["ideas"]
     assert sorted(i["idea_id"] for i in published) == sorted(r.json()["idea_id"] for r in replies)
 
 
