@@ -54,6 +54,12 @@ _PAGES = {(order, later): _PAGE.format(
     for order, key in _PAGE_KEY.items() for later in (False, True)}
 
 
+def page_sql(order: PageOrder, *, later: bool) -> str:
+    """The campaign page's statement: $1 campaign, $2 limit, and for a later page $3, $4 the
+    cursor's key and idea id."""
+    return _PAGES[order, later]
+
+
 async def campaign_page(pool: asyncpg.Pool, campaign_id: uuid.UUID, order: PageOrder, *,
                         after: PageCursor | None, limit: int
                         ) -> tuple[list[dict[str, Any]], PageCursor | None]:
@@ -62,7 +68,7 @@ async def campaign_page(pool: asyncpg.Pool, campaign_id: uuid.UUID, order: PageO
     args: list[Any] = [campaign_id, limit + 1]
     if after is not None:
         args += [after.key, after.idea_id]
-    rows = [dict(r) for r in await pool.fetch(_PAGES[order, after is not None], *args)]
+    rows = [dict(r) for r in await pool.fetch(page_sql(order, later=after is not None), *args)]
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
