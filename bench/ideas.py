@@ -40,7 +40,8 @@ import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# the repository instead of bench/, whose limits.py would hide the `limits` library
+sys.path[0] = str(ROOT)
 
 from bench.limits import raw_consume  # noqa: E402
 from schemas.campaigns import CampaignCreated, ModerationMode  # noqa: E402
@@ -133,8 +134,10 @@ async def raw_insert(pool: asyncpg.Pool, n: int) -> float:
 async def latency(stack: Stack, settings: Settings) -> list[float]:
     admin = {"Authorization": "Bearer " + mint_token(settings, sub="bench-admin",
                                                      roles=["admin"])}
-    author = {"Authorization": "Bearer " + mint_token(settings, sub="bench-author",
-                                                      roles=["participant"])}
+    # one author per idea: the edge limits each participant's writes (60 a minute by default)
+    authors = [{"Authorization": "Bearer " + mint_token(settings, sub=f"bench-author-{i}",
+                                                        roles=["participant"])}
+               for i in range(LATENCY_SAMPLES)]
     now = datetime.now(UTC)
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
         r = await http.post("/campaigns", headers=admin, json={
@@ -146,8 +149,9 @@ async def latency(stack: Stack, settings: Settings) -> list[float]:
         samples = []
         for i in range(LATENCY_SAMPLES):
             started = time.perf_counter()
-            r = await http.post(f"/campaigns/{cid}/ideas", headers=author,
+            r = await http.post(f"/campaigns/{cid}/ideas", headers=authors[i],
                                 json={"title": f"Quick {i}", "body": "Timed."})
+            assert r.status_code == 202, r.text
             got = await http.get(f"/ideas/{r.json()['idea_id']}",
                                  params={"wait_for": r.json()["event_id"]})
             assert got.json()["status"] == "published", got.text
