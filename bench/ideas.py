@@ -145,7 +145,10 @@ async def latency(stack: Stack, settings: Settings) -> list[float]:
             "opens_at": (now - timedelta(hours=1)).isoformat(),
             "closes_at": (now + timedelta(days=1)).isoformat()})
         cid = r.json()["campaign_id"]
-        await http.get(f"/campaigns/{cid}", params={"wait_for": r.json()["event_id"]})
+        # `wait_for` needs the caller's token
+        got = await http.get(f"/campaigns/{cid}", params={"wait_for": r.json()["event_id"]},
+                             headers=admin)
+        assert got.status_code == 200, got.text
         samples = []
         for i in range(LATENCY_SAMPLES):
             started = time.perf_counter()
@@ -153,8 +156,8 @@ async def latency(stack: Stack, settings: Settings) -> list[float]:
                                 json={"title": f"Quick {i}", "body": "Timed."})
             assert r.status_code == 202, r.text
             got = await http.get(f"/ideas/{r.json()['idea_id']}",
-                                 params={"wait_for": r.json()["event_id"]})
-            assert got.json()["status"] == "published", got.text
+                                 params={"wait_for": r.json()["event_id"]}, headers=authors[i])
+            assert got.status_code == 200 and got.json()["status"] == "published", got.text
             samples.append(time.perf_counter() - started)
         return samples
 
