@@ -116,8 +116,9 @@ async def campaign_ideas(campaign_id: uuid.UUID, ctx: Context, wait_for: WaitFor
                          after: After = None) -> CampaignIdeasPage:
     """The campaign's published ideas in their approved revision, most supported or newest
     first (ties by idea id), a page at a time: pass a page's `next` as `after` for the next.
-    A list sorted by support is read while votes come in: an idea whose support changes
-    between two pages may be listed twice or not at all in one walk; by newest it is not."""
+    By support the list moves while votes come in: an idea whose support changes between two
+    pages may be listed twice or not at all in one walk. By newest every idea published before
+    the walk began is listed once."""
     try:
         cursor = PageCursor.decode(after, sort) if after is not None else None
     except BadCursor as exc:
