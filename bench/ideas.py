@@ -221,11 +221,18 @@ async def campaign_page(stack: Stack, pool: asyncpg.Pool, producer: EventProduce
                 started = time.perf_counter()
                 await queries.campaign_page(pool, cid, order, after=cursor, limit=PAGE_SIZE)
                 sql_s.append(time.perf_counter() - started)
+            floor_s = []  # the gateway's own cost: the same requests' path with a one-row read
+            for _ in picks:
+                started = time.perf_counter()
+                r = await http.get(f"/campaigns/{cid}")
+                floor_s.append(time.perf_counter() - started)
+                assert r.status_code == 200, r.text
             deepest = PageCursor.decode(cursors[-1], order) if cursors[-1] else None
             plan = await pool.fetchval(
                 "EXPLAIN (FORMAT JSON) " + queries.page_sql(order, later=True),
                 cid, PAGE_SIZE + 1, *((deepest.key, deepest.idea_id) if deepest else (0, cid)))
-            out[order.value] = {"http": http_s, "sql": sql_s, "pages": len(cursors),
+            out[order.value] = {"http": http_s, "sql": sql_s, "floor": floor_s,
+                                "pages": len(cursors),
                                 "plan": plan_summary(plan)}
     return out
 
@@ -295,6 +302,8 @@ def print_page(n: int, page: dict[str, dict[str, Any]]) -> None:
               f" each idea once)")
         print(f"      raw limit, same run: the bare query (asyncpg) p50 {ms(m['sql'], 50):.1f} ms,"
               f" p99 {ms(m['sql'], 99):.1f} ms; deepest page: {m['plan']}")
+        print(f"      raw limit, same run: GET /campaigns/{{id}} (one row, same gateway)"
+              f" p50 {ms(m['floor'], 50):.1f} ms, p99 {ms(m['floor'], 99):.1f} ms")
 
 
 def print_submissions(n: int, proj: dict[str, float], consume: float, insert: float,

@@ -124,10 +124,11 @@ async def campaign_ideas(campaign_id: uuid.UUID, ctx: Context, wait_for: WaitFor
     except BadCursor as exc:
         raise ApiError(422, "invalid_cursor", str(exc)) from None
     await wait_for_event(ctx, "ideas", wait_for)
-    if await queries.campaign(ctx.pool, campaign_id) is None:
-        raise not_found("campaign", campaign_id)
     rows, following = await queries.campaign_page(ctx.pool, campaign_id, sort, after=cursor,
                                                   limit=limit)
+    # an idea listed names its campaign: only an empty page needs to ask whether it exists
+    if not rows and await queries.campaign(ctx.pool, campaign_id) is None:
+        raise not_found("campaign", campaign_id)
     # a public list: a revision waiting for a moderator is the author's and staff's business
     return CampaignIdeasPage(
         sort=sort, ideas=[PageIdea.model_validate({**r, "pending_revision": None}) for r in rows],
