@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: demo test lint bench clean browser-deps
+.PHONY: demo test lint bench clean browser-deps screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ browser-deps: $(CHROMIUM) $(AXE)
 
 test: $(STAMP) browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests, saving their screenshots over the committed ones in docs/screenshots/.
+screenshots: $(STAMP) browser-deps
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check schemas services clients tests bench

@@ -230,7 +230,10 @@ def complete(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
             statuses = _statuses(route, key[0], auth) | EXTRA.get(key, set())
             if key in PUBLIC_WITHOUT_INPUT:
                 statuses.discard(422)
+            declared = {str(c) for c in route.responses}
             for code in sorted(statuses):
+                if str(code) in declared:
+                    continue  # the route says what this status means for it
                 responses[str(code)] = {
                     "description": DESCRIPTIONS.get(code, "Refused"),
                     "content": {"application/json": {"schema": error_ref}},

@@ -242,10 +242,21 @@ async def measure_goal(ctx: Context, who: Planner, year: Year, initiative_id: uu
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
-@router.post("/plans/{year}/initiatives/{initiative_id}/ideas", **Accepted202)
+_ADOPTION_REFUSALS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No plan for the year, no such initiative in it (`unknown_plan`, "
+                         "`unknown_initiative`), or no ideastorm has the idea (`unknown_idea`)"},
+    409: {"description": "The idea is not published (`idea_not_published`: pending moderation, "
+                         "hidden, rejected, merged or withdrawn; the message says which), or an "
+                         "earlier request of the same `Idempotency-Key` differed"},
+}
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/ideas", **Accepted202,
+             responses=_ADOPTION_REFUSALS)
 async def adopt_idea(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                      body: Adoption, key: IdempotencyKey = None) -> Accepted:
-    """Take an ideastorm idea into the initiative."""
+    """Take a published ideastorm idea into the initiative; an idea still pending moderation,
+    hidden, rejected, merged or withdrawn cannot be adopted."""
     payload = build(IdeaAdopted, initiative_id=initiative_id, decided_by=body.decided_by or who.sub,
                           **body.model_dump(exclude={"decided_by"}))
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)

@@ -19,7 +19,12 @@ from schemas.base import Payload
 from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
 from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
-from schemas.moderation import IdeaStatusChanged, ModerationDecided
+from schemas.moderation import (
+    IdeaRevisionPublished,
+    IdeaStatus,
+    IdeaStatusChanged,
+    ModerationDecided,
+)
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -46,7 +51,8 @@ DECISION_EVENTS = (DecisionRequested, DecisionTaken)
 PLAN_FACTS = (*PLAN_EVENTS, *INITIATIVE_EVENTS, SteeringMeetingHeld, *DECISION_EVENTS)
 # what else reporting records: campaigns, ideas, their statuses and moderation decisions
 CAMPAIGN_EVENTS = (CampaignCreated, CampaignOpened, CampaignClosed)
-IDEA_EVENTS = (IdeaSubmitted, IdeaRevised, IdeaWithdrawn, IdeaStatusChanged, ModerationDecided)
+IDEA_EVENTS = (IdeaSubmitted, IdeaRevised, IdeaWithdrawn, IdeaStatusChanged, IdeaRevisionPublished,
+               ModerationDecided)
 
 
 # the days a plan fact may be about or occur on (date arithmetic must not overflow)
@@ -102,6 +108,8 @@ class Known:
     initiatives: dict[uuid.UUID, InitiativeInfo] = field(default_factory=dict)
     # decision id -> (plan year, option labels, answered)
     decisions: dict[uuid.UUID, tuple[int, frozenset[str], bool]] = field(default_factory=dict)
+    # ideas named by adoptions at the edge, as they stand now (None: never heard of)
+    ideas: dict[uuid.UUID, IdeaState | None] = field(default_factory=dict)
 
     def note(self, payload: Payload, occurred_at: datetime) -> None:
         """Remember an accepted event, so later events in the same batch are judged with it."""
@@ -289,10 +297,38 @@ def aggregate_year(payload: Payload, known: Known) -> int | None:
     return info.year if info else None
 
 
+_NOT_PUBLISHED = {
+    IdeaStatus.PENDING: "is pending moderation",
+    IdeaStatus.HIDDEN: "is hidden by moderation",
+    IdeaStatus.REJECTED: "was rejected by moderation",
+    IdeaStatus.MERGED: "was merged into another idea",
+    IdeaStatus.WITHDRAWN: "was withdrawn by its author",
+}
+
+
+def adoptable(idea_id: uuid.UUID, idea: IdeaState | None) -> Refusal | None:
+    """Only a published idea can be adopted into an initiative: one nobody submitted is
+    `unknown_idea`, one that is not published now is `idea_not_published`, saying its status.
+
+    Checked at the edge only, against the idea as it stands when the planner adopts it. The
+    consumer does not repeat it: the idea's events arrive on other topics than the adoption, so
+    in a replay an adoption can come before its idea is known; the views and the report name an
+    adopted idea only while it is published (`shown_title`)."""
+    if idea is None or (idea.submitted_at is None and idea.status is None):
+        return Refusal("unknown_idea", f"idea {idea_id} does not exist in any ideastorm")
+    status = IdeaStatus(idea.status) if idea.status else IdeaStatus.PENDING
+    if not status.public:
+        return Refusal("idea_not_published",
+                       f"idea {idea_id} {_NOT_PUBLISHED.get(status, f'is {status.value}')}, "
+                       "only published ideas can be adopted")
+    return None
+
+
 def judge_at_edge(known: Known, payload: Payload, occurred_at: datetime,
                   path_year: int | None = None) -> Refusal | None:
     """`judge` plus what only the edge can check: the initiative belongs to the plan year in
-    the request, that plan exists and has the initiative's track."""
+    the request, that plan exists and has the initiative's track, an adopted idea is published
+    now."""
     if isinstance(payload, INITIATIVE_EVENTS) and path_year is not None:
         info = known.initiatives.get(payload.initiative_id)
         if info is not None and info.year != path_year:
@@ -305,7 +341,10 @@ def judge_at_edge(known: Known, payload: Payload, occurred_at: datetime,
             return Refusal("unknown_track",
                            f"the plan for {payload.year} has no track {payload.track!r}; it has "
                            f"{sorted(known.tracks.get(payload.year, set()))}")
-    return judge(known, payload, occurred_at)
+    refusal = judge(known, payload, occurred_at)
+    if refusal is None and isinstance(payload, IdeaAdopted):
+        return adoptable(payload.idea_id, known.ideas.get(payload.idea_id))
+    return refusal
 
 
 # ---- the fold: what was known at the end of a day -------------------------------------------
@@ -401,6 +440,7 @@ class IdeaState:
     submitted_at: datetime | None = None
     status: str | None = None
     ever_published: bool = False
+    published_title: str | None = None  # the title moderation approved last
     first_decision_at: datetime | None = None
     ids: list[uuid.UUID] = field(default_factory=list)
 
@@ -431,6 +471,18 @@ class World:
 
     def plan(self, year: int) -> PlanState:
         return self.plans.setdefault(year, PlanState(year=year, as_of=self.as_of))
+
+
+def shown_title(idea: IdeaState | None, now: IdeaState | None = None) -> str | None:
+    """The title an idea is named by in the plan's views and the report: its approved title
+    while it is published (`IdeaStatus.public`), otherwise none. `now`: the idea as it stands
+    today, when `idea` is how it stood on an earlier day: one hidden or rejected since is not
+    named in an old view either."""
+    for state in (idea, idea if now is None else now):
+        if state is None or state.status is None or not IdeaStatus(state.status).public:
+            return None
+    assert idea is not None
+    return idea.published_title
 
 
 def fold(facts: Iterable[Fact], as_of: date) -> World:
@@ -532,6 +584,12 @@ def _apply_campaign_or_idea(world: World, f: Fact) -> None:
         idea.ever_published = idea.ever_published or p.status.value == "published"
         if p.title and idea.title is None:
             idea.title = p.title
+        if p.status.public:
+            # the title the ideas service published it with; a revision waiting for moderation
+            # (`IdeaRevised`) is not it
+            idea.published_title = p.title or idea.published_title or idea.title
+    elif isinstance(p, IdeaRevisionPublished):
+        idea.published_title = p.title
     elif isinstance(p, ModerationDecided):
         if idea.first_decision_at is None:
             idea.first_decision_at = f.occurred_at

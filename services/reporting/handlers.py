@@ -29,7 +29,7 @@ from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
 from schemas.envelope import Envelope, contains_nul, derived_id, utcnow
 from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
-from schemas.moderation import IdeaStatusChanged, ModerationDecided
+from schemas.moderation import IdeaRevisionPublished, IdeaStatusChanged, ModerationDecided
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -80,6 +80,8 @@ STATUS_FOR = {
     "already_decided": 409,
     "already_raised": 409,
     "completed_milestone_removed": 409,
+    "unknown_idea": 404,
+    "idea_not_published": 409,
 }
 
 
@@ -100,6 +102,7 @@ async def record_plan_fact(ctx: HttpContext, principal: Principal, payload: Payl
         initiative_ids=[initiative_id] if isinstance(initiative_id, uuid.UUID) else [],
         decision_ids=[d] if isinstance(d := getattr(payload, "decision_id", None), uuid.UUID)
         else [],
+        idea_ids=[payload.idea_id] if isinstance(payload, IdeaAdopted) else [],
     )
     if path_year is not None and path_year not in known.plans:
         raise ApiError(404, "unknown_plan", f"no plan for {path_year} has been drafted")
@@ -299,6 +302,7 @@ HANDLERS: dict[type, Handler] = {
     IdeaRevised: campaign_or_idea_event,
     IdeaWithdrawn: campaign_or_idea_event,
     IdeaStatusChanged: campaign_or_idea_event,
+    IdeaRevisionPublished: campaign_or_idea_event,
     ModerationDecided: campaign_or_idea_event,
     VoteCast: vote,
     VoteWithdrawn: vote,

@@ -23,7 +23,17 @@ import asyncpg
 from schemas import registry
 from schemas.base import REGISTRY
 from services.reporting import views
-from services.reporting.domain import Fact, Known, PlanState, end_of_day, fold_plan
+from services.reporting.domain import (
+    LATEST,
+    Fact,
+    IdeaState,
+    Known,
+    PlanState,
+    end_of_day,
+    fold,
+    fold_plan,
+    shown_title,
+)
 from services.reporting.report.compute import CampaignVotes, Inputs
 from services.reporting.report.model import DayCount, Fingerprint
 from services.reporting.report.quarter import Quarter
@@ -90,31 +100,44 @@ async def initiative(db: Db, year: int, initiative_id: uuid.UUID, as_of: date
     ini = state.initiatives.get(initiative_id) if state else None
     if ini is None:
         return None
-    ideas = await ideas_as_of(db, [f.payload.idea_id for f in ini.ideas],  # type: ignore[attr-defined]
-                              as_of)
-    return views.initiative_view(ini, as_of, ideas)
+    adopted = await ideas_as_of(db, [f.payload.idea_id for f in ini.ideas],  # type: ignore[attr-defined]
+                                as_of)
+    return views.initiative_view(ini, as_of, adopted)
+
+
+_IDEA_TYPES = ["idea.submitted", "idea.revised", "idea.withdrawn", "idea.status_changed",
+               "idea.revision_published"]
+
+
+async def idea_facts(db: Db, idea_ids: list[uuid.UUID]) -> list[Fact]:
+    """The recorded events of these ideas: submissions, revisions, statuses."""
+    if not idea_ids:
+        return []
+    rows = await db.fetch(
+        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE type = ANY($1::text[])"
+        " AND payload->>'idea_id' = ANY($2::text[])", _IDEA_TYPES, [str(i) for i in idea_ids])
+    return [_fact(r) for r in rows]
+
+
+async def ideas(db: Db, idea_ids: list[uuid.UUID]) -> dict[uuid.UUID, IdeaState]:
+    """These ideas as they stand now; an idea reporting has not heard of is absent."""
+    return fold(await idea_facts(db, idea_ids), LATEST).ideas
 
 
 async def ideas_as_of(db: Db, idea_ids: list[uuid.UUID], as_of: date
                       ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Title, status and vote tally (supporters, opposers, net) of each idea on a date."""
+    """Title, status and vote tally (supporters, opposers, net) of each idea on a date. The
+    title only while the idea is published, then and now (`domain.shown_title`)."""
     if not idea_ids:
         return {}
     cutoff = end_of_day(as_of)
+    facts = await idea_facts(db, idea_ids)
+    then, now = fold(facts, as_of).ideas, fold(facts, LATEST).ideas
     out: dict[uuid.UUID, dict[str, Any]] = {
-        i: {"title": None, "status": None, "votes": {"up": 0, "down": 0, "net": 0}}
+        i: {"title": shown_title(then.get(i), now.get(i)),
+            "status": then[i].status if i in then else None,
+            "votes": {"up": 0, "down": 0, "net": 0}}
         for i in idea_ids}
-    for r in await db.fetch(
-        "SELECT (payload->>'idea_id')::uuid AS idea_id,"
-        " (array_agg(payload->>'status'"
-        "   ORDER BY occurred_at DESC, recorded_at DESC, event_id DESC))[1] AS status,"
-        " (array_agg(payload->>'title' ORDER BY occurred_at DESC, recorded_at DESC, event_id DESC)"
-        "   FILTER (WHERE payload->>'title' IS NOT NULL))[1] AS title"
-        " FROM reporting.events WHERE type = 'idea.status_changed'"
-        " AND payload->>'idea_id' = ANY($1::text[]) AND occurred_at < $2"
-        " GROUP BY 1", [str(i) for i in idea_ids], cutoff,
-    ):
-        out[r["idea_id"]].update(title=r["title"], status=r["status"])
     for r in await db.fetch(
         "SELECT idea_id, count(*) FILTER (WHERE value > 0) AS up,"
         " count(*) FILTER (WHERE value < 0) AS down, coalesce(sum(value), 0) AS net"
@@ -167,10 +190,12 @@ async def rollup_history(db: Db, year: int, track: str = "", *, start: date | No
 
 
 async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID],
-                decision_ids: list[uuid.UUID] | None = None) -> Known:
-    """What the acceptance rules need about these plan years, initiatives and decision items,
-    as of now."""
-    k = Known()
+                decision_ids: list[uuid.UUID] | None = None,
+                idea_ids: list[uuid.UUID] | None = None) -> Known:
+    """What the acceptance rules need about these plan years, initiatives, decision items and
+    ideas, as of now."""
+    found = await ideas(db, idea_ids or [])
+    k = Known(ideas={i: found.get(i) for i in idea_ids or []})
     rows = await db.fetch(
         f"SELECT {_FACT_COLUMNS} FROM reporting.events"
         " WHERE (type = 'plan.drafted' AND year = ANY($1))"

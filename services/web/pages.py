@@ -40,6 +40,17 @@ def signed_in(request: Request, v: Visit, *roles: str) -> Response | None:
     return None
 
 
+async def posted(request: Request, *roles: str) -> tuple[Visit, dict[str, str]] | Response:
+    """What every form handler starts with: the visit and the posted form (its CSRF token and
+    origin checked, a 403 saying why if not), then sign-in with one of `roles` (a redirect to
+    sign in, or a 403 page). Returns the visit and the form's fields, or the response to send."""
+    v = visit(request)
+    f = await form(request)
+    if (refused := signed_in(request, v, *roles)) is not None:
+        return refused
+    return v, f
+
+
 def tags_of(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()][:10]
 
@@ -108,10 +119,9 @@ async def vote_titles(api: Api, mine: dict[str, Any], known: dict[str, str]) -> 
 
 @router.post("/c/{campaign_id}/ideas")
 async def submit(request: Request, campaign_id: uuid.UUID) -> Response:
-    v = visit(request)
-    f = await form(request)
-    if (refused := signed_in(request, v, "participant")) is not None:
-        return refused
+    if isinstance(got := await posted(request, "participant"), Response):
+        return got
+    v, f = got
     r = await Api(request, v.token).post(f"/campaigns/{campaign_id}/ideas", {
         "title": f.get("title", ""), "body": f.get("body", ""), "tags": tags_of(f.get("tags", ""))})
     if not r.ok:
@@ -135,10 +145,9 @@ async def idea(request: Request, idea_id: uuid.UUID, wait: uuid.UUID | None = No
 
 @router.post("/i/{idea_id}/revise")
 async def revise(request: Request, idea_id: uuid.UUID) -> Response:
-    v = visit(request)
-    f = await form(request)
-    if (refused := signed_in(request, v, "participant")) is not None:
-        return refused
+    if isinstance(got := await posted(request, "participant"), Response):
+        return got
+    v, f = got
     r = await Api(request, v.token).post(f"/ideas/{idea_id}/revisions", {
         "title": f.get("title", ""), "body": f.get("body", ""), "tags": tags_of(f.get("tags", ""))})
     if not r.ok:
@@ -148,10 +157,9 @@ async def revise(request: Request, idea_id: uuid.UUID) -> Response:
 
 @router.post("/i/{idea_id}/flag")
 async def flag(request: Request, idea_id: uuid.UUID) -> Response:
-    v = visit(request)
-    f = await form(request)
-    if (refused := signed_in(request, v, "participant")) is not None:
-        return refused
+    if isinstance(got := await posted(request, "participant"), Response):
+        return got
+    v, f = got
     body: dict[str, Any] = {"reason": f.get("reason", "")}
     if f.get("note", "").strip():
         body["note"] = f["note"]
@@ -160,10 +168,9 @@ async def flag(request: Request, idea_id: uuid.UUID) -> Response:
 
 
 async def _vote(request: Request, idea_id: uuid.UUID, withdraw: bool) -> Response:
-    v = visit(request)
-    f = await form(request)
-    if (refused := signed_in(request, v, "participant")) is not None:
-        return refused
+    if isinstance(got := await posted(request, "participant"), Response):
+        return got
+    v, f = got
     api = Api(request, v.token)
     found = await api.get(f"/ideas/{idea_id}")
     if not found.ok:
@@ -210,10 +217,9 @@ async def mine(request: Request) -> Response:
 
 @router.post("/my/erase")
 async def erase(request: Request) -> Response:
-    v = visit(request)
-    f = await form(request)
-    if (refused := signed_in(request, v, "participant")) is not None:
-        return refused
+    if isinstance(got := await posted(request, "participant"), Response):
+        return got
+    v, f = got
     if f.get("confirm") != "yes":
         return back(request, v, "/my#data-h")
     r = await Api(request, v.token).delete("/me")

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.web.api import Api
-from services.web.pages import signed_in
+from services.web.pages import posted, signed_in
 from services.web.render import back, page, unavailable
-from services.web.session import form, visit
+from services.web.session import visit
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -68,10 +68,9 @@ async def queue(request: Request, campaign: uuid.UUID | None = None,
 
 @router.post("/moderation/decisions")
 async def decide(request: Request) -> Response:
-    v = visit(request)
-    f = await form(request)
-    if (refused := signed_in(request, v, "moderator")) is not None:
-        return refused
+    if isinstance(got := await posted(request, "moderator"), Response):
+        return got
+    v, f = got
     body: dict[str, Any] = {"idea_id": f.get("idea_id", ""), "decision": f.get("decision", ""),
                             "reason": f.get("reason", "")}
     if body["decision"] == "merge":
@@ -96,10 +95,9 @@ async def held_votes(request: Request) -> Response:
 
 @router.post("/votes/decisions")
 async def decide_vote(request: Request) -> Response:
-    v = visit(request)
-    f = await form(request)
-    if (refused := signed_in(request, v, "moderator")) is not None:
-        return refused
+    if isinstance(got := await posted(request, "moderator"), Response):
+        return got
+    v, f = got
     r = await Api(request, v.token).post("/moderation/votes/decisions", {
         "event_id": f.get("event_id", ""), "decision": f.get("decision", ""),
         "reason": f.get("reason", "")})

@@ -1,11 +1,13 @@
 """A real Chromium (Debian's, through Playwright) against the real stack of tests/conftest.py.
 
-`look(page, name)` saves a screenshot to docs/screenshots/NAME.png and runs axe-core on the page:
-any WCAG 2.1 A/AA violation fails the test with the rule and the elements it found.
+`look(page, name)` saves a screenshot to out/screenshots/NAME.png (or to $SCREENSHOTS_DIR:
+`make screenshots` refreshes the committed ones in docs/screenshots/) and runs axe-core on the
+page: any WCAG 2.1 A/AA violation fails the test with the rule and the elements it found.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -19,7 +21,8 @@ from services.infra.stack import Stack
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or ROOT / "out" / "screenshots")
+SHOTS.mkdir(parents=True, exist_ok=True)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -71,7 +74,6 @@ async def sign_in(page: Page, role: str, sub: str, sector: str | None = None) ->
 
 async def look(page: Page, name: str, *, axe: bool = True) -> None:
     """Screenshot the page, then fail on any WCAG 2.1 A/AA violation axe-core finds in it."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     if not axe:
         return

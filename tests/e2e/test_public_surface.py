@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.ideas_client import IdeasClient
+from tests.e2e.ideas_client import IdeasClient, bearer
+from tests.e2e.test_reporting_api import TODAY, new_plan, post, reporting_knows, submit
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
@@ -108,6 +109,43 @@ async def test_no_get_route_shows_text_of_an_unpublished_idea_or_revision(
         ["approved"]
     own = (await http.get(f"/ideas/{shown}/history", headers=ann)).json()
     assert [r["state"] for r in own] == ["approved", "pending"]
+
+
+async def test_an_adopted_idea_hidden_since_is_named_neither_in_the_plan_nor_in_the_report(
+    client: IdeasClient, http: httpx.AsyncClient, token: Callable[..., str], uid: str
+) -> None:
+    # the plan's views and the quarterly report go beyond staff (the steering group, the
+    # funding parties): they name an idea only while it is published
+    planner, steering = token("planner", sub=f"planner-{uid}"), bearer(token("steering"))
+    year, iid = await new_plan(http, planner)
+    campaign_id = await client.campaign(moderation="post")  # published when submitted
+    secret = f"Secret adopted {uid} call Jens on 12345678"
+    idea, submitted = await submit(client, campaign_id, secret)
+    await reporting_knows(http, planner, submitted)
+    base = f"/plans/{year}/initiatives/{iid}"
+    adopted = await post(http, f"{base}/ideas", {"idea_id": idea}, planner)
+    r = await http.get(base, params={"wait_for": adopted["event_id"]}, headers=steering)
+    assert [(i["idea_id"], i["title"]) for i in r.json()["ideas"]] == [(idea, secret)]
+
+    hidden = await client.decide(idea, "hide", "names a person after all")
+    await reporting_knows(http, planner, hidden.json()["event_id"])
+    r = await http.get(base, headers=steering)
+    assert [(i["idea_id"], i["title"], i["status"]) for i in r.json()["ideas"]] == [
+        (idea, None, "hidden")]
+    assert secret.lower() not in r.text.lower()
+
+    quarter = f"{TODAY.year}Q{(TODAY.month - 1) // 3 + 1}"
+    made = await http.post("/reports", json={"quarter": quarter}, headers=steering)
+    assert made.status_code == 201, made.text
+    for name, link in made.json()["files"].items():
+        if name.endswith(".pdf"):
+            continue  # compressed; the same document as the others
+        text = (await http.get(link, headers=steering)).text
+        assert secret.lower() not in text.lower(), f"the {name} report names the hidden idea"
+    report = (await http.get(made.json()["files"]["en.json"], headers=steering)).json()
+    (campaign,) = [c for c in report["report"]["campaigns"]["items"]
+                   if c["campaign_id"] == campaign_id]
+    assert [a["idea_title"] for a in campaign["adopted_ideas"]] == [f"#{idea[:8]}"]
 
 
 async def test_a_revision_waits_in_the_queue_with_its_diff_and_every_view_follows_approval(

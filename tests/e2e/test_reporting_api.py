@@ -11,7 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from schemas.envelope import derived_id
 from services.infra.stack import Stack
+from tests.e2e.ideas_client import IdeasClient
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -72,17 +75,44 @@ async def new_plan(http: httpx.AsyncClient, planner: str, year: int | None = Non
     return year, iid
 
 
+async def reporting_knows(http: httpx.AsyncClient, planner: str, caused_by: str) -> None:
+    """Wait until the reporting service has the status change the ideas service published for
+    a submission or a moderation decision (its event id is derived from that event's id)."""
+    change = str(derived_id(uuid.UUID(caused_by), "idea.status_changed"))
+    await eventually(lambda: http.get("/plans", params={"wait_for": change},
+                                      headers=auth(planner)),
+                     lambda r: r.status_code == 200, timeout=60,
+                     what="the idea's status in the reporting service")
+
+
+async def submit(ideas: IdeasClient, campaign_id: str, title: str) -> tuple[str, str]:
+    """An idea submitted by a participant: (idea id, event id)."""
+    r = await ideas.http.post(f"/campaigns/{campaign_id}/ideas", json={
+        "title": title, "body": "Details follow."}, headers=ideas.participant("ann"))
+    await ideas.wait(r, headers=ideas.participant("ann"))
+    return str(r.json()["idea_id"]), str(r.json()["event_id"])
+
+
+async def published_idea(http: httpx.AsyncClient, token: Callable[..., str], planner: str,
+                         uid: str, title: str) -> str:
+    """An idea published in a post-moderated campaign, once the reporting service knows it."""
+    ideas = IdeasClient(http, token, uid)
+    idea, submitted = await submit(ideas, await ideas.campaign(moderation="post"), title)
+    await reporting_knows(http, planner, submitted)
+    return idea
+
+
 async def test_a_planner_records_progress_and_staff_see_it(
-        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str]) -> None:
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str], uid: str) -> None:
     planner, steering = token("planner", sub="planner-e2e"), token("steering")
     year, iid = await new_plan(http, planner)
+    idea = await published_idea(http, token, planner, uid, f"Benches by the canal {uid}")
     base = f"/plans/{year}/initiatives/{iid}"
     await post(http, f"{base}/progress", {"as_of": TODAY.isoformat(), "percent": 35,
                                           "rag": "amber", "narrative": "Forsinket data."},
                planner)
     await post(http, f"{base}/milestones/model/completion",
                {"completed_on": TODAY.isoformat()}, planner)
-    idea = str(uuid.uuid4())
     await post(http, f"{base}/ideas", {"idea_id": idea, "note": "Fra idéstormen"}, planner)
     last = await post(http, f"{base}/goals/cases/measurements",
                       {"value": 120, "measured_on": TODAY.isoformat(), "source": "database"},
@@ -97,8 +127,9 @@ async def test_a_planner_records_progress_and_staff_see_it(
     assert view["milestones"]["done"][0]["milestone_id"] == "model"
     assert view["goals"][0]["latest"]["value"] == 120
     assert view["goals"][0]["share_of_target_reached"] == 0.4
-    assert [(i["idea_id"], i["decided_by"], i["votes"]) for i in view["ideas"]] == [
-        (idea, "planner-e2e", {"up": 0, "down": 0, "net": 0})]
+    assert [(i["idea_id"], i["title"], i["status"], i["decided_by"], i["votes"])
+            for i in view["ideas"]] == [(idea, f"Benches by the canal {uid}", "published",
+                                         "planner-e2e", {"up": 0, "down": 0, "net": 0})]
 
     plan = (await http.get(f"/plans/{year}", headers=auth(steering))).json()
     assert plan["status"] == "draft"
@@ -121,6 +152,48 @@ async def test_a_planner_records_progress_and_staff_see_it(
     rollups = (await http.get(f"/plans/{year}/rollups", params={"track": "FINDE"},
                               headers=auth(steering))).json()
     assert rollups[-1]["percent"] == 35.0
+
+
+async def test_only_a_published_idea_is_adopted_and_each_refusal_says_why(
+        stack: Stack, http: httpx.AsyncClient, token: Callable[..., str], uid: str) -> None:
+    planner = token("planner", sub=f"planner-{uid}")
+    year, iid = await new_plan(http, planner)
+    base = f"/plans/{year}/initiatives/{iid}"
+    ideas = IdeasClient(http, token, uid)
+    campaign_id = await ideas.campaign(moderation="pre")
+    pending, submitted = await submit(ideas, campaign_id, f"Longer library hours {uid}")
+    rejected, _ = await submit(ideas, campaign_id, f"Call Jens on 12345678 {uid}")
+    shown, _ = await submit(ideas, campaign_id, f"Benches by the canal {uid}")
+    no = await ideas.decide(rejected, "reject", "names a person")
+    yes = await ideas.decide(shown, "approve", "fits the question")
+    for cause in (submitted, no.json()["event_id"], yes.json()["event_id"]):
+        await reporting_knows(http, planner, cause)
+
+    def refused(r: httpx.Response, status: int, code: str, message: str) -> None:
+        assert r.status_code == status, r.text
+        assert r.json()["detail"] == {"code": code, "message": message}
+
+    nobody = str(uuid.uuid4())
+    refused(await http.post(f"{base}/ideas", json={"idea_id": nobody}, headers=auth(planner)),
+            404, "unknown_idea", f"idea {nobody} does not exist in any ideastorm")
+    refused(await http.post(f"{base}/ideas", json={"idea_id": pending}, headers=auth(planner)),
+            409, "idea_not_published",
+            f"idea {pending} is pending moderation, only published ideas can be adopted")
+    refused(await http.post(f"{base}/ideas", json={"idea_id": rejected}, headers=auth(planner)),
+            409, "idea_not_published",
+            f"idea {rejected} was rejected by moderation, only published ideas can be adopted")
+    # an initiative the plan does not have is said first
+    other = str(uuid.uuid4())
+    refused(await http.post(f"/plans/{year}/initiatives/{other}/ideas",
+                            json={"idea_id": nobody}, headers=auth(planner)),
+            404, "unknown_initiative", f"initiative {other} is not defined")
+
+    adopted = await post(http, f"{base}/ideas", {"idea_id": shown, "note": "Fra idéstormen"},
+                         planner)
+    r = await http.get(base, params={"wait_for": adopted["event_id"]}, headers=auth(planner))
+    assert r.status_code == 200, r.text
+    assert [(i["idea_id"], i["title"], i["status"]) for i in r.json()["ideas"]] == [
+        (shown, f"Benches by the canal {uid}", "published")]
 
 
 async def test_governance_revision_and_closure_show_in_the_plan(

@@ -12,6 +12,7 @@ from schemas.campaigns import CampaignCreated
 from schemas.common import Sector
 from schemas.envelope import Envelope
 from schemas.ideas import IdeaSubmitted
+from schemas.moderation import IdeaStatus, IdeaStatusChanged
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -101,6 +102,10 @@ async def test_plan_progress_budget_votes_and_adoptions(
         plan.append(Envelope.wrap(IdeaSubmitted(idea_id=iid, campaign_id=cid, title=f"Idé {n}",
                                                 body="..."), actor=f"p-{n}",
                                   occurred_at=at(y, 6, 2)))
+        # the report names an idea only while it is published
+        plan.append(wrap(IdeaStatusChanged(idea_id=iid, campaign_id=cid,
+                                           status=IdeaStatus.PUBLISHED, title=f"Idé {n}"),
+                         at(y, 6, 3)))
     plan.append(wrap(IdeaAdopted(initiative_id=ini, idea_id=ideas[1], decided_by=staff),
                      at(y, 6, 20)))
     # a Q3 report that must not leak into Q2

@@ -172,6 +172,30 @@ def test_campaign_results() -> None:
         ("Idé 03", "F1 Indsats F1")]
 
 
+def test_an_adopted_idea_is_named_only_while_published_at_the_cutoff() -> None:
+    w = World().plan().q2()
+    # ideas[11] waits in the moderation queue; ideas[3] (adopted) is hidden before the cut-off;
+    # ideas[5] is published with a revision still waiting for a moderator
+    w.add("progress.idea_adopted", "2025-06-26T12:00", initiative_id=w.ini, idea_id=w.ideas[11],
+          decided_by="staff-1")
+    w.add("idea.status_changed", "2025-06-27T12:00", idea_id=w.ideas[3],
+          campaign_id=w.campaign, status="hidden", previous="published")
+    w.add("idea.revised", "2025-06-27T12:00", actor="p-1", idea_id=w.ideas[5],
+          campaign_id=w.campaign, title="Ring 12345678", body="...")
+    w.add("progress.idea_adopted", "2025-06-28T12:00", initiative_id=w.ini, idea_id=w.ideas[5],
+          decided_by="staff-1")
+    report = compute(w.inputs())
+    (c,) = report.campaigns.items
+    assert [a.idea_title for a in c.adopted_ideas] == [
+        f"#{w.ideas[3][:8]}", f"#{w.ideas[11][:8]}", "Idé 05"]
+    assert report.initiatives[0].adopted_ideas == (
+        f"#{w.ideas[3][:8]}", f"#{w.ideas[11][:8]}", "Idé 05")
+    assert "Idé 03" not in [i.title for i in c.top_ideas]  # hidden
+    for fmt in ("md", "html", "json"):
+        text = render(report, fmt, "da").decode()
+        assert "Idé 03" not in text and "Idé 11" not in text and "12345678" not in text
+
+
 def test_ideas_seeded_by_the_campaign_staff_are_not_participants() -> None:
     w = World().plan().q2()
     w.add("idea.submitted", "2025-06-02T10:00", actor="staff-1", idea_id=str(uuid.uuid4()),

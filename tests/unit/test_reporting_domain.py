@@ -10,17 +10,28 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from schemas.ideas import IdeaRevised, IdeaSubmitted
+from schemas.moderation import IdeaRevisionPublished, IdeaStatus, IdeaStatusChanged
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
     GoalMeasured,
+    IdeaAdopted,
     InitiativeClosed,
     InitiativeDefined,
     InitiativeRevised,
     MilestoneCompleted,
     ProgressReported,
 )
-from services.reporting.domain import Known, judge, judge_at_edge
+from services.reporting.domain import (
+    Fact,
+    IdeaState,
+    Known,
+    fold,
+    judge,
+    judge_at_edge,
+    shown_title,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -235,3 +246,99 @@ def test_a_revision_changes_what_it_names_and_keeps_the_rest() -> None:
     assert gone["goals"] == [] and [m["milestone_id"] for m in gone["milestones"]] == ["n"]
     unknown = merge_revision(current, {}, [], ["x"])
     assert isinstance(unknown, Refusal) and unknown.reason == "unknown_milestone"
+
+
+# ---- adopting an idea: only a published one -------------------------------------------------
+
+CAMPAIGN = uuid.uuid4()
+
+
+def idea_facts(idea: uuid.UUID, *steps: tuple[str, str | None]) -> list[Fact]:
+    """The idea submitted as "Benches", then each (status or "revised:<title>" or
+    "approved:<title>", title carried by a status change) a day apart."""
+    facts = [Fact(uuid.uuid4(), datetime(2032, 3, 1, 9, tzinfo=UTC), DEFINED, "ann",
+                  IdeaSubmitted(idea_id=idea, campaign_id=CAMPAIGN, title="Benches",
+                                body="By the canal."))]
+    for n, (step, title) in enumerate(steps, start=2):
+        when = datetime(2032, 3, n, 9, tzinfo=UTC)
+        payload: Any
+        if step == "revised":
+            payload = IdeaRevised(idea_id=idea, campaign_id=CAMPAIGN, title=title or "",
+                                  body="Revised.")
+        elif step == "approved":
+            payload = IdeaRevisionPublished(idea_id=idea, campaign_id=CAMPAIGN, revision=n,
+                                            title=title or "")
+        else:
+            payload = IdeaStatusChanged(idea_id=idea, campaign_id=CAMPAIGN,
+                                        status=IdeaStatus(step), title=title)
+        facts.append(Fact(uuid.uuid4(), when, when, "mod-1", payload))
+    return facts
+
+
+def idea_now(idea: uuid.UUID, *steps: tuple[str, str | None]) -> IdeaState:
+    return fold(idea_facts(idea, *steps), date(2032, 12, 31)).ideas[idea]
+
+
+def adoption(iid: uuid.UUID, idea: uuid.UUID) -> IdeaAdopted:
+    return IdeaAdopted(initiative_id=iid, idea_id=idea, decided_by="lead-1")
+
+
+@pytest.mark.parametrize(("steps", "code", "says"), [
+    ((), "idea_not_published", "is pending moderation"),  # its status not heard of yet
+    ((("pending", "Benches"),), "idea_not_published", "is pending moderation"),
+    ((("pending", "Benches"), ("rejected", "Benches")), "idea_not_published",
+     "was rejected by moderation"),
+    ((("published", "Benches"), ("hidden", "Benches")), "idea_not_published",
+     "is hidden by moderation"),
+    ((("published", "Benches"), ("merged", "Benches")), "idea_not_published",
+     "was merged into another idea"),
+    ((("published", "Benches"), ("withdrawn", "Benches")), "idea_not_published",
+     "was withdrawn by its author"),
+    ((("pending", "Benches"), ("published", "Benches")), None, ""),
+    ((("published", "Benches"), ("hidden", "Benches"), ("published", "Benches")), None, ""),
+])
+def test_only_a_published_idea_can_be_adopted(steps: tuple[tuple[str, str | None], ...],
+                                              code: str | None, says: str) -> None:
+    iid, idea = uuid.uuid4(), uuid.uuid4()
+    known = known_with(iid)
+    known.ideas[idea] = idea_now(idea, *steps)
+    refusal = judge_at_edge(known, adoption(iid, idea), LATER, YEAR)
+    assert (refusal.reason if refusal else None) == code
+    if refusal is not None:
+        assert refusal.detail == f"idea {idea} {says}, only published ideas can be adopted"
+
+
+def test_an_idea_no_ideastorm_has_cannot_be_adopted_and_the_initiative_is_judged_first() -> None:
+    iid, idea = uuid.uuid4(), uuid.uuid4()
+    known = known_with(iid)
+    known.ideas[idea] = None
+    refusal = judge_at_edge(known, adoption(iid, idea), LATER, YEAR)
+    assert refusal is not None and refusal.reason == "unknown_idea"
+    assert str(idea) in refusal.detail
+    elsewhere = judge_at_edge(known, adoption(uuid.uuid4(), idea), LATER, YEAR)
+    assert elsewhere is not None and elsewhere.reason == "unknown_initiative"
+
+
+def test_the_consumer_does_not_refuse_an_adoption_whose_idea_it_has_not_seen_yet() -> None:
+    # the idea's events come on other topics: in a replay the adoption may come first
+    iid = uuid.uuid4()
+    assert reason(known_with(iid), adoption(iid, uuid.uuid4()), LATER) is None
+
+
+def test_an_idea_is_named_only_while_published_and_by_its_approved_title() -> None:
+    idea = uuid.uuid4()
+    assert shown_title(idea_now(idea, ("pending", "Benches"))) is None
+    assert shown_title(idea_now(idea)) is None  # no status known (yet)
+    published = idea_now(idea, ("pending", "Benches"), ("published", "Benches"))
+    assert shown_title(published) == "Benches"
+    # a revision waiting for a moderator is not shown; the approved one is
+    waiting = idea_now(idea, ("published", "Benches"), ("revised", "CALL 12345678"))
+    assert shown_title(waiting) == "Benches"
+    approved = idea_now(idea, ("published", "Benches"), ("revised", "Benches, shaded"),
+                        ("approved", "Benches, shaded"))
+    assert shown_title(approved) == "Benches, shaded"
+    for later in ("hidden", "rejected", "merged", "withdrawn"):
+        gone = idea_now(idea, ("published", "Benches"), (later, "Benches"))
+        assert shown_title(gone) is None
+        # a view of a day it was published does not name it once it is not any more
+        assert shown_title(published, gone) is None

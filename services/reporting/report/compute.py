@@ -36,6 +36,7 @@ from services.reporting.domain import (
     expected_percent,
     fold,
     local_day,
+    shown_title,
 )
 from services.reporting.report.model import (
     REPORT_FORMAT,
@@ -251,8 +252,8 @@ def _milestones(ini: InitiativeState, q: Quarter,
 
 
 def _idea_title(state: World, idea_id: uuid.UUID) -> str:
-    idea = state.ideas.get(idea_id)
-    return idea.title if idea and idea.title else f"#{str(idea_id)[:8]}"
+    # an idea not published at the cut-off is named by its number only
+    return shown_title(state.ideas.get(idea_id)) or f"#{str(idea_id)[:8]}"
 
 
 def _adoptions(ini: InitiativeState) -> list[tuple[uuid.UUID, date, uuid.UUID]]:
@@ -363,7 +364,7 @@ def _campaign(state: World, cid: uuid.UUID, votes: CampaignVotes | None,
     sectors = _participants(state, cid, votes)
     counts = Counter(s or "unknown" for s in sectors.values())
     ranked = sorted((i for i in ideas if i.status not in NOT_IN_RANKING),
-                    key=lambda i: (-by_idea.get(str(i.idea_id), 0), i.title or "",
+                    key=lambda i: (-by_idea.get(str(i.idea_id), 0), _idea_title(state, i.idea_id),
                                    str(i.idea_id)))
     adopted = []
     adoption_ids = []
@@ -384,7 +385,7 @@ def _campaign(state: World, cid: uuid.UUID, votes: CampaignVotes | None,
         ideas_published=sum(1 for i in ideas if i.ever_published),
         ideas_rejected=sum(1 for i in ideas if i.status == "rejected"),
         votes=sum(by_idea.values()),
-        top_ideas=tuple(RankedIdea(n, i.title or f"#{str(i.idea_id)[:8]}",
+        top_ideas=tuple(RankedIdea(n, _idea_title(state, i.idea_id),
                                    by_idea.get(str(i.idea_id), 0), i.status or "pending")
                         for n, i in enumerate(ranked[:10], start=1)),
         adopted_ideas=tuple(sorted(adopted, key=lambda a: (a.adopted_on, a.idea_title))),
