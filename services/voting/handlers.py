@@ -375,6 +375,18 @@ class StatusProjection:
         return outcome
 
 
+async def announce_tallies(pool: asyncpg.Pool, producer: EventProducer) -> int:
+    """Publish every tally once as `TallyChanged` (when the worker starts), so that a consumer
+    that came later, or tallies counted before the event existed, are known without a replay of
+    `votes`. Absolute figures, published in order with the vote batches: harmless when repeated.
+    Returns how many ideas' tallies were published."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await projections.share_all_tallies(conn)
+        if rows:
+            await producer.publish_many(tally_changed(rows))
+    return len(rows)
+
+
 async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seconds: float,
                        limit: int = 50_000, hold_rules: HoldRules | None = None
                        ) -> tuple[int, int]:

@@ -181,6 +181,14 @@ async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
     return changed
 
 
+async def share_all_tallies(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every tally (see `write_judgement`), share-locked until the transaction ends, in the
+    order the tally writes lock them: a vote batch that changes one waits for this transaction,
+    and one that changed one before is committed (and published) first."""
+    return list(await conn.fetch(f"SELECT {TALLY_CHANGE} FROM voting.tallies t"
+                                 " ORDER BY t.campaign_id, t.idea_id FOR SHARE"))
+
+
 async def already_stored(conn: asyncpg.Connection, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """The votes among `event_ids` that are decided or parked already (a redelivery)."""
     rows = await conn.fetch(
