@@ -163,7 +163,7 @@ def run(client: DemoClient, meta: dict[str, str], projects: Sequence[Any]) -> No
             "idea_id": item["idea_id"], "decision": "approve",
             "reason": "a concrete neighbourhood project within the budget rules"}, moderator)
     published = client.read(f"/campaigns/{campaign_id}/ideas", headers=moderator, limit=500,
-                            wait_for=last["event_id"] if last else None)
+                            sort="newest", wait_for=last["event_id"] if last else None)["ideas"]
     remaining = client.read("/moderation/queue", headers=moderator, campaign_id=campaign_id)
     print(f"\npublished ideas after approval ({len(published)}; "
           f"{sum(len(g['ideas']) for g in remaining)} left in the queue):")

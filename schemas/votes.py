@@ -1,4 +1,5 @@
-"""Votes, on `votes` keyed by voter id; vote-pattern anomalies, on `status` keyed by campaign id.
+"""Votes, on `votes` keyed by voter id; vote-pattern anomalies and tally changes, on `status`
+keyed by campaign id.
 
 Keying votes by voter puts every vote of one participant on one partition, in order: the
 per-voter rules (one active vote per idea, the campaign budget, withdrawal) are decided by the
@@ -11,7 +12,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas import topics
 from schemas.base import Payload, event
@@ -115,3 +116,29 @@ class VoteHoldDecided(Payload):
     idea_id: uuid.UUID
     decision: HoldDecision
     reason: Reason
+
+
+class IdeaTally(BaseModel):
+    """One idea's tally after a change: counted supports and opposes (held votes are not)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idea_id: uuid.UUID
+    supports: int = Field(ge=0, le=10**9)
+    opposes: int = Field(ge=0, le=10**9)
+
+
+@event
+class TallyChanged(Payload):
+    """The voting service's tallies of some of a campaign's ideas changed: each idea's new
+    figures, as the tally shows them (absolute, not deltas). Published in the transaction that
+    changed them, while it holds the tallies' rows, so for one idea a later event on the
+    campaign's partition carries the later figures; a duplicate or a replay changes nothing.
+    Other services show an idea's support from it without reading voting's tables."""
+
+    __event_type__ = "tally.changed"
+    __topic__ = topics.STATUS
+    __key_field__ = "campaign_id"
+
+    campaign_id: uuid.UUID
+    ideas: Annotated[list[IdeaTally], Field(min_length=1, max_length=1_000)]

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "openapi.json"
 
 # The contract's version: raise it (semver) with any change that removes or narrows something.
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -82,7 +82,8 @@ DESCRIPTIONS = {
          " within a year before and five years after today, for at most two years), funders'"
          " shares add up to the amount, a plan fact is not dated after today, and a profile's"
          " name and organisation are not blank and hold no control characters and its e-mail"
-         " looks like name@example.org",
+         " looks like name@example.org, and a list's"
+         " `after` is a cursor that list made (`invalid_cursor`)",
     429: "Too many writes; `Retry-After` says when to try again",
     503: "Not ready",
     504: f"The `wait_for` event was not processed within {WAIT_FOR_MAX_S:g} s; retry later",

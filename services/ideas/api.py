@@ -16,6 +16,10 @@ from fastapi.encoders import jsonable_encoder
 from schemas.moderation import Decision, IdeaStatus
 from services.ideas import handlers, queries
 from services.ideas.domain import (
+    CURSOR_MAX,
+    BadCursor,
+    PageCursor,
+    PageOrder,
     applicable_decisions,
     auto_hide_reason,
     credited_name,
@@ -26,6 +30,7 @@ from services.ideas.handlers import is_staff, visible_idea, window_of
 from services.ideas.models import (
     AcceptedCampaign,
     AcceptedIdea,
+    CampaignIdeasPage,
     CampaignIn,
     CampaignOut,
     CreateCampaign,
@@ -36,6 +41,7 @@ from services.ideas.models import (
     IdeaIn,
     IdeaOut,
     LogEntry,
+    PageIdea,
     PublishedContent,
     QueueCampaign,
     QueueItem,
@@ -49,6 +55,7 @@ from services.infra.auth import Principal
 from services.infra.http import (
     Accepted,
     Admin,
+    ApiError,
     Context,
     HttpContext,
     IdempotencyKey,
@@ -68,6 +75,12 @@ ideas = APIRouter(tags=["ideas"])
 moderation = APIRouter(tags=["moderation"])
 
 CampaignFilter = Annotated[uuid.UUID | None, Query(description="only this campaign")]
+PageSort = Annotated[PageOrder, Query(description="support: most supports first (the"
+                                      " tally's figure); newest: latest submitted first")]
+After = Annotated[str | None, Query(
+    min_length=1, max_length=CURSOR_MAX, pattern="^[A-Za-z0-9_-]+$",
+    description="the `next` of the previous page, unchanged; a cursor that is not one, or was"
+                " made for the other `sort`, is a 422 `invalid_cursor`")]
 
 
 # -- campaigns
@@ -101,15 +114,30 @@ async def get_campaign(campaign_id: uuid.UUID, ctx: Context,
     return CampaignOut.of(row, window_of(row).phase(datetime.now(UTC)))
 
 
-@campaigns.get("/campaigns/{campaign_id}/ideas", response_model=list[IdeaOut])
+@campaigns.get("/campaigns/{campaign_id}/ideas", response_model=CampaignIdeasPage)
 async def campaign_ideas(campaign_id: uuid.UUID, ctx: Context, wait_for: WaitFor = None,
-                         limit: Limit = 100, offset: Offset = 0) -> list[IdeaOut]:
-    """The campaign's published ideas, oldest first."""
+                         sort: PageSort = PageOrder.SUPPORT, limit: Limit = 50,
+                         after: After = None) -> CampaignIdeasPage:
+    """The campaign's published ideas in their approved revision, most supported or newest
+    first (ties by idea id), a page at a time: pass a page's `next` as `after` for the next.
+    By support the list moves while votes come in: an idea whose support changes between two
+    pages may be listed twice or not at all in one walk. By newest every idea published before
+    the walk began is listed once."""
+    try:
+        cursor = PageCursor.decode(after, sort) if after is not None else None
+    except BadCursor as exc:
+        raise ApiError(422, "invalid_cursor", str(exc)) from None
     await wait_for_event(ctx, "ideas", wait_for)
-    if await queries.campaign(ctx.pool, campaign_id) is None:
+    rows, following = await queries.campaign_page(ctx.pool, campaign_id, sort, after=cursor,
+                                                  limit=limit)
+    # an idea listed names its campaign: only an empty page needs to ask whether it exists
+    if not rows and await queries.campaign(ctx.pool, campaign_id) is None:
         raise not_found("campaign", campaign_id)
-    rows = await queries.published_ideas(ctx.pool, campaign_id, limit=limit, offset=offset)
-    return [IdeaOut.model_validate(r) for r in await _credited(ctx, rows)]
+    # a public list: a revision waiting for a moderator is the author's and staff's business
+    return CampaignIdeasPage(
+        sort=sort, next=following.encode() if following else None,
+        ideas=[PageIdea.model_validate({**r, "pending_revision": None})
+               for r in await _credited(ctx, rows)])
 
 
 # -- ideas

@@ -8,6 +8,7 @@ replay from offset 0 gives the same status as the live run.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import uuid
 from collections.abc import Iterable, Mapping
@@ -255,3 +256,63 @@ def credited_name(campaign_shows_names: bool, author: str,
     names, and only the name of an author who agreed to be shown (the identity service's
     `shown_names` has no one else); otherwise None, and the author stays a participant id."""
     return shown_names.get(author) if campaign_shows_names else None
+
+
+# -- the campaign page
+
+
+class PageOrder(StrEnum):
+    """How the campaign page lists published ideas; ties are broken by idea id."""
+
+    SUPPORT = "support"  # most supports first, as the voting service counts them
+    NEWEST = "newest"  # latest submitted first
+
+
+CURSOR_MAX = 200  # characters: a cursor this service made is about 80
+
+
+class BadCursor(ValueError):
+    """An `after` cursor this service did not make, or made for another order."""
+
+
+@dataclass(frozen=True)
+class PageCursor:
+    """Where a page ends: the last idea's sort key (supports, or submission time) and id.
+    The next page starts strictly after it in the same order."""
+
+    order: PageOrder
+    key: int | datetime
+    idea_id: uuid.UUID
+
+    def encode(self) -> str:
+        key = self.key.isoformat() if isinstance(self.key, datetime) else str(self.key)
+        raw = f"{self.order.value}|{key}|{self.idea_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str, order: PageOrder) -> PageCursor:
+        """The cursor in `text`, for a page in `order`; `BadCursor` says what is wrong."""
+        try:
+            if len(text) > CURSOR_MAX:
+                raise ValueError
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            made_for, key, idea = raw.split("|")
+            made_for_order = PageOrder(made_for)
+            idea_id = uuid.UUID(idea)
+            value: int | datetime
+            if made_for_order is PageOrder.SUPPORT:
+                value = int(key)
+                if value < 0:
+                    raise ValueError
+            else:
+                value = datetime.fromisoformat(key)
+                if value.tzinfo is None:
+                    raise ValueError
+        except ValueError:
+            raise BadCursor("`after` is not a cursor of this list: pass the `next` of a page"
+                            " unchanged, or leave it out for the first page") from None
+        if made_for_order is not order:
+            raise BadCursor(f"`after` continues a list sorted by {made_for_order.value}, not by"
+                            f" {order.value}: ask with sort={made_for_order.value}, or leave"
+                            " `after` out to start again")
+        return cls(order, value, idea_id)

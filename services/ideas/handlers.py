@@ -7,10 +7,11 @@ Every rule is in `domain.py`, every SQL statement in `projections.py` / `queries
 
 The projection consumes `ideas.submissions` and `status`. Campaigns are applied first, then
 submissions (judged by their `occurred_at` against the campaign window; parked while the campaign
-is unknown), then revisions, flags, decisions and withdrawals. Finally every idea touched by the
-batch is re-folded (see `domain.fold_status`) and each change of status is published as
-`IdeaStatusChanged`, with an id derived from the event that caused it, so a retried batch or a
-replay publishes duplicates that consumers ignore.
+is unknown), then revisions, flags, decisions and withdrawals, then the voting service's tallies
+(the campaign page's order by support). Finally every idea touched by the batch is re-folded
+(see `domain.fold_status`) and each change of status is published as `IdeaStatusChanged`, with
+an id derived from the event that caused it, so a retried batch or a replay publishes duplicates
+that consumers ignore.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from schemas.moderation import (
     RevisionDecision,
     StatusText,
 )
-from schemas.votes import VoteHoldDecided
+from schemas.votes import TallyChanged, VoteHoldDecided
 from services.ideas import queries
 from services.ideas.domain import (
     FINAL,
@@ -240,6 +241,11 @@ async def vote_hold_decided(ctx: BatchContext, messages: list[Message]) -> None:
     await ctx.store.add_vote_decisions(messages)
 
 
+async def tally_changed(ctx: BatchContext, messages: list[Message]) -> None:
+    # the voting service's figures, shown beside published ideas on the campaign page
+    await ctx.store.apply_tallies(messages)
+
+
 async def moderation_decided(ctx: BatchContext, messages: list[Message]) -> None:
     # kept even when the idea is not known yet (another topic): the fold picks it up later
     await ctx.store.add_decisions(messages)
@@ -282,6 +288,7 @@ MESSAGE_HANDLERS: dict[type, Handler] = {
     IdeaWithdrawn: idea_withdrawn,
     IdeaHiddenByFlags: hidden_by_flags,
     VoteHoldDecided: vote_hold_decided,
+    TallyChanged: tally_changed,
     IdeaStatusChanged: ignore,
     IdeaRevisionPublished: ignore,
     # last: what this batch stored of the participant is erased with the rest
@@ -394,7 +401,8 @@ def _lock_ids(messages: list[Message]) -> set[uuid.UUID]:
         idea_id = getattr(p, "idea_id", None)
         if idea_id is not None:
             ids.add(idea_id)
-        if isinstance(p, CampaignCreated | IdeaSubmitted):
+        if isinstance(p, CampaignCreated | IdeaSubmitted | TallyChanged):
+            # a tally and a new idea of the campaign: the idea starts with the stored figures
             ids.add(p.campaign_id)
     return ids
 

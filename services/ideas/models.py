@@ -13,7 +13,7 @@ from schemas.campaigns import ModerationMode, VoteRules
 from schemas.common import LongText, Reason, Sector, ShortText, Tags
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision
-from services.ideas.domain import CampaignPhase
+from services.ideas.domain import CampaignPhase, PageOrder
 from services.infra.http import Accepted, StrictBody
 
 
@@ -113,6 +113,23 @@ class IdeaOut(BaseModel):
     submitted_at: datetime
     updated_at: datetime
     pending_revision: int | None = None  # a revision waiting for a moderator (author, staff)
+
+
+class PageIdea(IdeaOut):
+    """A published idea on the campaign page, in its approved revision, with the voting
+    service's figures for it (the same as the campaign's tally)."""
+
+    supports: int
+    opposes: int
+
+
+class CampaignIdeasPage(BaseModel):
+    """One page of a campaign's published ideas."""
+
+    sort: PageOrder
+    ideas: list[PageIdea]
+    next: str | None = Field(description="pass as `after` (with the same `sort`) for the next"
+                                         " page; null on the last page")
 
 
 class FlagIn(_Request):

@@ -30,7 +30,7 @@ from schemas.moderation import (
     ModerationDecided,
     RevisionDecided,
 )
-from schemas.votes import VoteHoldDecided
+from schemas.votes import TallyChanged, VoteHoldDecided
 from services.ideas.domain import (
     CampaignWindow,
     Fact,
@@ -189,8 +189,10 @@ class IdeasStore:
         await self.conn.executemany(
             f"INSERT INTO {self.s}.ideas (idea_id, campaign_id, author, sector, title, body, tags,"
             " category, estimated_cost, status, status_by, status_at, status_cause,"
-            " submitted_event, submitted_at, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            " submitted_event, submitted_at, updated_at, supports, opposes)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+            f" coalesce((SELECT t.supports FROM {self.s}.tallies t WHERE t.idea_id = $1), 0),"
+            f" coalesce((SELECT t.opposes FROM {self.s}.tallies t WHERE t.idea_id = $1), 0))"
             " ON CONFLICT (idea_id) DO NOTHING", idea_rows)
         await self.conn.executemany(
             f"INSERT INTO {self.s}.revisions (idea_id, revision, event_id, author, title, body,"
@@ -289,6 +291,31 @@ class IdeasStore:
                 f"UPDATE {self.s}.ideas SET pending_revision = NULL"
                 " WHERE idea_id = $1 AND pending_revision = $2", r["idea_id"], r["revision"])
         return approved
+
+    async def apply_tallies(self, messages: Sequence[Message]) -> None:
+        """The voting service's figures per idea: the last one wins. One idea's figures all
+        travel on its campaign's partition in the order they were counted, and `messages` keep
+        that order; a replay ends on the same last figures."""
+        latest: dict[uuid.UUID, tuple[uuid.UUID, int, int]] = {}
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, TallyChanged)
+            for t in p.ideas:
+                latest[t.idea_id] = (p.campaign_id, t.supports, t.opposes)
+        ids = sorted(latest)
+        campaigns, supports, opposes = ([latest[i][n] for i in ids] for n in range(3))
+        await self.conn.execute(
+            f"INSERT INTO {self.s}.tallies AS t (idea_id, campaign_id, supports, opposes)"
+            " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[])"
+            " ON CONFLICT (idea_id) DO UPDATE SET supports = EXCLUDED.supports,"
+            " opposes = EXCLUDED.opposes", ids, campaigns, supports, opposes)
+        # the copy beside the idea's content, for the campaign page's index
+        await self.conn.execute(
+            f"UPDATE {self.s}.ideas i SET supports = x.supports, opposes = x.opposes"
+            " FROM unnest($1::uuid[], $2::int[], $3::int[]) AS x(idea_id, supports, opposes)"
+            " WHERE i.idea_id = x.idea_id"
+            " AND (i.supports, i.opposes) IS DISTINCT FROM (x.supports, x.opposes)",
+            ids, supports, opposes)
 
     async def add_auto_hides(self, messages: Sequence[Message]) -> None:
         rows = []

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from services.ideas.domain import PageCursor, PageOrder
 from services.infra.vault import ERASED
 
 _CAMPAIGN_COLS = (
@@ -40,12 +41,40 @@ async def campaigns(pool: asyncpg.Pool, *, limit: int, offset: int) -> list[dict
     return [dict(r) for r in rows]
 
 
-async def published_ideas(pool: asyncpg.Pool, campaign_id: uuid.UUID, *, limit: int,
-                          offset: int) -> list[dict[str, Any]]:
-    rows = await pool.fetch(
-        f"SELECT {_IDEA_COLS} FROM ideas.ideas WHERE campaign_id = $1 AND status = 'published'"
-        " ORDER BY submitted_at, idea_id LIMIT $2 OFFSET $3", campaign_id, limit, offset)
-    return [dict(r) for r in rows]
+# The campaign page: one statement per order and per first / later page, each an index range
+# scan of `ideas_page_support_idx` / `ideas_page_newest_idx` (the row comparison is the index's
+# own order, so a page deep in the list costs what the first one does). 'published' is
+# `IdeaStatus.public` (domain.visible_to_public), the indexes' predicate.
+_PAGE_KEY = {PageOrder.SUPPORT: "supports", PageOrder.NEWEST: "submitted_at"}
+_PAGE = (
+    f"SELECT {_IDEA_COLS}, supports, opposes FROM ideas.ideas"
+    " WHERE campaign_id = $1 AND status = 'published'{after}"
+    " ORDER BY {key} DESC, idea_id DESC LIMIT $2"
+)
+_PAGES = {(order, later): _PAGE.format(
+    key=key, after=f" AND ({key}, idea_id) < ($3, $4)" if later else "")
+    for order, key in _PAGE_KEY.items() for later in (False, True)}
+
+
+def page_sql(order: PageOrder, *, later: bool) -> str:
+    """The campaign page's statement: $1 campaign, $2 limit, and for a later page $3, $4 the
+    cursor's key and idea id."""
+    return _PAGES[order, later]
+
+
+async def campaign_page(pool: asyncpg.Pool, campaign_id: uuid.UUID, order: PageOrder, *,
+                        after: PageCursor | None, limit: int
+                        ) -> tuple[list[dict[str, Any]], PageCursor | None]:
+    """Up to `limit` published ideas of the campaign in `order`, after the cursor, and the
+    cursor of the next page (None when this page is the last)."""
+    args: list[Any] = [campaign_id, limit + 1]
+    if after is not None:
+        args += [after.key, after.idea_id]
+    rows = [dict(r) for r in await pool.fetch(page_sql(order, later=after is not None), *args)]
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], PageCursor(order, last[_PAGE_KEY[order]], last["idea_id"])
 
 
 async def idea(pool: asyncpg.Pool, idea_id: uuid.UUID) -> dict[str, Any] | None:

@@ -22,7 +22,14 @@ from schemas.campaigns import CampaignCreated, VoteRulesChanged
 from schemas.envelope import Envelope, RefusedMessage, decode
 from schemas.identity import ParticipantErased
 from schemas.moderation import IdeaRevisionPublished, IdeaStatus, IdeaStatusChanged
-from schemas.votes import VoteCast, VoteClientSeen, VoteHoldDecided, VoteWithdrawn
+from schemas.votes import (
+    IdeaTally,
+    TallyChanged,
+    VoteCast,
+    VoteClientSeen,
+    VoteHoldDecided,
+    VoteWithdrawn,
+)
 from services.infra import vault
 from services.infra.auth import Principal
 from services.infra.consumer import Message, Outcome
@@ -33,6 +40,9 @@ from services.voting.domain import CastVote, DecideHold, WithdrawVote
 from services.voting.domain.holds import HoldRules
 
 log = structlog.get_logger(__name__)
+
+SYSTEM_ACTOR = "system:voting"
+TALLY_CHANGED_MAX = 1_000  # ideas per `TallyChanged`, the schema's bound
 
 # -- commands, from the HTTP edge
 
@@ -131,6 +141,23 @@ def to_vote(env: Envelope, payload: VoteCast | VoteWithdrawn) -> domain.Vote:
     )
 
 
+def tally_changed(rows: Iterable[asyncpg.Record]) -> list[Envelope]:
+    """The tallies a transaction changed, as `TallyChanged` per campaign: each idea once, with
+    its last figures (`rows` in the order they were written)."""
+    latest: dict[uuid.UUID, tuple[uuid.UUID, IdeaTally]] = {}
+    for r in rows:
+        latest[r["idea_id"]] = (r["campaign_id"], IdeaTally(
+            idea_id=r["idea_id"], supports=r["supports"], opposes=r["opposes"]))
+    by_campaign: dict[uuid.UUID, list[IdeaTally]] = {}
+    for campaign_id, tally in latest.values():
+        by_campaign.setdefault(campaign_id, []).append(tally)
+    return [Envelope.wrap(TallyChanged(campaign_id=campaign_id,
+                                       ideas=tallies[i:i + TALLY_CHANGED_MAX]),
+                          actor=SYSTEM_ACTOR)
+            for campaign_id, tallies in by_campaign.items()
+            for i in range(0, len(tallies), TALLY_CHANGED_MAX)]
+
+
 def client_seen(messages: Iterable[Message]) -> list[Envelope]:
     """Votes cast with a client fingerprint, re-keyed for the anomaly detector."""
     return [
@@ -170,13 +197,14 @@ async def judge_votes(conn: asyncpg.Connection, messages: list[Message],
         else {m.partition for m in fresh.values()})
     judgement = await judge_loaded(conn, votes, hold_rules)
     sources = {eid: (m.topic, m.partition, m.offset, m.raw or b"") for eid, m in fresh.items()}
-    await projections.write_judgement(conn, judgement, sources)
-    await _settle_holds(conn, judgement)
+    changed = await projections.write_judgement(conn, judgement, sources)
+    changed += await _settle_holds(conn, judgement)
     for v in judgement.verdicts:
         if v.state == domain.REFUSED:
             outcome.refuse.append((fresh[v.vote.event_id], v.reason or "refused",
                                    f"vote {v.vote.event_id} of {v.vote.voter_id}"))
     outcome.publish += client_seen(fresh.values())
+    outcome.publish += tally_changed(changed)
 
 
 async def judge_loaded(conn: asyncpg.Connection, votes: list[domain.Vote],
@@ -189,11 +217,13 @@ async def judge_loaded(conn: asyncpg.Connection, votes: list[domain.Vote],
     return domain.judge(votes, active, campaigns, ideas, nearby, hold_rules, seen)
 
 
-async def _settle_holds(conn: asyncpg.Connection, judgement: domain.Judgement) -> None:
-    """A moderator's decision may have arrived before the hold (a replay): apply it now."""
+async def _settle_holds(conn: asyncpg.Connection, judgement: domain.Judgement
+                        ) -> list[asyncpg.Record]:
+    """A moderator's decision may have arrived before the hold (a replay): apply it now.
+    Returns the tallies it changed."""
     held = [v.vote.event_id for v in judgement.verdicts if v.state == domain.HELD]
     held += [i for i, state in judgement.superseded.items() if state == domain.HELD]
-    await projections.apply_hold_decisions(conn, held)
+    return (await projections.apply_hold_decisions(conn, held))[1]
 
 
 async def hold_decided(conn: asyncpg.Connection, messages: list[Message],
@@ -208,7 +238,8 @@ async def hold_decided(conn: asyncpg.Connection, messages: list[Message],
                      m.envelope.actor, m.envelope.occurred_at))
     await projections.lock_partitions(conn, range(topics.VOTES.partitions))
     await projections.add_hold_decisions(conn, rows)
-    changed = await projections.apply_hold_decisions(conn, [r[1] for r in rows])
+    changed, tallies = await projections.apply_hold_decisions(conn, [r[1] for r in rows])
+    outcome.publish += tally_changed(tallies)
     log.info("votes.hold_decided", decisions=len(rows), changed=changed)
 
 
@@ -265,8 +296,8 @@ async def idea_status_changed(conn: asyncpg.Connection, messages: list[Message],
             seen.add(nxt)
             target = nxt
         if target != p.idea_id:
-            await projections.move_votes(conn, p.idea_id, target, p.campaign_id,
-                                         topics.VOTES.partitions)
+            outcome.publish += tally_changed(await projections.move_votes(
+                conn, p.idea_id, target, p.campaign_id, topics.VOTES.partitions))
             log.info("votes.moved_by_merge", idea=str(p.idea_id), target=str(target))
 
 
@@ -360,6 +391,18 @@ class StatusProjection:
         return outcome
 
 
+async def announce_tallies(pool: asyncpg.Pool, producer: EventProducer) -> int:
+    """Publish every tally once as `TallyChanged` (when the worker starts), so that a consumer
+    that came later, or tallies counted before the event existed, are known without a replay of
+    `votes`. Absolute figures, published in order with the vote batches: harmless when repeated.
+    Returns how many ideas' tallies were published."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await projections.share_all_tallies(conn)
+        if rows:
+            await producer.publish_many(tally_changed(rows))
+    return len(rows)
+
+
 async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seconds: float,
                        limit: int = 50_000, hold_rules: HoldRules | None = None
                        ) -> tuple[int, int]:
@@ -394,8 +437,10 @@ async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seco
             else:
                 by_id.pop(v.event_id)  # stays parked
         judgement.parked = []
-        await projections.write_judgement(conn, judgement, {})
-        await _settle_holds(conn, judgement)
+        changed = await projections.write_judgement(conn, judgement, {})
+        changed += await _settle_holds(conn, judgement)
+        if changed:  # in the transaction that changed them, as a projection batch does
+            await producer.publish_many(tally_changed(changed))
         dead += [(by_id[v.vote.event_id], v.reason or "refused",
                   f"vote {v.vote.event_id} of {v.vote.voter_id}", v.vote.voter_id)
                  for v in judgement.verdicts if v.state == domain.REFUSED]

@@ -29,6 +29,8 @@ LOCK_SPACE = 7_401  # first key of the (int, int) advisory locks: (LOCK_SPACE, p
 
 VOTE_COLUMNS = ["event_id", "kind", "voter_id", "campaign_id", "idea_id", "target_id", "value",
                 "occurred_at", "sector", "state", "reason", "client"]
+# what a tally write returns: the idea's figures after it, for `TallyChanged`
+TALLY_CHANGE = "t.idea_id, t.campaign_id, t.supports, t.opposes"
 
 
 async def lock_partitions(conn: asyncpg.Connection, partitions: Iterable[int]) -> None:
@@ -138,8 +140,10 @@ async def load_ideas(conn: asyncpg.Connection, ids: set[uuid.UUID]
 
 
 async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
-                          sources: dict[uuid.UUID, tuple[str, int, int, bytes]]) -> None:
-    """Store verdicts, superseded states, tally deltas and parked votes of one batch."""
+                          sources: dict[uuid.UUID, tuple[str, int, int, bytes]]
+                          ) -> list[asyncpg.Record]:
+    """Store verdicts, superseded states, tally deltas and parked votes of one batch; return
+    the tallies it changed (idea_id, campaign_id, supports, opposes), as they are now."""
     if j.verdicts:
         await conn.copy_records_to_table(
             "votes", schema_name="voting", columns=VOTE_COLUMNS,
@@ -156,12 +160,14 @@ async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
             [j.hold_reasons.get(i) for i in j.superseded],
         )
     deltas = sorted((k, d) for k, d in j.deltas.items() if d != [0, 0])
+    changed: list[asyncpg.Record] = []
     if deltas:
-        await conn.execute(
+        changed = await conn.fetch(
             "INSERT INTO voting.tallies AS t (idea_id, campaign_id, supports, opposes)"
             " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[])"
             " ON CONFLICT (idea_id) DO UPDATE SET supports = t.supports + EXCLUDED.supports,"
-            " opposes = t.opposes + EXCLUDED.opposes, updated_at = now()",
+            " opposes = t.opposes + EXCLUDED.opposes, updated_at = now()"
+            f" RETURNING {TALLY_CHANGE}",
             [k[1] for k, _ in deltas], [k[0] for k, _ in deltas],
             [d[0] for _, d in deltas], [d[1] for _, d in deltas],
         )
@@ -173,6 +179,15 @@ async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
             records=[(v.event_id, *sources[v.event_id], why, v.voter_id, v.campaign_id,
                       v.idea_id, v.occurred_at) for v, why in j.parked],
         )
+    return changed
+
+
+async def share_all_tallies(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every tally (see `write_judgement`), share-locked until the transaction ends, in the
+    order the tally writes lock them: a vote batch that changes one waits for this transaction,
+    and one that changed one before is committed (and published) first."""
+    return list(await conn.fetch(f"SELECT {TALLY_CHANGE} FROM voting.tallies t"
+                                 " ORDER BY t.campaign_id, t.idea_id FOR SHARE"))
 
 
 async def already_stored(conn: asyncpg.Connection, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -259,12 +274,13 @@ async def add_hold_decisions(conn: asyncpg.Connection,
         " moderator, decided_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", rows)
 
 
-async def apply_hold_decisions(conn: asyncpg.Connection, vote_ids: list[uuid.UUID]) -> int:
+async def apply_hold_decisions(conn: asyncpg.Connection, vote_ids: list[uuid.UUID]
+                               ) -> tuple[int, list[asyncpg.Record]]:
     """Held votes among `vote_ids` with a decision are released (counted, as judged when cast)
     or discarded; the tallies follow. The first decision on a vote is the one that counts.
-    Returns how many votes changed."""
+    Returns how many votes changed, and the tallies changed (see `write_judgement`)."""
     if not vote_ids:
-        return 0
+        return 0, []
     rows = await conn.fetch(
         "WITH d AS (SELECT DISTINCT ON (vote_event_id) vote_event_id, decision"
         "  FROM voting.hold_decisions WHERE vote_event_id = ANY($1::uuid[])"
@@ -279,10 +295,10 @@ async def apply_hold_decisions(conn: asyncpg.Connection, vote_ids: list[uuid.UUI
         if r["state"] == domain.COUNTED:
             d = released.setdefault((r["campaign_id"], r["target_id"]), [0, 0])
             d[0 if r["value"] > 0 else 1] += 1
+    changed: list[asyncpg.Record] = []
     if released:
-        j = domain.Judgement(deltas=released)
-        await write_judgement(conn, j, {})
-    return len(rows)
+        changed = await write_judgement(conn, domain.Judgement(deltas=released), {})
+    return len(rows), changed
 
 
 async def insert_rules(conn: asyncpg.Connection, campaign_id: uuid.UUID, event_id: uuid.UUID,
@@ -324,9 +340,9 @@ async def merged_into(conn: asyncpg.Connection, idea_id: uuid.UUID) -> uuid.UUID
 
 
 async def move_votes(conn: asyncpg.Connection, idea_id: uuid.UUID, target: uuid.UUID,
-                     campaign_id: uuid.UUID, partitions: int) -> None:
+                     campaign_id: uuid.UUID, partitions: int) -> list[asyncpg.Record]:
     """Counted votes of a merged idea count for its target, once per voter; both tallies are
-    recomputed. Holds every vote partition's lock."""
+    recomputed and returned (see `write_judgement`). Holds every vote partition's lock."""
     await lock_partitions(conn, range(partitions))
     # a voter who voted for both ideas keeps one vote: the one on the target
     await conn.execute(
@@ -337,12 +353,13 @@ async def move_votes(conn: asyncpg.Connection, idea_id: uuid.UUID, target: uuid.
     await conn.execute(
         "UPDATE voting.votes SET target_id = $2 WHERE state = 'counted' AND target_id = $1",
         idea_id, target)
-    await conn.execute(
+    return list(await conn.fetch(
         "INSERT INTO voting.tallies AS t (idea_id, campaign_id, supports, opposes)"
         " SELECT x.id, $2, count(v.event_id) FILTER (WHERE v.value > 0),"
         " count(v.event_id) FILTER (WHERE v.value < 0)"
         " FROM unnest($1::uuid[]) AS x(id)"
         " LEFT JOIN voting.votes v ON v.target_id = x.id AND v.state = 'counted'"
         " GROUP BY x.id ON CONFLICT (idea_id) DO UPDATE SET supports = EXCLUDED.supports,"
-        " opposes = EXCLUDED.opposes, updated_at = now()",
-        sorted([idea_id, target]), campaign_id)
+        " opposes = EXCLUDED.opposes, updated_at = now()"
+        f" RETURNING {TALLY_CHANGE}",
+        sorted([idea_id, target]), campaign_id))

@@ -10,7 +10,12 @@ import structlog
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app
 from services.voting import anomalies
-from services.voting.handlers import StatusProjection, VoteProjection, retry_parked
+from services.voting.handlers import (
+    StatusProjection,
+    VoteProjection,
+    announce_tallies,
+    retry_parked,
+)
 from services.voting.settings import VotingSettings
 
 log = structlog.get_logger(__name__)
@@ -31,6 +36,17 @@ def create_app(settings: Settings) -> faust.App:
     app.service(resources)  # type: ignore[arg-type]  # faust types it for classes
 
     anomalies.install(app, resources, voting)
+
+    @app.task  # type: ignore[untyped-decorator]  # once, when the worker starts
+    async def announce_tallies_once() -> None:
+        await resources.ready.wait()
+        assert resources.pool is not None and resources.producer is not None
+        try:
+            ideas = await announce_tallies(resources.pool, resources.producer)
+            log.info("tallies.announced", ideas=ideas)
+        except Exception:
+            # the next start announces them; vote batches publish what they change meanwhile
+            log.exception("tallies.announce_failed")
 
     @app.timer(interval=voting.retry_interval_s)  # type: ignore[untyped-decorator]
     async def retry_parked_votes() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,6 +19,10 @@ from services.web.session import LANG, LANGUAGES, Visit, form, secure, visit
 router = APIRouter(include_in_schema=False)
 
 ACTIVE = ("counted", "pending", "held")  # a vote that uses budget and can be withdrawn
+SORTS = ("support", "newest")  # the campaign page's orders, the API's `sort`; the first is default
+PAGE_SIZE = 20  # ideas per campaign page; "More" shows the next ones
+SEARCH_SIZE = 500  # ideas a search on the campaign page looks through
+MAX_LOOKUPS = 100  # ideas looked up one by one for the titles of a person's votes
 
 
 def local(path: str | None, default: str = "/") -> str:
@@ -72,31 +76,45 @@ async def campaigns(request: Request) -> Response:
 
 @router.get("/c/{campaign_id}")
 async def campaign(request: Request, campaign_id: uuid.UUID, sort: str = "support",
-                   q: str = "") -> Response:
+                   q: str = "", after: str | None = None) -> Response:
     v = visit(request)
     api = Api(request, v.token)
     c = await api.get(f"/campaigns/{campaign_id}")
     if not c.ok:
         return unavailable(request, v, c)
-    ideas = await api.get(f"/campaigns/{campaign_id}/ideas", limit=500)
-    tally = await api.get(f"/campaigns/{campaign_id}/tally")
-    items: list[dict[str, Any]] = ideas.body if ideas.ok else []
-    supports = {str(i["idea_id"]): i["supports"] for i in tally.body["ideas"]} if tally.ok else {}
+    sort = sort if sort in SORTS else SORTS[0]
     q = q.strip()[:200]
-    if q:
-        items = [i for i in items if matches(i, q)]
-    if sort == "newest":
-        items.sort(key=lambda i: i["submitted_at"], reverse=True)
-    else:
-        sort = "support"
-        items.sort(key=lambda i: (-supports.get(str(i["idea_id"]), 0), i["submitted_at"]))
+    # a search looks through the first SEARCH_SIZE ideas in the order chosen
+    ideas = await api.get(f"/campaigns/{campaign_id}/ideas", sort=sort, after=after,
+                          limit=SEARCH_SIZE if q else PAGE_SIZE)
+    if not ideas.ok and ideas.code == "invalid_cursor":  # a "More" link someone changed
+        return unavailable(request, v, ideas)
+    listed: list[dict[str, Any]] = ideas.body["ideas"] if ideas.ok else []
+    items = [i for i in listed if matches(i, q)] if q else listed
+    more = None
+    if ideas.ok and ideas.body["next"] and not q:
+        more = f"/c/{campaign_id}?{urlencode({'sort': sort, 'after': ideas.body['next']})}"
     mine = None
+    titles = {str(i["idea_id"]): i["title"] for i in listed}
     if v.has("participant"):
         mv = await api.get("/me/votes", campaign=campaign_id)
         mine = mv.body if mv.ok else None
-    titles = {str(i["idea_id"]): i["title"] for i in (ideas.body if ideas.ok else [])}
-    return page(request, v, "campaign.html", c=c.body, ideas=items, tally=supports, sort=sort,
-                q=q, mine=mine, voted=active_votes(mine) if mine else set(), titles=titles)
+        if mine:
+            titles |= await vote_titles(api, mine, titles)
+    return page(request, v, "campaign.html", c=c.body, ideas=items, sort=sort, q=q, mine=mine,
+                voted=active_votes(mine) if mine else set(), titles=titles, more=more,
+                first_page=after is None)
+
+
+async def vote_titles(api: Api, mine: dict[str, Any], known: dict[str, str]) -> dict[str, str]:
+    """Titles of the ideas a person voted on that are not listed on this page (as anyone may
+    see them: an idea that is not public any more keeps its id)."""
+    titles = {}
+    for idea_id in sorted({str(m["idea_id"]) for m in mine["votes"]} - set(known))[:MAX_LOOKUPS]:
+        r = await api.get(f"/ideas/{idea_id}")
+        if r.ok:
+            titles[idea_id] = r.body["title"]
+    return titles
 
 
 @router.post("/c/{campaign_id}/ideas")
@@ -191,9 +209,7 @@ async def mine(request: Request) -> Response:
     for c in listed.body if listed.ok else []:
         mv = await api.get("/me/votes", campaign=c["campaign_id"])
         if mv.ok and mv.body["votes"]:
-            published = await api.get(f"/campaigns/{c['campaign_id']}/ideas", limit=500)
-            titles.update({str(i["idea_id"]): i["title"]
-                           for i in (published.body if published.ok else [])})
+            titles |= await vote_titles(api, mv.body, titles)
             votes.append((c, mv.body))
     data = await api.get("/me/data")
     return page(request, v, "my.html", ideas=ideas.body, votes=votes, titles=titles, data=data)

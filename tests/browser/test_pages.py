@@ -14,7 +14,10 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
+from schemas.envelope import Envelope
+from schemas.votes import VoteCast
 from services.infra.kafka import EventProducer
+from services.web.pages import PAGE_SIZE
 from tests.browser.conftest import look, shown_after_reload, sign_in
 from tests.e2e.ideas_client import IdeasClient
 from tests.e2e.test_report_http import stored_report
@@ -252,6 +255,39 @@ async def test_a_vote_over_the_budget_is_shown_refused_with_its_reason(
     await page.get_by_label("Søg i idéer").fill("TEXT message")
     await page.get_by_role("button", name="Vis").click()
     await expect(page.locator("li.idea h3")).to_have_text(titles[:1])
+
+
+async def test_a_long_campaign_is_listed_a_page_at_a_time_newest_or_most_supported_first(
+        contexts: NewPage, http: httpx.AsyncClient, token: Callable[..., str],
+        producer: EventProducer, uid: str) -> None:
+    ideas = IdeasClient(http, token, uid)
+    campaign_id = await ideas.campaign(moderation="post")
+    author = ideas.participant("ann")
+    titles = [f"Idea {n:02} {uid}" for n in range(PAGE_SIZE + 1)]
+    ids = [await ideas.submit(campaign_id, author, title) for title in titles]
+    # two votes for the oldest idea, straight onto the votes topic
+    await producer.publish_many([
+        Envelope.wrap(VoteCast(voter_id=v, campaign_id=uuid.UUID(campaign_id),
+                               idea_id=uuid.UUID(ids[0])), actor=v)
+        for v in (f"v1-{uid}", f"v2-{uid}")])
+
+    page = await contexts()
+    await page.goto(f"/c/{campaign_id}")
+    first = page.locator("li.idea h3").first
+    await shown_after_reload(page, first, titles[0])  # most support first, by default
+    await expect(page.locator("li.idea").first.locator("[data-tally]")).to_have_text("2")
+    await expect(page.locator("li.idea")).to_have_count(PAGE_SIZE)
+    await look(page, "campaign-page")
+    await page.get_by_label("Sortér efter").select_option("newest")
+    await page.get_by_role("button", name="Vis").click()
+    await expect(page.locator("li.idea h3")).to_have_text(titles[:0:-1])
+    await page.get_by_role("link", name="Flere idéer").click()
+    await expect(page.locator("li.idea h3")).to_have_text(titles[:1])
+    await expect(page.get_by_role("link", name="Flere idéer")).to_have_count(0)
+    await page.get_by_role("link", name="Til de første idéer").click()
+    await expect(page.locator("li.idea h3").first).to_have_text(titles[-1])
+    await page.goto(f"/c/{campaign_id}?sort=newest&after=changed-by-hand")
+    await expect(page.locator("main")).to_contain_text("not a cursor of this list")
 
 
 async def test_the_plan_now_and_as_of_an_earlier_date_with_its_changes(

@@ -39,7 +39,7 @@ async def test_post_moderated_idea_is_published_at_once(
     body = idea.json()
     assert body["status"] == "published" and body["author"] == f"p-{uid}"
     assert body["sector"] == "municipality" and body["tags"] == ["queues"]
-    listed = (await http.get(f"/campaigns/{campaign_id}/ideas")).json()
+    listed = (await http.get(f"/campaigns/{campaign_id}/ideas")).json()["ideas"]
     assert [i["idea_id"] for i in listed] == [r.json()["idea_id"]]
     campaigns = (await http.get("/campaigns")).json()
     mine = [c for c in campaigns if c["campaign_id"] == campaign_id]
@@ -61,7 +61,7 @@ async def test_pre_moderated_idea_waits_and_only_its_author_sees_it(
     assert (await http.get(idea_url)).status_code == 404
     other = bearer(token("participant", sub=f"q-{uid}"))
     assert (await http.get(idea_url, headers=other)).status_code == 404
-    assert (await http.get(f"/campaigns/{campaign_id}/ideas")).json() == []
+    assert (await http.get(f"/campaigns/{campaign_id}/ideas")).json()["ideas"] == []
 
 
 async def test_repeated_request_with_idempotency_key_gives_the_same_idea(
@@ -82,4 +82,4 @@ async def test_repeated_request_with_idempotency_key_gives_the_same_idea(
     assert other.status_code == 409 and other.json()["detail"]["code"] == "idempotency_key_reused"
     await http.get(f"/ideas/{first.json()['idea_id']}", params={"wait_for": first.json()["event_id"]},
                    headers=author)
-    assert len((await http.get(f"/campaigns/{campaign_id}/ideas")).json()) == 1
+    assert len((await http.get(f"/campaigns/{campaign_id}/ideas")).json()["ideas"]) == 1

@@ -39,7 +39,7 @@ async def test_pre_moderated_idea_goes_through_the_queue_to_published(
     await client.decide(third, "reject", "not a municipal task")
     assert await client.queue(campaign_id) == []
 
-    published = (await http.get(f"/campaigns/{campaign_id}/ideas")).json()
+    published = (await http.get(f"/campaigns/{campaign_id}/ideas")).json()["ideas"]
     assert [i["idea_id"] for i in published] == [first]
     merged = await client.idea(second)
     assert merged["status"] == "merged" and merged["merged_into"] == first
@@ -72,7 +72,7 @@ async def test_enough_flags_hide_an_idea_until_a_moderator_restores_it(
     await client.wait(r)
     hidden = await client.idea(idea_id)
     assert hidden["status"] == "hidden" and hidden["status_reason"] == "flagged by 2 participants"
-    assert (await http.get(f"/campaigns/{campaign_id}/ideas")).json() == []
+    assert (await http.get(f"/campaigns/{campaign_id}/ideas")).json()["ideas"] == []
     [queued] = await client.queue(campaign_id)
     assert queued["flag_count"] == 2 and queued["flag_reasons"] == {"spam": 1, "off_topic": 1}
 

@@ -16,6 +16,7 @@ from schemas.campaigns import ModerationMode
 from schemas.envelope import Envelope
 from schemas.ideas import FlagReason, IdeaFlagged, IdeaRevised
 from schemas.moderation import Decision, ModerationDecided
+from schemas.votes import IdeaTally, TallyChanged
 from services.ideas.handlers import IdeasProjection
 from services.infra.consumer import ProjectionRunner
 from services.infra.kafka import EventProducer
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 TABLES = ("campaigns", "ideas", "revisions", "flags", "decisions", "withdrawals",
           "parked_submissions", "consumer_offsets", "applied_events", "revision_decisions",
-          "auto_hides", "vote_decisions")
+          "auto_hides", "vote_decisions", "tallies")
 
 
 async def test_submissions_accepted_while_the_worker_is_down_are_all_applied(
@@ -51,7 +52,8 @@ async def test_submissions_accepted_while_the_worker_is_down_are_all_applied(
         stack.start_worker("ideas")
     await eventually(lambda: pool.fetchval(count, uuid.UUID(campaign_id)), lambda n: n == 100,
                      timeout=90, what="100 ideas applied after the worker restarted")
-    published = (await http.get(f"/campaigns/{campaign_id}/ideas", params={"limit": 500})).json()
+    published = (await http.get(f"/campaigns/{campaign_id}/ideas",
+                               params={"limit": 500})).json()["ideas"]
     assert sorted(i["idea_id"] for i in published) == sorted(r.json()["idea_id"] for r in replies)
 
 
@@ -118,11 +120,18 @@ def _scenario() -> tuple[list[uuid.UUID], list[Envelope], list[Envelope]]:
     d_flag = Envelope.wrap(IdeaFlagged(idea_id=d_id, campaign_id=late_id,
                                        reason=FlagReason.OTHER), actor="p-z",
                            occurred_at=OPENS + day + timedelta(hours=3))
-    # the decisions on b and c are published BEFORE the ideas (they travel on another topic)
+    def tally(camp: uuid.UUID, idea: uuid.UUID, supports: int) -> Envelope:
+        return Envelope.wrap(TallyChanged(campaign_id=camp, ideas=[
+            IdeaTally(idea_id=idea, supports=supports, opposes=0)]), actor="system:voting")
+
+    # the decisions on b and c are published BEFORE the ideas (they travel on another topic),
+    # and so is d's tally (d also waits for its campaign); the last tally of an idea counts.
+    # (The session's voting worker publishes b's and c's, zero, when it moves c's votes to b.)
     early = [decide("b", Decision.APPROVE, 1), decide("c", Decision.MERGE, 2, merge_into=ids["b"]),
-             d, d_revised, d_flag]
+             d, d_revised, d_flag, tally(late_id, d_id, 2)]
     later = [post, pre, a, revise, b, c, flag("p-x", 1), flag("p-y", 2), flag("p-y", 3),
-             decide("a", Decision.RESTORE, 4), late]
+             decide("a", Decision.RESTORE, 4), late, tally(post_id, ids["a"], 3),
+             tally(post_id, ids["a"], 5)]
     return [post_id, pre_id, late_id], early, later
 
 
@@ -135,6 +144,7 @@ async def _rows(pool: asyncpg.Pool, schema: str, campaigns: list[uuid.UUID]) -> 
         "flags": f"SELECT * FROM {{s}}.flags WHERE idea_id IN ({ideas})",
         "decisions": "SELECT * FROM {s}.decisions WHERE campaign_id = ANY($1::uuid[])",
         "auto_hides": "SELECT * FROM {s}.auto_hides WHERE campaign_id = ANY($1::uuid[])",
+        "tallies": "SELECT * FROM {s}.tallies WHERE campaign_id = ANY($1::uuid[])",
     }
     out = {}
     for name, sql in queries.items():
@@ -154,10 +164,14 @@ async def test_replaying_both_topics_into_empty_tables_gives_the_same_tables(
                             lambda t: len(t["ideas"]) == 4 and len(t["decisions"]) == 3
                             and len(t["flags"]) == 3 and len(t["revisions"]) == 6
                             and len(t["auto_hides"]) == 1
+                            and sorted(dict(r)["supports"] for r in t["ideas"]) == [0, 0, 2, 5]
+                            and len(t["tallies"]) == 4
                             and all(dict(c)["closed_at"] for c in t["campaigns"]),
                             what="live worker applied the scenario and closed the campaigns")
     ideas = sorted((dict(r)["author"], dict(r)["status"], dict(r)["title"])
                    for r in live["ideas"])
+    assert sorted((dict(r)["author"], dict(r)["supports"]) for r in live["ideas"]) == [
+        ("p-a", 5), ("p-b", 0), ("p-c", 0), ("p-d", 2)]
     # a was hidden by two distinct flaggers, then restored; c's merge waited for c to arrive;
     # d and its revision waited for their campaign
     assert ideas == [("p-a", "published", "Shade"), ("p-b", "published", "Trees on the square"),

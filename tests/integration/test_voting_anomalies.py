@@ -17,7 +17,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from schemas.envelope import Envelope, decode
-from schemas.votes import VoteCast
+from schemas.votes import TallyChanged, VoteCast
 from services.infra import db
 from services.infra.consumer import Message
 from services.infra.kafka import EventProducer
@@ -108,6 +108,17 @@ async def test_a_burst_is_held_out_of_the_tally_until_moderators_release_or_disc
         assert r.status_code == 202, r.text
     await eventually(lambda: supports(pool, cid), lambda t: t == {idea: (2, 0)},
                      what="the released vote counted")
+
+    async def published() -> list[tuple[int, int]]:
+        """The figures voting published for the idea (`tally.changed`), in the topic's order."""
+        found = await read_campaign_messages(infra.kafka_bootstrap_servers or "", "status",
+                                             str(cid), expect=10**6, timeout=3)
+        return [(t.supports, t.opposes) for m in found if isinstance(m.payload, TallyChanged)
+                for t in m.payload.ideas if t.idea_id == idea]
+    # other services show the tally's figure, without the held votes, and follow the release
+    figures = await eventually(published, lambda f: f[-1:] == [(2, 0)],
+                               what="the released vote's tally published")
+    assert (1, 0) in figures  # the calm vote alone, while the burst was held
     again = await http.post("/moderation/votes/decisions", headers=moderator, json={
         "event_id": released, "decision": "discard", "reason": "changed my mind"})
     assert again.status_code == 409 and again.json()["detail"]["code"] == "vote_not_held", \

@@ -12,10 +12,13 @@ from schemas.common import Sector
 from schemas.moderation import Decision, IdeaStatus
 from services.ideas.domain import (
     FLAGS,
+    BadCursor,
     CampaignPhase,
     CampaignWindow,
     Fact,
     FactKind,
+    PageCursor,
+    PageOrder,
     SubmissionRefused,
     auto_hide_reason,
     check_submission,
@@ -186,3 +189,32 @@ def test_an_idea_is_credited_by_name_only_in_a_campaign_that_shows_names() -> No
     assert credited_name(True, "p-1", shown) == "Ida Holm"
     assert credited_name(False, "p-1", shown) is None
     assert credited_name(True, "p-2", shown) is None
+
+
+# -- the campaign page's cursor
+
+
+def test_a_cursor_gives_back_the_position_it_was_made_at() -> None:
+    idea = uuid.uuid4()
+    at = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    for cursor in (PageCursor(PageOrder.SUPPORT, 0, idea), PageCursor(PageOrder.SUPPORT, 4711, idea),
+                   PageCursor(PageOrder.NEWEST, at, idea)):
+        text = cursor.encode()
+        assert text.isascii() and "=" not in text and "/" not in text and "+" not in text
+        assert PageCursor.decode(text, cursor.order) == cursor
+
+
+@pytest.mark.parametrize("text", [
+    "x", "not a cursor", "a" * 300,
+    PageCursor(PageOrder.SUPPORT, 3, uuid.uuid4()).encode()[:-4],  # cut short
+    PageCursor(PageOrder.SUPPORT, 3, uuid.uuid4()).encode()[:10] + "A" * 20,
+])
+def test_a_cursor_this_service_did_not_make_is_refused_saying_so(text: str) -> None:
+    with pytest.raises(BadCursor, match="not a cursor of this list"):
+        PageCursor.decode(text, PageOrder.SUPPORT)
+
+
+def test_a_cursor_of_the_other_order_is_refused_naming_the_order_it_belongs_to() -> None:
+    support = PageCursor(PageOrder.SUPPORT, 3, uuid.uuid4()).encode()
+    with pytest.raises(BadCursor, match="sorted by support, not by newest"):
+        PageCursor.decode(support, PageOrder.NEWEST)
