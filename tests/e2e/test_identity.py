@@ -109,7 +109,7 @@ async def test_ideas_carry_author_names_where_the_campaign_shows_them_and_the_au
     assert (await _json(await http.get(f"/ideas/{a}")))["author_name"] == f"Anna Berg {uid}"
     assert (await _json(await http.get(f"/ideas/{b}")))["author_name"] is None
     assert (await _json(await http.get(f"/ideas/{c}")))["author_name"] is None
-    listed = await _json(await http.get(f"/campaigns/{naming}/ideas"))
+    listed = (await _json(await http.get(f"/campaigns/{naming}/ideas")))["ideas"]
     assert {i["idea_id"]: i["author_name"] for i in listed} == {a: f"Anna Berg {uid}", b: None}
     history = await _json(await http.get(f"/ideas/{a}/history"))
     assert [h["author_name"] for h in history] == [f"Anna Berg {uid}"]

@@ -106,7 +106,9 @@ def _committed_versions() -> list[dict[str, Any]]:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     root = openapi.ROOT
-    log = subprocess.run(["git", "log", "--format=%H", "--", "openapi.json"], cwd=root,
+    # main's own line of commits: a merged branch's commits interleave by date otherwise
+    log = subprocess.run(["git", "log", "--first-parent", "--format=%H", "--", "openapi.json"],
+                         cwd=root,
                          capture_output=True, text=True)
     if log.returncode != 0:
         pytest.skip("not a git checkout")
