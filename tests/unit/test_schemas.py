@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas import generate
-from schemas.envelope import Envelope, RefusedMessage, decode
+from schemas.envelope import IDEASTORM_NS, Envelope, RefusedMessage, decode, derived_id
 from schemas.ideas import IdeaSubmitted
+from schemas.votes import VoteCast
 
 pytestmark = pytest.mark.unit
 
@@ -75,3 +76,15 @@ def test_wrapped_event_round_trips_with_its_key() -> None:
     decoded, model = decode(env.to_bytes())
     assert decoded == env and model == idea
     assert env.topic == "ideas.submissions" and env.key() == str(idea.idea_id).encode()
+
+
+def test_key_is_the_typed_models_key_and_derived_ids_are_name_based_uuids() -> None:
+    vote = VoteCast(voter_id="voter-7", campaign_id=uuid.uuid4(), idea_id=uuid.uuid4())
+    idea = IdeaSubmitted(idea_id=uuid.uuid4(), campaign_id=uuid.uuid4(), title="A", body="B")
+    for payload in (vote, idea):
+        env = Envelope.wrap(payload, actor="voter-7")
+        assert env.key() == env.model().message_key().encode()
+    assert Envelope.wrap(vote, actor="voter-7").key() == b"voter-7"  # a voter's votes in order
+    parts = ("pabulib", "sha/1", "vote", "ballot 9", "ł")
+    assert derived_id(*parts) == uuid.uuid5(IDEASTORM_NS, "/".join(parts))
+    assert derived_id(*parts) != derived_id(*parts[:-1])
