@@ -136,7 +136,7 @@ def machine() -> str:
 async def raw_copy(pool: asyncpg.Pool, election: pabulib.Election) -> float:
     rows = [(e.event_id, "cast", e.payload["voter_id"], uuid.UUID(e.payload["campaign_id"]),
              uuid.UUID(e.payload["idea_id"]), uuid.UUID(e.payload["idea_id"]), 1, e.occurred_at,
-             None, "counted", None) for e in pabulib.vote_events(election)]
+             None, "counted", None, None) for e in pabulib.vote_events(election)]
     async with pool.acquire() as conn:
         await conn.execute("DROP TABLE IF EXISTS public.bench_copy;"
                            " CREATE TABLE public.bench_copy (LIKE voting.votes INCLUDING DEFAULTS)")
