@@ -19,6 +19,7 @@ from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
 from services.infra import archive, db, health, limits, metrics
 from services.infra.auth import TokenVerifier
+from services.infra.feed import StatusFeed
 from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.logging import bind_request
@@ -69,11 +70,15 @@ def create_app(settings: Settings) -> FastAPI:
         await producer.start()
         verifier = TokenVerifier(settings)
         await verifier.start()
+        feed = StatusFeed(settings.kafka_bootstrap_servers,
+                          fetch_wait_ms=settings.consumer_fetch_wait_ms)
         app.state.ctx = HttpContext(settings=settings, pool=pool, producer=producer,
-                                    verifier=verifier, idempotency=IdempotencyTable(pool))
+                                    verifier=verifier, idempotency=IdempotencyTable(pool),
+                                    status_feed=feed)
         try:
             yield
         finally:
+            await feed.stop()
             await verifier.close()
             await producer.stop()
             await pool.close()

@@ -116,7 +116,7 @@ class ProjectionRunner:
         heartbeat_interval_ms: int = 1_000,
         max_records: int = 5_000,
         poll_ms: int = 200,
-        fetch_wait_ms: int = 20,
+        fetch_wait_ms: int = 50,
         group_id: str | None = None,
     ) -> None:
         self.projection = projection

@@ -15,7 +15,7 @@ import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
@@ -29,6 +29,7 @@ from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
 from services.infra import db
 from services.infra.auth import AuthError, Principal, Role, TokenVerifier
+from services.infra.feed import StatusFeed
 from services.infra.kafka import EventProducer
 from services.infra.limits import WRITE_METHODS, WriteLimits
 from services.infra.logging import current_correlation_id
@@ -61,6 +62,9 @@ class HttpContext:
     producer: EventProducer
     verifier: TokenVerifier
     idempotency: IdempotencyStore
+    # this process's read of `status`, and the caches it keeps current (by service)
+    status_feed: StatusFeed | None = None
+    caches: dict[str, Any] = field(default_factory=dict)
 
 
 def get_context(request: Request) -> HttpContext:

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     # How long the broker may hold a fetch while the consumer has nothing to read. Short, so a
     # lone vote is read as soon as it lands (light load); under heavy load fetches find data at
     # once and batches grow while the previous one is being written, up to the max records.
-    consumer_fetch_wait_ms: int = Field(default=20, ge=0, le=5_000)
+    consumer_fetch_wait_ms: int = Field(default=50, ge=0, le=5_000)
 
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=10, ge=1)

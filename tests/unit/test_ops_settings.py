@@ -28,7 +28,7 @@ OVERRIDES: dict[str, tuple[str, Any]] = {
     "database_url": ("postgresql://u:p@db/x", "postgresql://u:p@db/x"),
     "kafka_replication_factor": ("3", 3),
     "http_workers": ("4", 4),
-    "consumer_fetch_wait_ms": ("50", 50),
+    "consumer_fetch_wait_ms": ("80", 80),
     "kafka_session_timeout_ms": ("30000", 30_000),
     "kafka_heartbeat_interval_ms": ("3000", 3_000),
     "consumer_max_records": ("2000", 2_000),
