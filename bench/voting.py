@@ -177,18 +177,29 @@ async def http_latency(stack: Stack, settings: Settings, pool: asyncpg.Pool,
 
         async def poll() -> None:
             while not done.is_set():
-                async with client.get(f"/campaigns/{cid}/tally") as r:
-                    body = await r.json()
+                try:
+                    async with client.get(f"/campaigns/{cid}/tally") as r:
+                        body = await r.json()
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+                    continue
                 polls.append((time.perf_counter(), sum(i["supports"] for i in body["ideas"])))
                 await asyncio.sleep(0.01)
 
         async def post(n: int) -> None:
             nonlocal errors
             sent = time.perf_counter()
-            async with client.post(f"/ideas/{ideas[n % len(ideas)]}/votes",
-                                   headers={"Authorization": f"Bearer {tokens[n]}"}) as r:
-                await r.read()
-                ok = r.status == 202
+            try:
+                async with client.post(f"/ideas/{ideas[n % len(ideas)]}/votes",
+                                       headers={"Authorization": f"Bearer {tokens[n]}"}) as r:
+                    await r.read()
+                    ok = r.status == 202
+                    if not ok and errors < 5:
+                        say(f"POST answered {r.status}")
+            except aiohttp.ClientError as exc:
+                ok = False
+                if errors < 5:
+                    say(f"POST failed: {exc!r}")
             if ok:
                 accepted.append(sent)
             else:
@@ -242,10 +253,13 @@ async def run(settings: Settings, stack: Stack) -> None:
                                   linger_ms=20) as producer:
         say("end to end: publishing and tallying the votes")
         e2e = await end_to_end(stack, pool, producer, election)
+        say(f"publishing {e2e['publish_per_s']:,.0f} votes/s; end to end"
+            f" {e2e['e2e_per_s']:,.0f} votes/s; worker peak RSS {e2e['rss_mb']:,.0f} MB")
         say("end to end again with two voting workers in one consumer group")
         # a copy of the election under another identity: new campaign, ideas and vote ids
         twin = dataclasses.replace(election, digest=election.digest + "/second-run")
         e2e_two = await end_to_end(stack, pool, producer, twin, workers=2)
+        say(f"two workers: end to end {e2e_two['e2e_per_s']:,.0f} votes/s")
         for key in [k for k in stack.procs if k.startswith("voting-")]:
             stack.stop_process(key)
         # the remaining worker takes back every partition in a rebalance of a few seconds
@@ -255,6 +269,7 @@ async def run(settings: Settings, stack: Stack) -> None:
         consume = await raw_consume(settings.kafka_bootstrap_servers, "votes", int(e2e["votes"]))
         say("raw limit: COPY")
         copy = await raw_copy(pool, election)
+        say(f"raw limits: getmany {consume:,.0f} msgs/s, COPY {copy:,.0f} rows/s")
         say(f"latency: {RATE} votes/s through HTTP for {SECONDS} s")
         latency = await http_latency(stack, settings, pool, producer)
     await pool.close()
@@ -287,7 +302,10 @@ def main() -> int:
                         database_url=os.environ.get("DATABASE_URL") or None)
         infra = Infrastructure(base, fresh_db=True)
         settings = infra.start()
-        stack = Stack(settings, workers=("voting",), http_port=free_port())
+        # BENCH_LOG_DIR keeps the processes' logs (else they go with the temporary home)
+        logs = os.environ.get("BENCH_LOG_DIR")
+        stack = Stack(settings, workers=("voting",), http_port=free_port(),
+                      log_dir=Path(logs) if logs else None)
         try:
             stack.start(timeout=120)
             asyncio.run(run(settings, stack))

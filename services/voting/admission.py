@@ -51,7 +51,9 @@ class AdmissionCache:
                 conn, {idea.campaign_id})).get(idea.campaign_id)
         involved = frozenset({*ideas, *([idea.campaign_id] if idea else []), idea_id})
         for i in involved & self.unsettled.keys():
-            event_id = self.unsettled[i]
+            event_id = self.unsettled.get(i)  # another request may have settled it meanwhile
+            if event_id is None:
+                continue
             if await db.event_applied(self.pool, "voting", event_id) \
                     and self.unsettled.get(i) == event_id:
                 del self.unsettled[i]
