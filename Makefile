@@ -48,7 +48,9 @@ lint: $(STAMP)
 	$(BIN)/mypy schemas services clients
 
 bench: $(STAMP)
-	$(BIN)/python bench/voting.py
+	$(BIN)/python -m bench.voting
+	$(BIN)/python -m bench.ideas
+	$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV) .ideastorm out

@@ -155,11 +155,17 @@ async def publish_election(producer: EventProducer, http: httpx.AsyncClient,
         say(f"the voting service knows {known}/{len(election.projects)} ideas after"
             f" {ideas_timeout:g}s (is the ideas worker running?); publishing the votes anyway:"
             " they wait for their ideas")
+    sent = await publish_votes(producer, election)
+    say(f"published {sent} votes")
+    return sent
+
+
+async def publish_votes(producer: EventProducer, election: pabulib.Election) -> int:
+    """Publish every vote of the election, in chunks; returns how many."""
     sent = 0
     for chunk in _chunks(pabulib.vote_events(election), 20_000):
         await producer.publish_many(chunk)
         sent += len(chunk)
-    say(f"published {sent} votes")
     return sent
 
 

@@ -91,10 +91,10 @@ def cmd_gateway(args: argparse.Namespace) -> int:
         print("the gateway needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL", file=sys.stderr)
         return 2
     host, port = args.host or settings.http_host, args.port or settings.http_port
-    if settings.http_workers > 1:
+    if settings.gateway_processes > 1:
         # several processes on one socket: each builds its app from the environment
         uvicorn.run("services.gateway.app:app_from_environment", factory=True, host=host,
-                    port=port, workers=settings.http_workers, log_level="warning",
+                    port=port, workers=settings.gateway_processes, log_level="warning",
                     access_log=False)
     else:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",

@@ -19,6 +19,7 @@ from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
 from services.infra import archive, db, health, limits, metrics, vault
 from services.infra.auth import TokenVerifier
+from services.infra.feed import StatusFeed
 from services.infra.http import HttpContext, error_body
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.logging import bind_request
@@ -74,8 +75,10 @@ def create_app(settings: Settings) -> FastAPI:
         await producer.start()
         verifier = TokenVerifier(settings)
         await verifier.start()
+        feed = StatusFeed(settings.kafka_bootstrap_servers,
+                          fetch_wait_ms=settings.consumer_fetch_wait_ms)
         ctx = HttpContext(settings=settings, pool=pool, producer=producer, verifier=verifier,
-                          idempotency=IdempotencyTable(pool))
+                          idempotency=IdempotencyTable(pool), status_feed=feed)
         for service, module in routers:
             if hasattr(module, "attach"):
                 module.attach(ctx)
@@ -85,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            await feed.stop()
             await verifier.close()
             await producer.stop()
             await pool.close()

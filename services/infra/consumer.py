@@ -116,6 +116,7 @@ class ProjectionRunner:
         heartbeat_interval_ms: int = 1_000,
         max_records: int = 5_000,
         poll_ms: int = 200,
+        fetch_wait_ms: int = 50,
         group_id: str | None = None,
     ) -> None:
         self.projection = projection
@@ -138,6 +139,7 @@ class ProjectionRunner:
             heartbeat_interval_ms=heartbeat_interval_ms,
             rebalance_timeout_ms=max(session_timeout_ms, 10_000),
             max_poll_records=max_records,
+            fetch_max_wait_ms=fetch_wait_ms,
             fetch_max_bytes=64 * 1024 * 1024,
             max_partition_fetch_bytes=16 * 1024 * 1024,
         )

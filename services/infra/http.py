@@ -29,6 +29,7 @@ from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
 from services.infra import db, vault
 from services.infra.auth import AuthError, Principal, Role, TokenVerifier
+from services.infra.feed import StatusFeed
 from services.infra.kafka import EventProducer
 from services.infra.limits import WRITE_METHODS, WriteLimits
 from services.infra.logging import current_correlation_id
@@ -79,6 +80,9 @@ class HttpContext:
     producer: EventProducer
     verifier: TokenVerifier
     idempotency: IdempotencyStore
+    # this process's read of `status`, and the caches it keeps current (by service)
+    status_feed: StatusFeed | None = None
+    caches: dict[str, Any] = field(default_factory=dict)
     principal_seen: Callable[[Principal], Awaitable[None]] | None = None
     names: NameDirectory | None = None
     personal_data: dict[str, PersonalData] = field(default_factory=dict)

@@ -53,6 +53,8 @@ async def ensure_topics(
         await admin.close()
 
 
+BATCH_BYTES = 256 * 1024  # one broker batch of records per partition and request, at most
+
 Outgoing = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]] | None]
 """topic, key, value, headers"""
 
@@ -80,7 +82,10 @@ class EventProducer:
     """Publishes envelopes to the topic their type belongs to, keyed by the aggregate id.
 
     With `archive` (a pool), every record is first committed to the event archive and only then
-    sent (services/infra/archive.py): a call returns once both have it. The broker may not
+    sent (services/infra/archive.py): a call returns once both have it. Records go out as
+    whole batches per partition (one archive COPY, then `send_batch` requests of up to
+    `BATCH_BYTES`), and calls made while a batch is under way are archived and sent together in
+    the next one (group commit), so concurrent requests share a transaction. The broker may not
     support idempotent producers; duplicates are harmless downstream because consumers apply
     each `event_id` once.
     """
@@ -91,19 +96,24 @@ class EventProducer:
         self.archive = Archive(archive) if archive is not None else None
         self._partitions: dict[str, list[int]] = {}
         self._mismatched: set[tuple[str, int]] = set()
+        self._key_partition: dict[tuple[str, bytes], int] = {}
+        self._pending: list[tuple[Sequence[Outgoing], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
             acks="all",
             linger_ms=linger_ms,
             enable_idempotence=False,
             max_request_size=4 * 1024 * 1024,
-            **kwargs,
+            **{"max_batch_size": BATCH_BYTES, **kwargs},
         )
 
     async def start(self) -> None:
         await self._producer.start()
 
     async def stop(self) -> None:
+        if self._flusher is not None and not self._flusher.done():
+            await asyncio.wait([self._flusher])
         await self._producer.stop()
 
     async def __aenter__(self) -> EventProducer:
@@ -163,6 +173,34 @@ class EventProducer:
             futures = [await self._producer.send(t, v, key=k, headers=h) for t, k, v, h in out]
             await asyncio.gather(*futures)
             return
+        # Group commit: calls that arrive while an archive transaction and its broker request
+        # are under way wait for the next one, which carries all of them. Concurrent requests
+        # (the gateway's) then share one lock, transaction and broker request instead of
+        # queueing one by one behind a partition's lock.
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((out, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_pending())
+        await done
+
+    async def _flush_pending(self) -> None:
+        while self._pending:
+            group, self._pending = self._pending, []
+            try:
+                await self._archive_and_send([r for out, _ in group for r in out])
+            except BaseException as exc:
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+            else:
+                for _, done in group:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _archive_and_send(self, out: Sequence[Outgoing]) -> None:
+        assert self.archive is not None
         stamp = int(time.time() * 1000)
         grouped: dict[TP, list[tuple[int, bytes | None, bytes | None, bytes | None]]] = {}
         for topic, key, value, headers in out:
@@ -183,19 +221,45 @@ class EventProducer:
             parts = self._partitions[topic] = sorted(await self._producer.partitions_for(topic))
         if key is None:
             return random.choice(parts)
-        return parts[(int(murmur2(key)) & 0x7FFFFFFF) % len(parts)]
+        # a voter's votes come together: hash each key once (murmur2 here is pure Python)
+        cached = self._key_partition.get((topic, key))
+        if cached is None:
+            if len(self._key_partition) >= 100_000:
+                self._key_partition.clear()
+            cached = self._key_partition[(topic, key)] = (
+                parts[(int(murmur2(key)) & 0x7FFFFFFF) % len(parts)])
+        return cached
 
     async def _send_in_order(
         self, grouped: dict[TP, list[tuple[int, bytes | None, bytes | None, bytes | None]]],
         firsts: dict[TP, int],
     ) -> None:
+        """Send each partition's records as whole batches (one broker request carries many
+        records instead of each record going through the producer's own accumulator), in order,
+        and check that the broker gave them the offsets the archive did."""
         sent: list[tuple[TP, int, asyncio.Future[Any]]] = []
         for tp, recs in grouped.items():
-            for i, (stamp, key, value, headers) in enumerate(recs):
-                fut = await self._producer.send(tp[0], value, key=key, partition=tp[1],
-                                                timestamp_ms=stamp,
-                                                headers=decode_headers(headers) or None)
-                sent.append((tp, firsts[tp] + i, fut))
+            offset = firsts[tp]
+            batch = self._producer.create_batch()
+            count = 0
+            for stamp, key, value, headers in recs:
+                if batch.append(timestamp=stamp, key=key, value=value,
+                                headers=decode_headers(headers)) is None:
+                    if not count:
+                        raise ValueError(f"a record of {len(value or b'')} bytes does not fit"
+                                         f" in a batch for {tp[0]}/{tp[1]}")
+                    sent.append((tp, offset, await self._producer.send_batch(
+                        batch, tp[0], partition=tp[1])))
+                    offset += count
+                    batch, count = self._producer.create_batch(), 0
+                    if batch.append(timestamp=stamp, key=key, value=value,
+                                    headers=decode_headers(headers)) is None:
+                        raise ValueError(f"a record of {len(value or b'')} bytes does not fit in"
+                                         f" a batch for {tp[0]}/{tp[1]}")
+                count += 1
+            if count:
+                sent.append((tp, offset, await self._producer.send_batch(
+                    batch, tp[0], partition=tp[1])))
         metas = await asyncio.gather(*(f for _, _, f in sent))
         for (tp, archived, _), meta in zip(sent, metas, strict=True):
             if meta.offset != archived and tp not in self._mismatched:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     consumer_max_records: int = Field(default=5_000, ge=1)
     consumer_poll_ms: int = Field(default=200, ge=1)
+    # How long the broker may hold a fetch while the consumer has nothing to read. Short, so a
+    # lone vote is read as soon as it lands (light load); under heavy load fetches find data at
+    # once and batches grow while the previous one is being written, up to the max records.
+    consumer_fetch_wait_ms: int = Field(default=50, ge=0, le=5_000)
 
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
@@ -59,8 +64,9 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
-    # gateway processes sharing the port (each with its own pool and producer)
-    http_workers: int = Field(default=1, ge=1, le=64)
+    # gateway processes sharing the port (each with its own pool and producer); unset: one per
+    # two cores, at most four (the broker, database and workers need the rest of the machine)
+    http_workers: int | None = Field(default=None, ge=1, le=64)
     wait_for_timeout_s: float = Field(default=5.0, gt=0, le=5)  # http.WAIT_FOR_MAX_S
 
     # A worker's own web server (/healthz, /readyz, /metrics). 0: any free port, so several
@@ -102,6 +108,12 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"{name.upper()} is not a rate like '60/minute': {exc}") from exc
         return self
+
+    @property
+    def gateway_processes(self) -> int:
+        if self.http_workers is not None:
+            return self.http_workers
+        return max(1, min((os.cpu_count() or 1) // 2, 4))
 
     @property
     def rate_limits_on(self) -> bool:

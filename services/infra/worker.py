@@ -129,6 +129,7 @@ class ProjectionsService(mode.Service):
                 session_timeout_ms=s.kafka_session_timeout_ms,
                 heartbeat_interval_ms=s.kafka_heartbeat_interval_ms,
                 max_records=s.consumer_max_records, poll_ms=s.consumer_poll_ms,
+                fetch_wait_ms=s.consumer_fetch_wait_ms,
             )
             self.runners.append(runner)
             self._runner_tasks.append(asyncio.create_task(self._run(runner)))

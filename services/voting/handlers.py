@@ -36,6 +36,7 @@ from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept, build, not_found
 from services.infra.kafka import EventProducer
 from services.voting import domain, projections, queries
+from services.voting.admission import AdmissionCache
 from services.voting.domain import CastVote, DecideHold, WithdrawVote
 from services.voting.domain.holds import HoldRules
 
@@ -43,6 +44,7 @@ log = structlog.get_logger(__name__)
 
 SYSTEM_ACTOR = "system:voting"
 TALLY_CHANGED_MAX = 1_000  # ideas per `TallyChanged`, the schema's bound
+ADMISSION_CACHE = "voting.admission"
 
 # -- commands, from the HTTP edge
 
@@ -51,13 +53,15 @@ async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID,
                     principal: Principal) -> domain.Idea:
     """The idea, if the domain admits a vote request of `kind` on it now; else a 404 / 403 /
     409. An idea nobody else may see yet is a 404, as in the ideas service."""
-    async with ctx.pool.acquire() as conn:
-        ideas = await projections.load_ideas(conn, {idea_id})
-        idea = ideas.get(idea_id)
-        if idea is None:
-            raise not_found("idea", idea_id)
-        campaign = (await projections.load_campaigns(conn, {idea.campaign_id})
-                    ).get(idea.campaign_id)
+    cache = ctx.caches.get(ADMISSION_CACHE)
+    if cache is None:  # the first vote request of this process (until it listens: no entries)
+        cache = ctx.caches[ADMISSION_CACHE] = AdmissionCache(ctx.pool, ctx.status_feed)
+        if ctx.status_feed is not None:
+            await ctx.status_feed.listen(cache.status_event)
+    ideas, campaign = await cache.admission(idea_id)
+    idea = ideas.get(idea_id)
+    if idea is None:
+        raise not_found("idea", idea_id)
     if campaign is None:
         raise not_found("campaign", idea.campaign_id)
     now = datetime.now(UTC)

@@ -3,6 +3,7 @@ and production refuses development secrets and placeholders."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ OVERRIDES: dict[str, tuple[str, Any]] = {
     "database_url": ("postgresql://u:p@db/x", "postgresql://u:p@db/x"),
     "kafka_replication_factor": ("3", 3),
     "http_workers": ("4", 4),
+    "consumer_fetch_wait_ms": ("80", 80),
     "kafka_session_timeout_ms": ("30000", 30_000),
     "kafka_heartbeat_interval_ms": ("3000", 3_000),
     "consumer_max_records": ("2000", 2_000),
@@ -68,6 +70,9 @@ def test_every_setting_has_a_development_default(clean_env: pytest.MonkeyPatch) 
     assert s.kafka_bootstrap_servers is None and s.database_url is None  # embedded ones
     assert s.jwt_secret == DEV_JWT_SECRET
     assert s.worker_web_port == 0
+    # one gateway process per two cores, up to four; HTTP_WORKERS says otherwise
+    assert s.gateway_processes == max(1, min((os.cpu_count() or 1) // 2, 4))
+    assert Settings(http_workers=3).gateway_processes == 3
 
 
 def test_every_setting_is_read_from_its_environment_variable(

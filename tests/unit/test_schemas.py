@@ -12,9 +12,10 @@ from pydantic import ValidationError
 
 from schemas import generate
 from schemas.base import Payload
-from schemas.envelope import Envelope, RefusedMessage, decode
+from schemas.envelope import IDEASTORM_NS, Envelope, RefusedMessage, decode, derived_id
 from schemas.ideas import IdeaFlagged, IdeaRevised, IdeaSubmitted, IdeaText, IdeaWithdrawn
 from schemas.moderation import IdeaRevisionPublished, IdeaStatusChanged
+from schemas.votes import VoteCast
 
 pytestmark = pytest.mark.unit
 
@@ -110,3 +111,15 @@ def test_a_sealed_event_and_an_old_plain_one_both_decode() -> None:
     env, old = decode(_raw(version=2, payload={**ids, "title": "T", "body": "B"}))
     assert isinstance(old, IdeaSubmitted) and env.version == 3
     assert old.plain_text() == IdeaText(title="T", body="B")
+
+
+def test_key_is_the_typed_models_key_and_derived_ids_are_name_based_uuids() -> None:
+    vote = VoteCast(voter_id="voter-7", campaign_id=uuid.uuid4(), idea_id=uuid.uuid4())
+    idea = IdeaSubmitted(idea_id=uuid.uuid4(), campaign_id=uuid.uuid4(), title="A", body="B")
+    for payload in (vote, idea):
+        env = Envelope.wrap(payload, actor="voter-7")
+        assert env.key() == env.model().message_key().encode()
+    assert Envelope.wrap(vote, actor="voter-7").key() == b"voter-7"  # a voter's votes in order
+    parts = ("pabulib", "sha/1", "vote", "ballot 9", "ł")
+    assert derived_id(*parts) == uuid.uuid5(IDEASTORM_NS, "/".join(parts))
+    assert derived_id(*parts) != derived_id(*parts[:-1])
