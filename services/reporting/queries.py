@@ -278,21 +278,26 @@ async def load_inputs(pool: asyncpg.Pool, quarter: Quarter) -> Inputs:
     """Everything the report for `quarter` reads, from one consistent snapshot."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
                                                          readonly=True):
-        previous = await fingerprint_before(conn, quarter.start)
-        return Inputs(
-            quarter=quarter,
-            events=await events_before(conn, quarter.end),
-            votes=await votes_before(conn, quarter.end),
-            fingerprint=await fingerprint_before(conn, quarter.end),
-            previous_fingerprint=previous if previous.event_count else None,
-        )
+        return await read_inputs(conn, quarter)
+
+
+async def read_inputs(conn: asyncpg.Connection, quarter: Quarter) -> Inputs:
+    """`load_inputs` inside the caller's transaction (which sees its own uncommitted writes)."""
+    previous = await fingerprint_before(conn, quarter.start)
+    return Inputs(
+        quarter=quarter,
+        events=await events_before(conn, quarter.end),
+        votes=await votes_before(conn, quarter.end),
+        fingerprint=await fingerprint_before(conn, quarter.end),
+        previous_fingerprint=previous if previous.event_count else None,
+    )
 
 
 # ---- stored reports ------------------------------------------------------------------------
 
 _REPORTS = (
     "SELECT r.report_id, r.quarter, r.cutoff, r.event_count, r.events_hash, r.content_hash,"
-    " r.generated_at, r.trigger, coalesce(array_agg(f.lang || '.' || f.format"
+    " r.generated_at, r.trigger, r.rerendered_at, coalesce(array_agg(f.lang || '.' || f.format"
     " ORDER BY f.lang, f.format) FILTER (WHERE f.lang IS NOT NULL), '{{}}') AS files"
     " FROM reporting.reports r LEFT JOIN reporting.report_files f USING (report_id)"
     " WHERE {where} GROUP BY r.report_id"
@@ -307,6 +312,26 @@ async def list_reports(db: Db, quarter: str | None = None) -> list[dict[str, Any
 async def get_report(db: Db, report_id: uuid.UUID) -> dict[str, Any] | None:
     row = await db.fetchrow(_REPORTS.format(where="r.report_id = $1"), report_id)
     return dict(row) if row else None
+
+
+async def reports_after(db: Db, moment: datetime) -> list[dict[str, Any]]:
+    """The stored reports whose inputs reach past `moment` (cut off after it), oldest first."""
+    rows = await db.fetch(
+        "SELECT report_id, quarter, event_count, events_hash, content_hash"
+        " FROM reporting.reports WHERE cutoff > $1 ORDER BY cutoff, generated_at, report_id",
+        moment)
+    return [dict(r) for r in rows]
+
+
+async def stored_report_id(db: Db, quarter: str, fingerprint: Fingerprint, content_hash: str
+                           ) -> uuid.UUID | None:
+    """The id a report with these figures is stored under: after an erasure a re-rendered
+    report keeps its first id, so making the quarter again finds it here."""
+    rid = await db.fetchval(
+        "SELECT report_id FROM reporting.reports WHERE quarter = $1 AND event_count = $2"
+        " AND events_hash = $3 AND content_hash = $4 ORDER BY generated_at, report_id LIMIT 1",
+        quarter, fingerprint.event_count, fingerprint.events_hash, content_hash)
+    return rid if isinstance(rid, uuid.UUID) else None
 
 
 async def get_file(db: Db, report_id: uuid.UUID, lang: str, fmt: str) -> bytes | None:
