@@ -160,16 +160,20 @@ async def rerender_after_erasure(conn: asyncpg.Connection, earliest: datetime,
                                  erased_at: datetime) -> tuple[int, int]:
     """Inside the erasure's transaction: make again every stored report whose inputs reach the
     erased texts (cut off after the earliest of them), from the erased read model. A report whose
-    figures changed gets its renderings replaced under the same id; its inputs must be the same
-    events as before (same fingerprint), otherwise its renderings are removed, since what it was
-    computed from can no longer be told apart from what came later. Returns (replaced, removed).
-    """
+    figures changed gets its renderings replaced under the same id. Its inputs must be the same
+    events as before (same fingerprint): those before its cut-off now or, for a report made before
+    later events of its quarter arrived, those recorded by the time it was made. If neither gives
+    them back (an event recorded before it was made was applied after), its renderings are
+    removed: what it read can no longer be told apart. Returns (replaced, removed)."""
     replaced = removed = 0
     for row in await queries.reports_after(conn, earliest):
         quarter = Quarter.parse(row["quarter"])
+        stored = (row["event_count"], row["events_hash"])
         inputs = await queries.read_inputs(conn, quarter)
-        if (inputs.fingerprint.event_count, inputs.fingerprint.events_hash) != (
-                row["event_count"], row["events_hash"]):
+        if (inputs.fingerprint.event_count, inputs.fingerprint.events_hash) != stored:
+            # made before later events of its quarter arrived: what had been recorded by then
+            inputs = await queries.read_inputs(conn, quarter, recorded_by=row["generated_at"])
+        if (inputs.fingerprint.event_count, inputs.fingerprint.events_hash) != stored:
             await projections.replace_report(conn, row["report_id"],
                                              content_hash=row["content_hash"],
                                              rerendered_at=erased_at, files=[])
