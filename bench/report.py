@@ -4,7 +4,8 @@
 
 Puts one campaign of 83 ideas and 287,475 votes by 61,668 voters (the size of
 poland_warszawa_2026.pb) straight into the report's input tables, then times: loading the
-quarter's inputs (the as-of SQL), computing the report, and rendering each format. Raw limits
+quarter's inputs (the as-of SQL), computing the report, rendering each format, and re-rendering
+a stored report in place as the erasure of a participant does. Raw limits
 measured in the same run: COPYing those rows into PostgreSQL, and reading them all back.
 Uses DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder.
 """
@@ -30,6 +31,8 @@ from services.infra import db  # noqa: E402
 from services.infra.logging import configure_logging  # noqa: E402
 from services.infra.settings import Settings  # noqa: E402
 from services.infra.stack import Infrastructure  # noqa: E402
+from services.reporting import projections  # noqa: E402
+from services.reporting.handlers import rerender_after_erasure  # noqa: E402
 from services.reporting.queries import load_inputs  # noqa: E402
 from services.reporting.report.compute import compute  # noqa: E402
 from services.reporting.report.i18n import Lang  # noqa: E402
@@ -99,6 +102,18 @@ async def main() -> None:
                 t = time.perf_counter()
                 size = len(render(report, fmt, lang))
                 timings[(fmt, lang)] = (time.perf_counter() - t, size)
+        # a stored report rendered again after an erasure, inside the erasure's transaction
+        # (stored with a stale content hash, so that every rendering is made and replaced)
+        fp = report.cover.fingerprint
+        async with pool.acquire() as conn, conn.transaction():
+            await projections.store_report(
+                conn, report_id=uuid.uuid4(), quarter=str(QUARTER), cutoff=QUARTER.end,
+                fingerprint=fp, content_hash="0" * 64, generated_at=datetime.now(UTC),
+                trigger="command", files=[])
+            t = time.perf_counter()
+            replaced, _ = await rerender_after_erasure(conn, QUARTER.start, datetime.now(UTC))
+            rerender_s = time.perf_counter() - t
+        assert replaced == 1
     finally:
         await pool.close()
         infra.stop()
@@ -114,6 +129,8 @@ async def main() -> None:
     total = load_s + compute_s + sum(secs for secs, _ in timings.values())
     print(f"quarterly report, all formats and both languages  {total:6.2f} s"
           f"  (load, compute, {len(FORMATS)} formats x {len(LANGS)} languages)")
+    print(f"  re-render after erasure  {rerender_s:6.2f} s  (load, compute, 2 languages x"
+          f" {len(FORMATS)} formats, replace)")
     print("raw limits, same run:")
     print(f"  COPY {len(votes):,} vote rows   {copy_s:6.2f} s  ({len(votes) / copy_s:,.0f} rows/s)")
     print(f"  SELECT them all back     {read_s:6.2f} s  ({len(back) / read_s:,.0f} rows/s)")

@@ -364,6 +364,8 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "event_count": row["event_count"], "events_hash": row["events_hash"],
         "content_hash": row["content_hash"], "generated_at": row["generated_at"].isoformat(),
         "trigger": row["trigger"],
+        # set when the renderings were made again after a participant's erasure
+        "rerendered_at": row["rerendered_at"].isoformat() if row["rerendered_at"] else None,
         "files": {f: f"/reports/{rid}.{f.split('.')[1]}?lang={f.split('.')[0]}"
                   for f in row["files"]},
     }
@@ -433,7 +435,9 @@ async def get_report(ctx: Context, reader: PlanReader, ref: str,
     if content is None:
         if await queries.get_report(ctx.pool, report_id) is None:
             raise not_found("report", report_id)
-        raise ApiError(404, "not_rendered", f"report {report_id} has no {lang} {fmt} rendering")
+        raise ApiError(404, "not_rendered", f"report {report_id} has no {lang} {fmt} rendering"
+                       " (renderings that could not be made again after an erasure are removed:"
+                       " make the quarter's report again)")
     headers = {"Content-Disposition":
                f'inline; filename="report-{report_id}-{lang}.{fmt}"'}
     return Response(content=content, media_type=MEDIA_TYPES[fmt], headers=headers)

@@ -17,7 +17,7 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -142,6 +142,54 @@ async def generate(pool: asyncpg.Pool, quarter: Quarter, *, langs: tuple[Lang, .
     return Generated(report_id_for(report), report, files)
 
 
+def _files(gen: Generated) -> list[tuple[str, str, bytes, str]]:
+    return [(lang, fmt, data, hashlib.sha256(data).hexdigest())
+            for (lang, fmt), data in sorted(gen.files.items())]
+
+
+async def _known_as(conn: asyncpg.Connection, gen: Generated) -> Generated:
+    """`gen` under the id it is already stored with: a report re-rendered after an erasure keeps
+    its first id, while `report_id_for` of the erased figures names a new one."""
+    fp = gen.report.cover.fingerprint
+    rid = await queries.stored_report_id(conn, gen.report.cover.quarter, fp,
+                                         gen.report.content_hash)
+    return gen if rid is None or rid == gen.report_id else replace(gen, report_id=rid)
+
+
+async def rerender_after_erasure(conn: asyncpg.Connection, earliest: datetime,
+                                 erased_at: datetime) -> tuple[int, int]:
+    """Inside the erasure's transaction: make again every stored report whose inputs reach the
+    erased texts (cut off after the earliest of them), from the erased read model. A report whose
+    figures changed gets its renderings replaced under the same id. Its inputs must be the same
+    events as before (same fingerprint): those before its cut-off now or, for a report made before
+    later events of its quarter arrived, those recorded by the time it was made. If neither gives
+    them back (an event recorded before it was made was applied after), its renderings are
+    removed: what it read can no longer be told apart. Returns (replaced, removed)."""
+    replaced = removed = 0
+    for row in await queries.reports_after(conn, earliest):
+        quarter = Quarter.parse(row["quarter"])
+        stored = (row["event_count"], row["events_hash"])
+        inputs = await queries.read_inputs(conn, quarter)
+        if (inputs.fingerprint.event_count, inputs.fingerprint.events_hash) != stored:
+            # made before later events of its quarter arrived: what had been recorded by then
+            inputs = await queries.read_inputs(conn, quarter, recorded_by=row["generated_at"])
+        if (inputs.fingerprint.event_count, inputs.fingerprint.events_hash) != stored:
+            await projections.replace_report(conn, row["report_id"],
+                                             content_hash=row["content_hash"],
+                                             rerendered_at=erased_at, files=[])
+            removed += 1
+            continue
+        report = await asyncio.to_thread(compute, inputs)
+        if report.content_hash == row["content_hash"]:
+            continue  # it showed none of the erased text: its renderings are unchanged
+        files = await asyncio.to_thread(render_all, report)
+        await projections.replace_report(
+            conn, row["report_id"], content_hash=report.content_hash, rerendered_at=erased_at,
+            files=_files(Generated(row["report_id"], report, files)))
+        replaced += 1
+    return replaced, removed
+
+
 def published_event(gen: Generated, *, trigger: ReportTrigger, generated_at: datetime
                     ) -> Envelope:
     fp = gen.report.cover.fingerprint
@@ -163,8 +211,7 @@ async def _store(conn: asyncpg.Connection, gen: Generated, trigger: ReportTrigge
         conn, report_id=gen.report_id, quarter=gen.report.cover.quarter,
         cutoff=gen.report.cover.cutoff, fingerprint=gen.report.cover.fingerprint,
         content_hash=gen.report.content_hash, generated_at=generated_at, trigger=trigger.value,
-        files=[(lang, fmt, data, hashlib.sha256(data).hexdigest())
-               for (lang, fmt), data in sorted(gen.files.items())])
+        files=_files(gen))
 
 
 async def publish(pool: asyncpg.Pool, producer: EventProducer, quarter: Quarter, *,
@@ -173,6 +220,7 @@ async def publish(pool: asyncpg.Pool, producer: EventProducer, quarter: Quarter,
     gen = await generate(pool, quarter)
     generated_at = now or utcnow()
     async with pool.acquire() as conn, conn.transaction():
+        gen = await _known_as(conn, gen)
         fresh = await _store(conn, gen, trigger, generated_at)
         if fresh:
             await producer.publish(published_event(gen, trigger=trigger,
@@ -208,7 +256,7 @@ async def publish_due(pool: asyncpg.Pool, producer: EventProducer, now: datetime
     async with pool.acquire() as conn, conn.transaction():
         if not await projections.claim_quarter(conn, str(quarter)):
             return None
-        gen = await generate(pool, quarter)
+        gen = await _known_as(conn, await generate(pool, quarter))
         await _store(conn, gen, ReportTrigger.SCHEDULE, now)
         await producer.publish(published_event(gen, trigger=ReportTrigger.SCHEDULE,
                                                generated_at=now))
@@ -272,8 +320,14 @@ async def participant_erased(conn: asyncpg.Connection, messages: list[Message],
                              outcome: Outcome) -> None:
     """Overwrite what the erased participants wrote wherever the read model keeps it opened."""
     ids = sorted({m.payload.participant_id for m in messages})  # type: ignore[attr-defined]
-    changed = await projections.erase_texts(conn, ids)
+    changed, earliest = await projections.erase_texts(conn, ids)
     log.info("texts.erased", participants=len(ids), events=changed)
+    if earliest is not None:
+        # stored reports made before the erasure may name what they wrote: made again in the
+        # same transaction, so the erasure and the reports' renderings change together
+        erased_at = max(m.envelope.occurred_at for m in messages)
+        replaced, removed = await rerender_after_erasure(conn, earliest, erased_at)
+        log.info("reports.rerendered", replaced=replaced, removed=removed)
 
 
 async def vote(conn: asyncpg.Connection, messages: list[Message], outcome: Outcome) -> None:

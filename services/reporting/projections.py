@@ -48,31 +48,38 @@ async def insert_events(conn: asyncpg.Connection,
         keys, [",".join(opened.get(e.event_id, [])) for e, _, _ in envs])
 
 
-async def erase_texts(conn: asyncpg.Connection, participant_ids: list[str]) -> int:
+async def erase_texts(conn: asyncpg.Connection, participant_ids: list[str]
+                      ) -> tuple[int, datetime | None]:
     """Overwrite the participants' texts kept in `events`: what was sealed under a key that is
     gone now, and (for events from before sealing) what they wrote in plain and the plain titles
-    of their ideas in status changes. Returns how many events changed."""
-    changed = 0
+    of their ideas in status changes. Returns how many events changed and the earliest
+    `occurred_at` among them (a report cut off before it never read any of them)."""
+    changed, earliest = 0, None
     for sql in _ERASE:
-        changed += int(await conn.fetchval(sql, vault.ERASED, participant_ids))
-    return changed
+        row = await conn.fetchrow(sql, vault.ERASED, participant_ids)
+        assert row is not None
+        changed += int(row["n"])
+        if row["o"] is not None and (earliest is None or row["o"] < earliest):
+            earliest = row["o"]
+    return changed, earliest
 
 
+_COUNTED = " RETURNING occurred_at) SELECT count(*) AS n, min(occurred_at) AS o FROM changed"
 _ERASED_FIELD = "CASE WHEN f = 'tags' THEN '[]'::jsonb ELSE to_jsonb($1::text) END"
 _ERASE = (
     "WITH changed AS (UPDATE reporting.events e SET text_fields = '{}', payload = e.payload"
     f" || (SELECT jsonb_object_agg(f, {_ERASED_FIELD}) FROM unnest(e.text_fields) AS f)"
     f" WHERE cardinality(e.text_fields) > 0 AND {vault.key_gone_sql('e.text_key')}"
-    " AND $2::text[] IS NOT NULL RETURNING 1) SELECT count(*) FROM changed",
+    " AND $2::text[] IS NOT NULL" + _COUNTED,
     "WITH changed AS (UPDATE reporting.events SET payload = payload"
     " || jsonb_build_object('title', $1::text, 'body', $1::text, 'tags', '[]'::jsonb)"
     " WHERE type IN ('idea.submitted', 'idea.revised') AND actor = ANY($2::text[])"
     " AND text_key IS NULL AND payload->>'title' IS DISTINCT FROM $1"
-    " RETURNING 1) SELECT count(*) FROM changed",
+    + _COUNTED,
     "WITH changed AS (UPDATE reporting.events SET payload = payload"
     " || jsonb_build_object('reason', $1::text) WHERE type = 'idea.withdrawn'"
     " AND actor = ANY($2::text[]) AND text_key IS NULL AND payload->>'reason' IS NOT NULL"
-    " AND payload->>'reason' <> $1 RETURNING 1) SELECT count(*) FROM changed",
+    " AND payload->>'reason' <> $1" + _COUNTED,
     "WITH theirs AS (SELECT payload->>'idea_id' AS idea_id FROM reporting.events"
     "  WHERE type = 'idea.submitted' AND actor = ANY($2::text[])),"
     " changed AS (UPDATE reporting.events SET payload = payload"
@@ -82,7 +89,7 @@ _ERASE = (
     " WHERE type = 'idea.status_changed' AND text_key IS NULL"
     " AND payload->>'title' IS NOT NULL AND payload->>'title' <> $1"
     " AND payload->>'idea_id' IN (SELECT idea_id FROM theirs)"
-    " RETURNING 1) SELECT count(*) FROM changed",
+    + _COUNTED,
 )
 
 
@@ -127,6 +134,22 @@ async def store_report(conn: asyncpg.Connection, *, report_id: uuid.UUID, quarte
         report_id, [f[0] for f in files], [f[1] for f in files], [f[2] for f in files],
         [f[3] for f in files])
     return bool(inserted)
+
+
+async def replace_report(conn: asyncpg.Connection, report_id: uuid.UUID, *, content_hash: str,
+                         rerendered_at: datetime, files: list[tuple[str, str, bytes, str]]
+                         ) -> None:
+    """Replace a stored report's renderings (same id) after an erasure; with no `files` the old
+    ones are removed (they could not be made again from the same inputs)."""
+    await conn.execute("UPDATE reporting.reports SET content_hash = $2, rerendered_at = $3"
+                       " WHERE report_id = $1", report_id, content_hash, rerendered_at)
+    await conn.execute("DELETE FROM reporting.report_files WHERE report_id = $1", report_id)
+    await conn.execute(
+        "INSERT INTO reporting.report_files (report_id, lang, format, content, sha256)"
+        " SELECT $1, l, f, c, s FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[])"
+        " AS x(l, f, c, s)",
+        report_id, [f[0] for f in files], [f[1] for f in files], [f[2] for f in files],
+        [f[3] for f in files])
 
 
 async def claim_quarter(conn: asyncpg.Connection, quarter: str) -> bool:

@@ -218,56 +218,64 @@ async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID],
 _FINGERPRINT = ("count(*) AS n, encode(sha256(convert_to(coalesce(string_agg(event_id::text,"
                 " E'\\n' ORDER BY event_id::text COLLATE \"C\"), ''), 'UTF8')), 'hex') AS h")
 
-_LATEST_VOTES = """
+# what a report cut off at $1 reads; with $2, only what had been recorded by then (a report made
+# before later events of its quarter arrived)
+_UPTO = "occurred_at < $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2)"
+
+_LATEST_VOTES = f"""
     SELECT DISTINCT ON (campaign_id, voter, idea_id) campaign_id, voter, idea_id, value
-    FROM reporting.votes WHERE occurred_at < $1
+    FROM reporting.votes WHERE {_UPTO}
     ORDER BY campaign_id, voter, idea_id, occurred_at DESC, event_id DESC
 """
 
 
-async def fingerprint_before(db: Db, cutoff: datetime) -> Fingerprint:
+async def fingerprint_before(db: Db, cutoff: datetime, recorded_by: datetime | None = None
+                             ) -> Fingerprint:
     row = await db.fetchrow(
         f"SELECT {_FINGERPRINT} FROM (SELECT event_id FROM reporting.events"
-        " WHERE occurred_at < $1 UNION ALL SELECT event_id FROM reporting.votes"
-        " WHERE occurred_at < $1) AS used", cutoff)
+        f" WHERE {_UPTO} UNION ALL SELECT event_id FROM reporting.votes"
+        f" WHERE {_UPTO}) AS used", cutoff, recorded_by)
     assert row is not None
     return Fingerprint(int(row["n"]), str(row["h"]))
 
 
-async def events_before(db: Db, cutoff: datetime) -> tuple[Fact, ...]:
-    """Every recorded fact (plan, campaign, idea, moderation) that occurred before `cutoff`."""
+async def events_before(db: Db, cutoff: datetime, recorded_by: datetime | None = None
+                        ) -> tuple[Fact, ...]:
+    """Every recorded fact (plan, campaign, idea, moderation) that occurred before `cutoff`
+    (and, with `recorded_by`, was recorded by then)."""
     rows = await db.fetch(
-        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE occurred_at < $1"
-        " ORDER BY occurred_at, recorded_at, event_id", cutoff)
+        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE {_UPTO}"
+        " ORDER BY occurred_at, recorded_at, event_id", cutoff, recorded_by)
     return tuple(_fact(r) for r in rows)
 
 
-async def votes_before(db: Db, cutoff: datetime) -> dict[str, CampaignVotes]:
+async def votes_before(db: Db, cutoff: datetime, recorded_by: datetime | None = None
+                       ) -> dict[str, CampaignVotes]:
     by_idea: dict[str, dict[str, int]] = defaultdict(dict)
     for r in await db.fetch(
             f"SELECT campaign_id::text AS c, idea_id::text AS i, sum(value)::bigint AS v"
-            f" FROM ({_LATEST_VOTES}) AS latest GROUP BY 1, 2", cutoff):
+            f" FROM ({_LATEST_VOTES}) AS latest GROUP BY 1, 2", cutoff, recorded_by):
         by_idea[r["c"]][r["i"]] = int(r["v"])
     voters: dict[str, dict[str, str | None]] = defaultdict(dict)
     for r in await db.fetch(
             f"WITH active AS (SELECT DISTINCT campaign_id, voter FROM ({_LATEST_VOTES}) AS l"
             " WHERE value <> 0),"
             " sectors AS (SELECT DISTINCT ON (campaign_id, voter) campaign_id, voter, sector"
-            " FROM reporting.votes WHERE occurred_at < $1 AND sector IS NOT NULL"
+            f" FROM reporting.votes WHERE {_UPTO} AND sector IS NOT NULL"
             " ORDER BY campaign_id, voter, occurred_at DESC, event_id DESC)"
             " SELECT a.campaign_id::text AS c, a.voter AS v, s.sector"
-            " FROM active a LEFT JOIN sectors s USING (campaign_id, voter)", cutoff):
+            " FROM active a LEFT JOIN sectors s USING (campaign_id, voter)", cutoff, recorded_by):
         voters[r["c"]][r["v"]] = r["sector"]
     days: dict[str, list[DayCount]] = defaultdict(list)
     for r in await db.fetch(
             "SELECT campaign_id::text AS c, (occurred_at AT TIME ZONE 'Europe/Copenhagen')::date AS d,"
-            " count(*) AS n FROM reporting.votes WHERE occurred_at < $1 AND value <> 0"
-            " GROUP BY 1, 2 ORDER BY 1, 2", cutoff):
+            f" count(*) AS n FROM reporting.votes WHERE {_UPTO} AND value <> 0"
+            " GROUP BY 1, 2 ORDER BY 1, 2", cutoff, recorded_by):
         days[r["c"]].append(DayCount(r["d"], int(r["n"])))
     out: dict[str, CampaignVotes] = {}
     for r in await db.fetch(
             f"SELECT campaign_id::text AS c, {_FINGERPRINT} FROM reporting.votes"
-            " WHERE occurred_at < $1 GROUP BY campaign_id", cutoff):
+            f" WHERE {_UPTO} GROUP BY campaign_id", cutoff, recorded_by):
         c = r["c"]
         out[c] = CampaignVotes(c, by_idea.get(c, {}), voters.get(c, {}), tuple(days.get(c, [])),
                                Fingerprint(int(r["n"]), str(r["h"])))
@@ -278,21 +286,28 @@ async def load_inputs(pool: asyncpg.Pool, quarter: Quarter) -> Inputs:
     """Everything the report for `quarter` reads, from one consistent snapshot."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
                                                          readonly=True):
-        previous = await fingerprint_before(conn, quarter.start)
-        return Inputs(
-            quarter=quarter,
-            events=await events_before(conn, quarter.end),
-            votes=await votes_before(conn, quarter.end),
-            fingerprint=await fingerprint_before(conn, quarter.end),
-            previous_fingerprint=previous if previous.event_count else None,
-        )
+        return await read_inputs(conn, quarter)
+
+
+async def read_inputs(conn: asyncpg.Connection, quarter: Quarter, *,
+                      recorded_by: datetime | None = None) -> Inputs:
+    """`load_inputs` inside the caller's transaction (which sees its own uncommitted writes);
+    with `recorded_by`, only of what had been recorded by then."""
+    previous = await fingerprint_before(conn, quarter.start, recorded_by)
+    return Inputs(
+        quarter=quarter,
+        events=await events_before(conn, quarter.end, recorded_by),
+        votes=await votes_before(conn, quarter.end, recorded_by),
+        fingerprint=await fingerprint_before(conn, quarter.end, recorded_by),
+        previous_fingerprint=previous if previous.event_count else None,
+    )
 
 
 # ---- stored reports ------------------------------------------------------------------------
 
 _REPORTS = (
     "SELECT r.report_id, r.quarter, r.cutoff, r.event_count, r.events_hash, r.content_hash,"
-    " r.generated_at, r.trigger, coalesce(array_agg(f.lang || '.' || f.format"
+    " r.generated_at, r.trigger, r.rerendered_at, coalesce(array_agg(f.lang || '.' || f.format"
     " ORDER BY f.lang, f.format) FILTER (WHERE f.lang IS NOT NULL), '{{}}') AS files"
     " FROM reporting.reports r LEFT JOIN reporting.report_files f USING (report_id)"
     " WHERE {where} GROUP BY r.report_id"
@@ -307,6 +322,26 @@ async def list_reports(db: Db, quarter: str | None = None) -> list[dict[str, Any
 async def get_report(db: Db, report_id: uuid.UUID) -> dict[str, Any] | None:
     row = await db.fetchrow(_REPORTS.format(where="r.report_id = $1"), report_id)
     return dict(row) if row else None
+
+
+async def reports_after(db: Db, moment: datetime) -> list[dict[str, Any]]:
+    """The stored reports whose inputs reach past `moment` (cut off after it), oldest first."""
+    rows = await db.fetch(
+        "SELECT report_id, quarter, event_count, events_hash, content_hash, generated_at"
+        " FROM reporting.reports WHERE cutoff > $1 ORDER BY cutoff, generated_at, report_id",
+        moment)
+    return [dict(r) for r in rows]
+
+
+async def stored_report_id(db: Db, quarter: str, fingerprint: Fingerprint, content_hash: str
+                           ) -> uuid.UUID | None:
+    """The id a report with these figures is stored under: after an erasure a re-rendered
+    report keeps its first id, so making the quarter again finds it here."""
+    rid = await db.fetchval(
+        "SELECT report_id FROM reporting.reports WHERE quarter = $1 AND event_count = $2"
+        " AND events_hash = $3 AND content_hash = $4 ORDER BY generated_at, report_id LIMIT 1",
+        quarter, fingerprint.event_count, fingerprint.events_hash, content_hash)
+    return rid if isinstance(rid, uuid.UUID) else None
 
 
 async def get_file(db: Db, report_id: uuid.UUID, lang: str, fmt: str) -> bytes | None:
