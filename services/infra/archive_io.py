@@ -1,8 +1,10 @@
 """Moving the event archive: restore into an empty broker, export to files, import from them.
 
 Export layout (docs/operations.md): `log/<topic>-<partition>.jsonl` (one record a line, in
-offset order), `schemas/` (the JSON Schema of every event type and version) and `manifest.json`
-(per file: SHA-256, bytes, records, and for a partition its chain head).
+offset order), `schemas/` (the JSON Schema of every event type and version), `vault.json` (the
+participants' text keys and the erasures: without them the sealed text in the log could not be
+read again, so an export is as secret as a database backup) and `manifest.json` (per file:
+SHA-256, bytes, records, and for a partition its chain head).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from schemas import topics as topic_defs
-from services.infra import archive
+from services.infra import archive, vault
 from services.infra.archive import ArchiveBroken, ChainChecker, Record, decode_headers
 
 log = structlog.get_logger(__name__)
 
 FORMAT = "ideastorm-log/1"
+VAULT_FILE = "vault.json"
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent.parent / "schemas" / "json"
 
 
@@ -169,6 +172,9 @@ async def export(pool: asyncpg.Pool, out: Path) -> dict[str, Any]:
             checker.finish(h["next_offset"], h["hash"])
             files.append({"path": name, "topic": tp[0], "partition": tp[1],
                           "records": checker.next_offset, "head": checker.hash})
+        keys = await vault.export_keys(conn)
+    (out / VAULT_FILE).write_text(json.dumps(keys, indent=1) + "\n")
+    files.append({"path": VAULT_FILE, "keys": len(keys["keys"]), "shredded": len(keys["shredded"])})
     (out / "schemas").mkdir(exist_ok=True)
     for src in sorted(SCHEMAS_DIR.glob("*.json")):
         shutil.copyfile(src, out / "schemas" / src.name)
@@ -230,6 +236,7 @@ async def import_log(pool: asyncpg.Pool, src: Path) -> int:
     """Load an export into an empty archive, all or nothing; returns the number of records."""
     manifest = check_export(src)
     await archive.setup(pool)
+    await vault.setup(pool)
     total = 0
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("LOCK TABLE archive.events, archive.heads IN EXCLUSIVE MODE")
@@ -246,5 +253,12 @@ async def import_log(pool: asyncpg.Pool, src: Path) -> int:
                 " VALUES ($1, $2, $3, $4, 0)",
                 entry["topic"], int(entry["partition"]), int(entry["records"]), entry["head"])
             total += len(rows)
-    log.info("archive.imported", events=total, source=str(src))
+        if any(e["path"] == VAULT_FILE for e in manifest["files"]):
+            try:
+                keys = await vault.import_keys(conn, json.loads((src / VAULT_FILE).read_text()))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ArchiveBroken(VAULT_FILE, "-", 0, 0, f"not a key vault ({exc})") from exc
+        else:  # an export made before text was sealed
+            keys = 0
+    log.info("archive.imported", events=total, keys=keys, source=str(src))
     return total

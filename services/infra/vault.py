@@ -24,6 +24,7 @@ import os
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -44,9 +45,9 @@ from services.infra.consumer import Message, Outcome
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["ERASED", "Erased", "Opened", "Unreadable", "keyed_digest", "open_batch", "open_many",
-           "open_messages", "open_payloads", "reshred", "seal", "seal_many", "setup", "shred",
-           "shredded", "with_text"]
+__all__ = ["ERASED", "Erased", "Opened", "Unreadable", "export_keys", "import_keys", "keyed_digest",
+           "open_batch", "open_many", "open_messages", "open_payloads", "reshred", "seal",
+           "seal_many", "setup", "shred", "shredded", "with_text"]
 
 SCHEMA = "vault"
 KEY_BITS = 256
@@ -227,6 +228,44 @@ async def reshred(conn: asyncpg.Connection) -> int:
     if count:
         log.info("vault.reshredded", keys=count)
     return int(count)
+
+
+async def export_keys(conn: asyncpg.Connection) -> dict[str, list[dict[str, str]]]:
+    """The vault as a log export carries it: every live key and every erasure (read in the
+    caller's transaction, so it matches the events exported beside it)."""
+    keys = await conn.fetch("SELECT participant_id, key_id, secret, created_at FROM vault.keys"
+                            " ORDER BY participant_id")
+    gone = await conn.fetch("SELECT participant_id, shredded_at FROM vault.shredded"
+                            " ORDER BY participant_id")
+    return {
+        "keys": [{"participant_id": r["participant_id"], "key_id": str(r["key_id"]),
+                  "secret": base64.b64encode(r["secret"]).decode(),
+                  "created_at": r["created_at"].isoformat()} for r in keys],
+        "shredded": [{"participant_id": r["participant_id"],
+                      "shredded_at": r["shredded_at"].isoformat()} for r in gone],
+    }
+
+
+async def import_keys(conn: asyncpg.Connection, vault: Mapping[str, Any]) -> int:
+    """Load what `export_keys` wrote into this installation's vault (a key already here wins),
+    then destroy every key of an erased participant again. Returns the keys now held."""
+    await conn.executemany(
+        "INSERT INTO vault.shredded (participant_id, shredded_at) VALUES ($1, $2)"
+        " ON CONFLICT (participant_id) DO NOTHING",
+        [(g["participant_id"], datetime.fromisoformat(g["shredded_at"]))
+         for g in vault.get("shredded", [])])
+    rows = []
+    for k in vault.get("keys", []):
+        secret = base64.b64decode(k["secret"], validate=True)
+        if len(secret) != KEY_BITS // 8:
+            raise ValueError(f"the key of {k['participant_id']} is not {KEY_BITS} bits")
+        rows.append((k["participant_id"], uuid.UUID(k["key_id"]), secret,
+                     datetime.fromisoformat(k["created_at"])))
+    await conn.executemany(
+        "INSERT INTO vault.keys (participant_id, key_id, secret, created_at)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", rows)
+    await reshred(conn)
+    return int(await conn.fetchval("SELECT count(*) FROM vault.keys"))
 
 
 async def shredded(conn: asyncpg.Connection, participant_id: str) -> bool:

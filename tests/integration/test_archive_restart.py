@@ -112,8 +112,10 @@ async def test_sigterm_and_sigkill_mid_import_lose_nothing_and_apply_nothing_twi
         importing.terminate()
         await asyncio.to_thread(importing.wait, 30)
         up = await asyncio.to_thread(Up(home, "up-2").start)
+        # the workers may publish as soon as they start (the voting service announces its
+        # figures), so the archive can hold more by now than the broker got back
         archived = await count(dsn, ARCHIVED)
-        assert up.restored == archived > 2_000
+        assert 2_000 < up.restored <= archived
         # the broker had nothing; the consumers resumed from their stored offsets
         assert (await decided(dsn, election)).get("counted", 0) >= 2_000
 
@@ -125,7 +127,7 @@ async def test_sigterm_and_sigkill_mid_import_lose_nothing_and_apply_nothing_twi
         assert killed >= 7  # up, 3 workers, gateway, broker, the database, the importer
         up = await asyncio.to_thread(Up(home, "up-3").start)
         archived_now = await count(dsn, ARCHIVED)
-        assert up.restored == archived_now > archived
+        assert archived < up.restored <= archived_now
 
         # 3. the import finishes; tallies match the official counts, every vote decided once
         assert "19/19 ideas match" in await asyncio.to_thread(finish_import, home)

@@ -27,7 +27,7 @@ from schemas.plan import (
     InitiativeRevised,
     ProgressReported,
 )
-from services.infra import db
+from services.infra import db, vault
 from services.infra.consumer import ProjectionRunner
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
@@ -216,6 +216,7 @@ async def test_replaying_status_from_offset_zero_gives_the_same_tables(
     replay_pool = await db.create_pool(urlunsplit(url._replace(path=f"/{name}")))
     try:
         await db.migrate(replay_pool, "reporting")
+        await vault.setup(replay_pool)  # what every worker does at start: the projection opens text
         runner = ProjectionRunner(ReportingProjection(), pool=replay_pool, producer=producer,
                                   bootstrap=infra.kafka_bootstrap_servers,
                                   group_id=f"replay-{uid}")
