@@ -181,19 +181,21 @@ async def test_bad_events_from_the_topic_are_dead_lettered_with_a_reason(
     assert view is not None and [r["percent"] for r in view["reports"]] == [30]
 
 
-async def _table(conn: asyncpg.Connection | asyncpg.Pool, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in await conn.fetch(sql)]
+async def _table(conn: asyncpg.Connection | asyncpg.Pool, sql: str, *args: Any
+                 ) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in await conn.fetch(sql, *args)]
 
 
-async def tables(conn: asyncpg.Pool) -> dict[str, list[tuple[Any, ...]]]:
-    return {name: await _table(conn, sql)
-            for name, sql in (("facts", FACTS), ("rollups", ROLLUPS), ("votes", VOTES))}
+async def tables(conn: asyncpg.Pool, year: int) -> dict[str, list[tuple[Any, ...]]]:
+    """One plan year's facts and roll-ups. (The whole session's events are replayed too, but
+    ideas, erasures and votes of other tests are compared by the archive restart tests.)"""
+    return {name: await _table(conn, sql, year) for name, sql in (("facts", FACTS),
+                                                                   ("rollups", ROLLUPS))}
 
 
 FACTS = ("SELECT event_id, type, year, initiative_id, occurred_at, recorded_at, actor,"
-         " payload::text FROM reporting.events ORDER BY event_id")
-ROLLUPS = "SELECT * FROM reporting.rollups ORDER BY year, track, day"
-VOTES = "SELECT * FROM reporting.votes ORDER BY event_id"
+         " payload::text FROM reporting.events WHERE year = $1 ORDER BY event_id")
+ROLLUPS = "SELECT * FROM reporting.rollups WHERE year = $1 ORDER BY year, track, day"
 
 
 async def test_replaying_status_from_offset_zero_gives_the_same_tables(
@@ -207,7 +209,7 @@ async def test_replaying_status_from_offset_zero_gives_the_same_tables(
             wrap(report(iid, f"{y}-03-31", 40), at(f"{y}-04-01"))]
     await publish(producer, *envs)
     await applied(pool, envs)
-    live = await tables(pool)
+    live = await tables(pool, year)
 
     name = f"replay_{uid}"
     await pool.execute(f"CREATE DATABASE {name}")
@@ -216,14 +218,17 @@ async def test_replaying_status_from_offset_zero_gives_the_same_tables(
     replay_pool = await db.create_pool(urlunsplit(url._replace(path=f"/{name}")))
     try:
         await db.migrate(replay_pool, "reporting")
-        await vault.setup(replay_pool)  # what every worker does at start: the projection opens text
+        # a replay runs against the installation's own vault: the same keys open the same text
+        await vault.setup(replay_pool)
+        async with pool.acquire() as live_conn, replay_pool.acquire() as replay_conn:
+            await vault.import_keys(replay_conn, await vault.export_keys(live_conn))
         runner = ProjectionRunner(ReportingProjection(), pool=replay_pool, producer=producer,
                                   bootstrap=infra.kafka_bootstrap_servers,
                                   group_id=f"replay-{uid}")
         task = asyncio.create_task(runner.run())
         try:
-            await eventually(lambda: tables(replay_pool), lambda t: t == live,
-                             what="the replayed tables equal the live ones", timeout=60)
+            await eventually(lambda: tables(replay_pool, year), lambda t: t == live,
+                             what="the replayed tables equal the live ones", timeout=240)
         finally:
             runner.stop()
             await task
