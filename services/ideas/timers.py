@@ -54,14 +54,17 @@ async def announce_campaign_transitions(pool: asyncpg.Pool, producer: EventProdu
 async def expire_parked_submissions(pool: asyncpg.Pool, producer: EventProducer,
                                     now: datetime, *, schema: str = "ideas") -> int:
     """Dead-letter submissions whose campaign did not arrive before their deadline."""
+    outbox = producer.outbox()
     async with pool.acquire() as conn, conn.transaction():
         rows = await queries.take_expired_parked(conn, now, schema)
         if rows:
-            await producer.dead_letter_many([
+            outbox.dead_letter_many([
                 {"topic": r["topic"], "partition": r["partition"], "offset": r["offset"],
                  "key": r["key"], "value": r["raw"], "reason": "unknown_campaign",
                  "detail": f"campaign {r['campaign_id']} did not appear before {r['deadline']}",
                  "consumer": CONSUMER}
                 for r in rows
             ])
+        await outbox.stage(conn)
+    await outbox.deliver()
     return len(rows)

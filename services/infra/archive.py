@@ -4,7 +4,11 @@ Write-ahead: `EventProducer` appends a batch here (each partition's offsets assi
 advisory lock, chain hashes computed, one transaction) and commits BEFORE it sends the batch to
 the broker, holding the partitions' locks until the broker has acknowledged. So a broker's copy
 of a partition is always a prefix of the archive's with the same offsets, and `restore` into an
-empty broker gives back every offset a consumer may have stored. The hash recipe is in
+empty broker gives back every offset a consumer may have stored.
+
+The archive is also the outbox: a transaction that changes a read model and publishes what
+follows from it appends its records in that same transaction (`append` under
+`lock_in_transaction`), and they are sent only after it commits (kafka.py, `Outbox`). The hash recipe is in
 docs/operations.md; `chain_hash` is its reference implementation.
 """
 
@@ -152,16 +156,34 @@ class Archive:
             finally:
                 await conn.execute("SELECT pg_advisory_unlock_all()")
 
+    @staticmethod
+    async def lock_in_transaction(conn: asyncpg.Connection, partitions: Iterable[TP]) -> None:
+        """Take the partitions' locks until the caller's transaction ends (the same locks as
+        `locked`, taken in the same order): how a transaction appends to the archive as its
+        outbox."""
+        ordered = sorted(set(partitions))
+        await conn.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtext('archive:' || t), p))"
+            " FROM (SELECT t, p FROM unnest($1::text[], $2::int[]) AS x(t, p)"
+            " ORDER BY t, p) AS ordered",
+            [t for t, _ in ordered], [p for _, p in ordered])
+
     async def heads(self, conn: asyncpg.Connection, partitions: Iterable[TP]
-                    ) -> dict[TP, tuple[int, str, int]]:
-        """(next_offset, hash, delivered) of each known partition among `partitions`."""
+                    ) -> dict[TP, tuple[int, str, int, int]]:
+        """(next_offset, hash, delivered, sent) of each known partition among `partitions`."""
         parts = list(partitions)
         rows = await conn.fetch(
-            "SELECT topic, partition, next_offset, hash, delivered FROM archive.heads"
+            "SELECT topic, partition, next_offset, hash, delivered, sent FROM archive.heads"
             " WHERE (topic, partition) IN (SELECT * FROM unnest($1::text[], $2::int[]))",
             [t for t, _ in parts], [p for _, p in parts])
-        return {(r["topic"], r["partition"]): (r["next_offset"], r["hash"], r["delivered"])
-                for r in rows}
+        return {(r["topic"], r["partition"]): (r["next_offset"], r["hash"], r["delivered"],
+                                               r["sent"]) for r in rows}
+
+    async def undelivered(self, conn: asyncpg.Connection) -> list[TP]:
+        """Every partition with archived records the broker has not acknowledged."""
+        rows = await conn.fetch("SELECT topic, partition FROM archive.heads"
+                                " WHERE delivered < next_offset ORDER BY topic, partition")
+        return [(r["topic"], r["partition"]) for r in rows]
 
     async def append(self, conn: asyncpg.Connection,
                      grouped: Mapping[TP, Sequence[tuple[int, bytes | None, bytes | None,
@@ -174,7 +196,7 @@ class Archive:
         async with conn.transaction():
             heads = await self.heads(conn, grouped)
             for (topic, partition), recs in grouped.items():
-                offset, h, _ = heads.get((topic, partition), (0, GENESIS, 0))
+                offset, h, _, _ = heads.get((topic, partition), (0, GENESIS, 0, 0))
                 firsts[(topic, partition)] = offset
                 for ts, key, value, headers in recs:
                     h = chain_hash(h, topic, partition, offset, ts, key, value, headers)
@@ -190,6 +212,15 @@ class Archive:
                 " SET next_offset = EXCLUDED.next_offset, hash = EXCLUDED.hash",
                 *map(list, zip(*heads_out, strict=True)))
         return firsts
+
+    async def mark_sent(self, conn: asyncpg.Connection, upto: Mapping[TP, int]) -> None:
+        """Records below `upto` may be handed to the broker from now on; committed before any
+        of them is (a tail below `sent` is checked against the broker before it is resent)."""
+        await conn.execute(
+            "UPDATE archive.heads h SET sent = GREATEST(h.sent, x.s)"
+            " FROM unnest($1::text[], $2::int[], $3::bigint[]) AS x(t, p, s)"
+            " WHERE h.topic = x.t AND h.partition = x.p",
+            [t for t, _ in upto], [p for _, p in upto], list(upto.values()))
 
     async def mark_delivered(self, conn: asyncpg.Connection, upto: Mapping[TP, int]) -> None:
         await conn.execute(

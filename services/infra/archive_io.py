@@ -61,7 +61,7 @@ async def restore(pool: asyncpg.Pool, bootstrap: str, *, replication_factor: int
         for h in heads:
             tp = (h["topic"], h["partition"])
             total += await _restore_partition(pool, producer, tp, h["next_offset"], h["hash"])
-        await pool.execute("UPDATE archive.heads SET delivered = next_offset")
+        await pool.execute("UPDATE archive.heads SET delivered = next_offset, sent = next_offset")
     finally:
         await producer.stop()
     log.info("archive.restored", events=total, partitions=len(heads))
@@ -249,8 +249,8 @@ async def import_log(pool: asyncpg.Pool, src: Path) -> int:
             await conn.copy_records_to_table("events", schema_name=archive.SCHEMA, records=rows,
                                              columns=archive._COLUMNS)
             await conn.execute(
-                "INSERT INTO archive.heads (topic, partition, next_offset, hash, delivered)"
-                " VALUES ($1, $2, $3, $4, 0)",
+                "INSERT INTO archive.heads (topic, partition, next_offset, hash, delivered, sent)"
+                " VALUES ($1, $2, $3, $4, 0, $3)",
                 entry["topic"], int(entry["partition"]), int(entry["records"]), entry["head"])
             total += len(rows)
         if any(e["path"] == VAULT_FILE for e in manifest["files"]):

@@ -7,7 +7,7 @@ import base64
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +57,8 @@ BATCH_BYTES = 256 * 1024  # one broker batch of records per partition and reques
 
 Outgoing = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]] | None]
 """topic, key, value, headers"""
+Pending = tuple[int, bytes | None, bytes | None, bytes | None]
+"""timestamp_ms, key, value, encoded headers: a record as archived, ready to send"""
 
 
 @asynccontextmanager
@@ -97,7 +99,7 @@ class EventProducer:
         self._partitions: dict[str, list[int]] = {}
         self._mismatched: set[tuple[str, int]] = set()
         self._key_partition: dict[tuple[str, bytes], int] = {}
-        self._pending: list[tuple[Sequence[Outgoing], asyncio.Future[None]]] = []
+        self._pending: list[tuple[Sequence[Outgoing], set[TP], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
@@ -110,6 +112,9 @@ class EventProducer:
 
     async def start(self) -> None:
         await self._producer.start()
+        pending = await self.deliver_pending()
+        if pending:
+            log.warning("archive.pending_delivered", partitions=pending)
 
     async def stop(self) -> None:
         if self._flusher is not None and not self._flusher.done():
@@ -145,17 +150,7 @@ class EventProducer:
 
     async def dead_letter_many(self, records: Sequence[dict[str, Any]]) -> None:
         """Send many refusals (each the keyword arguments of `dead_letter`) and wait for all."""
-        await self._produce([
-            (f"{r['topic']}.dlq", r["key"], json.dumps(dead_letter_record(**r)).encode(),
-             [("reason", r["reason"].encode())])
-            for r in records
-        ])
-        for r in records[:20]:
-            log.warning("message.dead_lettered", topic=r["topic"], partition=r["partition"],
-                        offset=r["offset"], reason=r["reason"], detail=r["detail"],
-                        consumer=r["consumer"])
-        if len(records) > 20:
-            log.warning("message.dead_lettered.more", count=len(records) - 20)
+        await self._produce(dead_letters(records))
 
     async def dead_letter(
         self, *, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
@@ -166,8 +161,27 @@ class EventProducer:
             "topic": topic, "partition": partition, "offset": offset, "key": key,
             "value": value, "reason": reason, "detail": detail, "consumer": consumer}])
 
-    async def _produce(self, out: Sequence[Outgoing]) -> None:
-        if not out:
+    def outbox(self) -> Outbox:
+        """A new outbox for one database transaction (see `Outbox`)."""
+        return Outbox(self)
+
+    async def deliver_pending(self) -> int:
+        """Send every archived record the broker has not acknowledged (what a process that
+        stopped between a commit and its send left behind); returns how many partitions had
+        some. Run at every start."""
+        if self.archive is None:
+            return 0
+        async with self.archive.pool.acquire() as conn:
+            partitions = await self.archive.undelivered(conn)
+        if partitions:
+            await self._produce([], partitions)
+        return len(partitions)
+
+    async def _produce(self, out: Sequence[Outgoing], tails: Iterable[TP] = ()) -> None:
+        """Archive and send `out`, after sending what is archived and not yet sent in its
+        partitions and in `tails`."""
+        tails = set(tails)
+        if not out and not tails:
             return
         if self.archive is None:
             futures = [await self._producer.send(t, v, key=k, headers=h) for t, k, v, h in out]
@@ -178,7 +192,7 @@ class EventProducer:
         # (the gateway's) then share one lock, transaction and broker request instead of
         # queueing one by one behind a partition's lock.
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((out, done))
+        self._pending.append((out, tails, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_pending())
         await done
@@ -187,31 +201,76 @@ class EventProducer:
         while self._pending:
             group, self._pending = self._pending, []
             try:
-                await self._archive_and_send([r for out, _ in group for r in out])
+                await self._archive_and_send([r for out, _, _ in group for r in out],
+                                             set().union(*(tails for _, tails, _ in group)))
             except BaseException as exc:
-                for _, done in group:
+                for _, _, done in group:
                     if not done.done():
                         done.set_exception(exc)
                 if not isinstance(exc, Exception):
                     raise
             else:
-                for _, done in group:
+                for _, _, done in group:
                     if not done.done():
                         done.set_result(None)
 
-    async def _archive_and_send(self, out: Sequence[Outgoing]) -> None:
-        assert self.archive is not None
+    async def _group(self, out: Sequence[Outgoing]) -> dict[TP, list[Pending]]:
+        """The records by the partition each goes to, stamped with the time."""
         stamp = int(time.time() * 1000)
-        grouped: dict[TP, list[tuple[int, bytes | None, bytes | None, bytes | None]]] = {}
+        grouped: dict[TP, list[Pending]] = {}
         for topic, key, value, headers in out:
             tp = (topic, await self._partition_for(topic, key))
             grouped.setdefault(tp, []).append((stamp, key, value, encode_headers(headers)))
-        async with self.archive.locked(grouped) as conn:
-            await self._deliver_tails(conn, list(grouped))
-            firsts = await self.archive.append(conn, grouped)
-            await self._send_in_order(grouped, firsts)
-            await self.archive.mark_delivered(
-                conn, {tp: firsts[tp] + len(recs) for tp, recs in grouped.items()})
+        return grouped
+
+    async def _archive_and_send(self, out: Sequence[Outgoing], tails: set[TP]) -> None:
+        """Under the partitions' locks: find what is archived and not yet on the broker, archive
+        `out` after it, mark the lot as being sent (committed), send it in offset order, and
+        mark it delivered once the broker has acknowledged it."""
+        assert self.archive is not None
+        grouped = await self._group(out)
+        async with self.archive.locked(grouped.keys() | tails) as conn:
+            waiting = await self._tails(conn, grouped.keys() | tails)
+            firsts = await self.archive.append(conn, grouped) if grouped else {}
+            sending: dict[TP, tuple[int, list[Pending]]] = {
+                tp: (start, recs) for tp, (start, recs, _) in waiting.items()}
+            for tp, recs in grouped.items():
+                start, before = sending.get(tp, (firsts[tp], []))
+                if start + len(before) != firsts[tp]:
+                    raise RuntimeError(f"archive tail of {tp[0]}/{tp[1]} ends at"
+                                       f" {start + len(before)}, the append began at {firsts[tp]}")
+                sending[tp] = (start, before + recs)
+            ends = {tp: end for tp, (_, _, end) in waiting.items()}
+            ends |= {tp: start + len(recs) for tp, (start, recs) in sending.items()}
+            await self.archive.mark_sent(conn, ends)
+            await self._send_in_order({tp: recs for tp, (_, recs) in sending.items() if recs},
+                                      {tp: start for tp, (start, _) in sending.items()})
+            await self.archive.mark_delivered(conn, ends)
+
+    async def _tails(self, conn: asyncpg.Connection, partitions: Iterable[TP]
+                     ) -> dict[TP, tuple[int, list[Pending], int]]:
+        """Per partition with archived records the broker has not acknowledged: the first
+        offset it does not hold, the records from there, and the archive's next offset.
+
+        Records below `sent` may have reached the broker before a producer died, so the broker
+        is read to find where its copy ends (slow, and only after a crash). Records at or above
+        `sent` were never handed to it: an outbox's, committed and waiting for this send.
+        """
+        assert self.archive is not None
+        found: dict[TP, tuple[int, list[Pending], int]] = {}
+        for tp, (next_offset, _, delivered, sent) in (
+                await self.archive.heads(conn, partitions)).items():
+            if delivered >= next_offset:
+                continue
+            start = delivered
+            if sent > delivered:
+                start = await broker_end(self.bootstrap, tp, delivered, min(sent, next_offset))
+                log.warning("archive.tail_delivered", topic=tp[0], partition=tp[1],
+                            resent=next_offset - start, already_there=start - delivered)
+            found[tp] = (start, [(r.timestamp_ms, r.key, r.value, r.headers) for r in
+                                 await self.archive.records(conn, tp, start, next_offset)],
+                         next_offset)
+        return found
 
     async def _partition_for(self, topic: str, key: bytes | None) -> int:
         """The partition Kafka's default partitioner picks, chosen here so the archive knows it
@@ -231,8 +290,7 @@ class EventProducer:
         return cached
 
     async def _send_in_order(
-        self, grouped: dict[TP, list[tuple[int, bytes | None, bytes | None, bytes | None]]],
-        firsts: dict[TP, int],
+        self, grouped: Mapping[TP, list[Pending]], firsts: Mapping[TP, int],
     ) -> None:
         """Send each partition's records as whole batches (one broker request carries many
         records instead of each record going through the producer's own accumulator), in order,
@@ -269,21 +327,64 @@ class EventProducer:
                 log.error("archive.offset_mismatch", topic=tp[0], partition=tp[1],
                           archived=archived, broker=meta.offset)
 
-    async def _deliver_tails(self, conn: asyncpg.Connection, partitions: list[TP]) -> None:
-        """Send what a producer that died after archiving did not get to the broker."""
-        assert self.archive is not None
-        for tp, (next_offset, _, delivered) in (await self.archive.heads(conn, partitions)).items():
-            if delivered >= next_offset:
-                continue
-            have = await broker_end(self.bootstrap, tp, delivered, next_offset)
-            missing = await self.archive.records(conn, tp, have, next_offset)
-            futures = [await self._producer.send(
-                r.topic, r.value, key=r.key, partition=r.partition, timestamp_ms=r.timestamp_ms,
-                headers=decode_headers(r.headers) or None) for r in missing]
-            await asyncio.gather(*futures)
-            await self.archive.mark_delivered(conn, {tp: next_offset})
-            log.warning("archive.tail_delivered", topic=tp[0], partition=tp[1],
-                        delivered=len(missing), already_there=have - delivered)
+
+def dead_letters(records: Sequence[dict[str, Any]]) -> list[Outgoing]:
+    """Refusals (each the keyword arguments of `EventProducer.dead_letter`) as records of their
+    `<topic>.dlq`, logged as they are made."""
+    for r in records[:20]:
+        log.warning("message.dead_lettered", topic=r["topic"], partition=r["partition"],
+                    offset=r["offset"], reason=r["reason"], detail=r["detail"],
+                    consumer=r["consumer"])
+    if len(records) > 20:
+        log.warning("message.dead_lettered.more", count=len(records) - 20)
+    return [(f"{r['topic']}.dlq", r["key"], json.dumps(dead_letter_record(**r)).encode(),
+             [("reason", r["reason"].encode())]) for r in records]
+
+
+class Outbox:
+    """What one database transaction publishes, seen by nobody before that transaction commits.
+
+    Collect the transaction's events and refusals (`publish_many`, `dead_letter_many`), call
+    `stage(conn)` once as the transaction's last step (the records are appended to the archive
+    in it, under the partitions' transaction-level locks), and `deliver()` after the commit. A
+    process that stops between the commit and `deliver` leaves the records archived and not
+    delivered: the next producer of those partitions, or the next start of any producer
+    (`EventProducer.deliver_pending`), sends them. Staging once, with every partition's lock
+    taken in one order, keeps two transactions from waiting for each other.
+
+    Without an archive (a real Kafka and no database), `stage` keeps the records and `deliver`
+    sends them: after the commit all the same, but a crash in between loses them.
+    """
+
+    def __init__(self, producer: EventProducer) -> None:
+        self.producer = producer
+        self._out: list[Outgoing] = []
+        self._staged: set[TP] = set()
+
+    def publish_many(self, envs: Iterable[Envelope]) -> None:
+        self._out += [(e.topic, e.key(), e.to_bytes(), None) for e in envs]
+
+    def dead_letter_many(self, records: Sequence[dict[str, Any]]) -> None:
+        self._out += dead_letters(records)
+
+    async def stage(self, conn: asyncpg.Connection) -> None:
+        """Archive the collected records in `conn`'s transaction (which must be open)."""
+        archive = self.producer.archive
+        if archive is None or not self._out:
+            return
+        if not conn.is_in_transaction():
+            raise RuntimeError("an outbox is staged inside the transaction it belongs to")
+        grouped = await self.producer._group(self._out)  # noqa: SLF001 - the producer's part
+        await archive.lock_in_transaction(conn, grouped)
+        await archive.append(conn, grouped)
+        self._staged |= grouped.keys()
+        self._out = []
+
+    async def deliver(self) -> None:
+        """Send what was staged (call after the commit); returns once the broker has it."""
+        out, self._out = self._out, []
+        staged, self._staged = self._staged, set()
+        await self.producer._produce(out, staged)  # noqa: SLF001
 
 
 def dead_letter_record(

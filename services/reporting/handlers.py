@@ -219,12 +219,15 @@ async def publish(pool: asyncpg.Pool, producer: EventProducer, quarter: Quarter,
     """Generate, store and announce the report for `quarter` (a no-op if it is already stored)."""
     gen = await generate(pool, quarter)
     generated_at = now or utcnow()
+    outbox = producer.outbox()
     async with pool.acquire() as conn, conn.transaction():
         gen = await _known_as(conn, gen)
         fresh = await _store(conn, gen, trigger, generated_at)
         if fresh:
-            await producer.publish(published_event(gen, trigger=trigger,
-                                                   generated_at=generated_at))
+            outbox.publish_many([published_event(gen, trigger=trigger,
+                                                 generated_at=generated_at)])
+            await outbox.stage(conn)
+    await outbox.deliver()
     log.info("report.published" if fresh else "report.unchanged", quarter=str(quarter),
              report_id=str(gen.report_id), events=gen.report.cover.fingerprint.event_count)
     return gen
@@ -251,16 +254,20 @@ async def publish_due(pool: asyncpg.Pool, producer: EventProducer, now: datetime
     """The timer's job: once the quarter before `now` has been closed for `grace`, produce its
     report exactly once. The schedule row is locked while the report is made and marked in the
     same transaction that stores it, so concurrent workers and restarts never make it twice; an
-    announcement lost to a crash is re-sent with the same event id on the next tick."""
+    announcement is archived in that transaction and sent after it (a crash in between: at the
+    next start of any producer)."""
     quarter = Quarter.containing(now - grace).previous()
+    outbox = producer.outbox()
     async with pool.acquire() as conn, conn.transaction():
         if not await projections.claim_quarter(conn, str(quarter)):
             return None
         gen = await _known_as(conn, await generate(pool, quarter))
         await _store(conn, gen, ReportTrigger.SCHEDULE, now)
-        await producer.publish(published_event(gen, trigger=ReportTrigger.SCHEDULE,
-                                               generated_at=now))
+        outbox.publish_many([published_event(gen, trigger=ReportTrigger.SCHEDULE,
+                                              generated_at=now)])
         await projections.mark_published(conn, str(quarter), gen.report_id, now)
+        await outbox.stage(conn)
+    await outbox.deliver()
     log.info("report.scheduled", quarter=str(quarter), report_id=str(gen.report_id))
     return gen
 

@@ -414,6 +414,7 @@ async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seco
 
     Returns (decided, dead-lettered).
     """
+    outbox = producer.outbox()
     async with pool.acquire() as conn, conn.transaction():
         # with holds, a parked vote may hold votes of other partitions: lock them all
         if not await projections.lock_parked(conn, park_seconds,
@@ -443,17 +444,19 @@ async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seco
         judgement.parked = []
         changed = await projections.write_judgement(conn, judgement, {})
         changed += await _settle_holds(conn, judgement)
-        if changed:  # in the transaction that changed them, as a projection batch does
-            await producer.publish_many(tally_changed(changed))
+        # staged in the transaction that changed them, as a projection batch's are
+        outbox.publish_many(tally_changed(changed))
         dead += [(by_id[v.vote.event_id], v.reason or "refused",
                   f"vote {v.vote.event_id} of {v.vote.voter_id}", v.vote.voter_id)
                  for v in judgement.verdicts if v.state == domain.REFUSED]
         await projections.unpark(conn, list(by_id))
         if dead:
-            await producer.dead_letter_many([
+            outbox.dead_letter_many([
                 {"topic": r["topic"], "partition": r["partition"], "offset": r["offset"],
                  "key": voter.encode() if voter else None, "value": bytes(r["raw"]),
                  "reason": reason, "detail": detail, "consumer": VoteProjection.name}
                 for r, reason, detail, voter in dead
             ])
-        return len(judgement.verdicts), len(dead)
+        await outbox.stage(conn)
+    await outbox.deliver()
+    return len(judgement.verdicts), len(dead)
