@@ -9,8 +9,11 @@ to the stored offsets, so a crash at any point neither loses nor double-applies 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,7 +24,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from schemas.base import Payload
 from schemas.envelope import Envelope, RefusedMessage, decode
 from services.infra import metrics
-from services.infra.kafka import EventProducer
+from services.infra.kafka import EventProducer, Outbox
 from services.infra.logging import bind_message
 
 log = structlog.get_logger(__name__)
@@ -35,6 +38,21 @@ POISON_ERRORS: tuple[type[Exception], ...] = (
     TypeError,
     LookupError,
 )
+
+
+class NotYet(Exception):  # noqa: N818 - a state, not an error
+    """A projection cannot apply `event_ids` yet: something they depend on is not visible (a key
+    whose transaction has not committed). The runner rolls the batch back and tries it again,
+    with backoff; once an event has waited `ProjectionRunner.not_yet_wait_s`, it is in `GIVE_UP`
+    for the next attempt and the projection refuses it with its reason (dead-lettered)."""
+
+    def __init__(self, message: str, event_ids: Collection[uuid.UUID]) -> None:
+        super().__init__(message)
+        self.event_ids = set(event_ids)
+
+
+# The events of the batch being applied that the runner has waited for long enough (`NotYet`).
+GIVE_UP: ContextVar[frozenset[uuid.UUID]] = ContextVar("consumer_give_up", default=frozenset())
 
 
 @dataclass(frozen=True)
@@ -54,8 +72,9 @@ class Message:
 class Outcome:
     """What a projection decided about a batch besides its table writes.
 
-    `publish`: events caused by the batch (derive their ids from the cause so a retried batch
-    publishes duplicates that consumers ignore). `refuse`: messages to dead-letter, with a reason.
+    `publish`: events caused by the batch, archived in the batch's transaction and sent after it
+    commits (derive their ids from the cause, so a replay publishes duplicates that consumers
+    ignore). `refuse`: messages to dead-letter, with a reason.
     """
 
     publish: list[Envelope] = field(default_factory=list)
@@ -71,6 +90,16 @@ class Projection(Protocol):
     async def apply(self, conn: asyncpg.Connection, messages: list[Message]) -> Outcome: ...
 
 
+def held_commit_s(projection: str) -> float:
+    """A test's hook: with `IDEASTORM_ENV=test` and `IDEASTORM_TEST_HOLD_COMMIT="<projection>=<s>"`,
+    that projection holds each batch's transaction open that long before it commits, so a test
+    forces what a commit racing its consumers would do instead of hoping for it."""
+    if os.environ.get("IDEASTORM_ENV") != "test":
+        return 0.0
+    name, _, seconds = os.environ.get("IDEASTORM_TEST_HOLD_COMMIT", "").partition("=")
+    return float(seconds) if name == projection and seconds else 0.0
+
+
 @dataclass
 class RunnerStats:
     batches: int = 0
@@ -78,6 +107,7 @@ class RunnerStats:
     refused: dict[tuple[str, str], int] = field(default_factory=dict)
     last_batch_size: int = 0
     last_batch_seconds: float = 0.0
+    not_yet: int = 0  # attempts rolled back because the batch depended on what was not visible
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
@@ -118,6 +148,7 @@ class ProjectionRunner:
         poll_ms: int = 200,
         fetch_wait_ms: int = 50,
         group_id: str | None = None,
+        not_yet_wait_s: float = 30.0,
     ) -> None:
         self.projection = projection
         self.pool = pool
@@ -125,6 +156,8 @@ class ProjectionRunner:
         self.group_id = group_id or projection.name
         self.max_records = max_records
         self.poll_ms = poll_ms
+        self.not_yet_wait_s = not_yet_wait_s
+        self.hold_commit_s = held_commit_s(projection.name)
         self.batch_lock = asyncio.Lock()
         self.stats = RunnerStats()
         # None until the first group join; then the partitions this member owns (maybe none)
@@ -177,7 +210,7 @@ class ProjectionRunner:
                 )
                 if batches:
                     async with self.batch_lock:
-                        await self._process_isolating_poison(batches)
+                        await self._process_when_visible(batches)
                 await self._observe_lag()
         finally:
             await self._consumer.stop()
@@ -194,6 +227,36 @@ class ProjectionRunner:
             except Exception:  # noqa: BLE001 - a partition revoked meanwhile has no position
                 continue
         metrics.observe_positions(self.projection.name, positions)
+
+    async def _process_when_visible(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """Apply a batch; while it depends on what is not visible yet (`NotYet`), roll back and
+        try again with backoff, and refuse what has waited too long. Nothing is stored for a
+        batch that is stopped while it waits: it is read again at the next start."""
+        since: dict[uuid.UUID, float] = {}
+        give_up: frozenset[uuid.UUID] = frozenset()
+        delay = 0.02
+        while True:
+            token = GIVE_UP.set(give_up)
+            try:
+                await self._process_isolating_poison(batches)
+                return
+            except NotYet as exc:
+                self.stats.not_yet += 1
+                now = time.monotonic()
+                for event_id in exc.event_ids:
+                    since.setdefault(event_id, now)
+                overdue = {e for e, t in since.items() if now - t >= self.not_yet_wait_s}
+                if overdue - give_up:
+                    give_up = give_up | overdue
+                    continue
+                self.log.warning("consumer.not_yet", reason=str(exc), events=len(exc.event_ids),
+                                 waited_s=round(now - min(since.values()), 3))
+            finally:
+                GIVE_UP.reset(token)
+            if self._stopping.is_set():
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     async def _process_isolating_poison(self, batches: dict[TopicPartition, list[Any]]) -> None:
         """Apply a batch; if the projection fails on its data, find the message(s) at fault.
@@ -217,13 +280,17 @@ class ProjectionRunner:
                     await self._refuse_alone(tp, rec, exc)
 
     async def _refuse_alone(self, tp: TopicPartition, rec: Any, exc: Exception) -> None:
+        outbox = self.producer.outbox()
         async with self.pool.acquire() as conn, conn.transaction():
             stored = await self._stored_offsets(conn, [(tp.topic, tp.partition)])
             if stored.get((tp.topic, tp.partition), -1) > rec.offset:
                 return
-            await self._dead_letter([(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
-                                      "projection_failed", f"{type(exc).__name__}: {exc}")])
+            self._dead_letter(outbox, [(rec.topic, rec.partition, rec.offset, rec.key,
+                                        rec.value, "projection_failed",
+                                        f"{type(exc).__name__}: {exc}")])
             await self._store_offsets(conn, {(tp.topic, tp.partition): rec.offset + 1})
+            await outbox.stage(conn)
+        await outbox.deliver()
 
     async def _store_offsets(self, conn: asyncpg.Connection,
                              next_offsets: dict[tuple[str, int], int]) -> None:
@@ -243,6 +310,9 @@ class ProjectionRunner:
         started = time.perf_counter()
         skipped: list[str] = []
         schema = self.projection.schema
+        # What the batch publishes and refuses is archived in its transaction and sent after
+        # the commit: no consumer reads an event whose cause could still be rolled back.
+        outbox = self.producer.outbox()
         async with self.pool.acquire() as conn, conn.transaction():
             # The stored offsets are the truth. Records below them were already applied (by us
             # before a rebalance or a crash, or by another member while we were dropped from the
@@ -293,10 +363,13 @@ class ProjectionRunner:
             dead += [(m.topic, m.partition, m.offset, m.key, m.raw, reason, detail)
                      for m, reason, detail in outcome.refuse]
             if dead:
-                await self._dead_letter(dead)
-            if outcome.publish:
-                await self.producer.publish_many(outcome.publish)
+                self._dead_letter(outbox, dead)
+            outbox.publish_many(outcome.publish)
             await self._store_offsets(conn, next_offsets)
+            await outbox.stage(conn)
+            if self.hold_commit_s:
+                await asyncio.sleep(self.hold_commit_s)
+        await outbox.deliver()
         self.stats.batches += 1
         self.stats.applied += len(good) - len(outcome.refuse)
         self.stats.last_batch_size = sum(len(r) for r in batches.values())
@@ -326,10 +399,10 @@ class ProjectionRunner:
         )
         return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
-    async def _dead_letter(
-        self, dead: list[tuple[str, int, int, bytes | None, bytes | None, str, str]]
+    def _dead_letter(
+        self, outbox: Outbox, dead: list[tuple[str, int, int, bytes | None, bytes | None, str, str]]
     ) -> None:
-        await self.producer.dead_letter_many([
+        outbox.dead_letter_many([
             {"topic": t, "partition": p, "offset": o, "key": k, "value": v, "reason": r,
              "detail": d, "consumer": self.projection.name}
             for t, p, o, k, v, r, d in dead

@@ -5,7 +5,10 @@ ever, so erasure cannot delete records. Instead, text a participant writes trave
 (`schemas.common.Sealed`) under a 256-bit AES-GCM key of theirs kept here, in the schema `vault`;
 erasing the participant destroys the key (`shred`), and every copy of the text turns into
 unreadable bytes at once. Projections open sealed text in batches (`open_many`: one query per
-batch) and show `ERASED` where the key is gone.
+batch) and show `ERASED` where the key was destroyed by an erasure (`vault.shredded_keys`). A key
+that is neither in the vault nor recorded as destroyed is not an erasure: it is not visible yet
+(or never was), and the batch is retried (`KeyNotVisible`), then the event dead-lettered; its
+text is never overwritten for it.
 
 There is deliberately no key cache in the process: a replay after an erasure must not decrypt,
 and a cached key would outlive `shred`. Every opening reads the keys in the caller's transaction.
@@ -41,13 +44,13 @@ from schemas.envelope import contains_nul
 from schemas.ideas import TextFields
 from schemas.sealing import ERASED, TEXT_OF, erased_text, plain_text
 from services.infra import db
-from services.infra.consumer import Message, Outcome
+from services.infra.consumer import GIVE_UP, Message, NotYet, Outcome
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["ERASED", "Erased", "Opened", "Unreadable", "export_keys", "import_keys", "keyed_digest",
-           "open_batch", "open_many", "open_messages", "open_payloads", "reshred", "seal",
-           "seal_many", "setup", "shred", "shredded", "with_text"]
+__all__ = ["ERASED", "Erased", "KeyNotVisible", "Opened", "Unreadable", "export_keys",
+           "import_keys", "keyed_digest", "open_batch", "open_many", "open_messages",
+           "open_payloads", "reshred", "seal", "seal_many", "setup", "shred", "shredded", "with_text"]
 
 SCHEMA = "vault"
 KEY_BITS = 256
@@ -64,7 +67,18 @@ class Erased(Exception):
 
 class Unreadable(Exception):
     """A sealed text whose key exists but which does not open: altered or not sealed by us.
-    (A missing key is not this: that is an erasure, and `open_many` gives None.)"""
+    (A missing key is not this: see `KeyNotVisible`, and erasures.)"""
+
+
+class KeyNotVisible(NotYet):
+    """Sealed text names a key that is not in the vault and was not destroyed by an erasure:
+    the transaction that made it has not committed (or never did). Not an erasure: the consumer
+    rolls back and tries again later (`NotYet`); `event_ids` are the events concerned."""
+
+    def __init__(self, key_ids: Collection[uuid.UUID], event_ids: Collection[uuid.UUID]) -> None:
+        super().__init__(f"{len(key_ids)} key(s) neither in the vault nor erased: "
+                         + ", ".join(sorted(str(k) for k in key_ids)[:5]), event_ids)
+        self.key_ids = set(key_ids)
 
 
 async def setup(pool: asyncpg.Pool) -> None:
@@ -161,9 +175,14 @@ async def seal_many(conn: asyncpg.Connection, items: Sequence[tuple[str, Mapping
 async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
                     ) -> list[dict[str, Any] | None]:
     """Open sealed texts, one query for the whole batch. Each result is the JSON object that was
-    sealed, or None where there was nothing sealed or the key is gone (erased: logged at info
-    level, not an error). Raises `Unreadable` for a text that does not open under its key."""
-    keys = await _secrets(conn, sealed)
+    sealed, or None where there was nothing sealed or the key was destroyed (erased: logged at
+    info level, not an error). Raises `Unreadable` for a text that does not open under its key,
+    `KeyNotVisible` where a key is unknown."""
+    keys, shredded_ids = await _secrets(conn, sealed)
+    unknown = {s.key for s in sealed if s is not None and s.key not in keys
+               and s.key not in shredded_ids}
+    if unknown:
+        raise KeyNotVisible(unknown, ())
     out: list[dict[str, Any] | None] = []
     for s in sealed:
         if s is None:
@@ -179,13 +198,19 @@ async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
 
 
 async def _secrets(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
-                   ) -> dict[uuid.UUID, bytes]:
+                   ) -> tuple[dict[uuid.UUID, bytes], set[uuid.UUID]]:
+    """The secrets of the keys `sealed` names, and which of the others an erasure destroyed."""
     ids = sorted({s.key for s in sealed if s is not None})
     if not ids:
-        return {}
+        return {}, set()
     rows = await conn.fetch(
         "SELECT key_id, secret FROM vault.keys WHERE key_id = ANY($1::uuid[])", ids)
-    return {r["key_id"]: bytes(r["secret"]) for r in rows}
+    keys = {r["key_id"]: bytes(r["secret"]) for r in rows}
+    missing = [k for k in ids if k not in keys]
+    if not missing:
+        return keys, set()
+    return keys, {r["key_id"] for r in await conn.fetch(
+        "SELECT key_id FROM vault.shredded_keys WHERE key_id = ANY($1::uuid[])", missing)}
 
 
 def _open_with(s: Sealed, secret: bytes) -> dict[str, Any]:
@@ -212,6 +237,7 @@ async def shred(conn: asyncpg.Connection, participant_id: str) -> bool:
         await conn.execute(
             "INSERT INTO vault.shredded (participant_id) VALUES ($1)"
             " ON CONFLICT (participant_id) DO NOTHING", participant_id)
+        await _record_shredded_keys(conn, "participant_id = $1", participant_id)
         deleted = await conn.fetchval(
             "WITH gone AS (DELETE FROM vault.keys WHERE participant_id = $1 RETURNING 1)"
             " SELECT count(*) FROM gone", participant_id)
@@ -222,12 +248,22 @@ async def shred(conn: asyncpg.Connection, participant_id: str) -> bool:
 async def reshred(conn: asyncpg.Connection) -> int:
     """After restoring a backup: destroy again every key of an erased participant. Returns how
     many keys were destroyed (0 unless the backup predates an erasure)."""
+    await _record_shredded_keys(
+        conn, "participant_id IN (SELECT participant_id FROM vault.shredded)")
     count = await conn.fetchval(
         "WITH gone AS (DELETE FROM vault.keys k USING vault.shredded s"
         " WHERE k.participant_id = s.participant_id RETURNING 1) SELECT count(*) FROM gone")
     if count:
         log.info("vault.reshredded", keys=count)
     return int(count)
+
+
+async def _record_shredded_keys(conn: asyncpg.Connection, where: str, *args: Any) -> None:
+    """Keep the ids of the keys about to be destroyed: a text under one of them is erased."""
+    await conn.execute(
+        "INSERT INTO vault.shredded_keys (key_id, participant_id)"
+        f" SELECT key_id, participant_id FROM vault.keys WHERE {where}"
+        " ON CONFLICT (key_id) DO NOTHING", *args)
 
 
 async def export_keys(conn: asyncpg.Connection) -> dict[str, list[dict[str, str]]]:
@@ -237,12 +273,16 @@ async def export_keys(conn: asyncpg.Connection) -> dict[str, list[dict[str, str]
                             " ORDER BY participant_id")
     gone = await conn.fetch("SELECT participant_id, shredded_at FROM vault.shredded"
                             " ORDER BY participant_id")
+    gone_keys = await conn.fetch("SELECT key_id, participant_id, shredded_at"
+                                 " FROM vault.shredded_keys ORDER BY key_id")
     return {
         "keys": [{"participant_id": r["participant_id"], "key_id": str(r["key_id"]),
                   "secret": base64.b64encode(r["secret"]).decode(),
                   "created_at": r["created_at"].isoformat()} for r in keys],
         "shredded": [{"participant_id": r["participant_id"],
                       "shredded_at": r["shredded_at"].isoformat()} for r in gone],
+        "shredded_keys": [{"key_id": str(r["key_id"]), "participant_id": r["participant_id"],
+                           "shredded_at": r["shredded_at"].isoformat()} for r in gone_keys],
     }
 
 
@@ -264,6 +304,14 @@ async def import_keys(conn: asyncpg.Connection, vault: Mapping[str, Any]) -> int
     await conn.executemany(
         "INSERT INTO vault.keys (participant_id, key_id, secret, created_at)"
         " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", rows)
+    if "shredded_keys" in vault:
+        await conn.executemany(
+            "INSERT INTO vault.shredded_keys (key_id, participant_id, shredded_at)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [(uuid.UUID(g["key_id"]), g.get("participant_id"),
+              datetime.fromisoformat(g["shredded_at"])) for g in vault["shredded_keys"]])
+    else:  # an export made before key ids were kept: they are read from its events
+        await conn.fetchval("SELECT vault.record_archived_shredded_keys()")
     await reshred(conn)
     return int(await conn.fetchval("SELECT count(*) FROM vault.keys"))
 
@@ -282,22 +330,26 @@ class Opened:
     text: TextFields | None
     erased: bool = False
     refusal: str | None = None
+    unknown_key: bool = False  # the key is not visible (yet): neither a text nor an erasure
 
 
 async def open_payloads(conn: asyncpg.Connection, payloads: Sequence[Payload]) -> list[Opened]:
     """The text of each event payload, sealed or plain, in one query for the batch. The opened
     fields are checked with the limits the edge checked before sealing (and for NUL)."""
     sealed = [getattr(p, "sealed", None) for p in payloads]
-    keys = await _secrets(conn, sealed)
+    keys, shredded_ids = await _secrets(conn, sealed)
     out = []
     for payload, s in zip(payloads, sealed, strict=True):
         model = TEXT_OF.get(type(payload))
         if s is None or model is None:
             out.append(Opened(plain_text(payload)))
             continue
-        if s.key not in keys:
+        if s.key in shredded_ids:
             log.info("vault.key_gone", key_id=str(s.key), type=TEXT_OF[type(payload)].__name__)
             out.append(Opened(erased_text(model), erased=True))
+            continue
+        if s.key not in keys:
+            out.append(Opened(None, unknown_key=True))
             continue
         try:
             fields = _open_with(s, keys[s.key])
@@ -322,19 +374,33 @@ async def open_batch(conn: asyncpg.Connection, outcome: Outcome, messages: list[
     """A projection's batch with the participant text of each event opened (by event id), in
     one query. A text that does not open under its existing key, or breaks the limits once
     opened, is a bad message: it goes to `outcome.refuse` and out of the batch. A destroyed key
-    is an erasure, not a bad message: the text is `erased_text` (logged at info level).
+    is an erasure, not a bad message: the text is `erased_text` (logged at info level). A key
+    that is unknown raises `KeyNotVisible` (the caller rolls back and tries again), unless the
+    consumer has given up waiting for it (`GIVE_UP`): then the event is refused, `unknown_key`.
     `types`: open only events of these types (the others are not the consumer's business)."""
     carrying = [m for m in messages if type(m.payload) in TEXT_OF
                 and (types is None or type(m.payload) in types)]
     texts: dict[uuid.UUID, TextFields | None] = {}
     refused: set[uuid.UUID] = set()
+    waiting: dict[uuid.UUID, uuid.UUID] = {}  # event id -> the key it waits for
+    give_up = GIVE_UP.get()
     for m, opened in zip(carrying, await open_payloads(conn, [m.payload for m in carrying]),
                          strict=True):
-        if opened.refusal is not None:
+        if opened.unknown_key:
+            key = m.payload.sealed.key  # type: ignore[attr-defined]
+            if m.envelope.event_id in give_up:
+                outcome.refuse.append((m, "unknown_key", f"the text is sealed under key {key},"
+                                       " which the vault neither holds nor records as erased"))
+                refused.add(m.envelope.event_id)
+            else:
+                waiting[m.envelope.event_id] = key
+        elif opened.refusal is not None:
             outcome.refuse.append((m, "unreadable_text", opened.refusal))
             refused.add(m.envelope.event_id)
         else:
             texts[m.envelope.event_id] = opened.text
+    if waiting:
+        raise KeyNotVisible(set(waiting.values()), waiting)
     kept = [m for m in messages if m.envelope.event_id not in refused] if refused else messages
     return kept, texts
 
@@ -359,7 +425,7 @@ def with_text(m: Message, text: TextFields | None) -> tuple[Message, list[str]]:
 
 
 def key_gone_sql(column: str) -> str:
-    """A condition true where `column` names a key that is no longer in the vault (an erased
-    participant's): what a projection overwrites on `participant.erased`."""
-    return (f"({column} IS NOT NULL AND NOT EXISTS"
-            f" (SELECT 1 FROM vault.keys vk WHERE vk.key_id = {column}))")
+    """A condition true where `column` names a key an erasure destroyed: what a projection
+    overwrites on `participant.erased` (a key merely not visible is not one)."""
+    return (f"({column} IS NOT NULL AND EXISTS"
+            f" (SELECT 1 FROM vault.shredded_keys sk WHERE sk.key_id = {column}))")
