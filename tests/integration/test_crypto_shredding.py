@@ -268,11 +268,8 @@ async def test_erasure_leaves_no_readable_text_in_topics_archive_views_or_a_repl
     try:
         await vault.setup(replayed)
         async with pool.acquire() as live, replayed.acquire() as conn:
-            await conn.copy_records_to_table(
-                "keys", schema_name="vault", records=await live.fetch("SELECT * FROM vault.keys"))
-            await conn.copy_records_to_table(
-                "shredded", schema_name="vault",
-                records=await live.fetch("SELECT * FROM vault.shredded"))
+            # the installation's vault, as a log export carries it (keys, erasures, erased keys)
+            await vault.import_keys(conn, await vault.export_keys(live))
             for schema in SCHEMAS:
                 await db.migrate(replayed, schema)
             plan = ((IdeasProjection(), submissions + statuses), (StatusProjection(), statuses),
