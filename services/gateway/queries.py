@@ -50,7 +50,7 @@ class IdempotencyTable:
 
     async def published(self, actor: str, key: str) -> None:
         await self.pool.execute(
-            "UPDATE gateway.idempotency SET state = 'published'"
+            "UPDATE gateway.idempotency SET state = 'published', claim = NULL"
             " WHERE actor = $1 AND key = $2 AND state = 'pending'", actor, key)
 
     async def release(self, actor: str, key: str, token: uuid.UUID) -> None:
