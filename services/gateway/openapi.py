@@ -75,7 +75,9 @@ DESCRIPTIONS = {
     404: "Something named in the path, or the `wait_for` event, does not exist",
     406: "None of the media types in `Accept` can be answered",
     409: "The request conflicts with the current state (e.g. the campaign is not open) or with"
-         " an earlier request of the same `Idempotency-Key`",
+         " an earlier request of the same `Idempotency-Key`: a different one"
+         " (`idempotency_key_reused`), or an identical one whose event is still being published"
+         " (`idempotency_key_in_use`; `Retry-After` says when to ask again for its answer)",
     413: "The request body is too large",
     422: "A parameter or the body is not valid; `errors` names each field and why. Beyond"
          " this document: a window or period must end after it starts (a campaign opens"

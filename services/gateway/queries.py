@@ -6,9 +6,23 @@ import uuid
 
 import asyncpg
 
+from services.infra.http import PENDING, Claim
+
+# A new key becomes the asking request's; so does a pending claim of the same request held for
+# longer than $6 seconds (its holder died before publishing). Anything else is left as it is.
+_CLAIM = """
+INSERT INTO gateway.idempotency AS i (actor, key, event_id, fingerprint, state, claim, claimed_at)
+VALUES ($1, $2, $3, $4, 'pending', $5, now())
+ON CONFLICT (actor, key) DO UPDATE SET claim = EXCLUDED.claim, claimed_at = now()
+    WHERE i.state = 'pending' AND i.fingerprint = EXCLUDED.fingerprint
+      AND i.claimed_at < now() - make_interval(secs => $6::float8)
+RETURNING i.event_id, i.fingerprint
+"""
+
 
 class IdempotencyTable:
-    """`gateway.idempotency`: one row per (actor, key) the gateway has answered with a 202."""
+    """`gateway.idempotency`: one row per (actor, key) claimed, `pending` until its event is
+    published, then `published`."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -19,11 +33,31 @@ class IdempotencyTable:
             actor, key)
         return None if row is None else (row["event_id"], row["fingerprint"])
 
-    async def remember(self, actor: str, key: str, event_id: uuid.UUID, fingerprint: str) -> None:
+    async def claim(self, actor: str, key: str, event_id: uuid.UUID, fingerprint: str, *,
+                    stale_after_s: float) -> Claim:
+        token = uuid.uuid4()
+        while True:
+            won = await self.pool.fetchrow(_CLAIM, actor, key, event_id, fingerprint, token,
+                                           stale_after_s)
+            if won is not None:
+                return Claim(won["event_id"], won["fingerprint"], PENDING, token)
+            held = await self.pool.fetchrow(
+                "SELECT event_id, fingerprint, state FROM gateway.idempotency"
+                " WHERE actor = $1 AND key = $2", actor, key)
+            if held is not None:
+                return Claim(held["event_id"], held["fingerprint"], held["state"])
+            # released between the two statements: the key is free again, claim it
+
+    async def published(self, actor: str, key: str) -> None:
         await self.pool.execute(
-            "INSERT INTO gateway.idempotency (actor, key, event_id, fingerprint)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            actor, key, event_id, fingerprint)
+            "UPDATE gateway.idempotency SET state = 'published', claim = NULL"
+            " WHERE actor = $1 AND key = $2 AND state = 'pending'", actor, key)
+
+    async def release(self, actor: str, key: str, token: uuid.UUID) -> None:
+        await self.pool.execute(
+            "DELETE FROM gateway.idempotency"
+            " WHERE actor = $1 AND key = $2 AND claim = $3 AND state = 'pending'",
+            actor, key, token)
 
     async def record(self, event_id: uuid.UUID, actor: str) -> None:
         await self.pool.execute(

@@ -38,13 +38,45 @@ from services.infra.settings import Settings
 log = structlog.get_logger(__name__)
 
 
+PENDING = "pending"
+PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Where an `Idempotency-Key` stands: the event it stands for, the fingerprint of the request
+    that claimed it, and whether that event is `PENDING` or `PUBLISHED`. `token` is set only when
+    the asking request holds the claim itself (it is the one to publish the event)."""
+
+    event_id: uuid.UUID
+    fingerprint: str
+    state: str
+    token: uuid.UUID | None = None
+
+
 class IdempotencyStore(Protocol):
-    """Where the gateway remembers which event a repeated `Idempotency-Key` stands for."""
+    """Where the gateway claims an `Idempotency-Key` for one request, and remembers which event
+    the key stands for once that request has published it."""
 
-    async def lookup(self, actor: str, key: str) -> tuple[uuid.UUID, str] | None: ...
+    async def lookup(self, actor: str, key: str) -> tuple[uuid.UUID, str] | None:
+        """The event and request fingerprint of a key already claimed, published or not."""
+        ...
 
-    async def remember(self, actor: str, key: str, event_id: uuid.UUID,
-                       fingerprint: str) -> None: ...
+    async def claim(self, actor: str, key: str, event_id: uuid.UUID, fingerprint: str, *,
+                    stale_after_s: float) -> Claim:
+        """Claim the key for a request, atomically: a key nobody holds, or a `PENDING` claim of
+        the same fingerprint held longer than `stale_after_s`, becomes this request's (`token`
+        set, `PENDING`); otherwise the claim as it stands, held by another request."""
+        ...
+
+    async def published(self, actor: str, key: str) -> None:
+        """The key's event is durably published: later requests get it as their answer."""
+        ...
+
+    async def release(self, actor: str, key: str, token: uuid.UUID) -> None:
+        """Give up a `PENDING` claim this request holds (its event was not published), so that
+        a retry can claim the key; a claim taken over since, or published, is left alone."""
+        ...
 
     async def record(self, event_id: uuid.UUID, actor: str) -> None:
         """This event was accepted (so `wait_for` may wait for it)."""
@@ -105,8 +137,10 @@ Context = Annotated[HttpContext, Depends(get_context)]
 class ApiError(HTTPException):
     """A 4xx with a machine-readable code and a sentence saying what was wrong."""
 
-    def __init__(self, status_code: int, code: str, message: str) -> None:
-        super().__init__(status_code=status_code, detail={"code": code, "message": message})
+    def __init__(self, status_code: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status_code, detail={"code": code, "message": message},
+                         headers=headers)
 
 
 def not_found(what: str, ident: object) -> ApiError:
@@ -343,7 +377,9 @@ async def accept(
     checks and the request's fingerprint are of it (sealing twice never gives the same bytes),
     and the fingerprint is keyed with the writer's vault key, so it outlives no erasure.
     `event_id` fixes the id of an event that is the same event however often it is asked for
-    (without a key): once it was accepted, asking again produces nothing new."""
+    (without a key): once it was accepted, asking again produces nothing new. A key is claimed
+    before anything is published: of requests sent together with one key, one publishes, each
+    identical one is answered its event once that is durable, and any other gets a 409."""
     request = plain if plain is not None else payload
     if contains_nul(request.model_dump(mode="json")):
         # every consumer would refuse it (PostgreSQL text cannot hold NUL): say so now, not 202
@@ -361,23 +397,75 @@ async def accept(
     if event_id is not None and idempotency_key is None \
             and await ctx.idempotency.accepted(event_id):
         return Accepted(event_id=event_id)
+    claim: Claim | None = None
     if idempotency_key is not None:
         event_id = derived_id("idempotency", principal.sub, idempotency_key)
-        known = await ctx.idempotency.lookup(principal.sub, idempotency_key)
-        if known is not None:
-            if known[1] != fingerprint:
-                # the request itself is valid; it conflicts with the earlier one of that key
-                raise ApiError(409, "idempotency_key_reused",
-                               "this Idempotency-Key was already used for a different request")
-            return Accepted(event_id=known[0])
+        claim = await _claim(ctx, principal.sub, idempotency_key, event_id, fingerprint)
+        if claim.token is None:  # an identical request published it: its answer is ours
+            return Accepted(event_id=claim.event_id)
     env = Envelope.wrap(payload, actor=principal.sub, occurred_at=occurred_at, event_id=event_id,
                         correlation_id=current_correlation_id())
-    await ctx.producer.publish(env)
-    await ctx.idempotency.record(env.event_id, principal.sub)
+    try:
+        await ctx.producer.publish(env)
+        await ctx.idempotency.record(env.event_id, principal.sub)
+    except BaseException:
+        if claim is not None and claim.token is not None and idempotency_key is not None:
+            # nothing was answered: free the key so that this request can be retried
+            await _release(ctx, principal.sub, idempotency_key, claim.token)
+        raise
     if idempotency_key is not None:
-        await ctx.idempotency.remember(principal.sub, idempotency_key, env.event_id, fingerprint)
+        await ctx.idempotency.published(principal.sub, idempotency_key)
     log.info("write.accepted", type=env.type, event_id=str(env.event_id))
     return Accepted(event_id=env.event_id)
+
+
+# A claim still pending after this long was left by a request that died between claiming its key
+# and publishing (its process crashed or was killed): an identical request may take it over and
+# publish the event again, under the same event_id (derived from the key), which every consumer
+# applies once. Publishing takes well under a second here; a live request slower than this can
+# only lead to the same event being published twice, never to two different events.
+CLAIM_STALE_S = 30.0
+# How long a repeated request waits for the request holding its key to publish before it is
+# answered 409 `idempotency_key_in_use` (retry later: the holder publishes, or its claim goes
+# stale and the retry takes it over).
+CLAIM_WAIT_S = 10.0
+CLAIM_RETRY_AFTER_S = 2
+
+
+async def _claim(ctx: HttpContext, actor: str, key: str, event_id: uuid.UUID,
+                 fingerprint: str) -> Claim:
+    """The claim on `key` this request holds, or the published claim of an identical request.
+    While an identical request holds the key unpublished, wait (bounded) for it: answering 202
+    before its event is durable would promise what may never happen. If it fails and releases
+    the key, or its claim goes stale, this request takes the key over."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CLAIM_WAIT_S
+    delay = 0.01
+    while True:
+        claim = await ctx.idempotency.claim(actor, key, event_id, fingerprint,
+                                            stale_after_s=CLAIM_STALE_S)
+        if claim.token is not None:
+            return claim
+        if claim.fingerprint != fingerprint:
+            # the request itself is valid; it conflicts with the earlier one of that key
+            raise ApiError(409, "idempotency_key_reused",
+                           "this Idempotency-Key was already used for a different request")
+        if claim.state == PUBLISHED:
+            return claim
+        if loop.time() > deadline:
+            raise ApiError(409, "idempotency_key_in_use",
+                           "an identical request with this Idempotency-Key is still being "
+                           "published; retry later for its answer",
+                           headers={"Retry-After": str(CLAIM_RETRY_AFTER_S)})
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+async def _release(ctx: HttpContext, actor: str, key: str, token: uuid.UUID) -> None:
+    try:
+        await ctx.idempotency.release(actor, key, token)
+    except Exception:  # the publish error is the one to report; the claim goes stale instead
+        log.exception("idempotency.release_failed", actor=actor)
 
 
 async def wait_for_event(ctx: HttpContext, schema: str, event_id: uuid.UUID | None) -> None:

@@ -250,7 +250,9 @@ _ADOPTION_REFUSALS: dict[int | str, dict[str, Any]] = {
                          "`unknown_initiative`), or no ideastorm has the idea (`unknown_idea`)"},
     409: {"description": "The idea is not published (`idea_not_published`: pending moderation, "
                          "hidden, rejected, merged or withdrawn; the message says which), or an "
-                         "earlier request of the same `Idempotency-Key` differed"},
+                         "earlier request of the same `Idempotency-Key` differed "
+                         "(`idempotency_key_reused`) or is still being published "
+                         "(`idempotency_key_in_use`, with `Retry-After`)"},
 }
 
 
