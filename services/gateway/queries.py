@@ -29,8 +29,8 @@ class IdempotencyTable:
 
     async def lookup(self, actor: str, key: str) -> tuple[uuid.UUID, str] | None:
         row = await self.pool.fetchrow(
-            "SELECT event_id, fingerprint FROM gateway.idempotency WHERE actor = $1 AND key = $2",
-            actor, key)
+            "SELECT event_id, fingerprint FROM gateway.idempotency"
+            " WHERE actor = $1 AND key = $2 AND state = 'published'", actor, key)
         return None if row is None else (row["event_id"], row["fingerprint"])
 
     async def claim(self, actor: str, key: str, event_id: uuid.UUID, fingerprint: str, *,

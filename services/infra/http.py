@@ -59,7 +59,8 @@ class IdempotencyStore(Protocol):
     the key stands for once that request has published it."""
 
     async def lookup(self, actor: str, key: str) -> tuple[uuid.UUID, str] | None:
-        """The event and request fingerprint of a key already claimed, published or not."""
+        """The event and request fingerprint of a key whose event is published (a key still
+        pending is not: its request may yet fail, and a repeat must then pass every check)."""
         ...
 
     async def claim(self, actor: str, key: str, event_id: uuid.UUID, fingerprint: str, *,
