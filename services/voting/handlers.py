@@ -52,7 +52,8 @@ ADMISSION_CACHE = "voting.admission"
 async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID,
                     principal: Principal) -> domain.Idea:
     """The idea, if the domain admits a vote request of `kind` on it now; else a 404 / 403 /
-    409. An idea nobody else may see yet is a 404, as in the ideas service."""
+    409. A cast on an idea nobody else may see is the same 404 as an unknown idea's, as in the
+    ideas service."""
     cache = ctx.caches.get(ADMISSION_CACHE)
     if cache is None:  # the first vote request of this process (until it listens: no entries)
         cache = ctx.caches[ADMISSION_CACHE] = AdmissionCache(ctx.pool, ctx.status_feed)
@@ -69,10 +70,10 @@ async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID,
     if refused is None:
         return idea
     reason, message = refused
+    if reason == domain.IDEA_NOT_SHOWN:  # the very answer `GET /ideas/{id}` gives
+        raise not_found("idea", idea_id)
     if reason in ("no_sector", "not_in_audience"):
         raise ApiError(403, reason, f"campaign {campaign.campaign_id}: {message}")
-    if reason == "idea_not_votable":
-        raise ApiError(409, reason, f"idea {idea_id} is {idea.status_at(now).status.value}")
     raise ApiError(409, reason,
                        f"campaign {campaign.campaign_id} takes votes from "
                        f"{campaign.opens_at:%Y-%m-%d %H:%M} to "

@@ -193,7 +193,9 @@ def test_the_edge_admits_a_request_by_the_same_window_and_status_rules_as_judge(
 
     assert admit(domain.CAST, target, -1) == "campaign_not_open"
     assert admit(domain.CAST, target, 100) == "campaign_closed"
-    assert admit(domain.CAST, pending, 1) == "idea_not_votable"
+    assert admit(domain.CAST, pending, 1) == domain.IDEA_NOT_SHOWN
+    # nor does a closed window or an audience give away that an unpublished idea is there
+    assert admit(domain.CAST, pending, 100) == domain.IDEA_NOT_SHOWN
     assert admit(domain.CAST, merged, 6) is None  # it counts for its published target
     assert admit(domain.WITHDRAW, pending, 1) is None  # withdrawing needs only the window
     assert admit(domain.CAST, target, 1) is None
