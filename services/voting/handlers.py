@@ -397,12 +397,13 @@ class StatusProjection:
 
 
 async def announce_tallies(pool: asyncpg.Pool, producer: EventProducer) -> int:
-    """Publish every tally once as `TallyChanged` (when the worker starts), so that a consumer
-    that came later, or tallies counted before the event existed, are known without a replay of
-    `votes`. Absolute figures, published in order with the vote batches: harmless when repeated.
-    Returns how many ideas' tallies were published."""
+    """Publish, as `TallyChanged` (when the worker starts), the tallies whose figures differ
+    from those last published: tallies counted before the event (or its marker) existed. Every
+    other tally was published, and marked, by the transaction that changed it, so a start adds
+    nothing to `status` however often the worker restarts. In order with the vote batches, and
+    marked in this transaction. Returns how many ideas' tallies were published."""
     async with pool.acquire() as conn, conn.transaction():
-        rows = await projections.share_all_tallies(conn)
+        rows = await projections.unpublished_tallies(conn)
         if rows:
             await producer.publish_many(tally_changed(rows))
     return len(rows)
