@@ -9,9 +9,10 @@ runs only dispatch through that dict; every rule is in `domain.py`, every SQL st
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -37,14 +38,16 @@ from services.infra.http import Accepted, ApiError, HttpContext, accept, build, 
 from services.infra.kafka import EventProducer
 from services.voting import domain, projections, queries
 from services.voting.admission import AdmissionCache
-from services.voting.domain import CastVote, DecideHold, WithdrawVote
+from services.voting.domain import CastVote, DecideHold, WithdrawVote, clients
 from services.voting.domain.holds import HoldRules
+from services.voting.settings import VotingSettings
 
 log = structlog.get_logger(__name__)
 
 SYSTEM_ACTOR = "system:voting"
 TALLY_CHANGED_MAX = 1_000  # ideas per `TallyChanged`, the schema's bound
 ADMISSION_CACHE = "voting.admission"
+CLIENT_KEY_CACHE = "voting.client_key"  # (day, key) of the client fingerprints
 
 # -- commands, from the HTTP edge
 
@@ -80,12 +83,29 @@ async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID,
                        f"{campaign.closes_at:%Y-%m-%d %H:%M} UTC")
 
 
+async def client_fingerprint(ctx: HttpContext, address: str, user_agent: str | None,
+                             at: datetime) -> str:
+    """The caller's fingerprint under the key of the day (`domain/clients.py`). The key is
+    read once a day per process, made on the day's first use, and the keys past their
+    retention are destroyed then."""
+    day = clients.key_day(at)
+    cached: tuple[date, bytes] | None = ctx.caches.get(CLIENT_KEY_CACHE)
+    if cached is None or cached[0] != day:
+        keep = VotingSettings().client_key_days
+        key = await projections.client_key(ctx.pool, day, secrets.token_bytes(clients.KEY_BYTES),
+                                           clients.destroy_before(day, keep))
+        cached = ctx.caches[CLIENT_KEY_CACHE] = (day, key)
+    return clients.fingerprint(cached[1], address, user_agent)
+
+
 async def cast_vote(ctx: HttpContext, principal: Principal, command: CastVote,
                     idempotency_key: str | None) -> Accepted:
     idea = await _admitted(ctx, domain.CAST, command.idea_id, principal)
+    client = await client_fingerprint(ctx, command.address, command.user_agent,
+                                      datetime.now(UTC))
     payload = build(VoteCast, voter_id=principal.sub, campaign_id=idea.campaign_id,
                     idea_id=command.idea_id, value=command.value, sector=principal.sector,
-                    client=command.client)
+                    client=client)
     return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
 
 
@@ -407,6 +427,13 @@ async def announce_tallies(pool: asyncpg.Pool, producer: EventProducer) -> int:
         if rows:
             await producer.publish_many(tally_changed(rows))
     return len(rows)
+
+
+async def destroy_client_keys(pool: asyncpg.Pool, keep_days: int, now: datetime) -> int:
+    """Destroy the client fingerprint keys past their retention (`domain/clients.py`), also
+    on days when nobody votes through the API. Returns how many."""
+    return await projections.destroy_client_keys(
+        pool, clients.destroy_before(clients.key_day(now), keep_days))
 
 
 async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seconds: float,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -382,3 +382,21 @@ async def move_votes(conn: asyncpg.Connection, idea_id: uuid.UUID, target: uuid.
         f" RETURNING {TALLY_CHANGE}",
         sorted([idea_id, target]), campaign_id))
 
+
+async def client_key(pool: asyncpg.Pool, day: date, new_secret: bytes, destroy_before: date
+                     ) -> bytes:
+    """The key of `day`'s client fingerprints (`domain/clients.py`), made from `new_secret` on
+    the day's first use; the keys of days before `destroy_before` are destroyed first."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("DELETE FROM voting.client_keys WHERE day < $1", destroy_before)
+        await conn.execute("INSERT INTO voting.client_keys (day, secret) VALUES ($1, $2)"
+                           " ON CONFLICT (day) DO NOTHING", day, new_secret)
+        key: bytes = await conn.fetchval(
+            "SELECT secret FROM voting.client_keys WHERE day = $1", day)
+        return key
+
+
+async def destroy_client_keys(pool: asyncpg.Pool, destroy_before: date) -> int:
+    """Destroy the fingerprint keys of days before `destroy_before`; returns how many."""
+    status = await pool.execute("DELETE FROM voting.client_keys WHERE day < $1", destroy_before)
+    return int(status.split()[-1])

@@ -369,7 +369,9 @@ class CastVote:
 
     idea_id: uuid.UUID
     value: int
-    client: str  # a fingerprint of the caller's address and user agent, for anomaly detection
+    # the caller, fingerprinted by the handler for anomaly detection (`clients.fingerprint`)
+    address: str
+    user_agent: str | None
 
 
 @dataclass(frozen=True)
