@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 class Sector(StrEnum):
@@ -19,10 +20,40 @@ class Sector(StrEnum):
     CITIZEN = "citizen"
 
 
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=1_000)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+# Bidirectional overrides, embeddings and isolates (U+202A-U+202E, U+2066-U+2069) reorder the
+# text around them where it is shown: a title can read otherwise than what it holds, and spill
+# into what follows it on a page or in a report. The marks U+200E / U+200F stay allowed: they
+# only say which way a run of neutral characters goes, as right-to-left scripts need.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# letters and symbols that draw nothing (Hangul fillers, the blank Braille pattern)
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def visible(c: str) -> bool:
+    """A letter, digit, punctuation mark or symbol that draws something. Not: spaces, line
+    breaks, zero-width and other format characters (U+200B, U+200D, U+2060, U+FEFF, ...),
+    combining marks on their own, blank fillers."""
+    return unicodedata.category(c)[0] in "LNPS" and c not in _BLANK
+
+
+def written_text(value: str) -> str:
+    """The rule for text people write (titles, bodies, tags, notes, reasons): at least one
+    visible character, and no bidirectional override, embedding or isolate control."""
+    bidi = sorted({f"U+{ord(c):04X}" for c in value if c in BIDI_CONTROLS})
+    if bidi:
+        raise ValueError(f"contains bidirectional control characters ({', '.join(bidi)}),"
+                         " which make text show otherwise than it reads")
+    if not any(visible(c) for c in value):
+        raise ValueError("has no visible character (only spaces, zero-width or other"
+                         " invisible characters)")
+    return value
+
+
+_Written = AfterValidator(written_text)
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), _Written]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000), _Written]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1_000), _Written]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=40), _Written]
 Tags = Annotated[list[Tag], Field(max_length=10)]
 ParticipantId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")

@@ -35,8 +35,9 @@ class VoteCast(_Vote):
     """A participant voted on an idea: +1 (support), or -1 (oppose, `updown` campaigns only).
 
     In an `updown` campaign a new value replaces the voter's earlier vote on the same idea.
-    `sector` and `client` are set by the gateway (from the token, and a hash of the client's
-    address and agent) for participation figures and anomaly detection.
+    `sector` and `client` are set by the gateway (from the token, and an HMAC of the client's
+    address and agent under a key of the day, destroyed after its retention) for participation
+    figures and anomaly detection; holds are decided from `client` as carried here.
     """
 
     __event_type__ = "vote.cast"

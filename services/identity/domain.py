@@ -33,6 +33,36 @@ class ProfileClaims:
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
+# the profile fields a sign-in claim may set
+CLAIMED_FIELDS = ("display_name", "email", "organisation", "sector")
+
+
+def claims_said(claims: ProfileClaims) -> dict[str, str]:
+    """What the token claims, by profile field; absent claims are left out."""
+    said = {"display_name": claims.display_name, "email": claims.email,
+            "organisation": claims.organisation,
+            "sector": claims.sector.value if claims.sector else None}
+    return {k: v for k, v in said.items() if v is not None}
+
+
+def claim_changes(claims: ProfileClaims, last_said: dict[str, str] | None,
+                  last_hash: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Which profile fields a sign-in sets, and what to remember its claims said.
+
+    A claim changes its field only when it is present and says something else than the same
+    claim said when it was last stored: a token without a `name` or `email` claim never blanks
+    what the person wrote, and a token that says again what it said before never undoes the
+    person's own edit; a claim the identity provider changed wins. `last_said` is None for a
+    profile from before claims were remembered one by one: if these claims are exactly the ones
+    stored then (`last_hash`), nothing changes; otherwise every present claim is taken."""
+    said = claims_said(claims)
+    if last_said is None and last_hash is not None and last_hash == claims.digest():
+        return {}, said
+    last = last_said or {}
+    changes = {k: v for k, v in said.items() if last.get(k) != v}
+    return changes, {**last, **said}  # an absent claim keeps what it said last time
+
+
 class ClaimsMemo:
     """Which claims this process has already written for each participant (bounded, least
     recently seen forgotten first), so a request whose claims did not change writes nothing."""

@@ -25,7 +25,13 @@ import structlog
 from schemas.envelope import derived_id
 from schemas.identity import ParticipantErased
 from services.identity import projections, queries
-from services.identity.domain import ClaimsMemo, ProfileClaims, erasure_reason, shown_name
+from services.identity.domain import (
+    ClaimsMemo,
+    ProfileClaims,
+    claim_changes,
+    erasure_reason,
+    shown_name,
+)
 from services.identity.models import Command, EraseParticipant, ProfileIn, PutProfile
 from services.infra import vault
 from services.infra.auth import Principal
@@ -35,8 +41,9 @@ log = structlog.get_logger(__name__)
 
 
 class ProfileSync:
-    """Creates or updates a caller's profile from the sign-in claims on first use; writes
-    nothing while the claims are those this process last stored for that caller."""
+    """Creates or updates a caller's profile from the sign-in claims on first use (a claim sets
+    its field only when it says something new: `domain.claim_changes`); writes nothing while the
+    claims are those this process last stored for that caller."""
 
     def __init__(self, pool: asyncpg.Pool, memo_size: int) -> None:
         self.pool = pool
@@ -48,7 +55,11 @@ class ProfileSync:
                                sector=principal.sector)
         if self.memo.unchanged(claims):
             return
-        await projections.store_claims(self.pool, claims)
+        async with self.pool.acquire() as conn, conn.transaction():
+            erased, last_said, last_hash = await projections.claims_stored(conn, principal.sub)
+            changes, said = claim_changes(claims, last_said, last_hash)
+            if not erased and (changes or said != last_said):
+                await projections.store_claims(conn, claims, changes, said)
         self.memo.remember(claims)
 
 

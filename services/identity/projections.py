@@ -13,20 +13,38 @@ import asyncpg
 from services.identity.domain import ProfileClaims
 
 
-async def store_claims(pool: asyncpg.Pool, claims: ProfileClaims) -> None:
-    """Create the profile from the claims, or overwrite its claim-sourced fields when the
-    claims changed since they were last stored; never for an erased participant."""
-    await pool.execute(
-        "INSERT INTO identity.participants (participant_id, display_name, email, organisation,"
-        " sector, claims_hash)"
-        " SELECT $1, $2, $3, $4, $5, $6"
+async def claims_stored(conn: asyncpg.Connection, participant_id: str
+                        ) -> tuple[bool, dict[str, str] | None, str | None]:
+    """(erased, what the claims said when last stored, their hash) for the participant, the
+    profile row locked until the transaction ends; (False, None, None) without a profile."""
+    if await conn.fetchval("SELECT 1 FROM identity.erasures WHERE participant_id = $1",
+                           participant_id):
+        return True, None, None
+    row = await conn.fetchrow(
+        "SELECT claims, claims_hash FROM identity.participants WHERE participant_id = $1"
+        " FOR UPDATE", participant_id)
+    if row is None:
+        return False, None, None
+    return False, row["claims"], row["claims_hash"]
+
+
+async def store_claims(conn: asyncpg.Connection, claims: ProfileClaims,
+                       changes: dict[str, str], said: dict[str, str]) -> None:
+    """Create the profile from the claims, or set the fields in `changes` (the others keep what
+    they hold) and remember what the claims `said`; never for an erased participant."""
+    await conn.execute(
+        "INSERT INTO identity.participants AS p (participant_id, display_name, email,"
+        " organisation, sector, claims, claims_hash)"
+        " SELECT $1, $2, $3, $4, $5, $6, $7"
         " WHERE NOT EXISTS (SELECT 1 FROM identity.erasures WHERE participant_id = $1)"
-        " ON CONFLICT (participant_id) DO UPDATE SET display_name = excluded.display_name,"
-        " email = excluded.email, organisation = excluded.organisation,"
-        " sector = excluded.sector, claims_hash = excluded.claims_hash, updated_at = now()"
-        " WHERE identity.participants.claims_hash IS DISTINCT FROM excluded.claims_hash",
-        claims.participant_id, claims.display_name, claims.email, claims.organisation,
-        claims.sector.value if claims.sector else None, claims.digest())
+        " ON CONFLICT (participant_id) DO UPDATE SET"
+        " display_name = coalesce(excluded.display_name, p.display_name),"
+        " email = coalesce(excluded.email, p.email),"
+        " organisation = coalesce(excluded.organisation, p.organisation),"
+        " sector = coalesce(excluded.sector, p.sector), claims = excluded.claims,"
+        " claims_hash = excluded.claims_hash, updated_at = now()",
+        claims.participant_id, changes.get("display_name"), changes.get("email"),
+        changes.get("organisation"), changes.get("sector"), said, claims.digest())
 
 
 async def put_profile(pool: asyncpg.Pool, participant_id: str, *, display_name: str,

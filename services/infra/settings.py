@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # a token naming an unknown key refreshes them at most once per `jwt_jwks_min_refresh_s`
     jwt_jwks_refresh_s: float = Field(default=300.0, gt=0, le=86_400)
     jwt_jwks_min_refresh_s: float = Field(default=10.0, ge=0, le=3_600)
+    # signs the web pages' CSRF tokens and their short-lived sign-in state; unset: JWT_SECRET,
+    # which with RS256 may be unset too (then production refuses to start, see below)
+    web_session_secret: str | None = None
 
     # Abuse limits at the edge (services/infra/limits.py). Rate limits count writes (POST, PUT,
     # PATCH, DELETE) per signed-in participant and per client address; None: on in production
@@ -92,6 +95,20 @@ class Settings(BaseSettings):
             if self.jwt_algorithm == "RS256" and not (self.jwt_issuer and self.jwt_audience):
                 raise ValueError("JWT_ISSUER and JWT_AUDIENCE are required with RS256 in production:"
                                  " a token from the same provider for another service is refused")
+            if self.web_session_secret is not None and (
+                len(self.web_session_secret) < MIN_SECRET_LENGTH
+                or PLACEHOLDER in self.web_session_secret
+            ):
+                raise ValueError(f"WEB_SESSION_SECRET must be at least {MIN_SECRET_LENGTH}"
+                                 f" characters and not the '{PLACEHOLDER}' placeholder")
+            if self.web_session_secret is None and self.jwt_algorithm == "RS256" and (
+                self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < MIN_SECRET_LENGTH
+                or PLACEHOLDER in self.jwt_secret
+            ):
+                # else the gateway would start, ready, and answer every web page with a 503
+                raise ValueError("WEB_SESSION_SECRET is required with RS256 in production: the"
+                                 " web pages sign their forms and sign-in state with it, and"
+                                 " JWT_SECRET (unused by RS256) is no real secret to fall back on")
             if not self.kafka_bootstrap_servers or not self.database_url:
                 raise ValueError("production needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL")
             if PLACEHOLDER in self.database_url:

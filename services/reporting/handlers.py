@@ -319,8 +319,21 @@ async def campaign_or_idea_event(conn: asyncpg.Connection, messages: list[Messag
         else:
             m, opened[m.envelope.event_id] = vault.with_text(m, texts.get(m.envelope.event_id))
             rows.append((m, None, None))
-    if rows:
-        await projections.insert_events(conn, rows, opened)
+    if not rows:
+        return
+    await projections.insert_events(conn, rows, opened)
+    # Plain (unsealed, older) text of a participant erased before it arrived here, a replay's
+    # order across topics: overwritten in this transaction, so it is never stored readable.
+    # An idea's submission also reaches the plain titles of its status changes stored before it.
+    erased = await projections.erased_writers(
+        conn, {m.envelope.actor for m, _, _ in rows
+               if isinstance(m.payload, IdeaSubmitted | IdeaRevised | IdeaWithdrawn)},
+        {m.payload.idea_id for m, _, _ in rows
+         if isinstance(m.payload, IdeaStatusChanged) and m.payload.sealed is None
+         and m.payload.title is not None})
+    if erased:
+        changed, _ = await projections.erase_texts(conn, sorted(erased))
+        log.info("texts.erased_on_arrival", participants=len(erased), events=changed)
 
 
 async def participant_erased(conn: asyncpg.Connection, messages: list[Message],

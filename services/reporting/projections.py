@@ -64,6 +64,21 @@ async def erase_texts(conn: asyncpg.Connection, participant_ids: list[str]
     return changed, earliest
 
 
+async def erased_writers(conn: asyncpg.Connection, actors: set[str], idea_ids: set[uuid.UUID]
+                         ) -> set[str]:
+    """Which of `actors`, and of the authors of `idea_ids` (by their `idea.submitted` here), are
+    erased already (`vault.shredded`, read only): their plain text arriving now, after the
+    erasure, is overwritten as `participant.erased` would have (`erase_texts`)."""
+    if not actors and not idea_ids:
+        return set()
+    rows = await conn.fetch(
+        "SELECT participant_id FROM vault.shredded WHERE participant_id = ANY($1::text[])"
+        " OR participant_id IN (SELECT actor FROM reporting.events"
+        "  WHERE type = 'idea.submitted' AND payload->>'idea_id' = ANY($2::text[]))",
+        sorted(actors), sorted(str(i) for i in idea_ids))
+    return {r["participant_id"] for r in rows}
+
+
 _COUNTED = " RETURNING occurred_at) SELECT count(*) AS n, min(occurred_at) AS o FROM changed"
 _ERASED_FIELD = "CASE WHEN f = 'tags' THEN '[]'::jsonb ELSE to_jsonb($1::text) END"
 _ERASE = (

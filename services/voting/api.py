@@ -6,7 +6,6 @@ route calls `queries.py`.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -50,18 +49,14 @@ class CastVoteRequest(StrictBody):
     value: Literal[1, -1] = 1
 
 
-def _fingerprint(request: Request) -> str:
-    who = f"{request.client.host if request.client else '-'}|{request.headers.get('user-agent')}"
-    return hashlib.sha256(who.encode()).hexdigest()[:32]
-
-
 @router.post("/ideas/{idea_id}/votes", status_code=202, response_model=Accepted)
 async def cast_vote(idea_id: uuid.UUID, ctx: Context, principal: Participant, request: Request,
                     idempotency_key: IdempotencyKey = None,
                     body: CastVoteRequest | None = None) -> Accepted:
     """Vote on an idea; the result (counted, or refused with a reason) shows in /me/votes."""
     command = CastVote(idea_id=idea_id, value=(body or CastVoteRequest()).value,
-                       client=_fingerprint(request))
+                       address=request.client.host if request.client else "-",
+                       user_agent=request.headers.get("user-agent"))
     return await handlers.handle(ctx, principal, command, idempotency_key=idempotency_key)
 
 

@@ -9,9 +9,10 @@ runs only dispatch through that dict; every rule is in `domain.py`, every SQL st
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -37,14 +38,16 @@ from services.infra.http import Accepted, ApiError, HttpContext, accept, build, 
 from services.infra.kafka import EventProducer
 from services.voting import domain, projections, queries
 from services.voting.admission import AdmissionCache
-from services.voting.domain import CastVote, DecideHold, WithdrawVote
+from services.voting.domain import CastVote, DecideHold, WithdrawVote, clients
 from services.voting.domain.holds import HoldRules
+from services.voting.settings import VotingSettings
 
 log = structlog.get_logger(__name__)
 
 SYSTEM_ACTOR = "system:voting"
 TALLY_CHANGED_MAX = 1_000  # ideas per `TallyChanged`, the schema's bound
 ADMISSION_CACHE = "voting.admission"
+CLIENT_KEY_CACHE = "voting.client_key"  # (day, key) of the client fingerprints
 
 # -- commands, from the HTTP edge
 
@@ -52,7 +55,8 @@ ADMISSION_CACHE = "voting.admission"
 async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID,
                     principal: Principal) -> domain.Idea:
     """The idea, if the domain admits a vote request of `kind` on it now; else a 404 / 403 /
-    409. An idea nobody else may see yet is a 404, as in the ideas service."""
+    409. A cast on an idea nobody else may see is the same 404 as an unknown idea's, as in the
+    ideas service."""
     cache = ctx.caches.get(ADMISSION_CACHE)
     if cache is None:  # the first vote request of this process (until it listens: no entries)
         cache = ctx.caches[ADMISSION_CACHE] = AdmissionCache(ctx.pool, ctx.status_feed)
@@ -69,22 +73,39 @@ async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID,
     if refused is None:
         return idea
     reason, message = refused
+    if reason == domain.IDEA_NOT_SHOWN:  # the very answer `GET /ideas/{id}` gives
+        raise not_found("idea", idea_id)
     if reason in ("no_sector", "not_in_audience"):
         raise ApiError(403, reason, f"campaign {campaign.campaign_id}: {message}")
-    if reason == "idea_not_votable":
-        raise ApiError(409, reason, f"idea {idea_id} is {idea.status_at(now).status.value}")
     raise ApiError(409, reason,
                        f"campaign {campaign.campaign_id} takes votes from "
                        f"{campaign.opens_at:%Y-%m-%d %H:%M} to "
                        f"{campaign.closes_at:%Y-%m-%d %H:%M} UTC")
 
 
+async def client_fingerprint(ctx: HttpContext, address: str, user_agent: str | None,
+                             at: datetime) -> str:
+    """The caller's fingerprint under the key of the day (`domain/clients.py`). The key is
+    read once a day per process, made on the day's first use, and the keys past their
+    retention are destroyed then."""
+    day = clients.key_day(at)
+    cached: tuple[date, bytes] | None = ctx.caches.get(CLIENT_KEY_CACHE)
+    if cached is None or cached[0] != day:
+        keep = VotingSettings().client_key_days
+        key = await projections.client_key(ctx.pool, day, secrets.token_bytes(clients.KEY_BYTES),
+                                           clients.destroy_before(day, keep))
+        cached = ctx.caches[CLIENT_KEY_CACHE] = (day, key)
+    return clients.fingerprint(cached[1], address, user_agent)
+
+
 async def cast_vote(ctx: HttpContext, principal: Principal, command: CastVote,
                     idempotency_key: str | None) -> Accepted:
     idea = await _admitted(ctx, domain.CAST, command.idea_id, principal)
+    client = await client_fingerprint(ctx, command.address, command.user_agent,
+                                      datetime.now(UTC))
     payload = build(VoteCast, voter_id=principal.sub, campaign_id=idea.campaign_id,
                     idea_id=command.idea_id, value=command.value, sector=principal.sector,
-                    client=command.client)
+                    client=client)
     return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
 
 
@@ -396,15 +417,23 @@ class StatusProjection:
 
 
 async def announce_tallies(pool: asyncpg.Pool, producer: EventProducer) -> int:
-    """Publish every tally once as `TallyChanged` (when the worker starts), so that a consumer
-    that came later, or tallies counted before the event existed, are known without a replay of
-    `votes`. Absolute figures, published in order with the vote batches: harmless when repeated.
-    Returns how many ideas' tallies were published."""
+    """Publish, as `TallyChanged` (when the worker starts), the tallies whose figures differ
+    from those last published: tallies counted before the event (or its marker) existed. Every
+    other tally was published, and marked, by the transaction that changed it, so a start adds
+    nothing to `status` however often the worker restarts. In order with the vote batches, and
+    marked in this transaction. Returns how many ideas' tallies were published."""
     async with pool.acquire() as conn, conn.transaction():
-        rows = await projections.share_all_tallies(conn)
+        rows = await projections.unpublished_tallies(conn)
         if rows:
             await producer.publish_many(tally_changed(rows))
     return len(rows)
+
+
+async def destroy_client_keys(pool: asyncpg.Pool, keep_days: int, now: datetime) -> int:
+    """Destroy the client fingerprint keys past their retention (`domain/clients.py`), also
+    on days when nobody votes through the API. Returns how many."""
+    return await projections.destroy_client_keys(
+        pool, clients.destroy_before(clients.key_day(now), keep_days))
 
 
 async def retry_parked(pool: asyncpg.Pool, producer: EventProducer, *, park_seconds: float,

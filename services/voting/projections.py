@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -31,6 +31,12 @@ VOTE_COLUMNS = ["event_id", "kind", "voter_id", "campaign_id", "idea_id", "targe
                 "occurred_at", "sector", "state", "reason", "client"]
 # what a tally write returns: the idea's figures after it, for `TallyChanged`
 TALLY_CHANGE = "t.idea_id, t.campaign_id, t.supports, t.opposes"
+# Every tally write returns its figures to be published as `TallyChanged` in the same
+# transaction, so it marks them published as it writes them (`announce_unpublished_tallies`).
+_PUBLISHED_ADDED = ("published_supports = t.supports + EXCLUDED.supports,"
+                    " published_opposes = t.opposes + EXCLUDED.opposes")
+_PUBLISHED_SET = ("published_supports = EXCLUDED.supports,"
+                  " published_opposes = EXCLUDED.opposes")
 
 
 async def lock_partitions(conn: asyncpg.Connection, partitions: Iterable[int]) -> None:
@@ -143,7 +149,8 @@ async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
                           sources: dict[uuid.UUID, tuple[str, int, int, bytes]]
                           ) -> list[asyncpg.Record]:
     """Store verdicts, superseded states, tally deltas and parked votes of one batch; return
-    the tallies it changed (idea_id, campaign_id, supports, opposes), as they are now."""
+    the tallies it changed (idea_id, campaign_id, supports, opposes), as they are now. Those
+    figures are marked published: the caller publishes them in this transaction."""
     if j.verdicts:
         await conn.copy_records_to_table(
             "votes", schema_name="voting", columns=VOTE_COLUMNS,
@@ -163,11 +170,13 @@ async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
     changed: list[asyncpg.Record] = []
     if deltas:
         changed = await conn.fetch(
-            "INSERT INTO voting.tallies AS t (idea_id, campaign_id, supports, opposes)"
-            " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[])"
+            "INSERT INTO voting.tallies AS t (idea_id, campaign_id, supports, opposes,"
+            " published_supports, published_opposes)"
+            " SELECT i, c, s, o, s, o FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[])"
+            " AS x(i, c, s, o)"
             " ON CONFLICT (idea_id) DO UPDATE SET supports = t.supports + EXCLUDED.supports,"
-            " opposes = t.opposes + EXCLUDED.opposes, updated_at = now()"
-            f" RETURNING {TALLY_CHANGE}",
+            " opposes = t.opposes + EXCLUDED.opposes, updated_at = now(),"
+            f" {_PUBLISHED_ADDED} RETURNING {TALLY_CHANGE}",
             [k[1] for k, _ in deltas], [k[0] for k, _ in deltas],
             [d[0] for _, d in deltas], [d[1] for _, d in deltas],
         )
@@ -182,12 +191,18 @@ async def write_judgement(conn: asyncpg.Connection, j: domain.Judgement,
     return changed
 
 
-async def share_all_tallies(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Every tally (see `write_judgement`), share-locked until the transaction ends, in the
-    order the tally writes lock them: a vote batch that changes one waits for this transaction,
-    and one that changed one before is committed (and published) first."""
-    return list(await conn.fetch(f"SELECT {TALLY_CHANGE} FROM voting.tallies t"
-                                 " ORDER BY t.campaign_id, t.idea_id FOR SHARE"))
+async def unpublished_tallies(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """The tallies whose figures differ from those last published (see `write_judgement`),
+    marked published now: the caller publishes them in this transaction. Locked in the order
+    the tally writes lock them: a vote batch that changes one waits for this transaction, and
+    one that changed one before is committed (and published, and marked) first."""
+    return list(await conn.fetch(
+        "WITH due AS (SELECT idea_id FROM voting.tallies"
+        "  WHERE (supports, opposes) IS DISTINCT FROM (published_supports, published_opposes)"
+        "  ORDER BY campaign_id, idea_id FOR UPDATE)"
+        " UPDATE voting.tallies t SET published_supports = t.supports,"
+        " published_opposes = t.opposes FROM due WHERE t.idea_id = due.idea_id"
+        f" RETURNING {TALLY_CHANGE}"))
 
 
 async def already_stored(conn: asyncpg.Connection, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -354,12 +369,34 @@ async def move_votes(conn: asyncpg.Connection, idea_id: uuid.UUID, target: uuid.
         "UPDATE voting.votes SET target_id = $2 WHERE state = 'counted' AND target_id = $1",
         idea_id, target)
     return list(await conn.fetch(
-        "INSERT INTO voting.tallies AS t (idea_id, campaign_id, supports, opposes)"
-        " SELECT x.id, $2, count(v.event_id) FILTER (WHERE v.value > 0),"
-        " count(v.event_id) FILTER (WHERE v.value < 0)"
+        "INSERT INTO voting.tallies AS t (idea_id, campaign_id, supports, opposes,"
+        " published_supports, published_opposes)"
+        " SELECT id, $2, s, o, s, o FROM (SELECT x.id,"
+        " count(v.event_id) FILTER (WHERE v.value > 0) AS s,"
+        " count(v.event_id) FILTER (WHERE v.value < 0) AS o"
         " FROM unnest($1::uuid[]) AS x(id)"
         " LEFT JOIN voting.votes v ON v.target_id = x.id AND v.state = 'counted'"
-        " GROUP BY x.id ON CONFLICT (idea_id) DO UPDATE SET supports = EXCLUDED.supports,"
-        " opposes = EXCLUDED.opposes, updated_at = now()"
+        " GROUP BY x.id) AS counted ORDER BY id"
+        " ON CONFLICT (idea_id) DO UPDATE SET supports = EXCLUDED.supports,"
+        f" opposes = EXCLUDED.opposes, updated_at = now(), {_PUBLISHED_SET}"
         f" RETURNING {TALLY_CHANGE}",
         sorted([idea_id, target]), campaign_id))
+
+
+async def client_key(pool: asyncpg.Pool, day: date, new_secret: bytes, destroy_before: date
+                     ) -> bytes:
+    """The key of `day`'s client fingerprints (`domain/clients.py`), made from `new_secret` on
+    the day's first use; the keys of days before `destroy_before` are destroyed first."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("DELETE FROM voting.client_keys WHERE day < $1", destroy_before)
+        await conn.execute("INSERT INTO voting.client_keys (day, secret) VALUES ($1, $2)"
+                           " ON CONFLICT (day) DO NOTHING", day, new_secret)
+        key: bytes = await conn.fetchval(
+            "SELECT secret FROM voting.client_keys WHERE day = $1", day)
+        return key
+
+
+async def destroy_client_keys(pool: asyncpg.Pool, destroy_before: date) -> int:
+    """Destroy the fingerprint keys of days before `destroy_before`; returns how many."""
+    status = await pool.execute("DELETE FROM voting.client_keys WHERE day < $1", destroy_before)
+    return int(status.split()[-1])

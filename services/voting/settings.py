@@ -21,6 +21,9 @@ class VotingSettings(BaseSettings):
     # services/voting/domain/holds.py for why these numbers)
     burst_votes: int = Field(default=30, ge=2)
     burst_window_s: float = Field(default=60.0, gt=0, le=3_600)
+    # the keys of the client fingerprints are destroyed this many days after their day, after
+    # which no fingerprint of that day can be traced to an address (domain/clients.py)
+    client_key_days: int = Field(default=30, ge=1, le=366)
     batch_size: int = Field(default=20_000, ge=1, le=100_000)  # votes per batch, at most
     gc_threshold: int = Field(default=100_000, ge=700)  # gen-0 threshold of the worker process
     # the key of the voter pseudonyms in `GET /campaigns/{id}/export.pb` (HMAC-SHA256 of the

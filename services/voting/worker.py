@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from datetime import UTC, datetime
 
 import faust
 import structlog
@@ -14,11 +15,13 @@ from services.voting.handlers import (
     StatusProjection,
     VoteProjection,
     announce_tallies,
+    destroy_client_keys,
     retry_parked,
 )
 from services.voting.settings import VotingSettings
 
 log = structlog.get_logger(__name__)
+CLIENT_KEYS_INTERVAL_S = 3_600.0  # how often keys past their retention are looked for
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -47,6 +50,15 @@ def create_app(settings: Settings) -> faust.App:
         except Exception:
             # the next start announces them; vote batches publish what they change meanwhile
             log.exception("tallies.announce_failed")
+
+    @app.timer(interval=CLIENT_KEYS_INTERVAL_S)  # type: ignore[untyped-decorator]
+    async def destroy_old_client_keys() -> None:
+        await resources.ready.wait()
+        assert resources.pool is not None
+        gone = await destroy_client_keys(resources.pool, voting.client_key_days,
+                                         datetime.now(UTC))
+        if gone:
+            log.info("client_keys.destroyed", keys=gone)
 
     @app.timer(interval=voting.retry_interval_s)  # type: ignore[untyped-decorator]
     async def retry_parked_votes() -> None:

@@ -20,7 +20,6 @@ from fastapi.responses import Response
 
 from services.infra.auth import AuthError, Principal, Role
 from services.infra.http import ApiError, HttpContext
-from services.infra.settings import DEV_JWT_SECRET
 from services.web.settings import get_web_settings
 
 SESSION = "ideastorm_session"
@@ -56,13 +55,10 @@ def context(request: Request) -> HttpContext:
 
 
 def secret(request: Request) -> bytes:
+    # production refuses to start without a real one (Settings), so this never signs with the
+    # public development secret there
     settings = context(request).settings
-    s = get_web_settings().web_session_secret or settings.jwt_secret
-    if s == DEV_JWT_SECRET and settings.ideastorm_env == "production":
-        # with RS256 the JWT secret may stay the public development one: never sign with it
-        raise ApiError(503, "not_configured", "set WEB_SESSION_SECRET: the web pages have no "
-                                              "secret of their own to sign forms with")
-    return s.encode()
+    return (settings.web_session_secret or settings.jwt_secret).encode()
 
 
 def csrf_token(request: Request, nonce: str) -> str:

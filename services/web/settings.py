@@ -1,4 +1,5 @@
-"""Settings of the web pages: the session secret and the identity provider (OIDC) in production."""
+"""Settings of the web pages: the identity provider (OIDC) in production. (Their session
+secret, `WEB_SESSION_SECRET`, is in services/infra/settings.py, checked at start-up.)"""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ class WebSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
-    # signs CSRF tokens and the short-lived sign-in state; the JWT secret when unset
-    web_session_secret: str | None = None
     oidc_issuer: str | None = None
     oidc_authorize_url: str | None = None
     oidc_token_url: str | None = None

@@ -119,3 +119,34 @@ async def test_missing_token_is_401_and_wrong_role_is_403(
     problem(await http.post(f"/campaigns/{campaign_id}/ideas",
                             headers=client.participant("bo", sector="private"), json=IDEA),
             403, "not_in_audience")
+
+
+async def test_text_with_nothing_visible_or_with_bidi_controls_is_refused_naming_the_field(
+    client: IdeasClient, http: httpx.AsyncClient
+) -> None:
+    campaign_id = await client.campaign()
+    ann = client.participant("ann")
+    invisible = "\u200b\u200c\u200d\u2060\ufeff"
+    for field, value in (("title", invisible), ("body", " \u200b\n\u2060 "),
+                         ("tags", ["ok", invisible])):
+        r = await http.post(f"/campaigns/{campaign_id}/ideas", headers=ann,
+                            json={**IDEA, field: value})
+        message = problem(r, 422, "invalid_request")
+        assert field in message and "no visible character" in message, message
+    r = await http.post(f"/campaigns/{campaign_id}/ideas", headers=ann,
+                        json={**IDEA, "title": "Open \u202eerlier"})
+    message = problem(r, 422, "invalid_request")
+    assert "title" in message and "bidirectional" in message and "U+202E" in message, message
+    # a visible title with a zero-width joiner in an emoji, or a right-to-left mark, is fine
+    r = await http.post(f"/campaigns/{campaign_id}/ideas", headers=ann,
+                        json={**IDEA, "title": "Cykler \U0001f469\u200d\U0001f527 \u200fok"})
+    assert r.status_code == 202, r.text
+    idea_id = r.json()["idea_id"]
+    bob = client.participant("bob")
+    r = await http.post(f"/ideas/{idea_id}/flags", headers=bob,
+                        json={"reason": "spam", "note": "\u2066\u2069"})
+    message = problem(r, 422, "invalid_request")
+    assert "note" in message and "U+2066" in message, message
+    r = await http.post(f"/ideas/{idea_id}/withdrawal", headers=ann, json={"reason": "\u3164"})
+    message = problem(r, 422, "invalid_request")
+    assert "reason" in message and "no visible character" in message, message

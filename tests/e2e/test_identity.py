@@ -49,12 +49,23 @@ async def test_a_profile_is_made_from_the_sign_in_and_edited_by_its_person(
     again = await _json(await http.get("/me/profile", headers=me))
     assert again["display_name"] == f"Mette K. {uid}" and again["show_name"] is True
 
-    # the identity provider changed the name: its claims win, the consent stays
+    # a token without name and e-mail claims (another scope, another provider) blanks nothing
+    unnamed = signed_in(infra, f"p-{uid}", organisation="Aarhus Kommune")
+    kept = await _json(await http.get("/me/profile", headers=unnamed))
+    assert (kept["display_name"], kept["email"], kept["organisation"], kept["show_name"]) == (
+        f"Mette K. {uid}", None, "Region Midt", True)
+
+    # the identity provider changed the name: that claim wins; the e-mail and organisation
+    # claims say what they said before, so the person's own edits of them stay; consent stays
     renamed = signed_in(infra, f"p-{uid}", name=f"Mette Kjaer-Holm {uid}",
                         email=f"mette.{uid}@aarhus.dk", organisation="Aarhus Kommune")
     changed = await _json(await http.get("/me/profile", headers=renamed))
-    assert (changed["display_name"], changed["email"], changed["show_name"]) == (
-        f"Mette Kjaer-Holm {uid}", f"mette.{uid}@aarhus.dk", True)
+    assert (changed["display_name"], changed["email"], changed["organisation"],
+            changed["show_name"]) == (f"Mette Kjaer-Holm {uid}", None, "Region Midt", True)
+    moved = signed_in(infra, f"p-{uid}", name=f"Mette Kjaer-Holm {uid}",
+                      email=f"mette.{uid}@rm.dk", organisation="Aarhus Kommune")
+    assert (await _json(await http.get("/me/profile", headers=moved)))["email"] == \
+        f"mette.{uid}@rm.dk"
 
     # a sign-in without profile claims still gets a profile, without a name
     bare = signed_in(infra, f"q-{uid}")

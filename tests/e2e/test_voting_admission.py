@@ -18,6 +18,7 @@ from schemas.moderation import IdeaStatus, IdeaStatusChanged
 from services.infra import db
 from services.infra.kafka import EventProducer
 from services.infra.stack import Stack
+from tests.e2e.ideas_client import IdeasClient
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +66,34 @@ async def test_a_hidden_idea_stops_taking_votes_at_the_edge_though_it_took_them_
 
     refused = await eventually(answer, lambda r: r.status_code != 202, timeout=10,
                                what="the edge refusing votes for the hidden idea")
-    assert refused.status_code == 409, refused.text
-    assert refused.json()["detail"]["code"] == "idea_not_votable"
+    # answered as reading the idea is: nothing tells that an unpublished idea is there
+    assert refused.status_code == 404, refused.text
+    assert refused.json() == (await http.get(f"/ideas/{hidden}", headers=late)).json()
     r = await http.post(f"/ideas/{kept}/votes", headers=late)
     assert r.status_code == 202, r.text  # the other idea of the campaign still takes votes
+
+
+async def test_voting_on_a_pending_idea_answers_the_same_404_as_reading_it(
+    stack: Stack, http: httpx.AsyncClient, token: Callable[..., str], uid: str,
+) -> None:
+    client = IdeasClient(http, token, uid)
+    cid = await client.campaign(moderation="pre")
+    author = client.participant("author")
+    pending = await client.submit(cid, author, f"Benches by the canal {uid}")
+    other = client.participant("other")
+    read = await http.get(f"/ideas/{pending}", headers=other)
+    assert read.status_code == 404, read.text  # pending: only its author and staff see it
+    assert (await http.get(f"/ideas/{pending}", headers=author)).status_code == 200
+
+    # the voting service knows the pending idea (staff see it in the tally) ...
+    await eventually(lambda: http.get(f"/campaigns/{cid}/tally", headers=client.moderator),
+                     lambda r: r.status_code == 200
+                     and [i["status"] for i in r.json()["ideas"]] == ["pending"],
+                     what="the pending idea known to the voting service")
+    # ... and answers a vote on it as an idea that does not exist, with the same body
+    voted = await http.post(f"/ideas/{pending}/votes", headers=other)
+    assert voted.status_code == 404, voted.text
+    assert voted.json() == read.json()
+    unknown = uuid.uuid4()
+    assert (await http.post(f"/ideas/{unknown}/votes", headers=other)).json() == \
+        (await http.get(f"/ideas/{unknown}", headers=other)).json()

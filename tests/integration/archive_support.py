@@ -24,10 +24,12 @@ SCHEMAS = ("ideas", "voting", "reporting", "gateway")
 # Bookkeeping of the consumers, not read-model content: offsets differ when a run re-published
 # an import (same event ids, later offsets), and migration times are when a process started.
 # And which events a consumer applied: the voting service announces its figures (`tally.changed`)
-# once per batch it applies and once at every start, so a run that was stopped, restarted or
-# rebuilt applies other such events than one that never stopped; what they carry is compared
-# in `ideas.tallies` and `ideas.ideas`, and every vote's fate in `voting.votes`.
-SKIP_TABLES = {"consumer_offsets", "schema_migrations", "applied_events"}
+# once per batch it applies (and at a start, any it never published), so a run that was stopped,
+# restarted or rebuilt applies other such events than one that never stopped; what they carry is
+# compared in `ideas.tallies` and `ideas.ideas`, and every vote's fate in `voting.votes`.
+# And the client fingerprint keys (`voting.client_keys`): random per installation and day, made
+# by the edge, not from events (the fingerprints the events carry are compared in `voting.votes`).
+SKIP_TABLES = {"consumer_offsets", "schema_migrations", "applied_events", "client_keys"}
 # When a process applied or received something, not what happened: wall-clock columns, and the
 # raw bytes of parked messages (they carry the envelope's `recorded_at`). And `seq`, a serial
 # arrival number: a batch rolled back by a kill has used numbers up (sequences are not

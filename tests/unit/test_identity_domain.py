@@ -9,6 +9,8 @@ from services.identity.domain import (
     SELF_ERASURE_REASON,
     ClaimsMemo,
     ProfileClaims,
+    claim_changes,
+    claims_said,
     erasure_reason,
     shown_name,
 )
@@ -58,3 +60,29 @@ def test_a_name_is_shown_only_with_consent_and_only_when_there_is_one() -> None:
 def test_an_erasure_records_the_admins_reason_or_that_the_person_asked() -> None:
     assert erasure_reason("written request 2026-11-30") == "written request 2026-11-30"
     assert erasure_reason(None) == SELF_ERASURE_REASON
+
+
+def test_a_claim_changes_its_field_only_when_present_and_new() -> None:
+    first, said = claim_changes(claims(), None, None)  # a first sign-in: every present claim
+    assert first == {"display_name": "Ida Holm", "email": "ida@kl.dk", "organisation": "KL",
+                     "sector": "region"} == said
+    # a token without name and e-mail claims: nothing to change, and what they said is kept
+    bare, kept = claim_changes(claims(name=None, email=None), said, claims().digest())
+    assert bare == {} and kept == said
+    # the same claims after the person edited their profile: their edit stays
+    assert claim_changes(claims(), kept, None) == ({}, said)
+    # the provider changed the name: that claim wins, the e-mail claim said nothing new
+    renamed, said2 = claim_changes(claims(name="Ida Holm-Berg"), kept, None)
+    assert renamed == {"display_name": "Ida Holm-Berg"}
+    assert said2 == {**said, "display_name": "Ida Holm-Berg"}
+    changes, _ = claim_changes(claims(sector=Sector.STATE), said2, None)
+    assert changes == {"display_name": "Ida Holm", "sector": "state"}
+
+
+def test_a_profile_stored_before_claims_were_remembered_keeps_its_edits_under_the_same_claims(
+) -> None:
+    legacy_hash = claims().digest()  # all that was stored: the hash of the last claims
+    assert claim_changes(claims(), None, legacy_hash) == ({}, claims_said(claims()))
+    changes, _ = claim_changes(claims(email=None), None, legacy_hash)
+    # what each claim said is unknown: every present claim is taken, an absent one blanks nothing
+    assert changes == {"display_name": "Ida Holm", "organisation": "KL", "sector": "region"}

@@ -4,6 +4,9 @@ and production refuses development secrets and placeholders."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ from pydantic import ValidationError
 from services.infra.settings import DEV_JWT_SECRET, Settings
 
 pytestmark = pytest.mark.unit
+ROOT = Path(__file__).resolve().parents[2]
 
 REAL_SECRET = "x7Jq2v9LrT4mW8nB3kP6sD1fG5hZ0cYa"
 PRODUCTION = {
@@ -42,6 +46,7 @@ OVERRIDES: dict[str, tuple[str, Any]] = {
     "jwt_issuer": ("https://id.example.dk", "https://id.example.dk"),
     "jwt_jwks_refresh_s": ("600", 600.0),
     "jwt_jwks_min_refresh_s": ("30", 30.0),
+    "web_session_secret": (REAL_SECRET, REAL_SECRET),
     "rate_limits": ("false", False),
     "rate_limit_per_participant": ("10/minute;100/hour", "10/minute;100/hour"),
     "rate_limit_per_address": ("5000/minute", "5000/minute"),
@@ -87,8 +92,16 @@ def test_every_setting_is_read_from_its_environment_variable(
         assert (str(value) if name == "ideastorm_home" else value) == expected, name
 
 
+RS256 = {"JWT_ALGORITHM": "RS256", "JWT_JWKS_URL": "https://id.example.dk/jwks",
+         "JWT_ISSUER": "https://id.example.dk/", "JWT_AUDIENCE": "ideastorm"}
+
+
 @pytest.mark.parametrize(("change", "complaint"), [
     ({"JWT_SECRET": DEV_JWT_SECRET}, "development secret"),
+    ({**RS256, "JWT_SECRET": DEV_JWT_SECRET}, "WEB_SESSION_SECRET is required"),
+    ({**RS256, "JWT_SECRET": "change-me"}, "WEB_SESSION_SECRET is required"),
+    ({"WEB_SESSION_SECRET": "change-me"}, "WEB_SESSION_SECRET must be at least 32"),
+    ({**RS256, "WEB_SESSION_SECRET": "too-short"}, "WEB_SESSION_SECRET must be at least 32"),
     ({"JWT_SECRET": "change-me"}, "JWT_SECRET"),
     ({"JWT_SECRET": "short-but-not-a-placeholder"}, "at least 32"),
     ({"JWT_SECRET": "change-me-change-me-change-me-change-me"}, "placeholder"),
@@ -117,6 +130,9 @@ def test_production_starts_with_real_secrets(clean_env: pytest.MonkeyPatch) -> N
         Settings()
     clean_env.setenv("JWT_ISSUER", "https://id.example.dk/")
     clean_env.setenv("JWT_AUDIENCE", "ideastorm")
+    with pytest.raises(ValidationError, match="WEB_SESSION_SECRET is required with RS256"):
+        Settings()
+    clean_env.setenv("WEB_SESSION_SECRET", REAL_SECRET[::-1])
     assert Settings().jwt_algorithm == "RS256"
     assert Settings().rate_limits_on  # production limits writes unless told otherwise
 
@@ -124,3 +140,14 @@ def test_production_starts_with_real_secrets(clean_env: pytest.MonkeyPatch) -> N
 def test_development_keeps_its_convenient_defaults(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("JWT_SECRET", "change-me")
     assert Settings().jwt_secret == "change-me"
+
+
+def test_a_production_rs256_gateway_without_a_session_secret_refuses_to_start() -> None:
+    """Not ready-and-503 on every page: the process exits at start-up, saying what to set."""
+    env = {k: v for k, v in os.environ.items()
+           if k.lower() not in Settings.model_fields} | PRODUCTION | RS256
+    env["JWT_SECRET"] = DEV_JWT_SECRET
+    run = subprocess.run([sys.executable, "-m", "services.cli", "gateway", "--port", "1"],
+                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "WEB_SESSION_SECRET is required with RS256 in production" in run.stderr, run.stderr

@@ -123,3 +123,38 @@ def test_key_is_the_typed_models_key_and_derived_ids_are_name_based_uuids() -> N
     parts = ("pabulib", "sha/1", "vote", "ballot 9", "ł")
     assert derived_id(*parts) == uuid.uuid5(IDEASTORM_NS, "/".join(parts))
     assert derived_id(*parts) != derived_id(*parts[:-1])
+
+
+INVISIBLE = ["\u200b", "\u200c\u200d", "\u2060", "\ufeff", " \u200b \n", "\u3164", "\u0301"]
+BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+
+
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_participant_text_with_no_visible_character_is_refused_in_every_field(text: str) -> None:
+    from services.ideas.models import FlagIn, IdeaIn, WithdrawalIn
+
+    for model, fields in ((IdeaIn, {"title": text, "body": "b"}),
+                          (IdeaIn, {"title": "t", "body": text}),
+                          (IdeaIn, {"title": "t", "body": "b", "tags": ["ok", text]}),
+                          (FlagIn, {"reason": "spam", "note": text}),
+                          (WithdrawalIn, {"reason": text}),
+                          (IdeaText, {"title": text, "body": "b"})):
+        with pytest.raises(ValidationError, match="no visible character"):
+            model.model_validate(fields)
+
+
+@pytest.mark.parametrize("control", BIDI)
+def test_bidi_overrides_embeddings_and_isolates_are_refused(control: str) -> None:
+    from services.ideas.models import IdeaIn
+
+    with pytest.raises(ValidationError, match=f"bidirectional.*U\\+{ord(control):04X}"):
+        IdeaIn.model_validate({"title": f"abc{control}def", "body": "b"})
+    with pytest.raises(ValidationError, match="bidirectional"):
+        IdeaText(title="t", body=f"x {control}")
+
+
+def test_visible_text_with_joiners_and_direction_marks_is_kept() -> None:
+    from services.ideas.models import IdeaIn
+
+    title = "Cykler \U0001f469\u200d\U0001f527 \u200f\u05e9\u05dc\u05d5\u05dd\u200e ok"
+    assert IdeaIn.model_validate({"title": title, "body": "\u200bb"}).title == title

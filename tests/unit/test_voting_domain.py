@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -19,6 +20,7 @@ from services.voting.domain import (
     StatusChange,
     StoredClientVote,
     Vote,
+    clients,
     judge,
 )
 from services.voting.domain.holds import ClientVote, HoldRules, burst_suspects
@@ -193,7 +195,9 @@ def test_the_edge_admits_a_request_by_the_same_window_and_status_rules_as_judge(
 
     assert admit(domain.CAST, target, -1) == "campaign_not_open"
     assert admit(domain.CAST, target, 100) == "campaign_closed"
-    assert admit(domain.CAST, pending, 1) == "idea_not_votable"
+    assert admit(domain.CAST, pending, 1) == domain.IDEA_NOT_SHOWN
+    # nor does a closed window or an audience give away that an unpublished idea is there
+    assert admit(domain.CAST, pending, 100) == domain.IDEA_NOT_SHOWN
     assert admit(domain.CAST, merged, 6) is None  # it counts for its published target
     assert admit(domain.WITHDRAW, pending, 1) is None  # withdrawing needs only the window
     assert admit(domain.CAST, target, 1) is None
@@ -318,3 +322,20 @@ def test_a_ballot_that_leaves_its_group_counts_again() -> None:
     assert [v.state for v in j.verdicts] == ["counted"]
     assert set(j.superseded.values()) == {"counted"} and len(j.superseded) == 6
     assert j.deltas[(c.campaign_id, a.idea_id)] == [3, 0]
+
+
+# -- client fingerprints
+
+
+def test_a_fingerprint_is_keyed_per_day_and_says_nothing_without_the_key() -> None:
+    today, tomorrow = b"k" * 32, b"j" * 32
+    fp = clients.fingerprint(today, "192.0.2.7", "Firefox")
+    assert fp == clients.fingerprint(today, "192.0.2.7", "Firefox")  # one caller, one day
+    assert fp != clients.fingerprint(today, "192.0.2.8", "Firefox")
+    assert fp != clients.fingerprint(tomorrow, "192.0.2.7", "Firefox")  # unlinkable across days
+    assert fp != hashlib.sha256(b"192.0.2.7|Firefox").hexdigest()[:32]
+    assert len(fp) == clients.FINGERPRINT_CHARS
+    late = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    assert clients.key_day(late) == date(2026, 3, 1)
+    assert clients.key_day(late.astimezone(timezone(timedelta(hours=2)))) == date(2026, 3, 1)
+    assert clients.destroy_before(date(2026, 3, 31), 30) == date(2026, 3, 1)

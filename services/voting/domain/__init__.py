@@ -359,13 +359,19 @@ def _judge(
     return out
 
 
+# `admit`'s answer for a cast on an idea nobody but its author and staff may see
+IDEA_NOT_SHOWN = "idea_not_shown"
+
+
 @dataclass(frozen=True)
 class CastVote:
     """A participant votes on an idea at the edge: +1 supports, -1 opposes (`updown` only)."""
 
     idea_id: uuid.UUID
     value: int
-    client: str  # a fingerprint of the caller's address and user agent, for anomaly detection
+    # the caller, fingerprinted by the handler for anomaly detection (`clients.fingerprint`)
+    address: str
+    user_agent: str | None
 
 
 @dataclass(frozen=True)
@@ -385,15 +391,20 @@ class DecideHold:
 def admit(kind: str, campaign: Campaign, idea: Idea, ideas: dict[uuid.UUID, Idea],
           at: datetime, sector: Sector | None = None) -> tuple[str, str | None] | None:
     """Why the edge refuses a vote request now, as (code, message or None), or None: the same
-    rules `judge` applies to the event later (a campaign outside its window; for a cast, an
-    audience the voter is not in, an idea that is not votable)."""
+    rules `judge` applies to the event later (for a cast, an idea that is not votable; a
+    campaign outside its window; for a cast, an audience the voter is not in).
+
+    A cast on an idea that is not votable (pending, hidden, rejected, withdrawn, or merged into
+    one of those) is `IDEA_NOT_SHOWN`, checked first: the edge answers it as an idea that does not
+    exist, as reading the idea does, so neither its status nor its campaign's window or audience
+    tell anyone that an unpublished idea is there."""
+    if kind == CAST and not votable_at(idea, ideas, at):
+        return IDEA_NOT_SHOWN, None
     outside = outside_window(campaign, at)
     if outside is not None:
         return outside, None
     if kind == CAST and (refused := audience_refusal(campaign.audience, sector)) is not None:
         return refused
-    if kind == CAST and not votable_at(idea, ideas, at):
-        return "idea_not_votable", None
     return None
 
 
