@@ -422,10 +422,12 @@ async def announce_tallies(pool: asyncpg.Pool, producer: EventProducer) -> int:
     other tally was published, and marked, by the transaction that changed it, so a start adds
     nothing to `status` however often the worker restarts. In order with the vote batches, and
     marked in this transaction. Returns how many ideas' tallies were published."""
+    outbox = producer.outbox()
     async with pool.acquire() as conn, conn.transaction():
         rows = await projections.unpublished_tallies(conn)
-        if rows:
-            await producer.publish_many(tally_changed(rows))
+        outbox.publish_many(tally_changed(rows))
+        await outbox.stage(conn)
+    await outbox.deliver()
     return len(rows)
 
 
