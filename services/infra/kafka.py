@@ -59,6 +59,8 @@ Outgoing = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]] | None
 """topic, key, value, headers"""
 Pending = tuple[int, bytes | None, bytes | None, bytes | None]
 """timestamp_ms, key, value, encoded headers: a record as archived, ready to send"""
+Staged = tuple[int, list[Pending]]
+"""records an outbox archived in one partition, and the offset of the first"""
 
 
 @asynccontextmanager
@@ -99,7 +101,8 @@ class EventProducer:
         self._partitions: dict[str, list[int]] = {}
         self._mismatched: set[tuple[str, int]] = set()
         self._key_partition: dict[tuple[str, bytes], int] = {}
-        self._pending: list[tuple[Sequence[Outgoing], set[TP], asyncio.Future[None]]] = []
+        self._pending: list[tuple[Sequence[Outgoing], set[TP], dict[TP, Staged],
+                                  asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
@@ -177,9 +180,12 @@ class EventProducer:
             await self._produce([], partitions)
         return len(partitions)
 
-    async def _produce(self, out: Sequence[Outgoing], tails: Iterable[TP] = ()) -> None:
+    async def _produce(self, out: Sequence[Outgoing],
+                       tails: Iterable[TP] | Mapping[TP, Staged] = ()) -> None:
         """Archive and send `out`, after sending what is archived and not yet sent in its
-        partitions and in `tails`."""
+        partitions and in `tails` (a mapping also gives records known to be archived there, which
+        then need not be read back)."""
+        known = dict(tails) if isinstance(tails, Mapping) else {}
         tails = set(tails)
         if not out and not tails:
             return
@@ -192,7 +198,7 @@ class EventProducer:
         # (the gateway's) then share one lock, transaction and broker request instead of
         # queueing one by one behind a partition's lock.
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((out, tails, done))
+        self._pending.append((out, tails, known, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_pending())
         await done
@@ -200,17 +206,22 @@ class EventProducer:
     async def _flush_pending(self) -> None:
         while self._pending:
             group, self._pending = self._pending, []
+            known: dict[TP, list[Staged]] = {}
+            for _, _, staged, _ in group:
+                for tp, part in staged.items():
+                    known.setdefault(tp, []).append(part)
             try:
-                await self._archive_and_send([r for out, _, _ in group for r in out],
-                                             set().union(*(tails for _, tails, _ in group)))
+                await self._archive_and_send([r for out, _, _, _ in group for r in out],
+                                             set().union(*(tails for _, tails, _, _ in group)),
+                                             known)
             except BaseException as exc:
-                for _, _, done in group:
+                for _, _, _, done in group:
                     if not done.done():
                         done.set_exception(exc)
                 if not isinstance(exc, Exception):
                     raise
             else:
-                for _, _, done in group:
+                for _, _, _, done in group:
                     if not done.done():
                         done.set_result(None)
 
@@ -223,14 +234,15 @@ class EventProducer:
             grouped.setdefault(tp, []).append((stamp, key, value, encode_headers(headers)))
         return grouped
 
-    async def _archive_and_send(self, out: Sequence[Outgoing], tails: set[TP]) -> None:
+    async def _archive_and_send(self, out: Sequence[Outgoing], tails: set[TP],
+                                known: Mapping[TP, list[Staged]] | None = None) -> None:
         """Under the partitions' locks: find what is archived and not yet on the broker, archive
         `out` after it, mark the lot as being sent (committed), send it in offset order, and
         mark it delivered once the broker has acknowledged it."""
         assert self.archive is not None
         grouped = await self._group(out)
         async with self.archive.locked(grouped.keys() | tails) as conn:
-            waiting = await self._tails(conn, grouped.keys() | tails)
+            waiting = await self._tails(conn, grouped.keys() | tails, known or {})
             firsts = await self.archive.append(conn, grouped) if grouped else {}
             sending: dict[TP, tuple[int, list[Pending]]] = {
                 tp: (start, recs) for tp, (start, recs, _) in waiting.items()}
@@ -247,14 +259,16 @@ class EventProducer:
                                       {tp: start for tp, (start, _) in sending.items()})
             await self.archive.mark_delivered(conn, ends)
 
-    async def _tails(self, conn: asyncpg.Connection, partitions: Iterable[TP]
-                     ) -> dict[TP, tuple[int, list[Pending], int]]:
+    async def _tails(self, conn: asyncpg.Connection, partitions: Iterable[TP],
+                     known: Mapping[TP, list[Staged]]) -> dict[TP, tuple[int, list[Pending], int]]:
         """Per partition with archived records the broker has not acknowledged: the first
         offset it does not hold, the records from there, and the archive's next offset.
 
         Records below `sent` may have reached the broker before a producer died, so the broker
         is read to find where its copy ends (slow, and only after a crash). Records at or above
-        `sent` were never handed to it: an outbox's, committed and waiting for this send.
+        `sent` were never handed to it: an outbox's, committed and waiting for this send; when
+        the outboxes being delivered staged exactly that range (`known`), their records are used
+        as they are instead of being read back from the archive.
         """
         assert self.archive is not None
         found: dict[TP, tuple[int, list[Pending], int]] = {}
@@ -267,9 +281,11 @@ class EventProducer:
                 start = await broker_end(self.bootstrap, tp, delivered, min(sent, next_offset))
                 log.warning("archive.tail_delivered", topic=tp[0], partition=tp[1],
                             resent=next_offset - start, already_there=start - delivered)
-            found[tp] = (start, [(r.timestamp_ms, r.key, r.value, r.headers) for r in
-                                 await self.archive.records(conn, tp, start, next_offset)],
-                         next_offset)
+            recs = _contiguous(known.get(tp, []), start, next_offset)
+            if recs is None:
+                recs = [(r.timestamp_ms, r.key, r.value, r.headers) for r in
+                        await self.archive.records(conn, tp, start, next_offset)]
+            found[tp] = (start, recs, next_offset)
         return found
 
     async def _partition_for(self, topic: str, key: bytes | None) -> int:
@@ -328,6 +344,18 @@ class EventProducer:
                           archived=archived, broker=meta.offset)
 
 
+def _contiguous(parts: list[Staged], start: int, stop: int) -> list[Pending] | None:
+    """The records of offsets `start` to `stop` if `parts` hold exactly those, else None."""
+    out: list[Pending] = []
+    at = start
+    for first, recs in sorted(parts, key=lambda part: part[0]):
+        if first != at:
+            return None
+        out += recs
+        at += len(recs)
+    return out if at == stop else None
+
+
 def dead_letters(records: Sequence[dict[str, Any]]) -> list[Outgoing]:
     """Refusals (each the keyword arguments of `EventProducer.dead_letter`) as records of their
     `<topic>.dlq`, logged as they are made."""
@@ -359,7 +387,7 @@ class Outbox:
     def __init__(self, producer: EventProducer) -> None:
         self.producer = producer
         self._out: list[Outgoing] = []
-        self._staged: set[TP] = set()
+        self._staged: dict[TP, Staged] = {}
 
     def publish_many(self, envs: Iterable[Envelope]) -> None:
         self._out += [(e.topic, e.key(), e.to_bytes(), None) for e in envs]
@@ -376,14 +404,14 @@ class Outbox:
             raise RuntimeError("an outbox is staged inside the transaction it belongs to")
         grouped = await self.producer._group(self._out)  # noqa: SLF001 - the producer's part
         await archive.lock_in_transaction(conn, grouped)
-        await archive.append(conn, grouped)
-        self._staged |= grouped.keys()
+        firsts = await archive.append(conn, grouped)
+        self._staged |= {tp: (firsts[tp], recs) for tp, recs in grouped.items()}
         self._out = []
 
     async def deliver(self) -> None:
         """Send what was staged (call after the commit); returns once the broker has it."""
         out, self._out = self._out, []
-        staged, self._staged = self._staged, set()
+        staged, self._staged = self._staged, {}
         await self.producer._produce(out, staged)  # noqa: SLF001
 
 
