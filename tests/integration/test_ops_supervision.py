@@ -70,10 +70,13 @@ def alive(pid: int) -> bool:
         return False
 
 
-def cleanup(home: Path, *ups: Up) -> None:
+def cleanup(home: Path, *ups: Up, strays: tuple[int, ...] = ()) -> None:
     for up in ups:
         if up.proc and up.proc.poll() is None:
             up.kill_everything()
+    for pid in strays:  # processes of a killed `up`, if the code under test left them
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
     for pid in postgres_of(home):  # a leftover server, if the code under test failed
         os.kill(pid, signal.SIGKILL)
     shutil.rmtree(home, ignore_errors=True)
@@ -118,12 +121,15 @@ async def test_a_killed_up_leaves_no_database_server_or_broker_after_the_next_st
     home = new_home("ideastorm-killed-up-")
     first = await asyncio.to_thread(Up(home, "up-1", env=UP_ENV).start)
     second = Up(home, "up-2", env=UP_ENV)
+    strays: list[int] = []
     try:
         assert first.proc is not None
         services = list(service_pids(first).values())
         assert len(services) == 4
         postmaster = int((home / "pgdata" / "postmaster.pid").read_text().split()[0])
-        broker = int((home / "broker" / "tansu.pid").read_text().split()[0])
+        broker = next(p.pid for p in psutil.Process(first.proc.pid).children()
+                      if any("tansu" in part for part in p.cmdline()))
+        strays += [*services, broker]
         first.proc.send_signal(signal.SIGKILL)
         first.proc.wait(10)
 
@@ -147,4 +153,4 @@ async def test_a_killed_up_leaves_no_database_server_or_broker_after_the_next_st
         assert not (home / "pgdata" / "postmaster.pid").exists()
         assert not (home / "broker" / "tansu.pid").exists()
     finally:
-        await asyncio.to_thread(cleanup, home, first, second)
+        await asyncio.to_thread(cleanup, home, first, second, strays=tuple(strays))
