@@ -25,6 +25,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from services.infra.archive import ArchiveBroken
     from services.infra.home import HomeInUse, write_running
     from services.infra.stack import Infrastructure, Stack
+    from services.infra.supervise import Supervisor
 
     settings = get_settings()
     infra = Infrastructure(settings)
@@ -37,7 +38,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"ideastorm up: the event archive does not verify, nothing was restored: {exc}"
               " (see `ideastorm log verify`)", file=sys.stderr)
         return 1
-    stack = Stack(resolved, http_port=args.port)
+    stack = Stack(resolved, http_port=args.port, die_with_parent=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -52,12 +53,11 @@ def cmd_up(args: argparse.Namespace) -> int:
               f"  broker    {resolved.kafka_bootstrap_servers}\n"
               f"  database  {resolved.database_url}\n  workers   {', '.join(stack.workers)}\n"
               f"  logs      {stack.log_dir}\nCtrl-C stops everything.", flush=True)
+        # a process that exits is started again (after a backoff), not the end of the system
+        supervisor = Supervisor(stack, most_s=settings.restart_backoff_max_s)
         while not stop.is_set():
-            for name, proc in list(stack.procs.items()):
-                if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; stopping", file=sys.stderr)
-                    stop.set()
-            stop.wait(1)
+            supervisor.check()
+            stop.wait(0.5)
     except KeyboardInterrupt:
         pass
     finally:

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
-from services.infra import archive, db, health, limits, metrics, vault
+from services.infra import archive, db, faults, health, limits, metrics, vault
 from services.infra.auth import TokenVerifier
 from services.infra.feed import StatusFeed
 from services.infra.http import HttpContext, error_body
@@ -29,6 +29,9 @@ from services.web import routes as web
 log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-Id"
+# what a 503 tells a client to wait before trying again: a restarted database or broker is
+# usually back within seconds
+RETRY_AFTER_S = 2
 
 # (service whose schema the routes read, module with a `router`): what the gateway serves.
 # A module may also define `attach(ctx)` (it offers something to the other services through the
@@ -129,16 +132,26 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if faults.outage(exc) is not None:
+            return _unavailable(request, exc)
         log.exception("http.unexpected", path=request.url.path)
         return JSONResponse(status_code=500, content=error_body(
             "internal_error", "the server failed to handle this request; it has been logged"))
+
+    async def _maybe_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return await _unexpected(request, exc)
+
+    # Handled inside the middleware (the 503 carries the security headers and correlation id
+    # like any answer); `_unexpected` still catches an outage raised outside a route.
+    for candidate in faults.CANDIDATES:
+        app.add_exception_handler(candidate, _maybe_unavailable)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
         """The process is alive."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready"}})
     async def readyz(request: Request) -> JSONResponse:
         """Broker and database reachable, migrations applied."""
         ctx: HttpContext = request.app.state.ctx
@@ -203,6 +216,19 @@ def _correlation_from(header: str | None) -> uuid.UUID:
         except ValueError:
             pass
     return uuid.uuid4()
+
+
+def _unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    """503: the database or the broker cannot be reached. A write may or may not have been
+    accepted before it went away: repeating it with its `Idempotency-Key` does it once."""
+    kind = faults.outage(exc) or faults.DATABASE
+    log.warning("http.unavailable", path=request.url.path, outage=kind, error=repr(exc)[:300])
+    return JSONResponse(
+        status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)},
+        content=error_body(f"{kind}_unavailable",
+                           f"the {kind} cannot be reached right now; retry in "
+                           f"{RETRY_AFTER_S} s (a write with the same Idempotency-Key is "
+                           "done at most once)"))
 
 
 def _code_for(status_code: int) -> str:

@@ -5,7 +5,8 @@ on, rather than in each service's router:
 
 - one error schema (`Error`: code, message, the field errors) on every status a route can answer:
   422 for anything with parameters or a body, 401/403 for a role, 401 for an optional token,
-  404 for a path parameter or `wait_for`, 504 for `wait_for`, 400/409/413/429 for writes;
+  404 for a path parameter or `wait_for`, 504 for `wait_for`, 400/409/413/429 for writes,
+  503 with `Retry-After` for anything that reads or writes while the database or broker is away;
 - who may call it: a route without a token dependency is public (`security: []`), one with an
   optional token says so (`[{}, {"HTTPBearer": []}]`);
 - the media types of the renderings a route answers (`MEDIA`), and an example on every request body.
@@ -87,7 +88,9 @@ DESCRIPTIONS = {
          " looks like name@example.org, and a list's"
          " `after` is a cursor that list made (`invalid_cursor`)",
     429: "Too many writes; `Retry-After` says when to try again",
-    503: "Not ready",
+    503: "The database or the broker cannot be reached right now (`database_unavailable`,"
+         " `broker_unavailable`); `Retry-After` says when to try again. A write may or may not"
+         " have been accepted: repeat it with the same `Idempotency-Key` to have it done once",
     504: f"The `wait_for` event was not processed within {WAIT_FOR_MAX_S:g} s; retry later",
 }
 
@@ -107,11 +110,19 @@ MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
 # Statuses only some routes answer, which their dependencies do not show.
 EXTRA: dict[tuple[str, str], set[int]] = {
     ("GET", "/reports/{ref}"): {406},
-    ("GET", "/readyz"): {503},
     ("GET", "/me/votes"): {404},  # the campaign named in the query
     ("GET", "/me/profile"): {404},  # none kept (erased)
 }
 PUBLIC_WITHOUT_INPUT = {("GET", "/healthz"), ("GET", "/readyz")}
+# Routes that answer without the database or broker (every other one may answer 503).
+WITHOUT_BACKING = {("GET", "/healthz")}
+# Routes whose own 503 is all they answer with it (`/readyz` says why it is not ready).
+OWN_503_ONLY = {("GET", "/readyz")}
+# The headers a refusal carries, by status.
+HEADERS: dict[int, dict[str, Any]] = {
+    503: {"Retry-After": {"description": "Seconds to wait before trying again",
+                          "schema": {"type": "integer", "minimum": 1}}},
+}
 
 
 def _calls(dependant: Dependant) -> Iterator[Dependant]:
@@ -235,13 +246,23 @@ def complete(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
             statuses = _statuses(route, key[0], auth) | EXTRA.get(key, set())
             if key in PUBLIC_WITHOUT_INPUT:
                 statuses.discard(422)
+            if key not in WITHOUT_BACKING:
+                statuses.add(503)
             declared = {str(c) for c in route.responses}
             for code in sorted(statuses):
                 if str(code) in declared:
+                    if code == 503 and key not in OWN_503_ONLY:
+                        # the route's own reason, and the database or broker being away
+                        own = responses[str(code)]
+                        outage = DESCRIPTIONS[503]
+                        own["description"] = (f"{own['description'].rstrip('.')}. Or:"
+                                              f" {outage[0].lower()}{outage[1:]}")
+                        own["headers"] = HEADERS[503]
                     continue  # the route says what this status means for it
                 responses[str(code)] = {
                     "description": DESCRIPTIONS.get(code, "Refused"),
                     "content": {"application/json": {"schema": error_ref}},
+                    **({"headers": HEADERS[code]} if code in HEADERS else {}),
                 }
             for code, response in responses.items():
                 # a refusal a route declares itself (with its own description) has the one shape

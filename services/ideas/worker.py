@@ -6,15 +6,12 @@ import uuid
 from datetime import UTC, datetime
 
 import faust
-import structlog
 
 from services.ideas.handlers import IdeasProjection
 from services.ideas.settings import IdeasSettings
 from services.ideas.timers import announce_campaign_transitions, expire_parked_submissions
 from services.infra.settings import Settings
-from services.infra.worker import ProjectionsService, build_app
-
-log = structlog.get_logger(__name__)
+from services.infra.worker import ProjectionsService, build_app, every_tick
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -26,16 +23,12 @@ def create_app(settings: Settings) -> faust.App:
     announced: set[uuid.UUID] = set()
 
     @app.timer(interval=own.clock_interval_s)  # type: ignore[untyped-decorator]
+    @every_tick("campaign_clock")  # the next tick retries; a failed tick must not stop the worker
     async def campaign_clock() -> None:
         await resources.ready.wait()
         assert resources.pool is not None and resources.producer is not None
         now = datetime.now(UTC)
-        try:
-            await announce_campaign_transitions(resources.pool, resources.producer, now,
-                                                announced)
-            await expire_parked_submissions(resources.pool, resources.producer, now)
-        except Exception:
-            # the next tick retries; a failed tick must not stop the worker
-            log.exception("ideas.clock.failed")
+        await announce_campaign_transitions(resources.pool, resources.producer, now, announced)
+        await expire_parked_submissions(resources.pool, resources.producer, now)
 
     return app

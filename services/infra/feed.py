@@ -4,13 +4,15 @@
 committed) in the background and tells its listeners, for each event, its id and every id it
 names (the key and the payload's top-level ids). A cache drops what an event names and treats it
 as unsettled until the owning service has applied that event. While the feed is not reading
-(no listener yet, or failed), `live` is False and caches must read the database instead.
+(no listener yet, or failed), `live` is False and caches must read the database instead. When
+the broker is away the feed waits and then reads the topic again from the beginning.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +21,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import topics
+from services.infra import faults
 
 log = structlog.get_logger(__name__)
 
@@ -74,6 +77,26 @@ class StatusFeed:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
+        """Read until cancelled; while the broker is away, wait and read the topic again."""
+        backoff = faults.Backoff(first=0.5, most=15.0)
+        while True:
+            started = time.monotonic()
+            try:
+                await self._read()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if faults.outage(exc) is None:
+                    log.error("status_feed.failed", error=repr(exc)[:500])
+                    return  # caches fall back to the database for good
+                if time.monotonic() - started > 30:
+                    backoff.reset()
+                delay = backoff.next()
+                log.warning("status_feed.waiting", error=repr(exc)[:300], retry_in_s=delay)
+            await asyncio.sleep(delay)
+
+    async def _read(self) -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
                                     enable_auto_commit=False,
                                     fetch_max_wait_ms=self.fetch_wait_ms)
@@ -89,10 +112,6 @@ class StatusFeed:
                 for records in got.values():
                     for rec in records:
                         self._tell(rec)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - caches fall back to the database
-            log.error("status_feed.failed", error=repr(exc)[:500])
         finally:
             self._reading = False
             await consumer.stop()

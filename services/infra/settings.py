@@ -41,6 +41,11 @@ class Settings(BaseSettings):
 
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
+    # A projection that lost the database or broker retries after 0.5 s, 1 s, 2 s, ... at most
+    # this long apart (services/infra/worker.py); `ideastorm up` restarts an exited process
+    # after 1 s, 2 s, 4 s, ... at most `restart_backoff_max_s` apart (services/infra/supervise.py).
+    outage_backoff_max_s: float = Field(default=15.0, gt=0, le=600)
+    restart_backoff_max_s: float = Field(default=60.0, gt=0, le=3_600)
 
     jwt_secret: str = DEV_JWT_SECRET
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"

@@ -26,6 +26,7 @@ from services.infra.archive_io import restore
 from services.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from services.infra.home import HomeLock, attach_running, running
 from services.infra.settings import Settings
+from services.infra.supervise import lifeline
 
 log = structlog.get_logger(__name__)
 
@@ -122,7 +123,9 @@ class Stack:
 
     def __init__(self, settings: Settings, *, workers: tuple[str, ...] | None = None,
                  http_port: int | None = None, log_dir: Path | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, die_with_parent: bool = False) -> None:
+        """`die_with_parent`: the processes end when this one does, even killed (`ideastorm
+        up`); only for a stack whose processes are all started from one long-lived thread."""
         assert settings.kafka_bootstrap_servers and settings.database_url
         self.settings = settings
         self.workers = workers if workers is not None else available_workers()
@@ -131,7 +134,9 @@ class Stack:
         self.extra_env = extra_env or {}
         self.extra_env_for: dict[str, dict[str, str]] = {}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.args: dict[str, list[str]] = {}  # how each process was started, to restart it
         self.worker_ports: dict[str, int] = {}
+        self.die_with_parent = die_with_parent
 
     @property
     def base_url(self) -> str:
@@ -161,10 +166,19 @@ class Stack:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", *args], env=env,
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=lifeline() if self.die_with_parent else None,
             )
         self.procs[name] = proc
+        self.args[name] = args
         log.info("stack.started", process=name, pid=proc.pid)
         return proc
+
+    def restart(self, name: str) -> subprocess.Popen[bytes]:
+        """Start process `name` again as it was started (after it exited)."""
+        old = self.procs.get(name)
+        if old is not None and old.poll() is None:
+            raise RuntimeError(f"{name} is still running (pid {old.pid})")
+        return self._spawn(name, self.args[name])
 
     def start_worker(self, name: str, instance: int = 1) -> subprocess.Popen[bytes]:
         """Start a worker of service `name`; instance 2, 3, ... join the same consumer group

@@ -3,13 +3,21 @@
 A service's `worker.py` builds its app with `build_app`, adds timers or agents if it needs them,
 and hands its projections to `ProjectionsService`. On SIGTERM or Ctrl-C Faust stops the services:
 each projection finishes and commits its batch in flight, then the pool and producer close.
+
+A projection that loses the database or the broker (`faults.outage`) does not stop the worker:
+it logs, waits with backoff and starts again with a fresh consumer, which seeks to the offsets
+stored in PostgreSQL, so the batch that was in flight (rolled back) is applied once, later.
+Timers wrap their bodies in `every_tick` for the same reason: a tick that fails is retried by
+the next one instead of ending the timer (or, as Faust does with a task that raises, the worker).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
 import asyncpg
@@ -17,7 +25,7 @@ import faust
 import mode
 import structlog
 
-from services.infra import archive, db, health, metrics, vault
+from services.infra import archive, db, faults, health, metrics, vault
 from services.infra.consumer import Projection, ProjectionRunner
 from services.infra.embedded import free_port
 from services.infra.kafka import EventProducer, ensure_topics
@@ -108,6 +116,7 @@ class ProjectionsService(mode.Service):
         self.runners: list[ProjectionRunner] = []
         self.ready = asyncio.Event()
         self._runner_tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
         ProjectionsService.instances.add(self)
 
     async def on_start(self) -> None:
@@ -122,31 +131,55 @@ class ProjectionsService(mode.Service):
         await vault.setup(self.pool)  # re-shred before any projection opens a text
         self.producer = EventProducer(s.kafka_bootstrap_servers, archive=self.pool)
         await self.producer.start()
-        for projection in self.make_projections(self):
-            runner = ProjectionRunner(
-                projection, pool=self.pool, producer=self.producer,
-                bootstrap=s.kafka_bootstrap_servers,
-                session_timeout_ms=s.kafka_session_timeout_ms,
-                heartbeat_interval_ms=s.kafka_heartbeat_interval_ms,
-                max_records=s.consumer_max_records, poll_ms=s.consumer_poll_ms,
-                fetch_wait_ms=s.consumer_fetch_wait_ms,
-            )
-            self.runners.append(runner)
-            self._runner_tasks.append(asyncio.create_task(self._run(runner)))
+        for index, projection in enumerate(self.make_projections(self)):
+            self.runners.append(self._runner(projection))
+            self._runner_tasks.append(asyncio.create_task(self._run(index)))
         self.ready.set()
         log.info("worker.started", service=self.service,
                  projections=[r.projection.name for r in self.runners])
 
-    async def _run(self, runner: ProjectionRunner) -> None:
-        try:
-            await runner.run()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("projection.crashed", projection=runner.projection.name)
-            # a projection that cannot go on must not fail silently: stop the worker
-            asyncio.get_running_loop().call_soon(self._crash_worker)
-            raise
+    def _runner(self, projection: Projection) -> ProjectionRunner:
+        s = self.settings
+        assert self.pool is not None and self.producer is not None and s.kafka_bootstrap_servers
+        return ProjectionRunner(
+            projection, pool=self.pool, producer=self.producer,
+            bootstrap=s.kafka_bootstrap_servers,
+            session_timeout_ms=s.kafka_session_timeout_ms,
+            heartbeat_interval_ms=s.kafka_heartbeat_interval_ms,
+            max_records=s.consumer_max_records, poll_ms=s.consumer_poll_ms,
+            fetch_wait_ms=s.consumer_fetch_wait_ms,
+        )
+
+    async def _run(self, index: int) -> None:
+        """Run the projection `self.runners[index]` until the worker stops, through outages."""
+        backoff = faults.Backoff(first=0.5, most=self.settings.outage_backoff_max_s)
+        while not self._stopping.is_set():
+            runner = self.runners[index]
+            started = time.monotonic()
+            try:
+                await runner.run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                outage = faults.outage(exc)
+                if outage is None:
+                    log.exception("projection.crashed", projection=runner.projection.name)
+                    # a projection that cannot go on must not fail silently: stop the worker
+                    asyncio.get_running_loop().call_soon(self._crash_worker)
+                    raise
+                if time.monotonic() - started > STEADY_S:
+                    backoff.reset()  # it ran fine for a while: this is a new outage
+                delay = backoff.next()
+                log.warning("projection.waiting", projection=runner.projection.name,
+                            outage=outage, error=repr(exc)[:300], retry_in_s=delay,
+                            attempt=backoff.attempts)
+            if await _wait(self._stopping, delay):
+                return
+            # the consumer of a failed run is closed; a fresh one rejoins the group and seeks
+            # to the stored offsets when its partitions are assigned
+            self.runners[index] = self._runner(runner.projection)
+            log.info("projection.resuming", projection=runner.projection.name)
 
     def _crash_worker(self) -> None:
         import os
@@ -155,6 +188,7 @@ class ProjectionsService(mode.Service):
         os.kill(os.getpid(), signal.SIGTERM)
 
     async def on_stop(self) -> None:
+        self._stopping.set()
         for runner in self.runners:
             runner.stop()
         if self._runner_tasks:
@@ -164,6 +198,64 @@ class ProjectionsService(mode.Service):
         if self.pool:
             await self.pool.close()
         log.info("worker.stopped", service=self.service)
+
+
+# A projection that ran this long before an outage starts its backoff from the beginning again.
+STEADY_S = 30.0
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    """Wait `seconds`, or less if `event` is set; True if it was."""
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
+Tick = Callable[[], Awaitable[None]]
+
+
+def every_tick(name: str) -> Callable[[Tick], Tick]:
+    """For the body of a timer: a tick that fails is logged (a warning while the database or
+    broker is away, with the traceback otherwise) and the next tick tries again."""
+
+    def wrap(tick: Tick) -> Tick:
+        @functools.wraps(tick)
+        async def guarded() -> None:
+            try:
+                await tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                outage = faults.outage(exc)
+                if outage is not None:
+                    log.warning("timer.waiting", timer=name, outage=outage,
+                                error=repr(exc)[:300])
+                else:
+                    log.exception("timer.failed", timer=name)
+
+        return guarded
+
+    return wrap
+
+
+async def through_outages(what: str, call: Callable[[], Awaitable[None]]) -> None:
+    """`call()`, repeated with backoff while the database or the broker is away (for an agent
+    that must not drop the event it is handling); any other failure is raised."""
+    backoff = faults.Backoff(first=0.5, most=15.0)
+    while True:
+        try:
+            await call()
+            return
+        except Exception as exc:
+            outage = faults.outage(exc)
+            if outage is None:
+                raise
+            delay = backoff.next()
+            log.warning("outage.waiting", what=what, outage=outage, error=repr(exc)[:300],
+                        retry_in_s=delay)
+            await asyncio.sleep(delay)
 
 
 def run_worker(app: faust.App, loglevel: str = "WARNING") -> None:

@@ -15,15 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import faust
-import structlog
 
 from schemas.envelope import utcnow
 from services.infra.settings import Settings
-from services.infra.worker import ProjectionsService, build_app
+from services.infra.worker import ProjectionsService, build_app, every_tick
 from services.reporting.handlers import ReportingProjection, publish_due
 from services.reporting.settings import ReportingSettings
-
-log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -49,16 +46,13 @@ def create_app(settings: Settings, reporting: ReportingSettings | None = None) -
     settle = _Settle()
 
     @app.timer(interval=reporting.report_timer_s)  # type: ignore[untyped-decorator]
+    @every_tick("quarterly_report")  # the next tick tries again; the schedule row makes it safe
     async def quarterly_report() -> None:
         await resources.ready.wait()
         assert resources.pool is not None and resources.producer is not None
         if not settle.tick({k: v for r in resources.runners
                             for k, v in r.stats.positions.items()}):
             return
-        try:
-            await publish_due(resources.pool, resources.producer, utcnow(), grace=grace)
-        except Exception:
-            # the next tick tries again; the schedule row makes that safe
-            log.exception("report.schedule_failed")
+        await publish_due(resources.pool, resources.producer, utcnow(), grace=grace)
 
     return app

@@ -18,6 +18,7 @@ approximate across a rebalance, which is acceptable for a hint to moderators.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ import structlog
 from schemas import topics
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.votes import AnomalyKind, VoteAnomalyDetected, VoteClientSeen
-from services.infra.worker import ProjectionsService
+from services.infra.worker import ProjectionsService, through_outages
 from services.voting.domain import BurstCounter
 from services.voting.settings import VotingSettings
 
@@ -72,6 +73,7 @@ def install(app: faust.App, resources: ProjectionsService, voting: VotingSetting
             if count is not None:
                 start = datetime.fromtimestamp(counter.window_start(ts), UTC)
                 assert resources.producer is not None
-                await resources.producer.publish(burst_event(seen, count, start, window_s))
+                await through_outages("vote.anomaly", functools.partial(
+                    resources.producer.publish, burst_event(seen, count, start, window_s)))
                 log.info("vote.anomaly_detected", kind="client_burst", votes=count,
                          campaign=str(seen.campaign_id))

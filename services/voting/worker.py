@@ -9,7 +9,7 @@ import faust
 import structlog
 
 from services.infra.settings import Settings
-from services.infra.worker import ProjectionsService, build_app
+from services.infra.worker import ProjectionsService, build_app, every_tick
 from services.voting import anomalies
 from services.voting.handlers import (
     StatusProjection,
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> faust.App:
             log.info("client_keys.destroyed", keys=gone)
 
     @app.timer(interval=voting.retry_interval_s)  # type: ignore[untyped-decorator]
+    @every_tick("retry_parked_votes")
     async def retry_parked_votes() -> None:
         await resources.ready.wait()
         assert resources.pool is not None and resources.producer is not None

@@ -74,8 +74,9 @@ def ideastorm(home: Path, *args: str, timeout: float = 300) -> subprocess.Comple
 class Up:
     """`ideastorm up` on `home`."""
 
-    def __init__(self, home: Path, name: str = "up") -> None:
+    def __init__(self, home: Path, name: str = "up", env: dict[str, str] | None = None) -> None:
         self.home = home
+        self.env = {**env_for(home), **(env or {})}
         self.port = free_port()
         self.out = home / f"{name}.out"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -84,7 +85,7 @@ class Up:
         with self.out.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", "up", "--port", str(self.port)], cwd=ROOT,
-                env=env_for(self.home), stdout=out, stderr=subprocess.STDOUT,
+                env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while "ideastorm is up" not in self.text():
@@ -107,6 +108,12 @@ class Up:
     @property
     def dsn(self) -> str:
         m = re.search(r"database\s+(\S+)", self.text())
+        assert m, self.text()[-2000:]
+        return m.group(1)
+
+    @property
+    def broker(self) -> str:
+        m = re.search(r"^\s+broker\s+(\S+)", self.text(), re.MULTILINE)
         assert m, self.text()[-2000:]
         return m.group(1)
 

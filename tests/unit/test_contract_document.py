@@ -44,6 +44,19 @@ def test_every_operation_documents_its_refusals_with_one_error_schema(
                 assert {"404", "504"} <= set(op["responses"]), (method, path)
 
 
+def test_every_operation_that_needs_the_database_or_broker_says_it_may_answer_503(
+    generated: dict[str, Any],
+) -> None:
+    for path, methods in generated["paths"].items():
+        for method, op in methods.items():
+            if (method, path) == ("get", "/healthz"):
+                assert "503" not in op["responses"]
+                continue
+            assert "503" in op["responses"], (method, path)
+            if path != "/readyz":  # not ready: no promise when it will be
+                assert "Retry-After" in op["responses"]["503"]["headers"], (method, path)
+
+
 def test_public_routes_and_renderings_are_said(generated: dict[str, Any]) -> None:
     paths = generated["paths"]
     assert paths["/campaigns/{campaign_id}/ranking"]["get"]["security"] == []

@@ -39,6 +39,8 @@ OVERRIDES: dict[str, tuple[str, Any]] = {
     "consumer_poll_ms": ("500", 500),
     "db_pool_min": ("2", 2),
     "db_pool_max": ("20", 20),
+    "outage_backoff_max_s": ("5", 5.0),
+    "restart_backoff_max_s": ("120", 120.0),
     "jwt_secret": (REAL_SECRET, REAL_SECRET),
     "jwt_algorithm": ("RS256", "RS256"),
     "jwt_jwks_url": ("https://id.example.dk/jwks", "https://id.example.dk/jwks"),
