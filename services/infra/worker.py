@@ -176,6 +176,13 @@ class ProjectionsService(mode.Service):
                             attempt=backoff.attempts)
             if await _wait(self._stopping, delay):
                 return
+            # what a batch committed and could not send before the outage goes out first
+            # (it would otherwise wait for the next write to its partitions)
+            if self.producer is not None:
+                try:
+                    await self.producer.deliver_pending()
+                except Exception as exc:  # noqa: BLE001 - still away: the runner will say so
+                    log.warning("projection.pending_not_delivered", error=repr(exc)[:300])
             # the consumer of a failed run is closed; a fresh one rejoins the group and seeks
             # to the stored offsets when its partitions are assigned
             self.runners[index] = self._runner(runner.projection)
