@@ -44,3 +44,16 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float 
     finally:
         await consumer.stop()
     return out
+
+
+async def projection_schema(pool: Any, schema: str, *tables: str) -> None:
+    """A schema for a test's own projection: the runner's offsets and applied events, and the
+    `tables` (each a `name (columns)` definition) the projection writes."""
+    await pool.execute(
+        f"CREATE SCHEMA {schema};"
+        f" CREATE TABLE {schema}.consumer_offsets (consumer text, topic text, partition int,"
+        "  next_offset bigint, updated_at timestamptz DEFAULT now(),"
+        "  PRIMARY KEY (consumer, topic, partition));"
+        f" CREATE TABLE {schema}.applied_events (event_id uuid PRIMARY KEY,"
+        "  applied_at timestamptz DEFAULT now());"
+        + "".join(f" CREATE TABLE {schema}.{table};" for table in tables))

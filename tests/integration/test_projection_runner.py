@@ -15,7 +15,7 @@ from schemas.topics import Topic
 from services.infra.consumer import Message, Outcome, ProjectionRunner
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.settings import Settings
-from tests.helpers import eventually, read_topic
+from tests.helpers import eventually, projection_schema, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -45,15 +45,7 @@ class CountingProjection:
 
 
 async def _setup(pool: asyncpg.Pool, schema: str) -> None:
-    await pool.execute(f"""
-        CREATE SCHEMA {schema};
-        CREATE TABLE {schema}.consumer_offsets (consumer text, topic text, partition int,
-            next_offset bigint, updated_at timestamptz DEFAULT now(),
-            PRIMARY KEY (consumer, topic, partition));
-        CREATE TABLE {schema}.applied_events (event_id uuid PRIMARY KEY,
-            applied_at timestamptz DEFAULT now());
-        CREATE TABLE {schema}.seen (event_id uuid PRIMARY KEY, idea_id uuid NOT NULL);
-    """)
+    await projection_schema(pool, schema, "seen (event_id uuid PRIMARY KEY, idea_id uuid NOT NULL)")
 
 
 def _flag(note: str | None = None, event_id: uuid.UUID | None = None) -> Envelope:

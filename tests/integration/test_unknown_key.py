@@ -18,7 +18,7 @@ from services.infra import vault
 from services.infra.consumer import Message, Outcome, ProjectionRunner
 from services.infra.kafka import EventProducer, ensure_topics
 from services.infra.settings import Settings
-from tests.helpers import eventually, read_topic
+from tests.helpers import eventually, projection_schema, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -45,18 +45,6 @@ class TitleProjection:
         return outcome
 
 
-async def _setup(pool: asyncpg.Pool, schema: str) -> None:
-    await pool.execute(f"""
-        CREATE SCHEMA {schema};
-        CREATE TABLE {schema}.consumer_offsets (consumer text, topic text, partition int,
-            next_offset bigint, updated_at timestamptz DEFAULT now(),
-            PRIMARY KEY (consumer, topic, partition));
-        CREATE TABLE {schema}.applied_events (event_id uuid PRIMARY KEY,
-            applied_at timestamptz DEFAULT now());
-        CREATE TABLE {schema}.titles (event_id uuid PRIMARY KEY, title text NOT NULL);
-    """)
-
-
 def _idea(sealed: Sealed, actor: str) -> Envelope:
     return Envelope.wrap(IdeaSubmitted(idea_id=uuid.uuid4(), campaign_id=uuid.uuid4(),
                                        sealed=sealed), actor=actor)
@@ -70,7 +58,7 @@ async def test_an_invisible_key_is_waited_for_and_a_missing_one_dead_lettered(
     topic = Topic(f"test.sealed.{uid}", partitions=1, key="idea id")
     await ensure_topics(infra.kafka_bootstrap_servers, [topic, Topic(topic.dlq, 1, "key")])
     schema = f"k_{uid}"
-    await _setup(pool, schema)
+    await projection_schema(pool, schema, "titles (event_id uuid PRIMARY KEY, title text NOT NULL)")
     text = {"title": f"Lys på stien {uid}", "body": "Mere lys", "tags": []}
     late, never, erased = f"late-{uid}", f"never-{uid}", f"erased-{uid}"
 
@@ -93,14 +81,17 @@ async def test_an_invisible_key_is_waited_for_and_a_missing_one_dead_lettered(
     for env in events:
         await producer.send_raw(topic.name, env.to_bytes(), key=env.key())
 
-    runner = ProjectionRunner(TitleProjection(schema, [topic.name]), pool=pool,
-                              producer=producer, bootstrap=infra.kafka_bootstrap_servers,
-                              group_id=f"titles-{uid}", not_yet_wait_s=600)
-    task = asyncio.create_task(runner.run())
+    def runner(group: str, not_yet_wait_s: float) -> ProjectionRunner:
+        return ProjectionRunner(TitleProjection(schema, [topic.name]), pool=pool,
+                                producer=producer, bootstrap=infra.kafka_bootstrap_servers or "",
+                                group_id=f"{group}-{uid}", not_yet_wait_s=not_yet_wait_s)
+
+    titles = runner("titles", 600)
+    task = asyncio.create_task(titles.run())
     try:
         # the batch is tried again and again while the key is invisible; nothing is stored,
         # the erased idea neither (it is in the same batch, which is not applied yet)
-        await eventually(lambda: asyncio.sleep(0, runner.stats.not_yet),
+        await eventually(lambda: asyncio.sleep(0, titles.stats.not_yet),
                          lambda n: n >= 3, what="the batch retried while the key is invisible")
         assert await pool.fetch(f"SELECT * FROM {schema}.titles") == []
         await held.commit()
@@ -110,17 +101,15 @@ async def test_an_invisible_key_is_waited_for_and_a_missing_one_dead_lettered(
         assert {r["event_id"]: r["title"] for r in rows} == {
             events[0].event_id: ERASED, events[1].event_id: text["title"]}
     finally:
-        runner.stop()
+        titles.stop()
         await task
         await pool.release(holder)
 
     # a key that never appears: waited for (here 1 s), then dead-lettered, never "[slettet]"
     lost = _idea(never_sealed, never)
     await producer.send_raw(topic.name, lost.to_bytes(), key=lost.key())
-    runner = ProjectionRunner(TitleProjection(schema, [topic.name]), pool=pool,
-                              producer=producer, bootstrap=infra.kafka_bootstrap_servers,
-                              group_id=f"titles2-{uid}", not_yet_wait_s=1.0)
-    task = asyncio.create_task(runner.run())
+    again = runner("titles2", 1.0)
+    task = asyncio.create_task(again.run())
     try:
         [dead] = await read_topic(infra.kafka_bootstrap_servers, topic.dlq, expect=1)
         assert dead["reason"] == "unknown_key"
@@ -130,7 +119,7 @@ async def test_an_invisible_key_is_waited_for_and_a_missing_one_dead_lettered(
             lambda: pool.fetchval(f"SELECT next_offset FROM {schema}.consumer_offsets"),
             lambda n: n == 3, what="the consumer moved past the refused event")
     finally:
-        runner.stop()
+        again.stop()
         await task
     assert await pool.fetchval(f"SELECT count(*) FROM {schema}.titles") == 2
     assert await pool.fetchval(
