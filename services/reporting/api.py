@@ -249,7 +249,9 @@ _ADOPTION_REFUSALS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No plan for the year, no such initiative in it (`unknown_plan`, "
                          "`unknown_initiative`), or no ideastorm has the idea (`unknown_idea`)"},
     409: {"description": "The idea is not published (`idea_not_published`: pending moderation, "
-                         "hidden, rejected, merged or withdrawn; the message says which), or an "
+                         "hidden, rejected, merged or withdrawn; the message says which), the "
+                         "idea is already adopted into this initiative (`already_adopted`), the "
+                         "initiative is closed (`initiative_closed`), or an "
                          "earlier request of the same `Idempotency-Key` differed "
                          "(`idempotency_key_reused`) or is still being published "
                          "(`idempotency_key_in_use`, with `Retry-After`)"},
@@ -260,8 +262,8 @@ _ADOPTION_REFUSALS: dict[int | str, dict[str, Any]] = {
              responses=_ADOPTION_REFUSALS)
 async def adopt_idea(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                      body: Adoption, key: IdempotencyKey = None) -> Accepted:
-    """Take a published ideastorm idea into the initiative; an idea still pending moderation,
-    hidden, rejected, merged or withdrawn cannot be adopted."""
+    """Take a published ideastorm idea into an open initiative, once; an idea still pending
+    moderation, hidden, rejected, merged or withdrawn cannot be adopted."""
     payload = build(IdeaAdopted, initiative_id=initiative_id, decided_by=body.decided_by or who.sub,
                           **body.model_dump(exclude={"decided_by"}))
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)

@@ -97,6 +97,7 @@ class InitiativeInfo:
     closed: bool = False
     risks: set[str] = field(default_factory=set)
     completed: set[str] = field(default_factory=set)  # milestones reached
+    adopted: set[uuid.UUID] = field(default_factory=set)  # ideas taken into it
 
 
 @dataclass
@@ -125,12 +126,16 @@ class Known:
                 goals={g.goal_id for g in payload.goals},
                 risks=old.risks if old else set(),
                 completed=old.completed if old else set(),
+                adopted=old.adopted if old else set(),
             )
         elif isinstance(payload, MilestoneCompleted):
             if (info := self.initiatives.get(payload.initiative_id)) is not None:
                 info.completed.add(payload.milestone_id)
         elif isinstance(payload, RiskRaised):
             self.initiatives[payload.initiative_id].risks.add(payload.risk_id)
+        elif isinstance(payload, IdeaAdopted):
+            if (info := self.initiatives.get(payload.initiative_id)) is not None:
+                info.adopted.add(payload.idea_id)
         elif isinstance(payload, InitiativeClosed):
             self.initiatives[payload.initiative_id].closed = True
         elif isinstance(payload, DecisionRequested):
@@ -224,8 +229,13 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
                        f"{type(payload).__name__} is dated {when}, before initiative "
                        f"{payload.initiative_id} was defined ({info.defined_on})")
     if info.closed and isinstance(payload, InitiativeRevised | InitiativeClosed | ProgressReported
-                                  | MilestoneCompleted):
-        return Refusal("initiative_closed", f"initiative {payload.initiative_id} is closed")
+                                  | MilestoneCompleted | IdeaAdopted):
+        return Refusal("initiative_closed", f"initiative {payload.initiative_id} is closed"
+                       + (": no idea can be adopted into it" if isinstance(payload, IdeaAdopted)
+                          else ""))
+    if isinstance(payload, IdeaAdopted) and payload.idea_id in info.adopted:
+        return Refusal("already_adopted", f"idea {payload.idea_id} is already adopted into "
+                                          f"initiative {payload.initiative_id}")
     if isinstance(payload, InitiativeRevised):
         dropped = info.completed - {m.milestone_id for m in payload.milestones}
         if dropped:

@@ -84,6 +84,7 @@ STATUS_FOR = {
     "completed_milestone_removed": 409,
     "unknown_idea": 404,
     "idea_not_published": 409,
+    "already_adopted": 409,
 }
 
 

@@ -201,7 +201,7 @@ async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID],
         " WHERE (type = 'plan.drafted' AND year = ANY($1))"
         " OR (initiative_id = ANY($2) AND type IN"
         "     ('initiative.defined', 'initiative.revised', 'initiative.closed', 'risk.raised',"
-        "      'progress.milestone_completed'))"
+        "      'progress.milestone_completed', 'progress.idea_adopted'))"
         " OR (type IN ('steering.decision_requested', 'steering.decision_taken')"
         "     AND payload->>'decision_id' = ANY($3::text[]))"
         " ORDER BY seq",  # the order the consumer accepted them in
