@@ -25,6 +25,7 @@ from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
     BudgetApproved,
+    ExceptionReported,
     GoalMeasured,
     IdeaAdopted,
     InitiativeClosed,
@@ -68,6 +69,7 @@ from services.reporting.requests import (
     DecisionRequest,
     Definition,
     Draft,
+    ExceptionReport,
     Measurement,
     Meeting,
     Progress,
@@ -202,7 +204,8 @@ async def revise_initiative(ctx: Context, who: Planner, year: Year, initiative_i
                             body.remove_goals, body.remove_milestones)
     if isinstance(merged, Refusal):
         raise ApiError(422, merged.reason, merged.detail)
-    payload = build(InitiativeRevised, **merged, reason=body.reason)
+    payload = build(InitiativeRevised, **merged, reason=body.reason,
+                    decision_id=body.decision_id)
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
@@ -303,6 +306,17 @@ async def report_spend(ctx: Context, who: Planner, year: Year, initiative_id: uu
                        body: Spend, key: IdempotencyKey = None) -> Accepted:
     """Report what an initiative had spent by a day, and the full-year forecast (DKK)."""
     payload = build(SpendReported, initiative_id=initiative_id,
+                    reported_by=body.reported_by or who.sub,
+                    **body.model_dump(exclude={"reported_by"}))
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/exceptions", **Accepted202)
+async def report_exception(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                           body: ExceptionReport, key: IdempotencyKey = None) -> Accepted:
+    """Report an exception for a tolerance breach: cause, recovery action, owner, date and
+    the decision needed from the steering group."""
+    payload = build(ExceptionReported, initiative_id=initiative_id,
                     reported_by=body.reported_by or who.sub,
                     **body.model_dump(exclude={"reported_by"}))
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
