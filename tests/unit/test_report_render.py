@@ -226,7 +226,7 @@ def test_html_escapes_participant_text() -> None:
 def test_html_has_the_progress_and_votes_per_day_charts() -> None:
     page = render(sample_report(), "html", "en").decode()
     assert page.count("<svg") == 2
-    assert "<title>Progress</title>" in page
+    assert "<title>Done and expected per initiative (colour: computed status)</title>" in page
     assert "<title>Votes per day</title>" in page
     # in HTML an unclosed <rect> swallows the shapes after it and the chart shows one bar
     assert page.count("<rect") > 15
@@ -236,7 +236,7 @@ def test_html_has_the_progress_and_votes_per_day_charts() -> None:
 def test_votes_imported_without_times_draw_no_timing_and_say_so() -> None:
     page = render(sample_report(vote_times="synthetic"), "html", "da").decode()
     assert "Stemmer pr. dag" not in page
-    assert "importeret uden tidspunkter" in page
+    assert "uden tidspunkter for den enkelte stemme" in page
 
 
 def test_page_one_is_the_summary_with_each_decision_its_recommendation_and_options() -> None:
@@ -254,7 +254,7 @@ def test_page_one_is_the_summary_with_each_decision_its_recommendation_and_optio
 
 def test_counts_take_the_right_plural_and_hashes_are_whole() -> None:
     da = render(sample_report(), "md", "da").decode()
-    assert "1 hændelse ·" in da and not re.search(r"\b1 hændelser", da)
+    assert "1 registrering ·" in da and not re.search(r"\b1 registreringer", da)
     assert "sha256:" + "ab" * 32 in da
     assert "sha256sum" in da  # the recipe for recomputing them
 

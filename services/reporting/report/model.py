@@ -427,7 +427,7 @@ class DataQualityIssue:
 
     rule: str  # i18n key of the rule
     subject: str
-    detail: str  # i18n key of the explanation
+    detail: str  # i18n key of the explanation ("detail.<rule>")
     values: tuple[str, ...]  # filled into the explanation, in order
     correct_in: str  # i18n key: where to correct it
 

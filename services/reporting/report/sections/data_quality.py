@@ -9,6 +9,6 @@ from services.reporting.report.sections.common import Ctx
 
 
 def data_quality(ctx: Ctx) -> tuple[DataQualityIssue, ...]:
-    return tuple(DataQualityIssue(i.rule, i.subject, f"rule.{i.rule}", i.values,
+    return tuple(DataQualityIssue(i.rule, i.subject, f"detail.{i.rule}", i.values,
                                   f"correct_in.{i.correct_in}")
                  for i in check(ctx.state, ctx.plan, ctx.day))
