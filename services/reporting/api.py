@@ -362,10 +362,12 @@ QUARTER = r"^(20[0-9]{2}|2100)-?[Qq][1-4]$"  # what Quarter.parse reads
 
 
 class ReportRequest(BaseModel):
-    """The quarter to report on, e.g. `2025Q2`."""
+    """The quarter to report on, e.g. `2025Q2`; `draft`: a marked draft ("foreløbig") of a
+    quarter that has not ended (an ended quarter is reported without it)."""
 
     model_config = ConfigDict(extra="forbid")
     quarter: Annotated[str, Field(max_length=7, pattern=QUARTER, examples=["2025Q2"])]
+    draft: bool = False
 
 
 def _quarter(text: str) -> Quarter:
@@ -382,6 +384,9 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "event_count": row["event_count"], "events_hash": row["events_hash"],
         "content_hash": row["content_hash"], "generated_at": row["generated_at"].isoformat(),
         "trigger": row["trigger"],
+        "requested_by": row["requested_by"] or None,  # None: the quarter-end timer
+        "draft": row["draft_as_of"] is not None,
+        "draft_as_of": row["draft_as_of"].isoformat() if row["draft_as_of"] else None,
         # set when the renderings were made again after a participant's erasure
         "rerendered_at": row["rerendered_at"].isoformat() if row["rerendered_at"] else None,
         "files": {f: f"/reports/{rid}.{f.split('.')[1]}?lang={f.split('.')[0]}"
@@ -399,11 +404,25 @@ async def list_reports(ctx: Context, _: PlanReader,
     return {"reports": [_summary(r) for r in rows]}
 
 
-@router.post("/reports", status_code=201, tags=["reports"])
+@router.get("/reports/requestable", tags=["reports"])
+async def requestable_reports(ctx: Context, _: PlanReader) -> dict[str, Any]:
+    """The quarters a report can be asked for now: ended ones as the report (`final`), the
+    current one only as a marked draft (`draft`), each with the reports already stored."""
+    return {"quarters": await handlers.requestable_reports(ctx)}
+
+
+_REQUEST_REFUSALS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Nothing was recorded in the quarter (`empty_quarter`), the quarter "
+                         "has not ended and no draft was asked for (`quarter_not_ended`), or "
+                         "a draft was asked for an ended quarter (`quarter_ended`)"},
+}
+
+
+@router.post("/reports", status_code=201, tags=["reports"], responses=_REQUEST_REFUSALS)
 async def create_report(ctx: Context, who: PlanReader, body: ReportRequest) -> dict[str, Any]:
     """Generate a quarter's report now from what is recorded, store and announce it; answers
     with its summary and links (the same report again if nothing changed since)."""
-    gen = await handlers.generate_report(ctx, who, _quarter(body.quarter))
+    gen = await handlers.generate_report(ctx, who, _quarter(body.quarter), draft=body.draft)
     row = await queries.get_report(ctx.pool, gen.report_id)
     assert row is not None  # stored in the handler's transaction
     return _summary(row)
