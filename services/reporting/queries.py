@@ -103,7 +103,7 @@ async def initiative(db: Db, year: int, initiative_id: uuid.UUID, as_of: date
         return None
     adopted = await ideas_as_of(db, [f.payload.idea_id for f in ini.ideas],  # type: ignore[attr-defined]
                                 as_of)
-    return views.initiative_view(ini, as_of, adopted)
+    return views.initiative_view(ini, as_of, adopted, state)
 
 
 _IDEA_TYPES = ["idea.submitted", "idea.revised", "idea.withdrawn", "idea.status_changed",
@@ -160,7 +160,9 @@ async def changes(db: Db, year: int, start: date, end: date) -> list[dict[str, A
         year, end_of_day(start - timedelta(days=1)), end_of_day(end),
     )
     titles = await initiative_titles(db, year)
-    return [views.change(_fact(r), titles) for r in rows]
+    changed = [_fact(r) for r in rows]
+    rags = views.statuses_after(year, await facts(db, year), changed)
+    return [views.change(f, titles, rags.get(f.event_id)) for f in changed]
 
 
 async def initiative_titles(db: Db, year: int) -> dict[uuid.UUID, str]:
