@@ -13,7 +13,9 @@ Shape (see examples/coi-action-plan-2014-2016.yaml):
         rag_tolerances: {amber_percent, red_percent}          # optional
         staff: [{staff_id, name, role}]                       # optional: the people it names
         approved: {meeting, on, by}
-        budget:   {amount_dkk, shares: {state, municipalities, regions}, meeting, on, by}
+        budget:   {amount_dkk, shares: {state, municipalities, regions},
+                   other_lines: [{title, amount_dkk}], meeting, on, by}
+        budget_changes: [<as budget>]                         # later approvals replace it
         initiatives:
           - key, code, track, title, description, owner, period: {start, end}, budget_dkk,
             defined_on, by, goals: [{goal_id, title, indicator, unit, baseline, target, due,
@@ -128,6 +130,7 @@ class PlanEntry(_Dated):
     tracks: list[dict[str, Any]]
     approved: dict[str, Any] | None = None
     budget: dict[str, Any] | None = None
+    budget_changes: list[dict[str, Any]] = []
     rag_tolerances: dict[str, Any] | None = None
     staff: list[dict[str, Any]] = []
     initiatives: list[InitiativeEntry] = []
@@ -223,12 +226,15 @@ def build_events(doc: Any, *, default_actor: str = DEFAULT_ACTOR) -> list[tuple[
             attempt(f"{here}.approved", day, by, ActionPlanApproved,
                     {"year": year, "meeting_id": meeting_id(str(_pop(a, "meeting"))),
                      "approved_on": day, **a}, "approval", year)
-        if plan.budget is not None:
-            a = dict(plan.budget)
+        budgets = [(f"{here}.budget", ("budget", year), plan.budget)] if plan.budget else []
+        budgets += [(f"{here}.budget_changes[{n}]", ("budget-change", year, n), b)
+                    for n, b in enumerate(plan.budget_changes)]
+        for where, identity, budget in budgets:
+            a = dict(budget)
             day, by, meeting = _pop(a, "on"), _pop(a, "by"), _pop(a, "meeting")
-            attempt(f"{here}.budget", day, by, BudgetApproved,
+            attempt(where, day, by, BudgetApproved,
                     {"year": year, "meeting_id": meeting_id(str(meeting)) if meeting else None,
-                     **a}, "budget", year)
+                     **a}, *identity)
         for i_i, ini in enumerate(plan.initiatives):
             _initiative(attempt, f"{here}.initiatives[{i_i}]", year, ini)
     for i, d in enumerate(spec.decisions):

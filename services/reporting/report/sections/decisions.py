@@ -11,15 +11,17 @@ from services.reporting.report.model import DecisionItem, DecisionOptionLine, De
 from services.reporting.report.quarter import Quarter
 
 
-def deferred_from(state: World, title: str, before: date, as_of: date) -> tuple[date, ...]:
-    """Meetings held before `before` (and by `as_of`) that had the item on their agenda and did
-    not answer it: it was deferred."""
+def deferred_from(state: World, title: str, year: int, before: date, as_of: date
+                  ) -> tuple[date, ...]:
+    """Meetings of the item's plan year held before `before` (and by `as_of`) that had the item
+    on their agenda and did not answer it: it was deferred."""
     days = set()
     for f in state.meetings:
         m = f.payload
         held = getattr(m, "held_on", None)
         items = getattr(m, "items_for_decision", [])
-        if isinstance(held, date) and held < before and held <= as_of and title in items:
+        if (isinstance(held, date) and held.year == year and held < before and held <= as_of
+                and title in items):
             days.add(held)
     return tuple(sorted(days))
 
@@ -31,7 +33,7 @@ def decisions(state: World, q: Quarter, as_of: date) -> tuple[Decisions, list[uu
     for d in state.requests.values():
         r = d.request
         options = tuple(DecisionOptionLine(o.label, o.consequence) for o in r.options)
-        deferred = deferred_from(state, r.title, r.for_meeting_on, as_of)
+        deferred = deferred_from(state, r.title, r.year, r.for_meeting_on, as_of)
         if d.taken is None:
             status = "overdue" if r.for_meeting_on <= as_of else "open"
             open_items.append(DecisionItem(str(r.decision_id), r.title, r.question,
