@@ -226,7 +226,8 @@ def build_events(doc: Any, *, default_actor: str = DEFAULT_ACTOR) -> list[tuple[
             attempt(f"{here}.approved", day, by, ActionPlanApproved,
                     {"year": year, "meeting_id": meeting_id(str(_pop(a, "meeting"))),
                      "approved_on": day, **a}, "approval", year)
-        budgets = [(f"{here}.budget", ("budget", year), plan.budget)] if plan.budget else []
+        budgets: list[tuple[str, tuple[object, ...], dict[str, Any]]] = (
+            [(f"{here}.budget", ("budget", year), plan.budget)] if plan.budget else [])
         budgets += [(f"{here}.budget_changes[{n}]", ("budget-change", year, n), b)
                     for n, b in enumerate(plan.budget_changes)]
         for where, identity, budget in budgets:
