@@ -247,9 +247,6 @@ async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quart
     a quarter that has not ended only as a marked draft (`draft`)."""
     log.info("report.requested", quarter=str(quarter), by=principal.sub, draft=draft)
     now = utcnow()
-    refusal = report_request_refusal(str(quarter), quarter.end, now, draft)
-    if refusal is not None:
-        raise ApiError(409, refusal.reason, refusal.detail)
     async with ctx.pool.acquire() as conn:
         before = await queries.fingerprint_before(conn, quarter.start)
         after = await queries.fingerprint_before(conn, quarter.end)
@@ -259,8 +256,13 @@ async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quart
         raise ApiError(409, "empty_quarter",
                        f"no event was recorded in {quarter} ({quarter.first_day} to "
                        f"{quarter.last_day}, Danish time): there is nothing to report")
+    refusal = report_request_refusal(str(quarter), quarter.end, now, draft)
+    if refusal is not None:
+        raise ApiError(409, refusal.reason, refusal.detail)
+    # a draft's figures reach today, within the quarter
+    day = min(max(local_day(now), quarter.first_day), quarter.last_day)
     return await publish(ctx.pool, ctx.producer, quarter, trigger=ReportTrigger.COMMAND,
-                         author=principal.sub, draft_as_of=local_day(now) if draft else None)
+                         author=principal.sub, draft_as_of=day if draft else None)
 
 
 async def requestable_reports(ctx: HttpContext) -> list[dict[str, object]]:

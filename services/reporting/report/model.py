@@ -474,9 +474,12 @@ class Report:
         return converted
 
     def with_content_hash(self) -> Report:
-        """This report with `content_hash` set to the SHA-256 of its figures (all but the hash)."""
+        """This report with `content_hash` set to the SHA-256 of its figures (all but the hash
+        and the author: the same figures asked for by another person are the same report, kept
+        under the name of whoever asked first)."""
         data = self.to_data()
         data.pop("content_hash")
+        data["document_control"].pop("author")
         digest = hashlib.sha256(canonical_json(data).encode()).hexdigest()
         return dataclasses.replace(self, content_hash=digest)
 
