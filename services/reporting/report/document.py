@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from services.reporting.domain import end_of_day
 from services.reporting.report import charts
 from services.reporting.report.i18n import (
     LABELS,
@@ -26,6 +27,7 @@ from services.reporting.report.i18n import (
 )
 from services.reporting.report.model import (
     CampaignSection,
+    Cover,
     DecisionItem,
     FieldChange,
     Fingerprint,
@@ -159,7 +161,9 @@ def _message(m: KeyMessage, lang: Lang) -> str:
         subject = fmt_date(date.fromisoformat(m.subject), lang)
     elif m.kind == "forecast_over_budget":
         subject = fmt_dkk(int(m.subject), lang)
-    return text.format(n=fmt_number(m.count or 0, lang), subject=subject)
+    out = text.format(n=fmt_number(m.count or 0, lang), subject=subject)
+    # an amount ends in "kr." already: no second full stop
+    return out[:-1] if out.endswith("..") else out
 
 
 def _front_page(report: Report, lang: Lang) -> list[Block]:
@@ -237,7 +241,7 @@ def _overview(report: Report, lang: Lang) -> list[Block]:
                           t(lang, "forecast_dev"), t(lang, "rag_computed"),
                           t(lang, "rag_owner")), rows,
                          ("l", "l", "r", "r", "r", "r", "r", "l", "l"),
-                         (3.6, 2.2, 1.2, 1.3, 1.4, 1.4, 1.4, 1.1, 1.4), small=True))
+                         (3.4, 2.2, 1.2, 1.3, 1.4, 1.4, 1.4, 1.1, 1.6), small=True))
         if s.rag_differs:
             out.append(Para(t(lang, "rag_differs_note").format(
                 subject=", ".join(s.rag_differs))))
@@ -531,7 +535,8 @@ def _document_control(report: Report, lang: Lang) -> list[Block]:
         (t(lang, "plan"), c.plan_title),
         (t(lang, "plan_version"), str(c.plan_version)),
         (t(lang, "quarter"), fmt_quarter(c.quarter, lang)),
-        (t(lang, "cutoff"), fmt_datetime(c.cutoff, lang)),
+        (t(lang, "cutoff"), f"{fmt_date(c.dated or c.period_end, lang)} "
+                            f"({t(lang, 'cutoff_note')} {_instant(c, lang)})"),
         (t(lang, "events_in_quarter"), plural(c.events_in_quarter, "event", lang)),
         (t(lang, "fingerprint"), _fp(c.fingerprint, lang)),
         (t(lang, "previous_fingerprint"),
@@ -540,6 +545,13 @@ def _document_control(report: Report, lang: Lang) -> list[Block]:
         (t(lang, "generated_by"), t(lang, "generated_by_value").format(
             version=c.generated_by.rpartition(".v")[2])),
     ))]
+
+
+def _instant(c: Cover, lang: Lang) -> str:
+    """The first instant not counted: the quarter's end, or a draft's next midnight."""
+    if c.draft and c.dated is not None:
+        return fmt_datetime(end_of_day(c.dated), lang)
+    return fmt_datetime(c.cutoff, lang)
 
 
 def _appendix(report: Report, lang: Lang) -> list[Block]:

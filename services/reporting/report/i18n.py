@@ -190,7 +190,7 @@ LABELS: dict[str, tuple[str, str]] = {
     'owner': ('Ansvarlig', 'Owner'),
     'schedule_dev': ('Afvigelse tid', 'Schedule deviation'),
     'cost_dev': ('Afvigelse økonomi', 'Cost deviation'),
-    'rag_owner': ('Ansvarliges vurdering', "Owner's rating"),
+    "rag_owner": ("Ansvar\u00adliges vurdering", "Owner's rating"),
     'rag_computed': ('Status', 'Status'),
     "goals_note": (
         "Forventet nu: hvor målet skal være ved kvartalets udgang efter sin profil (jævnt fra "
@@ -377,12 +377,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "Der mangler afvigelsesrapporter for {n} indsatser: {subject}.",
         "Exception reports are missing for {n} initiatives: {subject}."),
     "deferred_from": (
-        "Punktet var på dagsordenen {days}, men blev udskudt.",
-        "The item was on the agenda on {days} but was deferred."),
+        "Punktet var på dagsordenen for mødet {days}, men blev udskudt.",
+        "The item was on the agenda of the meeting on {days} but was deferred."),
     'and': ('og', 'and'),
     "chart_title": (
         "Færdig og forventet pr. indsats (farve: beregnet status)",
         "Done and expected per initiative (colour: computed status)"),
+    "chart_note": (
+        "Søjlen viser, hvor langt indsatsen er; stregen, hvor langt den burde være.",
+        "The bar shows how far the initiative has come; the line how far it should be."),
+    "generated_by_value": ("ideastorm, rapportformat {version}",
+                           "ideastorm, report format {version}"),
+    "cutoff_note": ("medregnet er alt, der skete før", "counting everything that happened before"),
     'legend.done': ('færdig', 'done'),
     'legend.expected': ('forventet', 'expected'),
     'exceptions': ('Afvigelser og genopretning', 'Exceptions and recovery'),
