@@ -121,8 +121,12 @@ async def test_a_planner_records_progress_and_staff_see_it(
     r = await http.get(base, params={"wait_for": last["event_id"]}, headers=auth(steering))
     assert r.status_code == 200, r.text
     view = r.json()
-    assert (view["percent"], view["rag"], view["reports"][0]["reported_by"]) == (
+    assert (view["percent"], view["rag_owner"], view["reports"][0]["reported_by"]) == (
         35, "amber", "planner-e2e")
+    # the computed status, the report's: 35 % done where about 50 % was expected is 30 %
+    # behind, red; the owner's amber is shown beside it
+    assert (view["rag"], view["rag_differs"]) == ("red", True)
+    assert view["schedule_deviation"] == pytest.approx(0.30, abs=0.02)
     assert view["expected_percent"] == pytest.approx(50.2, abs=0.5)
     assert view["milestones"]["done"][0]["milestone_id"] == "model"
     assert view["goals"][0]["latest"]["value"] == 120
@@ -134,7 +138,8 @@ async def test_a_planner_records_progress_and_staff_see_it(
     plan = (await http.get(f"/plans/{year}", headers=auth(steering))).json()
     assert plan["status"] == "draft"
     finde = next(t for t in plan["tracks"] if t["code"] == "FINDE")
-    assert finde["rollup"]["percent"] == 35.0 and finde["initiatives"][0]["rag"] == "amber"
+    assert finde["rollup"]["percent"] == 35.0 and finde["initiatives"][0]["rag"] == "red"
+    assert finde["initiatives"][0]["rag_owner"] == "amber"
     listed = (await http.get("/plans", headers=auth(steering))).json()
     assert any(p["year"] == year and p["percent"] == 35.0 for p in listed)
 
