@@ -134,6 +134,10 @@ async def test_a_planner_records_progress_and_staff_see_it(
     assert [(i["idea_id"], i["title"], i["status"], i["decided_by"], i["votes"])
             for i in view["ideas"]] == [(idea, f"Benches by the canal {uid}", "published",
                                          "planner-e2e", {"up": 0, "down": 0, "net": 0})]
+    # the same idea again into the same initiative: a clear refusal, and still one adoption
+    twice = await http.post(f"{base}/ideas", json={"idea_id": idea}, headers=auth(planner))
+    assert twice.status_code == 409, twice.text
+    assert twice.json()["detail"]["code"] == "already_adopted"
 
     plan = (await http.get(f"/plans/{year}", headers=auth(steering))).json()
     assert plan["status"] == "draft"
@@ -234,6 +238,11 @@ async def test_governance_revision_and_closure_show_in_the_plan(
     assert plan["meetings"][0]["members_present"]["municipalities"] == 2
     view = (await http.get(base, headers=auth(steering))).json()
     assert view["budget_dkk"] == 1_500_000 and view["status"] == "closed"
+    # nothing is adopted into a closed initiative
+    into_closed = await http.post(f"{base}/ideas", json={"idea_id": str(uuid.uuid4())},
+                                  headers=auth(planner))
+    assert into_closed.status_code == 409, into_closed.text
+    assert into_closed.json()["detail"]["code"] == "initiative_closed"
     assert [g["goal_id"] for g in view["goals"]] == ["cases"]
     assert view["title"] == "Kortlægning af innovationslandskabet"
     assert view["revisions"][0]["reason"] == "Udvidet til regionerne"
