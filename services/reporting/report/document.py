@@ -230,7 +230,7 @@ def _overview(report: Report, lang: Lang) -> list[Block]:
     if report.initiatives:
         rows = tuple(
             (i.title, i.owner, fmt_percent(i.percent_done, lang),
-             fmt_percent(i.percent_expected, lang), _pct(i.schedule_deviation, lang),
+             fmt_percent(i.percent_expected, lang, 1), _pct(i.schedule_deviation, lang),
              _pct(i.cost_deviation, lang), _pct(i.forecast_deviation, lang),
              _rag_text(i.rag_computed, lang), _rag_text(i.rag, lang)
              + (" ≠" if Rag.NONE not in (i.rag, i.rag_computed) and i.rag != i.rag_computed
@@ -413,7 +413,7 @@ def _initiative(ini: InitiativeSection, lang: Lang) -> list[Block]:
         Facts((
             (t(lang, "owner"), ini.owner),
             (t(lang, "done"), fmt_percent(ini.percent_done, lang)),
-            (t(lang, "expected"), fmt_percent(ini.percent_expected, lang)),
+            (t(lang, "expected"), fmt_percent(ini.percent_expected, lang, 1)),
             (t(lang, "rag_computed"), rag),
         )),
     ]
