@@ -267,8 +267,8 @@ async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quart
 
 async def requestable_reports(ctx: HttpContext) -> list[dict[str, object]]:
     """The quarters a planner can ask a report for: each quarter in which something was
-    recorded, up to the current one; an ended quarter as its report, the current one only as a
-    marked draft; with the reports already stored for it."""
+    recorded, and the current one; an ended quarter as its report, one not ended only as a
+    marked draft; with the reports already stored for it, in order."""
     now = utcnow()
     current = Quarter.containing(now)
     stored: dict[str, list[str]] = {}
@@ -277,16 +277,14 @@ async def requestable_reports(ctx: HttpContext) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for year, number in await queries.quarters_recorded(ctx.pool):
         q = Quarter(year, number)
-        if q > current:
-            continue
         out.append({"quarter": str(q), "first_day": q.first_day.isoformat(),
                     "last_day": q.last_day.isoformat(), "kind": request_kind(q.end, now),
                     "reports": stored.get(str(q), [])})
-    if not out or out[-1]["quarter"] != str(current):
+    if str(current) not in {o["quarter"] for o in out}:
         out.append({"quarter": str(current), "first_day": current.first_day.isoformat(),
                     "last_day": current.last_day.isoformat(), "kind": "draft",
                     "reports": stored.get(str(current), [])})
-    return out
+    return sorted(out, key=lambda o: str(o["quarter"]))
 
 
 async def publish_due(pool: asyncpg.Pool, producer: EventProducer, now: datetime, *,
