@@ -295,3 +295,20 @@ def test_parse_formats() -> None:
     assert parse_formats("markdown,json,json") == ("md", "json")
     with pytest.raises(ValueError, match="docx"):
         parse_formats("pdf,docx")
+
+
+def test_the_progress_chart_has_a_title_a_legend_an_axis_and_the_computed_colours() -> None:
+    from services.reporting.report import charts
+    from services.reporting.report.model import Rag
+
+    report = sample_report()
+    drawing = charts.progress_bars(report.initiatives, "da")
+    texts = [s.text for s in drawing.shapes if isinstance(s, charts.Text)]
+    assert texts[0] == "Færdig og forventet pr. indsats (farve: beregnet status)"
+    assert {"0 %", "50 %", "100 %"} <= set(texts)
+    assert {"færdig: grøn", "færdig: gul", "færdig: rød", "forventet"} <= set(texts)
+    bars = [s.fill for s in drawing.shapes if isinstance(s, charts.Rect) and s.x == 190.0
+            and s.fill != charts.TRACK]
+    # the first initiative's owner says green, the computed status is amber: the bar is amber
+    assert report.initiatives[0].rag is Rag.GREEN
+    assert bars == [charts.RAG_COLOURS[Rag.AMBER], charts.RAG_COLOURS[Rag.GREEN]]

@@ -190,6 +190,10 @@ def _front_page(report: Report, lang: Lang) -> list[Block]:
         out.append(Para(t(lang, "no_decision_items"), muted=True))
     for n, item in enumerate(d.for_next_meeting, start=1):
         out += _decision(n, item, lang)
+    asked = [e for e in report.exceptions if e.decision_needed]
+    if asked:
+        out.append(Heading(4, t(lang, "exception_decisions")))
+        out.append(Bullets(tuple(f"{e.initiative}: {e.decision_needed}" for e in asked)))
     if d.taken_in_quarter:
         out.append(Heading(3, t(lang, "decisions_taken")))
         rows = tuple((i.title, fmt_date(i.decided_on, lang) if i.decided_on else "",

@@ -383,6 +383,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_title": (
         "Færdig og forventet pr. indsats (farve: beregnet status)",
         "Done and expected per initiative (colour: computed status)"),
+    "exception_decisions": ("Afvigelsesrapporterne beder også styregruppen om at beslutte",
+                            "The exception reports also ask the steering group to decide"),
     "chart_note": (
         "Søjlen viser, hvor langt indsatsen er; stregen, hvor langt den burde være.",
         "The bar shows how far the initiative has come; the line how far it should be."),
