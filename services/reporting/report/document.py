@@ -359,7 +359,7 @@ def _risks(report: Report, lang: Lang) -> list[Block]:
     out.append(Table((t(lang, "risk"), t(lang, "owner"), t(lang, "likelihood"),
                       t(lang, "impact"), t(lang, "score"), t(lang, "mitigation"),
                       t(lang, "status")), rows, ("l", "l", "r", "r", "r", "l", "l"),
-                     (3.5, 2, 1, 1, 1, 4, 1.2), small=True))
+                     (3.3, 1.8, 1.45, 1.2, 0.9, 3.7, 1.0), small=True))
     return out
 
 
