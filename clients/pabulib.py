@@ -279,6 +279,8 @@ def campaign_events(election: Election, actor: str) -> list[Envelope]:
         budget=_non_negative(_int(m.get("budget"))),
         min_votes_to_fund=_non_negative(_int(m.get("min_project_score_threshold"))),
         vote_times=VoteTimes.SYNTHETIC,  # ballots have no times; publish_votes spreads them
+        imported_from=_clip(f"Pabulib, pabulib.org ({place}, instance "
+                            f"{m.get('instance', '?')})", 200),
     )
     events = [Envelope.wrap(created, actor=actor, occurred_at=opens - timedelta(days=1),
                             event_id=derived_id("pabulib", election.digest, "created"))]

@@ -11,19 +11,25 @@ Shape (see examples/coi-action-plan-2014-2016.yaml):
     plans:
       - year, title, drafted_on, by, tracks: [{code, title}],
         rag_tolerances: {amber_percent, red_percent}          # optional
+        staff: [{staff_id, name, role}]                       # optional: the people it names
         approved: {meeting, on, by}
-        budget:   {amount_dkk, shares: {state, municipalities, regions}, meeting, on, by}
+        budget:   {amount_dkk, shares: {state, municipalities, regions},
+                   other_lines: [{title, amount_dkk}], meeting, on, by}
+        budget_changes: [<as budget>]                         # later approvals replace it
         initiatives:
           - key, code, track, title, description, owner, period: {start, end}, budget_dkk,
             defined_on, by, goals: [{goal_id, title, indicator, unit, baseline, target, due,
                                      computed_from: {figure, year | campaign_id}}],
             milestones: [{milestone_id, title, due}]
-            revisions:   [{on, by, reason, <any definition field that changed>}]
+            revisions:   [{on, by, reason, decision (a decision's id), <any definition field
+                           that changed>}]
             progress:    [{as_of, percent, rag, narrative, by, reported_on (default as_of)}]
             milestones_completed: [{milestone_id, completed_on, note, by}]
             measurements:         [{goal_id, value, measured_on, source, by}]
             ideas_adopted:        [{idea_id, on, decided_by, note}]
             spend:       [{as_of, spent_dkk, forecast_dkk, by, reported_on (default as_of)}]
+            exceptions:  [{breach, cause, recovery, owner, recover_by, decision_needed,
+                           reported_on, by}]
             risks:       [{risk_id, title, owner, likelihood, impact, mitigation, raised_on,
                            by, assessments: [{likelihood, impact, mitigation, assessed_on}],
                            closed: {on, note}}]
@@ -55,6 +61,7 @@ from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
     BudgetApproved,
+    ExceptionReported,
     GoalMeasured,
     IdeaAdopted,
     InitiativeClosed,
@@ -112,6 +119,7 @@ class InitiativeEntry(_Dated):
     ideas_adopted: list[dict[str, Any]] = []
     spend: list[dict[str, Any]] = []
     risks: list[dict[str, Any]] = []
+    exceptions: list[dict[str, Any]] = []
     closed: dict[str, Any] | None = None
 
 
@@ -122,7 +130,9 @@ class PlanEntry(_Dated):
     tracks: list[dict[str, Any]]
     approved: dict[str, Any] | None = None
     budget: dict[str, Any] | None = None
+    budget_changes: list[dict[str, Any]] = []
     rag_tolerances: dict[str, Any] | None = None
+    staff: list[dict[str, Any]] = []
     initiatives: list[InitiativeEntry] = []
 
 
@@ -145,7 +155,7 @@ class PlanFile(_Entry):
 
 
 _INITIATIVE_KEYS = {"key", "defined_on", "by", "revisions", "progress", "milestones_completed",
-                    "measurements", "ideas_adopted", "spend", "risks", "closed"}
+                    "measurements", "ideas_adopted", "spend", "risks", "exceptions", "closed"}
 
 
 def meeting_id(slug: str) -> uuid.UUID:
@@ -207,6 +217,8 @@ def build_events(doc: Any, *, default_actor: str = DEFAULT_ACTOR) -> list[tuple[
         drafted: dict[str, Any] = {"year": year, "title": plan.title, "tracks": plan.tracks}
         if plan.rag_tolerances is not None:
             drafted["rag_tolerances"] = plan.rag_tolerances
+        if plan.staff:
+            drafted["staff"] = plan.staff
         attempt(here, plan.drafted_on, plan.by, ActionPlanDrafted, drafted, "plan", year)
         if plan.approved is not None:
             a = dict(plan.approved)
@@ -214,12 +226,16 @@ def build_events(doc: Any, *, default_actor: str = DEFAULT_ACTOR) -> list[tuple[
             attempt(f"{here}.approved", day, by, ActionPlanApproved,
                     {"year": year, "meeting_id": meeting_id(str(_pop(a, "meeting"))),
                      "approved_on": day, **a}, "approval", year)
-        if plan.budget is not None:
-            a = dict(plan.budget)
+        budgets: list[tuple[str, tuple[object, ...], dict[str, Any]]] = (
+            [(f"{here}.budget", ("budget", year), plan.budget)] if plan.budget else [])
+        budgets += [(f"{here}.budget_changes[{n}]", ("budget-change", year, n), b)
+                    for n, b in enumerate(plan.budget_changes)]
+        for where, identity, budget in budgets:
+            a = dict(budget)
             day, by, meeting = _pop(a, "on"), _pop(a, "by"), _pop(a, "meeting")
-            attempt(f"{here}.budget", day, by, BudgetApproved,
+            attempt(where, day, by, BudgetApproved,
                     {"year": year, "meeting_id": meeting_id(str(meeting)) if meeting else None,
-                     **a}, "budget", year)
+                     **a}, *identity)
         for i_i, ini in enumerate(plan.initiatives):
             _initiative(attempt, f"{here}.initiatives[{i_i}]", year, ini)
     for i, d in enumerate(spec.decisions):
@@ -248,10 +264,12 @@ def _initiative(attempt: Any, here: str, year: int, ini: InitiativeEntry) -> Non
     for n, r in enumerate(ini.revisions):
         r = dict(r)
         day, by = _pop(r, "on"), _pop(r, "by")
-        reason = _pop(r, "reason")
+        reason, decision = _pop(r, "reason"), _pop(r, "decision")
         current.update(r)
         attempt(f"{here}.revisions[{n}]", day, by, InitiativeRevised,
-                {**current, "reason": reason}, "revision", year, ini.key, n)
+                {**current, "reason": reason,
+                 "decision_id": decision_id(str(decision)) if decision else None},
+                "revision", year, ini.key, n)
     for n, r in enumerate(ini.progress):
         r = dict(r)
         by, reported_on = _pop(r, "by"), _pop(r, "reported_on")
@@ -297,6 +315,12 @@ def _initiative(attempt: Any, here: str, year: int, ini: InitiativeEntry) -> Non
             attempt(f"{here}.risks[{n}].closed", day, by, RiskClosed,
                     {"initiative_id": iid, "risk_id": rid, "closed_on": day, **c},
                     "risk-closed", year, ini.key, rid)
+    for n, r in enumerate(ini.exceptions):
+        r = dict(r)
+        by = _pop(r, "by")
+        attempt(f"{here}.exceptions[{n}]", r.get("reported_on"), by, ExceptionReported,
+                {"initiative_id": iid, "reported_by": by or ini.definition.get("owner"), **r},
+                "exception", year, ini.key, r.get("breach"), r.get("reported_on"))
     if ini.closed is not None:
         r = dict(ini.closed)
         day, by = _pop(r, "on"), _pop(r, "by")

@@ -71,6 +71,9 @@ class CampaignCreated(_Campaign):
     # whether the campaign's pages credit ideas to their authors by name (each author must
     # also agree, in their profile); optional: absent on older events, which show no names
     shows_author_names: bool = False
+    # where an imported campaign came from (e.g. a public participatory-budget data set): set,
+    # the campaign is not one of the centre's own ideastorms; optional: absent on older events
+    imported_from: ShortText | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Self:

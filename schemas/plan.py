@@ -60,8 +60,9 @@ class GoalFigure(StrEnum):
 
 
 class ComputedFrom(_Value):
-    """Bind a goal to a computed figure: over one campaign, or every campaign opening in a year
-    (ideas adopted: into the initiatives of `year`)."""
+    """Bind a goal to a computed figure: over one campaign, or every campaign of the centre's
+    own opening in a year (ideas adopted: into the initiatives of `year`). An imported campaign
+    (`campaign.created` `imported_from`) counts only for a goal that names it by `campaign_id`."""
 
     figure: GoalFigure
     year: PlanYear | None = None
@@ -87,9 +88,34 @@ class RagTolerances(_Value):
         return self
 
 
+class TargetShape(StrEnum):
+    """How a goal is expected to move from its baseline to its target."""
+
+    LINEAR = "linear"  # evenly from the initiative's start to the due date
+    STEP = "step"  # all at once on the due date (a one-off: a network founded, a survey run)
+    MILESTONES = "milestones"  # through the values given at `checkpoints`, a step at each
+
+
+class Ambition(StrEnum):
+    """The three kinds of change the centre's strategy aims for."""
+
+    SYSTEM = "system"  # systemforandringer
+    BEHAVIOUR = "behaviour"  # adfærdsændringer
+    KNOWLEDGE = "knowledge"  # viden tilegnet og anvendt
+
+
+class Checkpoint(_Value):
+    """A value a goal should have reached by a day (target shape `milestones`)."""
+
+    on: date
+    value: Measure
+
+
 class Goal(_Value):
     """A goal (mål) of an initiative: an indicator measured in `unit`, from baseline to target.
-    With `computed_from` the system measures it itself (measurements are then not needed)."""
+    With `computed_from` the system measures it itself (measurements are then not needed).
+    `shape` says how it is expected to get there; `ambition` which of the strategy's three
+    kinds of change it serves. Optional: absent on older events (linear, no ambition)."""
 
     goal_id: Code
     title: ShortText
@@ -99,20 +125,36 @@ class Goal(_Value):
     target: Measure
     due: date
     computed_from: ComputedFrom | None = None
+    shape: TargetShape = TargetShape.LINEAR
+    checkpoints: Annotated[list[Checkpoint], Field(max_length=24)] = []
+    ambition: Ambition | None = None
 
     @model_validator(mode="after")
     def _moves(self) -> Self:
         if self.target == self.baseline:
             raise ValueError("a goal's target must differ from its baseline")
+        if (self.shape is TargetShape.MILESTONES) != bool(self.checkpoints):
+            raise ValueError("checkpoints are given exactly when the shape is milestones")
+        days = [c.on for c in self.checkpoints]
+        if days != sorted(set(days)) or any(d > self.due for d in days):
+            raise ValueError("checkpoints must be on distinct days in order, by the due date")
         return self
 
 
+class Evidence(StrEnum):
+    """What shows that a milestone is reached, when the system can see it itself."""
+
+    CAMPAIGN_CLOSED = "campaign_closed"  # an ideastorm of the centre's own has closed
+
+
 class Milestone(_Value):
-    """A milestone of an initiative, due on a date."""
+    """A milestone of an initiative, due on a date. With `evidence` the report checks that it
+    is not marked reached before what shows it happened (optional: absent on older events)."""
 
     milestone_id: Code
     title: ShortText
     due: date
+    evidence: Evidence | None = None
 
 
 class Period(_Value):
@@ -152,15 +194,25 @@ class _PlanEvent(Payload):
     year: PlanYear
 
 
+class StaffMember(_Value):
+    """A person the plan names: the id events carry (owner, reported_by), name and role."""
+
+    staff_id: ParticipantId
+    name: ShortText
+    role: ShortText
+
+
 @event
 class ActionPlanDrafted(_PlanEvent):
-    """A planner drafted the action plan (handlingsplan) for a year, with its tracks."""
+    """A planner drafted the action plan (handlingsplan) for a year, with its tracks, and the
+    staff it names (optional: absent on older events, which show staff by id)."""
 
     __event_type__ = "plan.drafted"
 
     title: ShortText
     tracks: Annotated[list[Track], Field(min_length=1, max_length=10)]
     rag_tolerances: RagTolerances | None = None  # default: green within 10 %, red beyond 25 %
+    staff: Annotated[list[StaffMember], Field(max_length=200)] = []
 
     @model_validator(mode="after")
     def _unique_tracks(self) -> Self:
@@ -180,21 +232,32 @@ class ActionPlanApproved(_PlanEvent):
     approved_on: date
 
 
+class BudgetItem(_Value):
+    """A part of the year's budget that is not an initiative (the secretariat, a reserve)."""
+
+    title: ShortText
+    amount_dkk: Dkk
+
+
 @event
 class BudgetApproved(_PlanEvent):
-    """The steering group approved the year's budget and each funder's share."""
+    """The steering group approved the year's budget and each funder's share; `other_lines`
+    name what of it is not an initiative's (optional: absent on older events)."""
 
     __event_type__ = "plan.budget_approved"
 
     amount_dkk: Dkk
     shares: FunderShares
     meeting_id: uuid.UUID | None = None
+    other_lines: Annotated[list[BudgetItem], Field(max_length=20)] = []
 
     @model_validator(mode="after")
     def _shares_add_up(self) -> Self:
         s = self.shares
         if s.state + s.municipalities + s.regions != self.amount_dkk:
             raise ValueError("the funders' shares must add up to the amount")
+        if sum(i.amount_dkk for i in self.other_lines) > self.amount_dkk:
+            raise ValueError("the other budget lines exceed the amount")
         return self
 
 
@@ -244,6 +307,10 @@ class InitiativeRevised(_Definition):
     __event_type__ = "initiative.revised"
 
     reason: Reason
+    # the steering-group decision that approved the change: such a revision is the new
+    # approved baseline (cost and schedule are judged against it); without one the change is
+    # the owner's and the baseline stays (optional: absent on older events)
+    decision_id: uuid.UUID | None = None
 
 
 @event
@@ -358,6 +425,31 @@ class RiskClosed(_InitiativeEvent):
     risk_id: Code
     closed_on: date
     note: Reason
+
+
+class Breach(StrEnum):
+    """Which tolerance an exception is about."""
+
+    SCHEDULE = "schedule"
+    COST = "cost"
+    FORECAST = "forecast"  # the full-year forecast exceeds the initiative's budget
+
+
+@event
+class ExceptionReported(_InitiativeEvent):
+    """An exception report (afvigelsesrapport) for a tolerance breach: its cause, the recovery
+    action, who owns it and by when, and what the steering group must decide, if anything."""
+
+    __event_type__ = "exception.reported"
+
+    breach: Breach
+    cause: LongText
+    recovery: LongText
+    owner: ParticipantId
+    recover_by: date
+    decision_needed: Reason | None = None
+    reported_on: date
+    reported_by: ParticipantId
 
 
 # ---- governance (key: meeting id) --------------------------------------------------------

@@ -25,6 +25,7 @@ from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
     BudgetApproved,
+    ExceptionReported,
     GoalMeasured,
     IdeaAdopted,
     InitiativeClosed,
@@ -68,6 +69,7 @@ from services.reporting.requests import (
     DecisionRequest,
     Definition,
     Draft,
+    ExceptionReport,
     Measurement,
     Meeting,
     Progress,
@@ -202,7 +204,8 @@ async def revise_initiative(ctx: Context, who: Planner, year: Year, initiative_i
                             body.remove_goals, body.remove_milestones)
     if isinstance(merged, Refusal):
         raise ApiError(422, merged.reason, merged.detail)
-    payload = build(InitiativeRevised, **merged, reason=body.reason)
+    payload = build(InitiativeRevised, **merged, reason=body.reason,
+                    decision_id=body.decision_id)
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
@@ -249,7 +252,9 @@ _ADOPTION_REFUSALS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No plan for the year, no such initiative in it (`unknown_plan`, "
                          "`unknown_initiative`), or no ideastorm has the idea (`unknown_idea`)"},
     409: {"description": "The idea is not published (`idea_not_published`: pending moderation, "
-                         "hidden, rejected, merged or withdrawn; the message says which), or an "
+                         "hidden, rejected, merged or withdrawn; the message says which), the "
+                         "idea is already adopted into this initiative (`already_adopted`), the "
+                         "initiative is closed (`initiative_closed`), or an "
                          "earlier request of the same `Idempotency-Key` differed "
                          "(`idempotency_key_reused`) or is still being published "
                          "(`idempotency_key_in_use`, with `Retry-After`)"},
@@ -260,8 +265,8 @@ _ADOPTION_REFUSALS: dict[int | str, dict[str, Any]] = {
              responses=_ADOPTION_REFUSALS)
 async def adopt_idea(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
                      body: Adoption, key: IdempotencyKey = None) -> Accepted:
-    """Take a published ideastorm idea into the initiative; an idea still pending moderation,
-    hidden, rejected, merged or withdrawn cannot be adopted."""
+    """Take a published ideastorm idea into an open initiative, once; an idea still pending
+    moderation, hidden, rejected, merged or withdrawn cannot be adopted."""
     payload = build(IdeaAdopted, initiative_id=initiative_id, decided_by=body.decided_by or who.sub,
                           **body.model_dump(exclude={"decided_by"}))
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
@@ -301,6 +306,17 @@ async def report_spend(ctx: Context, who: Planner, year: Year, initiative_id: uu
                        body: Spend, key: IdempotencyKey = None) -> Accepted:
     """Report what an initiative had spent by a day, and the full-year forecast (DKK)."""
     payload = build(SpendReported, initiative_id=initiative_id,
+                    reported_by=body.reported_by or who.sub,
+                    **body.model_dump(exclude={"reported_by"}))
+    return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
+
+
+@router.post("/plans/{year}/initiatives/{initiative_id}/exceptions", **Accepted202)
+async def report_exception(ctx: Context, who: Planner, year: Year, initiative_id: uuid.UUID,
+                           body: ExceptionReport, key: IdempotencyKey = None) -> Accepted:
+    """Report an exception for a tolerance breach: cause, recovery action, owner, date and
+    the decision needed from the steering group."""
+    payload = build(ExceptionReported, initiative_id=initiative_id,
                     reported_by=body.reported_by or who.sub,
                     **body.model_dump(exclude={"reported_by"}))
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
@@ -346,10 +362,12 @@ QUARTER = r"^(20[0-9]{2}|2100)-?[Qq][1-4]$"  # what Quarter.parse reads
 
 
 class ReportRequest(BaseModel):
-    """The quarter to report on, e.g. `2025Q2`."""
+    """The quarter to report on, e.g. `2025Q2`; `draft`: a marked draft ("foreløbig") of a
+    quarter that has not ended (an ended quarter is reported without it)."""
 
     model_config = ConfigDict(extra="forbid")
     quarter: Annotated[str, Field(max_length=7, pattern=QUARTER, examples=["2025Q2"])]
+    draft: bool = False
 
 
 def _quarter(text: str) -> Quarter:
@@ -366,6 +384,9 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "event_count": row["event_count"], "events_hash": row["events_hash"],
         "content_hash": row["content_hash"], "generated_at": row["generated_at"].isoformat(),
         "trigger": row["trigger"],
+        "requested_by": row["requested_by"] or None,  # None: the quarter-end timer
+        "draft": row["draft_as_of"] is not None,
+        "draft_as_of": row["draft_as_of"].isoformat() if row["draft_as_of"] else None,
         # set when the renderings were made again after a participant's erasure
         "rerendered_at": row["rerendered_at"].isoformat() if row["rerendered_at"] else None,
         "files": {f: f"/reports/{rid}.{f.split('.')[1]}?lang={f.split('.')[0]}"
@@ -383,11 +404,25 @@ async def list_reports(ctx: Context, _: PlanReader,
     return {"reports": [_summary(r) for r in rows]}
 
 
-@router.post("/reports", status_code=201, tags=["reports"])
+@router.get("/reports/requestable", tags=["reports"])
+async def requestable_reports(ctx: Context, _: PlanReader) -> dict[str, Any]:
+    """The quarters a report can be asked for now: ended ones as the report (`final`), the
+    current one only as a marked draft (`draft`), each with the reports already stored."""
+    return {"quarters": await handlers.requestable_reports(ctx)}
+
+
+_REQUEST_REFUSALS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Nothing was recorded in the quarter (`empty_quarter`), the quarter "
+                         "has not ended and no draft was asked for (`quarter_not_ended`), or "
+                         "a draft was asked for an ended quarter (`quarter_ended`)"},
+}
+
+
+@router.post("/reports", status_code=201, tags=["reports"], responses=_REQUEST_REFUSALS)
 async def create_report(ctx: Context, who: PlanReader, body: ReportRequest) -> dict[str, Any]:
     """Generate a quarter's report now from what is recorded, store and announce it; answers
     with its summary and links (the same report again if nothing changed since)."""
-    gen = await handlers.generate_report(ctx, who, _quarter(body.quarter))
+    gen = await handlers.generate_report(ctx, who, _quarter(body.quarter), draft=body.draft)
     row = await queries.get_report(ctx.pool, gen.report_id)
     assert row is not None  # stored in the handler's transaction
     return _summary(row)

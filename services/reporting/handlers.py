@@ -18,7 +18,7 @@ import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import asyncpg
 import structlog
@@ -35,6 +35,7 @@ from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
     BudgetApproved,
+    ExceptionReported,
     GoalMeasured,
     IdeaAdopted,
     InitiativeClosed,
@@ -57,7 +58,8 @@ from services.infra.http import Accepted, ApiError, HttpContext, accept
 from services.infra.kafka import EventProducer
 from services.infra.logging import bind_message
 from services.reporting import projections, queries
-from services.reporting.domain import aggregate_year, judge, judge_at_edge
+from services.reporting.domain import aggregate_year, judge, judge_at_edge, local_day
+from services.reporting.domain.requests import report_request_refusal, request_kind
 from services.reporting.report.compute import compute
 from services.reporting.report.i18n import LANGUAGES, Lang
 from services.reporting.report.model import Report
@@ -84,6 +86,7 @@ STATUS_FOR = {
     "completed_milestone_removed": 409,
     "unknown_idea": 404,
     "idea_not_published": 409,
+    "already_adopted": 409,
 }
 
 
@@ -119,6 +122,8 @@ class Generated:
     report_id: uuid.UUID
     report: Report
     files: dict[tuple[Lang, Format], bytes]
+    author: str = ""  # who asked for it ("" = the timer)
+    draft_as_of: date | None = None
 
 
 def report_id_for(report: Report) -> uuid.UUID:
@@ -133,13 +138,14 @@ def render_all(report: Report, langs: tuple[Lang, ...] = LANGUAGES,
 
 
 async def generate(pool: asyncpg.Pool, quarter: Quarter, *, langs: tuple[Lang, ...] = LANGUAGES,
-                   formats: tuple[Format, ...] = FORMATS) -> Generated:
+                   formats: tuple[Format, ...] = FORMATS, author: str = "",
+                   draft_as_of: date | None = None) -> Generated:
     """Compute and render the report for `quarter` from what has been recorded so far."""
-    inputs = await queries.load_inputs(pool, quarter)
+    inputs = await queries.load_inputs(pool, quarter, author=author, draft_as_of=draft_as_of)
     # computing and drawing a PDF is CPU work: keep the event loop free meanwhile
     report = await asyncio.to_thread(compute, inputs)
     files = await asyncio.to_thread(render_all, report, langs, formats)
-    return Generated(report_id_for(report), report, files)
+    return Generated(report_id_for(report), report, files, author, draft_as_of)
 
 
 def _files(gen: Generated) -> list[tuple[str, str, bytes, str]]:
@@ -173,6 +179,7 @@ async def rerender_after_erasure(conn: asyncpg.Connection, earliest: datetime,
         if (inputs.fingerprint.event_count, inputs.fingerprint.events_hash) != stored:
             # made before later events of its quarter arrived: what had been recorded by then
             inputs = await queries.read_inputs(conn, quarter, recorded_by=row["generated_at"])
+        inputs = replace(inputs, author=row["requested_by"], draft_as_of=row["draft_as_of"])
         if (inputs.fingerprint.event_count, inputs.fingerprint.events_hash) != stored:
             await projections.replace_report(conn, row["report_id"],
                                              content_hash=row["content_hash"],
@@ -211,13 +218,14 @@ async def _store(conn: asyncpg.Connection, gen: Generated, trigger: ReportTrigge
         conn, report_id=gen.report_id, quarter=gen.report.cover.quarter,
         cutoff=gen.report.cover.cutoff, fingerprint=gen.report.cover.fingerprint,
         content_hash=gen.report.content_hash, generated_at=generated_at, trigger=trigger.value,
-        files=_files(gen))
+        files=_files(gen), requested_by=gen.author, draft_as_of=gen.draft_as_of)
 
 
 async def publish(pool: asyncpg.Pool, producer: EventProducer, quarter: Quarter, *,
-                  trigger: ReportTrigger, now: datetime | None = None) -> Generated:
+                  trigger: ReportTrigger, now: datetime | None = None, author: str = "",
+                  draft_as_of: date | None = None) -> Generated:
     """Generate, store and announce the report for `quarter` (a no-op if it is already stored)."""
-    gen = await generate(pool, quarter)
+    gen = await generate(pool, quarter, author=author, draft_as_of=draft_as_of)
     generated_at = now or utcnow()
     outbox = producer.outbox()
     async with pool.acquire() as conn, conn.transaction():
@@ -233,10 +241,12 @@ async def publish(pool: asyncpg.Pool, producer: EventProducer, quarter: Quarter,
     return gen
 
 
-async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quarter
-                          ) -> Generated:
-    """`POST /reports`: the quarter's report from what is recorded now, stored and announced."""
-    log.info("report.requested", quarter=str(quarter), by=principal.sub)
+async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quarter, *,
+                          draft: bool = False) -> Generated:
+    """`POST /reports`: the quarter's report from what is recorded now, stored and announced;
+    a quarter that has not ended only as a marked draft (`draft`)."""
+    log.info("report.requested", quarter=str(quarter), by=principal.sub, draft=draft)
+    now = utcnow()
     async with ctx.pool.acquire() as conn:
         before = await queries.fingerprint_before(conn, quarter.start)
         after = await queries.fingerprint_before(conn, quarter.end)
@@ -246,7 +256,35 @@ async def generate_report(ctx: HttpContext, principal: Principal, quarter: Quart
         raise ApiError(409, "empty_quarter",
                        f"no event was recorded in {quarter} ({quarter.first_day} to "
                        f"{quarter.last_day}, Danish time): there is nothing to report")
-    return await publish(ctx.pool, ctx.producer, quarter, trigger=ReportTrigger.COMMAND)
+    refusal = report_request_refusal(str(quarter), quarter.end, now, draft)
+    if refusal is not None:
+        raise ApiError(409, refusal.reason, refusal.detail)
+    # a draft's figures reach today, within the quarter
+    day = min(max(local_day(now), quarter.first_day), quarter.last_day)
+    return await publish(ctx.pool, ctx.producer, quarter, trigger=ReportTrigger.COMMAND,
+                         author=principal.sub, draft_as_of=day if draft else None)
+
+
+async def requestable_reports(ctx: HttpContext) -> list[dict[str, object]]:
+    """The quarters a planner can ask a report for: each quarter in which something was
+    recorded, and the current one; an ended quarter as its report, one not ended only as a
+    marked draft; with the reports already stored for it, in order."""
+    now = utcnow()
+    current = Quarter.containing(now)
+    stored: dict[str, list[str]] = {}
+    for row in await queries.list_reports(ctx.pool):
+        stored.setdefault(row["quarter"], []).append(str(row["report_id"]))
+    out: list[dict[str, object]] = []
+    for year, number in await queries.quarters_recorded(ctx.pool):
+        q = Quarter(year, number)
+        out.append({"quarter": str(q), "first_day": q.first_day.isoformat(),
+                    "last_day": q.last_day.isoformat(), "kind": request_kind(q.end, now),
+                    "reports": stored.get(str(q), [])})
+    if str(current) not in {o["quarter"] for o in out}:
+        out.append({"quarter": str(current), "first_day": current.first_day.isoformat(),
+                    "last_day": current.last_day.isoformat(), "kind": "draft",
+                    "reports": stored.get(str(current), [])})
+    return sorted(out, key=lambda o: str(o["quarter"]))
 
 
 async def publish_due(pool: asyncpg.Pool, producer: EventProducer, now: datetime, *,
@@ -379,6 +417,7 @@ HANDLERS: dict[type, Handler] = {
     RiskRaised: plan_fact,
     RiskAssessed: plan_fact,
     RiskClosed: plan_fact,
+    ExceptionReported: plan_fact,
     SteeringMeetingHeld: plan_fact,
     DecisionRequested: plan_fact,
     DecisionTaken: plan_fact,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -134,14 +134,16 @@ async def insert_votes(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) ->
 async def store_report(conn: asyncpg.Connection, *, report_id: uuid.UUID, quarter: str,
                        cutoff: datetime, fingerprint: Fingerprint, content_hash: str,
                        generated_at: datetime, trigger: str,
-                       files: list[tuple[str, str, bytes, str]]) -> bool:
+                       files: list[tuple[str, str, bytes, str]], requested_by: str = "",
+                       draft_as_of: date | None = None) -> bool:
     """Store a report and its renderings (lang, format, bytes, sha256); False if already there."""
     inserted = await conn.fetchval(
         "INSERT INTO reporting.reports (report_id, quarter, cutoff, event_count, events_hash,"
-        " content_hash, generated_at, trigger) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " content_hash, generated_at, trigger, requested_by, draft_as_of)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         " ON CONFLICT (report_id) DO NOTHING RETURNING true",
         report_id, quarter, cutoff, fingerprint.event_count, fingerprint.events_hash,
-        content_hash, generated_at, trigger)
+        content_hash, generated_at, trigger, requested_by, draft_as_of)
     await conn.execute(
         "INSERT INTO reporting.report_files (report_id, lang, format, content, sha256)"
         " SELECT $1, l, f, c, s FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[])"

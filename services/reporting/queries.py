@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -102,7 +103,7 @@ async def initiative(db: Db, year: int, initiative_id: uuid.UUID, as_of: date
         return None
     adopted = await ideas_as_of(db, [f.payload.idea_id for f in ini.ideas],  # type: ignore[attr-defined]
                                 as_of)
-    return views.initiative_view(ini, as_of, adopted)
+    return views.initiative_view(ini, as_of, adopted, state)
 
 
 _IDEA_TYPES = ["idea.submitted", "idea.revised", "idea.withdrawn", "idea.status_changed",
@@ -159,7 +160,9 @@ async def changes(db: Db, year: int, start: date, end: date) -> list[dict[str, A
         year, end_of_day(start - timedelta(days=1)), end_of_day(end),
     )
     titles = await initiative_titles(db, year)
-    return [views.change(_fact(r), titles) for r in rows]
+    changed = [_fact(r) for r in rows]
+    rags = views.statuses_after(year, await facts(db, year), changed)
+    return [views.change(f, titles, rags.get(f.event_id)) for f in changed]
 
 
 async def initiative_titles(db: Db, year: int) -> dict[uuid.UUID, str]:
@@ -201,7 +204,7 @@ async def known(db: Db, *, years: list[int], initiative_ids: list[uuid.UUID],
         " WHERE (type = 'plan.drafted' AND year = ANY($1))"
         " OR (initiative_id = ANY($2) AND type IN"
         "     ('initiative.defined', 'initiative.revised', 'initiative.closed', 'risk.raised',"
-        "      'progress.milestone_completed'))"
+        "      'progress.milestone_completed', 'progress.idea_adopted'))"
         " OR (type IN ('steering.decision_requested', 'steering.decision_taken')"
         "     AND payload->>'decision_id' = ANY($3::text[]))"
         " ORDER BY seq",  # the order the consumer accepted them in
@@ -282,11 +285,14 @@ async def votes_before(db: Db, cutoff: datetime, recorded_by: datetime | None = 
     return out
 
 
-async def load_inputs(pool: asyncpg.Pool, quarter: Quarter) -> Inputs:
-    """Everything the report for `quarter` reads, from one consistent snapshot."""
+async def load_inputs(pool: asyncpg.Pool, quarter: Quarter, *, author: str = "",
+                      draft_as_of: date | None = None) -> Inputs:
+    """Everything the report for `quarter` reads, from one consistent snapshot (`author`: who
+    asks; `draft_as_of`: a marked draft of a quarter not yet ended, to that day)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
                                                          readonly=True):
-        return await read_inputs(conn, quarter)
+        inputs = await read_inputs(conn, quarter)
+    return replace(inputs, author=author, draft_as_of=draft_as_of)
 
 
 async def read_inputs(conn: asyncpg.Connection, quarter: Quarter, *,
@@ -307,7 +313,8 @@ async def read_inputs(conn: asyncpg.Connection, quarter: Quarter, *,
 
 _REPORTS = (
     "SELECT r.report_id, r.quarter, r.cutoff, r.event_count, r.events_hash, r.content_hash,"
-    " r.generated_at, r.trigger, r.rerendered_at, coalesce(array_agg(f.lang || '.' || f.format"
+    " r.generated_at, r.trigger, r.rerendered_at, r.requested_by, r.draft_as_of,"
+    " coalesce(array_agg(f.lang || '.' || f.format"
     " ORDER BY f.lang, f.format) FILTER (WHERE f.lang IS NOT NULL), '{{}}') AS files"
     " FROM reporting.reports r LEFT JOIN reporting.report_files f USING (report_id)"
     " WHERE {where} GROUP BY r.report_id"
@@ -327,8 +334,9 @@ async def get_report(db: Db, report_id: uuid.UUID) -> dict[str, Any] | None:
 async def reports_after(db: Db, moment: datetime) -> list[dict[str, Any]]:
     """The stored reports whose inputs reach past `moment` (cut off after it), oldest first."""
     rows = await db.fetch(
-        "SELECT report_id, quarter, event_count, events_hash, content_hash, generated_at"
-        " FROM reporting.reports WHERE cutoff > $1 ORDER BY cutoff, generated_at, report_id",
+        "SELECT report_id, quarter, event_count, events_hash, content_hash, generated_at,"
+        " requested_by, draft_as_of FROM reporting.reports WHERE cutoff > $1"
+        " ORDER BY cutoff, generated_at, report_id",
         moment)
     return [dict(r) for r in rows]
 
@@ -373,3 +381,13 @@ async def personal_data(db: Db, participant: str) -> dict[str, list[dict[str, An
         "SELECT event_id, campaign_id, idea_id, value, sector, occurred_at FROM reporting.votes"
         " WHERE voter = $1 ORDER BY occurred_at, event_id", participant)
     return {"events": [dict(r) for r in events], "votes": [dict(r) for r in votes]}
+
+
+async def quarters_recorded(db: Db) -> list[tuple[int, int]]:
+    """(year, quarter) of every quarter (Danish time) in which an event or a vote occurred."""
+    rows = await db.fetch(
+        "SELECT DISTINCT extract(year FROM d)::int AS y, extract(quarter FROM d)::int AS q"
+        " FROM (SELECT occurred_at AT TIME ZONE 'Europe/Copenhagen' AS d FROM reporting.events"
+        "       UNION ALL SELECT occurred_at AT TIME ZONE 'Europe/Copenhagen'"
+        "       FROM reporting.votes) AS x ORDER BY y, q")
+    return [(int(r["y"]), int(r["q"])) for r in rows]

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 from schemas.common import LongText, ParticipantId, Reason, ShortText
 from schemas.governance import DecisionOption
 from schemas.plan import (
+    Breach,
     Code,
     Dkk,
     FunderShares,
@@ -71,6 +72,7 @@ class Revision(_Body):
     milestone cannot be removed)."""
 
     reason: Reason
+    decision_id: uuid.UUID | None = None  # the steering-group decision that approved it
     track: Code | None = None
     code: Code | None = None
     title: ShortText | None = None
@@ -169,3 +171,16 @@ class RiskAssessment(_Body):
 class RiskClosure(_Body):
     closed_on: date
     note: Reason
+
+
+class ExceptionReport(_Body):
+    """An exception report for a tolerance breach (schedule, cost or forecast)."""
+
+    breach: Breach
+    cause: LongText
+    recovery: LongText
+    owner: ParticipantId
+    recover_by: date
+    decision_needed: Reason | None = None
+    reported_on: date
+    reported_by: ParticipantId | None = None

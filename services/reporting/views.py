@@ -21,6 +21,7 @@ from schemas.plan import (
     MilestoneCompleted,
     ProgressReported,
     Rag,
+    SpendReported,
     SteeringMeetingHeld,
 )
 from services.reporting.domain import (
@@ -29,6 +30,7 @@ from services.reporting.domain import (
     PlanState,
     expected_percent,
     fold_plan,
+    initiative_status,
     local_day,
 )
 
@@ -50,23 +52,41 @@ def goal_view(goal: Any, measurements: list[GoalMeasured]) -> dict[str, Any]:
     }
 
 
-def initiative_summary(ini: InitiativeState, as_of: date) -> dict[str, Any]:
+def initiative_summary(ini: InitiativeState, as_of: date, plan: PlanState | None = None
+                       ) -> dict[str, Any]:
+    """`rag` is the computed status (`domain.initiative_status`, the report's); the owner's
+    rating is `rag_owner`, and `rag_differs` says when the two disagree."""
     d = ini.definition
     report = ini.latest_report()
+    st = initiative_status(ini, plan, as_of)
+    computed = None if st.rag == "none" else st.rag
+    owner = report.rag.value if report else None
     return {
         "initiative_id": str(d.initiative_id), "code": d.code, "track": d.track,
-        "title": d.title, "owner": d.owner, "budget_dkk": d.budget_dkk,
+        "title": d.title, "owner": d.owner,
+        "owner_name": plan.staff_name(d.owner) if plan is not None else d.owner,
+        "budget_dkk": d.budget_dkk,
         "period": {"start": d.period.start.isoformat(), "end": d.period.end.isoformat()},
         "status": "closed" if ini.closed else "active",
         "percent": report.percent if report else None,
-        "rag": report.rag.value if report else None,
+        "rag": computed,
+        "rag_owner": owner,
+        "rag_differs": computed is not None and owner is not None and computed != owner,
+        "schedule_deviation": st.schedule, "cost_deviation": st.cost,
+        "forecast_deviation": st.forecast,
         "reported_as_of": report.as_of.isoformat() if report else None,
         "expected_percent": expected_percent(d.period.start, d.period.end, as_of),
     }
 
 
+def _computed(ini: InitiativeState, plan: PlanState | None, as_of: date) -> str:
+    rag = initiative_status(ini, plan, as_of).rag
+    return "unreported" if rag == "none" else rag
+
+
 def initiative_view(ini: InitiativeState, as_of: date,
-                    ideas: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
+                    ideas: dict[uuid.UUID, dict[str, Any]],
+                    plan: PlanState | None = None) -> dict[str, Any]:
     """One initiative as of a date. `ideas`: title, status and vote tally per adopted idea."""
     d = ini.definition
     done, overdue, upcoming = [], [], []
@@ -81,7 +101,7 @@ def initiative_view(ini: InitiativeState, as_of: date,
             upcoming.append(item)
     reports = sorted(ini.reports, key=lambda f: (f.payload.as_of, f.order))  # type: ignore[attr-defined]
     return {
-        **initiative_summary(ini, as_of),
+        **initiative_summary(ini, as_of, plan),
         "as_of": as_of.isoformat(),
         "year": d.year,
         "description": d.description,
@@ -110,8 +130,10 @@ def _report(f: Fact) -> dict[str, Any]:
             "reported_at": f.occurred_at.isoformat()}
 
 
-def rollup(initiatives: list[InitiativeState], as_of: date) -> dict[str, Any]:
-    """Budget-weighted percent done and percent expected; RAG counts and the budget behind each.
+def rollup(initiatives: list[InitiativeState], as_of: date, plan: PlanState | None = None
+           ) -> dict[str, Any]:
+    """Budget-weighted percent done and percent expected; counts of the computed status (the
+    report's) and the budget behind each.
 
     An initiative without a report counts as 0 % done. With no budget at all the weights are
     equal, so a plan of unbudgeted initiatives still rolls up.
@@ -121,7 +143,7 @@ def rollup(initiatives: list[InitiativeState], as_of: date) -> dict[str, Any]:
         d, report = ini.definition, ini.latest_report()
         rows.append((d.budget_dkk, report.percent if report else 0,
                      expected_percent(d.period.start, d.period.end, as_of),
-                     report.rag.value if report else "unreported"))
+                     _computed(ini, plan, as_of)))
     total = sum(b for b, _, _, _ in rows)
 
     def weighted(values: list[tuple[int, float]]) -> float | None:
@@ -150,9 +172,9 @@ def rollups(state: PlanState) -> dict[str, dict[str, Any]]:
     for ini in state.initiatives.values():
         by_track.setdefault(ini.definition.track, []).append(ini)
     tracks = [t.code for t in state.drafted.tracks] if state.drafted else []
-    out = {code: rollup(by_track.get(code, []), state.as_of)
+    out = {code: rollup(by_track.get(code, []), state.as_of, state)
            for code in dict.fromkeys([*tracks, *sorted(by_track)])}
-    out[""] = rollup(list(state.initiatives.values()), state.as_of)
+    out[""] = rollup(list(state.initiatives.values()), state.as_of, state)
     return out
 
 
@@ -165,7 +187,7 @@ def plan_view(state: PlanState) -> dict[str, Any]:
     for ini in sorted(state.initiatives.values(),
                       key=lambda i: (i.definition.code or "", i.definition.title)):
         by_track.setdefault(ini.definition.track, []).append(
-            initiative_summary(ini, state.as_of))
+            initiative_summary(ini, state.as_of, state))
     titles = {t.code: t.title for t in d.tracks}
     return {
         "year": state.year, "title": d.title, "as_of": state.as_of.isoformat(),
@@ -191,7 +213,7 @@ def plan_view(state: PlanState) -> dict[str, Any]:
 def plan_summary(state: PlanState) -> dict[str, Any]:
     d = state.drafted
     assert d is not None
-    total = rollup(list(state.initiatives.values()), state.as_of)
+    total = rollup(list(state.initiatives.values()), state.as_of, state)
     return {"year": state.year, "title": d.title,
             "status": "approved" if state.approved else "draft",
             "budget_dkk": state.budget.amount_dkk if state.budget else None,
@@ -213,15 +235,36 @@ def rollup_history(year: int, facts: list[Fact]) -> list[tuple[date, str, dict[s
     return out
 
 
-def change(f: Fact, titles: dict[uuid.UUID, str]) -> dict[str, Any]:
-    """One entry of the change feed: when, what, who, and a one-line summary."""
+def change(f: Fact, titles: dict[uuid.UUID, str], rag: str | None = None) -> dict[str, Any]:
+    """One entry of the change feed: when, what, who, a one-line summary, and for progress and
+    spend the initiative's computed status once it was known (`rag`)."""
     p = f.payload
     initiative_id = getattr(p, "initiative_id", None)
     return {"at": f.occurred_at.isoformat(), "type": type(p).__event_type__,
             "by": f.actor, "event_id": str(f.event_id),
             "initiative_id": str(initiative_id) if initiative_id else None,
             "initiative_title": titles.get(initiative_id) if initiative_id else None,
-            "summary": summary(p)}
+            "rag": rag,
+            "summary": summary(p) + (f"; status {rag}" if rag else "")}
+
+
+def statuses_after(year: int, facts: list[Fact], changed: list[Fact]) -> dict[uuid.UUID, str]:
+    """For each progress or spend report in `changed`, the initiative's computed status at the
+    end of the day it became known (`domain.initiative_status`)."""
+    out: dict[uuid.UUID, str] = {}
+    by_day: dict[date, list[Fact]] = {}
+    for f in changed:
+        if isinstance(f.payload, ProgressReported | SpendReported):
+            by_day.setdefault(local_day(f.occurred_at), []).append(f)
+    for day, items in sorted(by_day.items()):
+        state = fold_plan(year, facts, day)
+        for f in items:
+            ini = state.initiatives.get(f.payload.initiative_id)  # type: ignore[attr-defined]
+            if ini is not None:
+                rag = initiative_status(ini, state, day).rag
+                if rag != "none":
+                    out[f.event_id] = rag
+    return out
 
 
 def summary(p: Payload) -> str:
@@ -239,7 +282,7 @@ def summary(p: Payload) -> str:
     if isinstance(p, InitiativeClosed):
         return f"initiative closed on {p.closed_on}"
     if isinstance(p, ProgressReported):
-        return f"progress {p.percent} % ({p.rag.value}) as of {p.as_of}"
+        return f"progress {p.percent} % (owner's rating {p.rag.value}) as of {p.as_of}"
     if isinstance(p, MilestoneCompleted):
         return f"milestone {p.milestone_id} completed on {p.completed_on}"
     if isinstance(p, GoalMeasured):

@@ -113,10 +113,20 @@ async def test_planners_make_a_quarters_report_on_demand_and_read_it(
         lambda r: r.status_code == 200, timeout=60, what="the plan event processed")
     assert seen.status_code == 200, seen.text
 
-    made = await http.post("/reports", json={"quarter": quarter}, headers=planner)
+    # the quarter has not ended: only a marked draft ("foreløbig") can be made of it
+    early = await http.post("/reports", json={"quarter": quarter}, headers=planner)
+    assert early.status_code == 409, early.text
+    assert early.json()["detail"]["code"] == "quarter_not_ended"
+    assert "draft" in early.json()["detail"]["message"]
+    requestable = (await http.get("/reports/requestable", headers=planner)).json()["quarters"]
+    assert {"quarter": quarter, "kind": "draft"}.items() <= next(
+        r for r in requestable if r["quarter"] == quarter).items()
+    made = await http.post("/reports", json={"quarter": quarter, "draft": True},
+                           headers=planner)
     assert made.status_code == 201, made.text
     summary = made.json()
     assert summary["quarter"] == quarter and summary["trigger"] == "command"
+    assert summary["draft"] is True and summary["requested_by"] is not None
     assert sorted(summary["files"]) == sorted(f"{lang}.{fmt}" for lang in ("da", "en")
                                               for fmt in ("pdf", "html", "md", "json"))
     listed = (await http.get("/reports", params={"quarter": quarter},
@@ -125,10 +135,15 @@ async def test_planners_make_a_quarters_report_on_demand_and_read_it(
     data = await http.get(summary["files"]["en.json"], headers=planner)
     assert data.status_code == 200
     assert data.json()["report"]["document_control"]["quarter"] == quarter
+    assert data.json()["report"]["document_control"]["draft"] is True
+    assert data.json()["report"]["document_control"]["version"] == "0.1"
+    page = (await http.get(summary["files"]["da.md"], headers=planner)).text
+    assert "FORELØBIG" in page
     assert data.json()["report"]["content_hash"] == summary["content_hash"]
 
     # nothing recorded for that quarter changed: the same report, not a second one
-    again = await http.post("/reports", json={"quarter": quarter}, headers=planner)
+    again = await http.post("/reports", json={"quarter": quarter, "draft": True},
+                            headers=planner)
     assert again.status_code == 201 and again.json()["report_id"] == summary["report_id"]
 
 

@@ -121,8 +121,12 @@ async def test_a_planner_records_progress_and_staff_see_it(
     r = await http.get(base, params={"wait_for": last["event_id"]}, headers=auth(steering))
     assert r.status_code == 200, r.text
     view = r.json()
-    assert (view["percent"], view["rag"], view["reports"][0]["reported_by"]) == (
+    assert (view["percent"], view["rag_owner"], view["reports"][0]["reported_by"]) == (
         35, "amber", "planner-e2e")
+    # the computed status, the report's: 35 % done where about 50 % was expected is 30 %
+    # behind, red; the owner's amber is shown beside it
+    assert (view["rag"], view["rag_differs"]) == ("red", True)
+    assert view["schedule_deviation"] == pytest.approx(0.30, abs=0.02)
     assert view["expected_percent"] == pytest.approx(50.2, abs=0.5)
     assert view["milestones"]["done"][0]["milestone_id"] == "model"
     assert view["goals"][0]["latest"]["value"] == 120
@@ -130,11 +134,16 @@ async def test_a_planner_records_progress_and_staff_see_it(
     assert [(i["idea_id"], i["title"], i["status"], i["decided_by"], i["votes"])
             for i in view["ideas"]] == [(idea, f"Benches by the canal {uid}", "published",
                                          "planner-e2e", {"up": 0, "down": 0, "net": 0})]
+    # the same idea again into the same initiative: a clear refusal, and still one adoption
+    twice = await http.post(f"{base}/ideas", json={"idea_id": idea}, headers=auth(planner))
+    assert twice.status_code == 409, twice.text
+    assert twice.json()["detail"]["code"] == "already_adopted"
 
     plan = (await http.get(f"/plans/{year}", headers=auth(steering))).json()
     assert plan["status"] == "draft"
     finde = next(t for t in plan["tracks"] if t["code"] == "FINDE")
-    assert finde["rollup"]["percent"] == 35.0 and finde["initiatives"][0]["rag"] == "amber"
+    assert finde["rollup"]["percent"] == 35.0 and finde["initiatives"][0]["rag"] == "red"
+    assert finde["initiatives"][0]["rag_owner"] == "amber"
     listed = (await http.get("/plans", headers=auth(steering))).json()
     assert any(p["year"] == year and p["percent"] == 35.0 for p in listed)
 
@@ -229,6 +238,11 @@ async def test_governance_revision_and_closure_show_in_the_plan(
     assert plan["meetings"][0]["members_present"]["municipalities"] == 2
     view = (await http.get(base, headers=auth(steering))).json()
     assert view["budget_dkk"] == 1_500_000 and view["status"] == "closed"
+    # nothing is adopted into a closed initiative
+    into_closed = await http.post(f"{base}/ideas", json={"idea_id": str(uuid.uuid4())},
+                                  headers=auth(planner))
+    assert into_closed.status_code == 409, into_closed.text
+    assert into_closed.json()["detail"]["code"] == "initiative_closed"
     assert [g["goal_id"] for g in view["goals"]] == ["cases"]
     assert view["title"] == "Kortlægning af innovationslandskabet"
     assert view["revisions"][0]["reason"] == "Udvidet til regionerne"

@@ -37,8 +37,9 @@ async def test_the_example_plan_loads_twice_without_changing_anything(
     ids = [e.event_id for e in load(EXAMPLE, today=datetime.now(UTC).date())]
     count = "SELECT count(*) FROM reporting.events WHERE event_id = ANY($1)"
     all_facts = "SELECT count(*) FROM reporting.events WHERE year IN (2015, 2025)"
-    # 196 plan facts, 20 spend reports, 4 risk events, 2 decision items and their 2 answers
-    assert await pool.fetchval(count, ids) == len(ids) == 224
+    # 196 plan facts, 20 spend reports, 4 risk events, 2 decision items and their 2 answers,
+    # 8 exception reports, a budget change and a revision on a decision
+    assert await pool.fetchval(count, ids) == len(ids) == 234
     before = await pool.fetchval(all_facts)
     rollups = await pool.fetch("SELECT * FROM reporting.rollups WHERE year = 2015 ORDER BY 1,2,3")
 

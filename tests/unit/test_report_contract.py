@@ -17,7 +17,11 @@ pytestmark = pytest.mark.unit
 
 TOP_LEVEL = ["executive_summary", "decisions", "initiatives", "baseline_changes", "economy",
              "risks", "goals", "campaigns", "milestones_next_quarter", "document_control",
-             "appendix"]
+             "appendix", "benefits", "trend", "exceptions", "data_quality"]
+
+
+def test_the_report_has_fifteen_sections() -> None:
+    assert len(TOP_LEVEL) == 15
 
 
 def test_checked_in_report_schema_matches_the_model() -> None:

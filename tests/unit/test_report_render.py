@@ -226,7 +226,7 @@ def test_html_escapes_participant_text() -> None:
 def test_html_has_the_progress_and_votes_per_day_charts() -> None:
     page = render(sample_report(), "html", "en").decode()
     assert page.count("<svg") == 2
-    assert "<title>Progress</title>" in page
+    assert "<title>Done and expected per initiative (colour: computed status)</title>" in page
     assert "<title>Votes per day</title>" in page
     # in HTML an unclosed <rect> swallows the shapes after it and the chart shows one bar
     assert page.count("<rect") > 15
@@ -236,7 +236,7 @@ def test_html_has_the_progress_and_votes_per_day_charts() -> None:
 def test_votes_imported_without_times_draw_no_timing_and_say_so() -> None:
     page = render(sample_report(vote_times="synthetic"), "html", "da").decode()
     assert "Stemmer pr. dag" not in page
-    assert "importeret uden tidspunkter" in page
+    assert "uden tidspunkter for den enkelte stemme" in page
 
 
 def test_page_one_is_the_summary_with_each_decision_its_recommendation_and_options() -> None:
@@ -254,7 +254,7 @@ def test_page_one_is_the_summary_with_each_decision_its_recommendation_and_optio
 
 def test_counts_take_the_right_plural_and_hashes_are_whole() -> None:
     da = render(sample_report(), "md", "da").decode()
-    assert "1 hændelse ·" in da and not re.search(r"\b1 hændelser", da)
+    assert "1 registrering ·" in da and not re.search(r"\b1 registreringer", da)
     assert "sha256:" + "ab" * 32 in da
     assert "sha256sum" in da  # the recipe for recomputing them
 
@@ -295,3 +295,20 @@ def test_parse_formats() -> None:
     assert parse_formats("markdown,json,json") == ("md", "json")
     with pytest.raises(ValueError, match="docx"):
         parse_formats("pdf,docx")
+
+
+def test_the_progress_chart_has_a_title_a_legend_an_axis_and_the_computed_colours() -> None:
+    from services.reporting.report import charts
+    from services.reporting.report.model import Rag
+
+    report = sample_report()
+    drawing = charts.progress_bars(report.initiatives, "da")
+    texts = [s.text for s in drawing.shapes if isinstance(s, charts.Text)]
+    assert texts[0] == "Færdig og forventet pr. indsats (farve: beregnet status)"
+    assert {"0 %", "50 %", "100 %"} <= set(texts)
+    assert {"færdig: grøn", "færdig: gul", "færdig: rød", "forventet"} <= set(texts)
+    bars = [s.fill for s in drawing.shapes if isinstance(s, charts.Rect) and s.x == 190.0
+            and s.fill != charts.TRACK]
+    # the first initiative's owner says green, the computed status is amber: the bar is amber
+    assert report.initiatives[0].rag is Rag.GREEN
+    assert bars == [charts.RAG_COLOURS[Rag.AMBER], charts.RAG_COLOURS[Rag.GREEN]]

@@ -325,6 +325,26 @@ def test_the_consumer_does_not_refuse_an_adoption_whose_idea_it_has_not_seen_yet
     assert reason(known_with(iid), adoption(iid, uuid.uuid4()), LATER) is None
 
 
+def test_an_idea_is_adopted_into_an_initiative_once_and_never_into_a_closed_one() -> None:
+    iid, idea = uuid.uuid4(), uuid.uuid4()
+    known = known_with(iid)
+    known.ideas[idea] = idea_now(idea, ("published", "Benches"))
+    assert judge_at_edge(known, adoption(iid, idea), LATER, YEAR) is None
+    known.note(adoption(iid, idea), LATER)
+    again = judge_at_edge(known, adoption(iid, idea), LATER, YEAR)
+    assert again is not None and again.reason == "already_adopted"
+    assert again.detail == f"idea {idea} is already adopted into initiative {iid}"
+    # the consumer refuses the repeat too, so a replay keeps one adoption
+    assert reason(known, adoption(iid, idea), LATER) == "already_adopted"
+    other = uuid.uuid4()
+    known.ideas[other] = idea_now(other, ("published", "Chairs"))
+    known.note(InitiativeClosed(initiative_id=iid, closed_on=date(2032, 5, 1), outcome="Done."),
+               LATER)
+    closed = judge_at_edge(known, adoption(iid, other), LATER, YEAR)
+    assert closed is not None and closed.reason == "initiative_closed"
+    assert "no idea can be adopted" in closed.detail
+
+
 def test_an_idea_is_named_only_while_published_and_by_its_approved_title() -> None:
     idea = uuid.uuid4()
     assert shown_title(idea_now(idea, ("pending", "Benches"))) is None

@@ -67,25 +67,41 @@ def clip(text: str, limit: int) -> str:
 
 
 def progress_bars(initiatives: tuple[InitiativeSection, ...], lang: Lang) -> Drawing:
-    """One bar per initiative: percent done (coloured by RAG) and a marker at percent expected."""
-    label_w, bar_w, row_h = 190.0, 230.0, 22.0
-    d = Drawing(label_w + bar_w + 90, row_h * len(initiatives) + 26, t(lang, "progress"))
+    """One bar per initiative: percent done, coloured by the computed status (the one status of
+    the report), a marker at percent expected; a title, a 0-100 % axis and a legend."""
+    label_w, bar_w, row_h, top = 190.0, 230.0, 22.0, 22.0
+    rows = len(initiatives)
+    d = Drawing(label_w + bar_w + 90, top + row_h * rows + 62, t(lang, "chart_title"))
+    d.shapes.append(Text(0, 12, t(lang, "chart_title"), 9.5, TEXT, bold=True))
+    base = top + rows * row_h
+    for pct in (0, 25, 50, 75, 100):
+        x = label_w + bar_w * pct / 100
+        d.shapes.append(Line(x, top, x, base + 3, TRACK if pct else MUTED, 0.6))
+        d.shapes.append(Text(x, base + 13, fmt_percent(pct, lang, 0), 7.5, MUTED, "middle"))
     for i, ini in enumerate(initiatives):
-        y = 8 + i * row_h
+        y = top + i * row_h
         d.shapes.append(Text(0, y + 12, clip(ini.title, 34), 8.5))
         d.shapes.append(Rect(label_w, y + 3, bar_w, 12, TRACK))
         done = max(0.0, min(100.0, ini.percent_done or 0.0))
         if done:
-            d.shapes.append(Rect(label_w, y + 3, bar_w * done / 100, 12, RAG_COLOURS[ini.rag]))
+            d.shapes.append(Rect(label_w, y + 3, bar_w * done / 100, 12,
+                                 RAG_COLOURS[ini.rag_computed]))
         if ini.percent_expected is not None:
             x = label_w + bar_w * max(0.0, min(100.0, ini.percent_expected)) / 100
             d.shapes.append(Line(x, y, x, y + 18, TEXT, 1.5))
         d.shapes.append(Text(label_w + bar_w + 6, y + 12,
                              f"{fmt_percent(ini.percent_done, lang)} / "
                              f"{fmt_percent(ini.percent_expected, lang)}", 8, MUTED))
-    legend_y = 8 + len(initiatives) * row_h + 10
-    d.shapes.append(Line(label_w, legend_y - 8, label_w, legend_y + 2, TEXT, 1.5))
-    d.shapes.append(Text(label_w + 5, legend_y, f"= {t(lang, 'expected')}", 8, MUTED))
+    legend_y = base + 32
+    x = 0.0
+    for rag in (Rag.GREEN, Rag.AMBER, Rag.RED):
+        d.shapes.append(Rect(x, legend_y - 8, 10, 10, RAG_COLOURS[rag]))
+        label = f"{t(lang, 'legend.done')}: {t(lang, f'rag.{rag.value}').lower()}"
+        d.shapes.append(Text(x + 14, legend_y, label, 8, MUTED))
+        x += 105
+    d.shapes.append(Line(x + 4, legend_y - 10, x + 4, legend_y + 2, TEXT, 1.5))
+    d.shapes.append(Text(x + 10, legend_y, t(lang, "legend.expected"), 8, MUTED))
+    d.shapes.append(Text(0, legend_y + 16, t(lang, "chart_note"), 7.5, MUTED))
     return d
 
 

@@ -1,5 +1,5 @@
 """The JSON report's contract: a JSON Schema of `render_json`'s output, derived from the model and
-checked in as `schemas/json/report/report.v2.json` (a test fails when the two drift).
+checked in as `schemas/json/report/report.v3.json` (a test fails when the two drift).
 
 Regenerate after changing `model.py`: `python -m services.reporting.report.contract`.
 """

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from services.reporting.domain import end_of_day
 from services.reporting.report import charts
 from services.reporting.report.i18n import (
     LABELS,
@@ -26,6 +27,7 @@ from services.reporting.report.i18n import (
 )
 from services.reporting.report.model import (
     CampaignSection,
+    Cover,
     DecisionItem,
     FieldChange,
     Fingerprint,
@@ -95,7 +97,21 @@ def _rag_text(rag: Rag, lang: Lang) -> str:
 
 
 def _pct(value: float | None, lang: Lang) -> str:
-    return t(lang, "not_available") if value is None else fmt_percent(100 * value, lang, 0)
+    """A signed deviation: "+19 %", "−55 %", "0 %" (nothing is cut to zero)."""
+    if value is None:
+        return t(lang, "not_available")
+    text = fmt_percent(abs(100 * value), lang, 0)
+    if text.startswith("0"):
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def _status(rag: Rag, owner: Rag, lang: Lang) -> str:
+    """The computed status, with the owner's rating beside it where the two differ."""
+    text = _rag_text(rag, lang)
+    if Rag.NONE not in (rag, owner) and rag != owner:
+        text += f" ({t(lang, 'rag_owner').lower()}: {_rag_text(owner, lang).lower()})"
+    return text
 
 
 def build(report: Report, lang: Lang) -> list[Block]:
@@ -106,13 +122,19 @@ def build(report: Report, lang: Lang) -> list[Block]:
             (t(lang, "plan"), c.plan_title),
             (t(lang, "period"),
              f"{fmt_date(c.period_start, lang)} – {fmt_date(c.period_end, lang)}"),
-            (t(lang, "cutoff"), fmt_datetime(c.cutoff, lang)),
+            (t(lang, "cutoff"), fmt_date(c.dated or c.period_end, lang)),
         )),
     ]
+    if c.draft:
+        blocks.append(Para(t(lang, "draft_banner").format(
+            day=fmt_date(c.dated or c.period_end, lang))))
     blocks += _front_page(report, lang)
     blocks.append(PageBreak())
     blocks += _overview(report, lang)
+    blocks += _exceptions(report, lang)
     blocks += _goals(report, lang)
+    blocks += _benefits(report, lang)
+    blocks += _trend(report, lang)
     blocks += _next_quarter(report, lang)
     blocks += _economy(report, lang)
     blocks += _risks(report, lang)
@@ -120,6 +142,7 @@ def build(report: Report, lang: Lang) -> list[Block]:
     blocks += _tracks(report, lang)
     blocks += _campaigns(report, lang)
     blocks += _moderation(report, lang)
+    blocks += _data_quality(report, lang)
     blocks += _document_control(report, lang)
     blocks += _appendix(report, lang)
     return blocks
@@ -138,7 +161,9 @@ def _message(m: KeyMessage, lang: Lang) -> str:
         subject = fmt_date(date.fromisoformat(m.subject), lang)
     elif m.kind == "forecast_over_budget":
         subject = fmt_dkk(int(m.subject), lang)
-    return text.format(n=fmt_number(m.count or 0, lang), subject=subject)
+    out = text.format(n=fmt_number(m.count or 0, lang), subject=subject)
+    # an amount ends in "kr." already: no second full stop
+    return out[:-1] if out.endswith("..") else out
 
 
 def _front_page(report: Report, lang: Lang) -> list[Block]:
@@ -152,6 +177,10 @@ def _front_page(report: Report, lang: Lang) -> list[Block]:
         (t(lang, "overall_basis"), t(lang, s.overall_basis).format(
             amber=fmt_percent(100 * tol.amber, lang, 0), red=fmt_percent(100 * tol.red, lang, 0),
             source=t(lang, tol.source))),
+        (t(lang, "goals_not_measured"), t(lang, "goals_not_measured_value").format(
+            n=fmt_number(s.goals_not_measured, lang), total=fmt_number(s.goals_total, lang))),
+        (t(lang, "exceptions_missing_count"), fmt_number(s.exceptions_missing, lang)),
+        (t(lang, "data_quality_count"), fmt_number(s.data_quality_issues, lang)),
     )))
     out.append(Heading(3, t(lang, "key_messages")))
     out.append(Bullets(tuple(_message(m, lang) for m in s.messages)))
@@ -161,6 +190,10 @@ def _front_page(report: Report, lang: Lang) -> list[Block]:
         out.append(Para(t(lang, "no_decision_items"), muted=True))
     for n, item in enumerate(d.for_next_meeting, start=1):
         out += _decision(n, item, lang)
+    asked = [e for e in report.exceptions if e.decision_needed]
+    if asked:
+        out.append(Heading(4, t(lang, "exception_decisions")))
+        out.append(Bullets(tuple(f"{e.initiative}: {e.decision_needed}" for e in asked)))
     if d.taken_in_quarter:
         out.append(Heading(3, t(lang, "decisions_taken")))
         rows = tuple((i.title, fmt_date(i.decided_on, lang) if i.decided_on else "",
@@ -173,8 +206,14 @@ def _front_page(report: Report, lang: Lang) -> list[Block]:
 def _decision(n: int, item: DecisionItem, lang: Lang) -> list[Block]:
     when = t(lang, f"decision_status.{item.status}").format(
         day=fmt_date(item.for_meeting_on, lang))
+    out: list[Block] = [Heading(4, f"{n}. {item.title} ({when})")]
+    if item.deferred_from:
+        days = [fmt_date(d, lang) for d in item.deferred_from]
+        joined = (", ".join(days[:-1]) + f" {t(lang, 'and')} " + days[-1]
+                  if len(days) > 1 else days[0])
+        out.append(Para(t(lang, "deferred_from").format(days=joined)))
     return [
-        Heading(4, f"{n}. {item.title} ({when})"),
+        *out,
         Para(item.question),
         Para(f"{t(lang, 'recommendation')}: {item.recommendation}"),
         Table((t(lang, "option"), t(lang, "consequence")),
@@ -195,17 +234,18 @@ def _overview(report: Report, lang: Lang) -> list[Block]:
     if report.initiatives:
         rows = tuple(
             (i.title, i.owner, fmt_percent(i.percent_done, lang),
-             fmt_percent(i.percent_expected, lang), _pct(i.schedule_deviation, lang),
-             _pct(i.cost_deviation, lang), _rag_text(i.rag, lang),
-             _rag_text(i.rag_computed, lang)
+             fmt_percent(i.percent_expected, lang, 1), _pct(i.schedule_deviation, lang),
+             _pct(i.cost_deviation, lang), _pct(i.forecast_deviation, lang),
+             _rag_text(i.rag_computed, lang), _rag_text(i.rag, lang)
              + (" ≠" if Rag.NONE not in (i.rag, i.rag_computed) and i.rag != i.rag_computed
                 else ""))
             for i in report.initiatives)
         out.append(Table((t(lang, "initiative"), t(lang, "owner"), t(lang, "done"),
                           t(lang, "expected"), t(lang, "schedule_dev"), t(lang, "cost_dev"),
-                          t(lang, "rag_owner"), t(lang, "rag_computed")), rows,
-                         ("l", "l", "r", "r", "r", "r", "l", "l"),
-                         (4, 2.2, 1.3, 1.4, 1.5, 1.5, 1.4, 1.5), small=True))
+                          t(lang, "forecast_dev"), t(lang, "rag_computed"),
+                          t(lang, "rag_owner")), rows,
+                         ("l", "l", "r", "r", "r", "r", "r", "l", "l"),
+                         (3.4, 2.2, 1.2, 1.3, 1.4, 1.4, 1.4, 1.1, 1.6), small=True))
         if s.rag_differs:
             out.append(Para(t(lang, "rag_differs_note").format(
                 subject=", ".join(s.rag_differs))))
@@ -295,14 +335,17 @@ def _economy(report: Report, lang: Lang) -> list[Block]:
         tuple((t(lang, f"party.{s.party}"), fmt_percent(s.percent, lang, 1),
                fmt_dkk(s.amount, lang), _dkk(spent.get(s.party), lang)) for s in b.shares),
         ("l", "r", "r", "r"), (3, 1, 2, 2)))
+    rows = [(line.title + (f" ({t(lang, 'approved')}: {fmt_dkk(line.original, lang)})"
+                           if line.original is not None else ""),
+             fmt_dkk(line.amount, lang), _dkk(line.phased, lang), _dkk(line.spent, lang),
+             _dkk(line.forecast, lang), _pct(line.forecast_deviation, lang))
+            for line in b.lines]
+    rows.append((t(lang, "allocated"), fmt_dkk(b.allocated, lang), _dkk(b.phased, lang),
+                 _dkk(b.spent, lang), _dkk(b.forecast, lang), ""))
     out.append(Table(
         (t(lang, "initiative"), t(lang, "budget_now"), t(lang, "phased_to_date"),
-         t(lang, "spent"), t(lang, "forecast")),
-        tuple((line.title + (f" ({t(lang, 'approved')}: {fmt_dkk(line.original, lang)})"
-                             if line.original is not None else ""),
-               fmt_dkk(line.amount, lang), _dkk(line.phased, lang), _dkk(line.spent, lang),
-               _dkk(line.forecast, lang)) for line in b.lines),
-        ("l", "r", "r", "r", "r"), (4.5, 2, 2, 2, 2), small=True))
+         t(lang, "spent"), t(lang, "forecast"), t(lang, "forecast_dev")),
+        tuple(rows), ("l", "r", "r", "r", "r", "r"), (4.2, 2, 2, 2, 2, 1.4), small=True))
     return out
 
 
@@ -316,7 +359,7 @@ def _risks(report: Report, lang: Lang) -> list[Block]:
     out.append(Table((t(lang, "risk"), t(lang, "owner"), t(lang, "likelihood"),
                       t(lang, "impact"), t(lang, "score"), t(lang, "mitigation"),
                       t(lang, "status")), rows, ("l", "l", "r", "r", "r", "l", "l"),
-                     (3.5, 2, 1, 1, 1, 4, 1.2), small=True))
+                     (3.3, 1.8, 1.45, 1.2, 0.9, 3.7, 1.0), small=True))
     return out
 
 
@@ -365,17 +408,17 @@ def _milestones(title_key: str, lines: tuple[MilestoneLine, ...], lang: Lang) ->
 
 
 def _initiative(ini: InitiativeSection, lang: Lang) -> list[Block]:
-    rag = _rag_text(ini.rag, lang)
-    if ini.rag_previous != ini.rag:
-        rag += f" ({t(lang, 'previous')}: {t(lang, 'rag.' + ini.rag_previous.value)})"
+    rag = _status(ini.rag_computed, ini.rag, lang)
+    if ini.rag_computed_previous != ini.rag_computed:
+        rag += (f"; {t(lang, 'previous')}: "
+                f"{t(lang, 'rag.' + ini.rag_computed_previous.value).lower()}")
     out: list[Block] = [
         Heading(3, ini.title),
         Facts((
             (t(lang, "owner"), ini.owner),
             (t(lang, "done"), fmt_percent(ini.percent_done, lang)),
-            (t(lang, "expected"), fmt_percent(ini.percent_expected, lang)),
-            (t(lang, "rag_owner"), rag),
-            (t(lang, "rag_computed"), _rag_text(ini.rag_computed, lang)),
+            (t(lang, "expected"), fmt_percent(ini.percent_expected, lang, 1)),
+            (t(lang, "rag_computed"), rag),
         )),
     ]
     if ini.narrative:
@@ -407,6 +450,7 @@ def _campaign(c: CampaignSection, lang: Lang) -> list[Block]:
     out: list[Block] = [
         Heading(3, c.title),
         Facts((
+            (t(lang, "question"), c.question),
             (t(lang, "window"),
              f"{fmt_date(c.first_day, lang)} – {fmt_date(c.last_day, lang)}"),
             (t(lang, "participants"), fmt_number(c.participants, lang)),
@@ -416,6 +460,8 @@ def _campaign(c: CampaignSection, lang: Lang) -> list[Block]:
             (t(lang, "votes"), fmt_number(c.votes, lang)),
         )),
     ]
+    if c.imported_from:
+        out.append(Para(t(lang, "imported_note").format(source=c.imported_from)))
     if c.vote_times != "recorded":
         out.append(Para(t(lang, "synthetic_times"), muted=True))
     if c.participants_by_sector:
@@ -430,18 +476,22 @@ def _campaign(c: CampaignSection, lang: Lang) -> list[Block]:
         out.append(Chart(charts.votes_over_time(c.votes_by_day, lang)))
     if c.top_ideas:
         out.append(Heading(4, t(lang, "top_ideas")))
+        out.append(Para(t(lang, "top_ideas_note"), muted=True))
         out.append(Table(
             (t(lang, "rank"), t(lang, "idea"), t(lang, "votes"), t(lang, "status")),
             tuple((str(i.rank), i.title, fmt_number(i.votes, lang),
                    t(lang, f"idea_status.{i.status}")) for i in c.top_ideas),
             ("r", "l", "r", "l"), (0.7, 6, 1.4, 1.8)))
     if c.adopted_ideas:
-        out.append(Heading(4, t(lang, "adopted_ideas")))
+        out.append(Heading(4, t(lang, "adopted_fate")))
         out.append(Table(
-            (t(lang, "idea"), t(lang, "adopted_into"), t(lang, "adopted_on")),
-            tuple((a.idea_title, a.initiative_title, fmt_date(a.adopted_on, lang))
-                  for a in c.adopted_ideas),
-            ("l", "l", "l"), (4, 4, 2)))
+            (t(lang, "idea"), t(lang, "adopted_into"), t(lang, "owner"), t(lang, "next_step"),
+             t(lang, "status")),
+            tuple((f"{a.idea_title}\n{fmt_date(a.adopted_on, lang)}", a.initiative_title,
+                   a.owner, (f"{a.next_step}\n{fmt_date(a.next_step_due, lang)}"
+                             if a.next_step_due else t(lang, "not_available")),
+                   _rag_text(a.status, lang)) for a in c.adopted_ideas),
+            ("l", "l", "l", "l", "l"), (3.4, 2.6, 2, 2.8, 1.2), small=True))
     return out
 
 
@@ -478,18 +528,34 @@ def _moderation(report: Report, lang: Lang) -> list[Block]:
 
 def _document_control(report: Report, lang: Lang) -> list[Block]:
     c = report.document_control
+    approval = t(lang, c.approval).format(
+        day=fmt_date(c.approval_meeting, lang) if c.approval_meeting else "")
     return [Heading(2, t(lang, "document_control")), Facts((
+        (t(lang, "dated"), fmt_date(c.dated or c.period_end, lang)),
+        (t(lang, "author"), c.author or t(lang, "author.system")),
+        (t(lang, "version"), c.version),
+        (t(lang, "recipients"), "\n".join(t(lang, r) for r in c.recipients)),
+        (t(lang, "approval"), approval),
         (t(lang, "plan"), c.plan_title),
         (t(lang, "plan_version"), str(c.plan_version)),
         (t(lang, "quarter"), fmt_quarter(c.quarter, lang)),
-        (t(lang, "cutoff"), fmt_datetime(c.cutoff, lang)),
+        (t(lang, "cutoff"), f"{fmt_date(c.dated or c.period_end, lang)} "
+                            f"({t(lang, 'cutoff_note')} {_instant(c, lang)})"),
         (t(lang, "events_in_quarter"), plural(c.events_in_quarter, "event", lang)),
         (t(lang, "fingerprint"), _fp(c.fingerprint, lang)),
         (t(lang, "previous_fingerprint"),
          f"{fmt_quarter(c.previous_quarter, lang)}: {_fp(c.previous_fingerprint, lang)}"),
         (t(lang, "content_hash"), f"sha256:{report.content_hash}"),
-        (t(lang, "generated_by"), c.generated_by),
+        (t(lang, "generated_by"), t(lang, "generated_by_value").format(
+            version=c.generated_by.rpartition(".v")[2])),
     ))]
+
+
+def _instant(c: Cover, lang: Lang) -> str:
+    """The first instant not counted: the quarter's end, or a draft's next midnight."""
+    if c.draft and c.dated is not None:
+        return fmt_datetime(end_of_day(c.dated), lang)
+    return fmt_datetime(c.cutoff, lang)
 
 
 def _appendix(report: Report, lang: Lang) -> list[Block]:
@@ -505,3 +571,98 @@ def _appendix(report: Report, lang: Lang) -> list[Block]:
             Table((t(lang, "figure"), t(lang, "subject"), t(lang, "event_types"),
                    t(lang, "event_ids")), tuple(rows), ("l", "l", "l", "l"), (1.6, 2, 2.1, 3.6),
                   small=True)]
+
+
+def _exceptions(report: Report, lang: Lang) -> list[Block]:
+    out: list[Block] = [Heading(2, t(lang, "exceptions")),
+                        Para(t(lang, "exceptions_note"), muted=True)]
+    if not report.exceptions:
+        return [*out, Para(t(lang, "no_exceptions"), muted=True)]
+    rows = []
+    for e in report.exceptions:
+        what = f"{e.initiative}\n{t(lang, 'breach.' + e.breach)} {_pct(e.deviation, lang)}"
+        if e.status == "missing":
+            rows.append((what, t(lang, "exception_missing"), "", e.owner, "", ""))
+            continue
+        rows.append((what, e.cause, e.recovery, e.owner,
+                     fmt_date(e.recover_by, lang) if e.recover_by else "",
+                     e.decision_needed or t(lang, "not_available")))
+    out.append(Table((t(lang, "breach"), t(lang, "cause"), t(lang, "recovery"),
+                      t(lang, "owner"), t(lang, "recover_by"), t(lang, "decision_needed")),
+                     tuple(rows), ("l", "l", "l", "l", "l", "l"), (2.6, 3, 3, 1.8, 1.5, 2.6),
+                     small=True))
+    return out
+
+
+def _benefits(report: Report, lang: Lang) -> list[Block]:
+    if not report.benefits:
+        return []
+    out: list[Block] = [Heading(2, t(lang, "benefits")), Para(t(lang, "benefits_note"),
+                                                              muted=True)]
+    for b in report.benefits:
+        out.append(Heading(3, t(lang, f"ambition.{b.ambition}")))
+        out.append(Table(
+            (t(lang, "goal"), t(lang, "baseline"), t(lang, "previous_quarter"), t(lang, "now"),
+             t(lang, "target"), t(lang, "trend")),
+            tuple((f"{g.initiative}: {g.goal}", fmt_value(g.baseline, g.unit, lang),
+                   fmt_value(g.previous, g.unit, lang), fmt_value(g.actual, g.unit, lang),
+                   fmt_value(g.target, g.unit, lang), t(lang, f"trend.{g.trend}"))
+                  for g in b.goals),
+            ("l", "r", "r", "r", "r", "l"), (4.2, 1.6, 1.6, 1.6, 1.6, 1.4), small=True))
+    return out
+
+
+def _trend_value(figure: str, value: str | None, lang: Lang) -> str:
+    if value is None:
+        return t(lang, "not_available")
+    if figure == "status":
+        return t(lang, f"rag.{value}")
+    return fmt_number(float(value), lang, 0 if float(value).is_integer() else 1)
+
+
+def _trend(report: Report, lang: Lang) -> list[Block]:
+    lines = [x for x in report.trend if x.figure in ("status", "percent_done", "spent",
+                                                     "risk_score")]
+    if not lines:
+        return []
+    rows = tuple((x.subject, t(lang, f"trend_figure.{x.figure}"),
+                  _trend_value(x.figure, x.previous, lang), _trend_value(x.figure, x.now, lang),
+                  t(lang, f"trend.{x.direction}")) for x in lines)
+    return [Heading(2, t(lang, "trend_title")),
+            Table((t(lang, "subject"), t(lang, "figure"), t(lang, "previous_quarter"),
+                   t(lang, "now"), t(lang, "trend")), rows, ("l", "l", "r", "r", "l"),
+                  (4.5, 1.8, 1.6, 1.6, 1.3), small=True)]
+
+
+def _data_quality(report: Report, lang: Lang) -> list[Block]:
+    out: list[Block] = [Heading(2, t(lang, "data_quality")),
+                        Para(t(lang, "data_quality_note"), muted=True)]
+    if not report.data_quality:
+        return [*out, Para(t(lang, "no_data_quality"))]
+    rows = []
+    for i in report.data_quality:
+        values = [_dq_value(v, lang) for v in i.values]
+        rows.append((t(lang, f"rule.{i.rule}"), i.subject, t(lang, i.detail).format(*values),
+                     t(lang, i.correct_in)))
+    out.append(Table((t(lang, "rule"), t(lang, "subject"), t(lang, "what"),
+                      t(lang, "correct_where")), tuple(rows), ("l", "l", "l", "l"),
+                     (2.6, 3, 4, 2.4), small=True))
+    return out
+
+
+def _dq_value(value: str, lang: Lang) -> str:
+    """A rule's value as the reader reads it: a date, an amount, a deviation, a breach kind."""
+    if not value:
+        return t(lang, "not_available")
+    if value in ("schedule", "cost", "forecast"):
+        return t(lang, f"breach.{value}")
+    try:
+        return fmt_date(date.fromisoformat(value), lang)
+    except ValueError:
+        pass
+    if value.lstrip("-").isdigit():
+        return fmt_dkk(int(value), lang)
+    try:
+        return _pct(float(value), lang)
+    except ValueError:
+        return value

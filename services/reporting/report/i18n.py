@@ -34,11 +34,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "quarter": ("Kvartal", "Quarter"),
     "plan": ("Handlingsplan", "Action plan"),
     "period": ("Periode", "Period"),
-    "cutoff": ("Data til og med (hændelser før)", "Data up to (events before)"),
-    "fingerprint": ("Hændelser (antal og hash af id'er)", "Events (count and hash of ids)"),
-    "previous_fingerprint": ("Forrige kvartals hændelser", "Previous quarter's events"),
-    "content_hash": ("Indholdshash", "Content hash"),
-    "events": ("hændelser", "events"),
+    'cutoff': ('Data til og med', 'Data up to and including'),
+    'fingerprint': ("Registreringer (antal og kontrolsum af id'er)", 'Records (count and checksum of ids)'),
+    'previous_fingerprint': ('Forrige kvartals registreringer', "Previous quarter's records"),
+    'content_hash': ('Kontrolsum for indholdet', 'Content checksum'),
+    'events': ('registreringer', 'records'),
     "summary": ("Sammenfatning", "Summary"),
     "rag_distribution": ("Indsatser efter status", "Initiatives by status"),
     "changes": ("Ændringer siden forrige kvartal", "Changes since the previous quarter"),
@@ -103,15 +103,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "share": ("Andel", "Share"),
     "no_decision_items": ("Ingen punkter er forelagt styregruppen til beslutning.",
                           "No items have been put to the steering group for decision."),
-    "appendix": ("Bilag: datagrundlag for hvert tal", "Appendix: the events behind every figure"),
+    'appendix': ('Bilag: datagrundlaget for hvert tal', 'Appendix: the records behind every figure'),
     "figure": ("Tal", "Figure"),
-    "appendix_note": ("Hvert tal er beregnet af hændelserne nedenfor: antal, SHA-256 af deres "
-                      "sorterede id'er og, når de er få, id'erne selv.",
-                      "Every figure was computed from the events below: their count, the SHA-256 "
-                      "of their sorted ids and, when there are few, the ids themselves."),
+    "appendix_note": (
+        "Hvert tal er beregnet ud fra registreringerne nedenfor: antal, SHA-256 af deres sorterede "
+        "id'er og, når de er få, id'erne selv.",
+        "Every figure was computed from the records below: their count, the SHA-256 of their sorted "
+        "ids and, when there are few, the ids themselves."),
     "subject": ("Vedrører", "About"),
-    "event_types": ("Hændelsestyper", "Event types"),
-    "event_ids": ("Hændelses-id'er", "Event ids"),
+    'event_types': ('Typer af registreringer', 'Kinds of record'),
+    'event_ids': ("Registreringernes id'er", 'Record ids'),
     # page one
     "front_page": ("Resumé og indstilling", "Summary and recommendations"),
     "overall_status": ("Samlet status", "Overall status"),
@@ -123,14 +124,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "when the deviation from the approved plan (schedule or cost) is within {amber}, amber "
         "up to {red}, red beyond ({source})"),
     "overall_basis": ("Grundlag", "Basis"),
-    "tolerance_source.default": ("It-rådets trafiklys, standard", "the IT Council's traffic "
-                                 "light, the default"),
+    "tolerance_source.default": (
+        "standardtolerancer for tid og økonomi efter Statens It-råds model",
+        "default schedule and cost tolerances after the Danish state IT council's model"),
     "tolerance_source.plan": ("handlingsplanens egne tolerancer", "the plan's own tolerances"),
     "key_messages": ("Hovedbudskaber", "Key messages"),
     "message.nothing_to_report": (
-        "Der er ikke registreret nogen hændelser i kvartalet: rapporten kan ikke bruges som "
-        "udtryk for, at alt er i orden.",
-        "No event was recorded in the quarter: this report is no evidence that all is well."),
+        "Der er ikke registreret noget i kvartalet. Rapporten kan derfor ikke tages som udtryk for, at "
+        "alt er i orden.",
+        "Nothing was recorded in the quarter: this report is no evidence that all is well."),
     "message.no_plan": ("Der er ingen handlingsplan for året.", "There is no plan for the year."),
     "message.decisions_for_meeting.one": (
         "Styregruppen bedes tage stilling til ét punkt på mødet {subject} (nedenfor).",
@@ -145,25 +147,24 @@ LABELS: dict[str, tuple[str, str]] = {
                                   "The action plan is not approved."),
     "message.forecast_over_budget": ("Prognosen overskrider budgettet med {subject}.",
                                      "The forecast exceeds the budget by {subject}."),
-    "message.goals_off_track.one": ("Et mål er ikke på sporet: {subject}.",
-                                    "One goal is off track: {subject}."),
-    "message.goals_off_track.other": ("{n} mål er ikke på sporet: {subject}.",
-                                      "{n} goals are off track: {subject}."),
+    'message.goals_off_track.one': ('Et mål er bagud: {subject}.', 'One goal is behind: {subject}.'),
+    'message.goals_off_track.other': ('{n} mål er bagud: {subject}.', '{n} goals are behind: {subject}.'),
     "message.rag_differs": (
-        "Ejerens og den beregnede status er forskellige for: {subject}.",
-        "The owner's and the computed status differ for: {subject}."),
+        "Den ansvarliges vurdering afviger fra den beregnede status for: {subject}.",
+        "The owner's rating differs from the computed status for: {subject}."),
     "message.milestones_overdue.one": ("En milepæl er over tid.", "One milestone is overdue."),
     "message.milestones_overdue.other": ("{n} milepæle er over tid.",
                                          "{n} milestones are overdue."),
     "message.on_plan": ("Alle indsatser følger planen inden for tolerancerne.",
                         "Every initiative is on plan within the tolerances."),
     "nothing_to_report_long": (
-        "Intet at rapportere: der er ikke registreret nogen hændelser i kvartalet.",
-        "Nothing to report: no event was recorded in the quarter."),
+        "Intet at rapportere: der er ikke registreret noget i kvartalet.",
+        "Nothing to report: nothing was recorded in the quarter."),
     "for_decision": ("Til beslutning", "For decision"),
     "decision_status.open": ("til mødet {day}", "for the meeting on {day}"),
-    "decision_status.overdue": ("var sat til mødet {day}, endnu ikke besluttet",
-                                "was due at the meeting on {day}, not yet decided"),
+    "decision_status.overdue": (
+        "skulle have været behandlet på mødet {day}; endnu ikke besluttet",
+        "was due at the meeting on {day}; not yet decided"),
     "recommendation": ("Indstilling", "Recommendation"),
     "option": ("Mulighed", "Option"),
     "consequence": ("Konsekvens", "Consequence"),
@@ -175,33 +176,38 @@ LABELS: dict[str, tuple[str, str]] = {
     # overview and the rest
     "overview": ("Indsatser: fremdrift og status", "Initiatives: progress and status"),
     "rag_rule": (
-        "Beregnet status: afvigelse fra den godkendte plan; tid = (forventet − færdig) / "
-        "forventet, økonomi = (forbrug − periodiseret budget) / periodiseret budget; grøn inden "
-        "for {amber}, gul op til {red}, rød derover ({source}). ≠: ejerens status afviger.",
-        "Computed status: deviation from the approved plan; schedule = (expected − done) / "
-        "expected, cost = (spent − phased budget) / phased budget; green within {amber}, amber "
-        "up to {red}, red beyond ({source}). ≠: the owner's status differs."),
-    "rag_differs_note": ("Ejerens og den beregnede status er forskellige for: {subject}.",
-                         "The owner's and the computed status differ for: {subject}."),
-    "owner": ("Ejer", "Owner"),
-    "schedule_dev": ("Afvigelse, tid", "Schedule dev."),
-    "cost_dev": ("Afvigelse, økonomi", "Cost dev."),
-    "rag_owner": ("Ejerens status", "Owner's status"),
-    "rag_computed": ("Beregnet status", "Computed status"),
+        "Beregnet status: afvigelse fra den godkendte plan. Tid = (forventet − færdig) / forventet; "
+        "økonomi = (forbrug − periodiseret budget) / periodiseret budget; prognose = (årsprognose − "
+        "budget) / budget. Negative tal betyder foran planen eller under budget. Grøn ved højst "
+        "{amber}, gul op til {red}, rød derover ({source}). ≠: den ansvarliges vurdering afviger.",
+        "Computed status: deviation from the approved plan. Schedule = (expected − done) / expected; "
+        "cost = (spent − phased budget) / phased budget; forecast = (full-year forecast − budget) / "
+        "budget. Negative figures mean ahead of plan or under budget. Green at most {amber}, amber up "
+        "to {red}, red beyond ({source}). ≠: the owner's rating differs."),
+    "rag_differs_note": (
+        "Den ansvarliges vurdering afviger fra den beregnede status for: {subject}.",
+        "The owner's rating differs from the computed status for: {subject}."),
+    'owner': ('Ansvarlig', 'Owner'),
+    'schedule_dev': ('Afvigelse tid', 'Schedule deviation'),
+    'cost_dev': ('Afvigelse økonomi', 'Cost deviation'),
+    "rag_owner": ("Ansvar\u00adliges vurdering", "Owner's rating"),
+    'rag_computed': ('Status', 'Status'),
     "goals_note": (
-        "Forventet nu: hvor en lige linje fra udgangspunkt (periodens start) til målsætning "
-        "(fristen) er ved kvartalets udgang; på sporet, når resultatet er mindst dér (inden "
-        "for den gule tolerance). Kilde \"beregnet\": systemets egne tal, som i afsnittet om "
-        "idéstorme.",
-        "Expected now: where a straight line from baseline (the period's start) to target (the "
-        "due date) is at the quarter's end; on track when the actual is at least there "
-        "(within the amber tolerance). Source \"computed\": the system's own figures, as in "
-        "the ideastorm section."),
+        "Forventet nu: hvor målet skal være ved kvartalets udgang efter sin profil (jævnt fra "
+        "indsatsens start til fristen, på én gang ved fristen eller trinvis efter milepæle). Et mål "
+        "følger planen, når resultatet mindst er det forventede (inden for den gule tolerance). Kilden "
+        "\"beregnet\" er systemets egne tal fra afsnittet om idéstorme; de tæller kun centrets egne "
+        "idéstorme og ikke importerede data.",
+        "Expected now: where the goal should be at the quarter's end by its profile (evenly from the "
+        "initiative's start to the due date, all at once on the due date, or in steps by milestones). "
+        "A goal is on track when the actual is at least the expected (within the amber tolerance). "
+        "Source \"computed\": the system's own figures from the ideastorm section; they count only the "
+        "centre's own ideastorms, not imported data."),
     "expected_now": ("Forventet nu", "Expected now"),
     "measured": ("Målt / kilde", "Measured / source"),
     "judgement": ("Vurdering", "Judgement"),
-    "on_track": ("på sporet", "on track"),
-    "off_track": ("ikke på sporet", "off track"),
+    'on_track': ('følger planen', 'on track'),
+    'off_track': ('bagud', 'behind'),
     "not_measured": ("ikke målt", "not measured"),
     "source.system": ("beregnet", "computed"),
     "milestones_next_quarter": ("Milepæle i næste kvartal", "Milestones next quarter"),
@@ -209,15 +215,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "phased_to_date": ("Periodiseret budget til dato", "Budget phased to date"),
     "forecast": ("Prognose for året", "Full-year forecast"),
     "no_spend_reported": ("intet forbrug indberettet", "no spend reported"),
-    "budget_now": ("Budget", "Budget"),
-    "approved": ("godkendt", "approved"),
+    'budget_now': ('Godkendt budget', 'Approved budget'),
+    'approved': ('oprindeligt', 'originally'),
     "risks": ("Risici", "Risks"),
     "no_risks": ("Ingen risici registreret.", "No risks recorded."),
     "risk": ("Risiko", "Risk"),
-    "likelihood": ("Sandsynlighed", "Likelihood"),
-    "impact": ("Konsekvens", "Impact"),
+    'likelihood': ('Sandsyn\xadlighed', 'Likeli\xadhood'),
+    'impact': ('Konse\xadkvens', 'Impact'),
     "score": ("Score", "Score"),
-    "mitigation": ("Afbødning", "Mitigation"),
+    'mitigation': ('Modtiltag', 'Mitigation'),
     "risk_status.open": ("åben", "open"),
     "risk_status.closed": ("lukket", "closed"),
     "baseline_changes": ("Ændringer af den godkendte plan", "Changes to the approved plan"),
@@ -227,7 +233,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reason": ("Begrundelse", "Reason"),
     "before_after": ("Før → efter", "Before → after"),
     "field.title": ("Titel", "Title"),
-    "field.owner": ("Ejer", "Owner"),
+    'field.owner': ('Ansvarlig', 'Owner'),
     "field.budget_dkk": ("Budget", "Budget"),
     "field.track": ("Spor", "Track"),
     "field.period": ("Periode", "Period"),
@@ -238,26 +244,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "field.goal_added": ("Mål tilføjet", "Goal added"),
     "field.goal_removed": ("Mål fjernet", "Goal removed"),
     "synthetic_times": (
-        "Stemmerne er importeret uden tidspunkter (Pabulib-stemmesedler har ingen); derfor "
+        "Stemmerne er hentet fra en ekstern kilde uden tidspunkter for den enkelte stemme. Derfor "
         "vises ingen fordeling over dage.",
-        "The votes were imported without times (Pabulib ballots have none), so no "
-        "distribution over days is shown."),
+        "The votes come from an outside source without a time for each vote, so no distribution over "
+        "days is shown."),
     "original_language": ("Titler på idéstorme og idéer gengives på originalsproget.",
                           "Campaign and idea titles are shown in their original language."),
     "document_control": ("Dokumentkontrol", "Document control"),
-    "plan_version": ("Planversion (1 + ændringer siden godkendelse)",
-                     "Plan version (1 + changes since approval)"),
-    "events_in_quarter": ("Hændelser i kvartalet", "Events in the quarter"),
-    "generated_by": ("Dannet af", "Generated by"),
+    "plan_version": (
+        "Planversion (1 + ændringer siden godkendelsen)",
+        "Plan version (1 + changes since approval)"),
+    'events_in_quarter': ('Registreringer i kvartalet', 'Records in the quarter'),
+    'generated_by': ('Dannet af', 'Generated by'),
     "hash_recipe": (
-        "Genberegning: tag hændelsernes id'er (UUID med små bogstaver), sortér dem som tekst, "
-        "forbind dem med linjeskift (uden afsluttende linjeskift) og tag SHA-256 af UTF-8-"
-        "bytene: printf '%s' \"$(sort ids.txt | uniq)\" | sha256sum.",
-        "To recompute: take the events' ids (lower-case UUIDs), sort them as text, join them "
-        "with newlines (no trailing newline) and take the SHA-256 of the UTF-8 bytes: "
-        "printf '%s' \"$(sort ids.txt | uniq)\" | sha256sum."),
-    "event.one": ("hændelse", "event"),
-    "event.other": ("hændelser", "events"),
+        "Genberegning: tag registreringernes id'er (UUID med små bogstaver), sortér dem som tekst, "
+        "forbind dem med linjeskift (uden afsluttende linjeskift) og beregn SHA-256 af UTF-8-bytene: "
+        "printf '%s' \"$(sort ids.txt | uniq)\" | sha256sum.",
+        "To recompute: take the records' ids (lower-case UUIDs), sort them as text, join them with "
+        "newlines (no trailing newline) and take the SHA-256 of the UTF-8 bytes: printf '%s' \"$(sort "
+        "ids.txt | uniq)\" | sha256sum."),
+    'event.one': ('registrering', 'record'),
+    'event.other': ('registreringer', 'records'),
     "figure.baseline": ("Ændringer af planen", "Changes to the plan"),
     "figure.risks": ("Risici", "Risks"),
     "page": ("Side", "Page"),
@@ -317,7 +324,179 @@ LABELS: dict[str, tuple[str, str]] = {
     "figure.adoptions": ("Optagne idéer", "Adopted ideas"),
     "figure.moderation": ("Moderation", "Moderation"),
     "figure.budget": ("Budget og finansiering", "Budget and funding"),
+    "overall_basis.computed": (
+        "den beregnede status for indsatserne (den dårligste): grøn, når afvigelsen fra den godkendte "
+        "plan (tid, økonomi eller årsprognose) er højst {amber}, gul op til {red}, rød derover "
+        "({source})",
+        "the computed status of the initiatives (the worst): green when the deviation from the "
+        "approved plan (schedule, cost or full-year forecast) is at most {amber}, amber up to {red}, "
+        "red beyond ({source})"),
+    'forecast_dev': ('Afvigelse prognose', 'Forecast deviation'),
     "figure.decisions": ("Punkter til beslutning", "Items for decision"),
+    'dated': ('Dato', 'Date'),
+    'author': ('Udarbejdet af', 'Prepared by'),
+    "author.system": (
+        "Centrets rapportering (automatisk ved kvartalets udgang)",
+        "The centre's reporting (automatically at the quarter's end)"),
+    'version': ('Version', 'Version'),
+    'recipients': ('Modtagere', 'Recipients'),
+    "recipient.steering_group": (
+        "Styregruppen for Center for Offentlig Innovation",
+        "The steering group of the National Centre for Public Sector Innovation"),
+    "recipient.funders": (
+        "Parterne bag centret: staten, KL og Danske Regioner",
+        "The centre's funding parties: the state, KL and Danish Regions"),
+    'approval': ('Godkendelse', 'Approval'),
+    "approval.draft": (
+        "Foreløbig udgave: kvartalet er ikke slut, tallene kan ændre sig",
+        "Preliminary: the quarter has not ended and the figures may change"),
+    "approval.for_meeting": (
+        "Til behandling på styregruppens møde {day}",
+        "For the steering group's meeting on {day}"),
+    "approval.for_next_meeting": (
+        "Til behandling på styregruppens næste møde",
+        "For the steering group's next meeting"),
+    "draft_banner": (
+        "FORELØBIG – kvartalet er ikke afsluttet. Tallene er opgjort til og med {day} og kan ændre sig.",
+        "PRELIMINARY – the quarter has not ended. The figures are up to and including {day} and may "
+        "change."),
+    'goals_not_measured': ('Mål uden måling', 'Goals not measured'),
+    'goals_not_measured_value': ('{n} af {total}', '{n} of {total}'),
+    'data_quality_count': ('Fejl i datagrundlaget', 'Data-quality issues'),
+    'exceptions_missing_count': ('Afvigelser uden afvigelsesrapport', 'Breaches without an exception report'),
+    "message.lines_forecast_over.one": (
+        "Årsprognosen overskrider budgettet for {subject}.",
+        "The full-year forecast exceeds the budget for {subject}."),
+    "message.lines_forecast_over.other": (
+        "Årsprognosen overskrider budgettet for {n} indsatser: {subject}.",
+        "The full-year forecast exceeds the budget for {n} initiatives: {subject}."),
+    "message.exceptions_missing.one": (
+        "Der mangler en afvigelsesrapport for {subject}.",
+        "An exception report is missing for {subject}."),
+    "message.exceptions_missing.other": (
+        "Der mangler afvigelsesrapporter for {n} indsatser: {subject}.",
+        "Exception reports are missing for {n} initiatives: {subject}."),
+    "deferred_from": (
+        "Punktet var på dagsordenen for mødet {days}, men blev udskudt.",
+        "The item was on the agenda of the meeting on {days} but was deferred."),
+    'and': ('og', 'and'),
+    "chart_title": (
+        "Færdig og forventet pr. indsats (farve: beregnet status)",
+        "Done and expected per initiative (colour: computed status)"),
+    "exception_decisions": ("Afvigelsesrapporterne beder også styregruppen om at beslutte",
+                            "The exception reports also ask the steering group to decide"),
+    "chart_note": (
+        "Søjlen viser, hvor langt indsatsen er; stregen, hvor langt den burde være.",
+        "The bar shows how far the initiative has come; the line how far it should be."),
+    "generated_by_value": ("ideastorm, rapportformat {version}",
+                           "ideastorm, report format {version}"),
+    "cutoff_note": ("medregnet er alt, der skete før", "counting everything that happened before"),
+    'legend.done': ('færdig', 'done'),
+    'legend.expected': ('forventet', 'expected'),
+    'exceptions': ('Afvigelser og genopretning', 'Exceptions and recovery'),
+    "exceptions_note": (
+        "Hver overskridelse af den gule tolerance skal have en afvigelsesrapport med årsag, "
+        "genopretning, ansvarlig, dato og eventuel beslutning.",
+        "Every breach of the amber tolerance needs an exception report with cause, recovery action, "
+        "owner, date and any decision needed."),
+    'no_exceptions': ('Ingen indsatser overskrider tolerancerne.', 'No initiative breaches the tolerances.'),
+    'breach': ('Afvigelse', 'Breach'),
+    'breach.schedule': ('tid', 'schedule'),
+    'breach.cost': ('økonomi', 'cost'),
+    'breach.forecast': ('årsprognose', 'full-year forecast'),
+    'cause': ('Årsag', 'Cause'),
+    'recovery': ('Genopretning', 'Recovery'),
+    'recover_by': ('Senest', 'By'),
+    'decision_needed': ('Beslutning', 'Decision needed'),
+    'exception_missing': ('MANGLER: ingen afvigelsesrapport', 'MISSING: no exception report'),
+    "benefits": (
+        "Gevinster: effekt i forhold til strategiens ambitioner",
+        "Benefits: effects against the strategy's ambitions"),
+    "benefits_note": (
+        "Målene samlet under strategiens tre ambitioner med udgangspunkt, forrige kvartal, nu og "
+        "målsætning.",
+        "The goals grouped under the strategy's three ambitions with baseline, previous quarter, now "
+        "and target."),
+    'ambition.system': ('Systemforandringer', 'System changes'),
+    'ambition.behaviour': ('Adfærdsændringer', 'Behaviour changes'),
+    'ambition.knowledge': ('Viden tilegnet og anvendt', 'Knowledge acquired and used'),
+    'ambition.none': ('Ikke knyttet til en ambition', 'Not tied to an ambition'),
+    'previous_quarter': ('Forrige kvartal', 'Previous quarter'),
+    'now': ('Nu', 'Now'),
+    'trend': ('Udvikling', 'Trend'),
+    'trend_title': ('Udvikling siden forrige kvartal', 'Trend since the previous quarter'),
+    'trend.up': ('bedre', 'better'),
+    'trend.down': ('dårligere', 'worse'),
+    'trend.flat': ('uændret', 'unchanged'),
+    'trend.new': ('ny', 'new'),
+    'trend.not_measured': ('ikke målt', 'not measured'),
+    'trend.better': ('bedre', 'better'),
+    'trend.worse': ('dårligere', 'worse'),
+    'trend.same': ('uændret', 'unchanged'),
+    'trend.more': ('mere', 'more'),
+    'trend_figure.status': ('Status', 'Status'),
+    'trend_figure.percent_done': ('Færdig (%)', 'Done (%)'),
+    'trend_figure.spent': ('Forbrug (kr.)', 'Spent (DKK)'),
+    'trend_figure.goal': ('Mål', 'Goal'),
+    'trend_figure.risk_score': ('Risikoscore', 'Risk score'),
+    'data_quality': ('Datakvalitet', 'Data quality'),
+    "data_quality_note": (
+        "Rapporten kontrollerer datagrundlaget mod en række regler, før den dannes. Brud vises her; "
+        "intet er rettet til i tallene.",
+        "The report checks its inputs against a list of rules before it is made. Breaches are listed "
+        "here; nothing has been smoothed in the figures."),
+    'no_data_quality': ('Datagrundlaget overholder alle regler.', 'The inputs keep every rule.'),
+    'rule': ('Regel', 'Rule'),
+    'what': ('Hvad er galt', 'What is wrong'),
+    'correct_where': ('Rettes i', 'Correct in'),
+    "rule.milestone_before_evidence": (
+        "Milepæl meldt nået før det, den handler om",
+        "Milestone reached before what it names"),
+    "rule.budget_reconciles": (
+        "Budgetlinjerne stemmer ikke med det samlede budget",
+        "Budget lines do not add up to the total"),
+    "rule.one_cost_basis": (
+        "Budget ændret uden styregruppens beslutning",
+        "Budget changed without a steering-group decision"),
+    'rule.breach_has_exception': ('Afvigelse uden afvigelsesrapport', 'Breach without an exception report'),
+    'rule.goal_measured_when_due': ('Mål uden måling efter fristen', 'Goal not measured after its due date'),
+    "detail.milestone_before_evidence": (
+        "meldt nået {0}, men ingen af centrets egne idéstorme var afsluttet da (første: {1})",
+        "reported reached on {0}, but none of the centre's own ideastorms had closed by then (first: "
+        "{1})"),
+    "detail.budget_reconciles": (
+        "linjerne udgør {0}, budgettet {1}; {2} står ikke på nogen linje",
+        "the lines come to {0}, the budget to {1}; {2} is on no line"),
+    "detail.one_cost_basis": (
+        "budgettet er {0}, det godkendte {1}; afvigelserne beregnes af det godkendte",
+        "the budget is {0}, the approved one {1}; deviations use the approved one"),
+    'detail.breach_has_exception': ('{0}: afvigelse {1}', '{0}: deviation {1}'),
+    'detail.goal_measured_when_due': ('fristen var {0}', 'its due date was {0}'),
+    "correct_in.plan_file": (
+        "handlingsplanen (milepæle eller revision)",
+        "the action plan (milestones or a revision)"),
+    "correct_in.budget_approval": (
+        "budgetgodkendelsen (linjer uden for indsatserne)",
+        "the budget approval (lines outside the initiatives)"),
+    "correct_in.exception_report": (
+        "en afvigelsesrapport for indsatsen",
+        "an exception report for the initiative"),
+    'correct_in.progress_report': ('en måling af målet', 'a measurement of the goal'),
+    'question': ('Spørgsmål', 'Question'),
+    'imported': ('Importeret', 'Imported'),
+    "imported_note": (
+        "Idéstormen er importeret fra {source} og er ikke en af centrets egne. Den tæller kun med i "
+        "mål, der nævner den udtrykkeligt.",
+        "This campaign was imported from {source} and is not one of the centre's own. It counts only "
+        "towards goals that name it."),
+    "top_ideas_note": (
+        "Idéerne vises med den titel, moderationen har godkendt.",
+        "Ideas are shown by the title moderation approved."),
+    'adopted_fate': ('Hvad der er sket med de optagne idéer', 'What became of the adopted ideas'),
+    'next_step': ('Næste skridt', 'Next step'),
+    'other_line': ('Øvrige budgetlinjer', 'Other budget lines'),
+    'allocated': ('Fordelt på linjer', 'Allocated to lines'),
+    'figure.exceptions': ('Afvigelsesrapporter', 'Exception reports'),
 }
 
 

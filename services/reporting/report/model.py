@@ -54,6 +54,13 @@ class Cover:
     previous_fingerprint: Fingerprint | None  # None when nothing happened before this quarter
     generated_by: str  # the report format and the pipeline version
     events_in_quarter: int
+    dated: date | None = None  # the document's date: the last day its figures cover
+    author: str = ""  # who asked for it, named from the plan ("Name, role"); "": the timer
+    version: str = "1.0"  # "0.1" for a draft
+    recipients: tuple[str, ...] = ()  # i18n keys
+    approval: str = "approval.for_next_meeting"  # i18n key: draft / for a meeting / next one
+    approval_meeting: date | None = None  # the meeting it is for, when one is planned
+    draft: bool = False  # a marked draft ("foreløbig") of a quarter that has not ended
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,10 @@ class Summary:
     changes: tuple[Change, ...]
     tolerances: Tolerances
     rag_differs: tuple[str, ...]  # initiatives whose computed RAG differs from the owner's
+    goals_not_measured: int = 0  # goals with no measurement by the cut-off
+    goals_total: int = 0
+    data_quality_issues: int = 0
+    exceptions_missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,8 +143,12 @@ class GoalLine:
     due: date | None = None
     source: str | None = None  # who measured it, or `system:<figure>` when the system computes it
     computed: bool = False  # bound to a figure the system computes itself
-    expected: float | None = None  # where a linear path from baseline to target is by then
+    expected: float | None = None  # where the goal's target shape says it should be by then
     on_track: bool | None = None  # None: nothing measured
+    shape: str = "linear"  # linear / step / milestones
+    ambition: str | None = None  # system / behaviour / knowledge
+    whole: bool = False  # a count: expected and actual are whole numbers
+    previous: float | None = None  # the actual at the previous quarter's end
 
     @property
     def met(self) -> bool:
@@ -157,10 +172,10 @@ class InitiativeSection:
     title: str
     track_id: str
     track_title: str
-    owner: str
-    budget: int
-    schedule_deviation: float | None  # (expected - done) / expected, 0.0 when on plan
-    cost_deviation: float | None  # (spent - phased budget) / phased budget
+    owner: str  # named from the plan
+    budget: int  # the approved baseline
+    schedule_deviation: float | None  # (expected - done) / expected: behind (+), ahead (-)
+    cost_deviation: float | None  # (spent - phased baseline) / phased baseline, signed
     rag_computed: Rag  # from the deviations against the stated tolerances
     percent_done: float | None
     percent_expected: float | None
@@ -171,6 +186,8 @@ class InitiativeSection:
     milestones_overdue: tuple[MilestoneLine, ...]
     milestones_due_next: tuple[MilestoneLine, ...]
     adopted_ideas: tuple[str, ...]
+    forecast_deviation: float | None = None  # full-year forecast against the baseline budget
+    rag_computed_previous: Rag = Rag.NONE
 
 
 @dataclass(frozen=True)
@@ -189,9 +206,15 @@ class RankedIdea:
 
 @dataclass(frozen=True)
 class AdoptedIdea:
+    """What became of an idea taken into the plan."""
+
     idea_title: str
     initiative_title: str
     adopted_on: date
+    owner: str = ""  # the initiative's owner, named from the plan
+    next_step: str = ""  # the initiative's next milestone (title)
+    next_step_due: date | None = None
+    status: Rag = Rag.NONE  # the initiative's computed status
 
 
 @dataclass(frozen=True)
@@ -218,6 +241,9 @@ class CampaignSection:
     first_day: date  # the window in Danish time, both days included
     last_day: date
     vote_times: str  # recorded / synthetic (imported without times: no per-day chart)
+    question: str = ""
+    imported_from: str | None = None  # the source of an imported campaign
+    counts_for_goals: bool = True  # an imported campaign counts only for goals naming it
 
 
 @dataclass(frozen=True)
@@ -248,7 +274,9 @@ class BudgetLine:
     spent: int | None = None  # reported spend to date
     phased: int | None = None  # the budget phased linearly over the period, to the cut-off
     forecast: int | None = None  # full-year forecast
-    original: int | None = None  # the budget as approved, when it changed
+    original: int | None = None  # the budget as first approved, when a decision changed it
+    forecast_deviation: float | None = None  # forecast against the amount, signed
+    kind: str = "initiative"  # initiative / other (a budget line that is not an initiative)
 
 
 @dataclass(frozen=True)
@@ -260,6 +288,7 @@ class BudgetSection:
     phased: int | None = None
     forecast: int | None = None
     spent_by_party: tuple[FundingShare, ...] = ()
+    allocated: int = 0  # the lines' amounts together: equals `total` when it reconciles
 
 
 @dataclass(frozen=True)
@@ -321,6 +350,7 @@ class DecisionItem:
     chosen: str | None = None
     decided_on: date | None = None
     note: str | None = None
+    deferred_from: tuple[date, ...] = ()  # earlier meetings that had it on the agenda unanswered
 
 
 @dataclass(frozen=True)
@@ -345,6 +375,64 @@ class Source:
 
 
 @dataclass(frozen=True)
+class BenefitLine:
+    """A goal as evidence of one of the strategy's ambitions: baseline, now, trend."""
+
+    goal: str
+    initiative: str
+    unit: str
+    baseline: float
+    previous: float | None
+    actual: float | None
+    target: float
+    trend: str  # up / down / flat / new / not_measured
+
+
+@dataclass(frozen=True)
+class Benefit:
+    ambition: str  # system / behaviour / knowledge / none
+    goals: tuple[BenefitLine, ...]
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    """One figure now against the previous quarter's end."""
+
+    figure: str  # i18n key
+    subject: str
+    previous: str | None
+    now: str | None
+    direction: str  # better / worse / same / new
+
+
+@dataclass(frozen=True)
+class ExceptionLine:
+    """A tolerance breach and its exception report, or `missing` when none was reported."""
+
+    initiative: str
+    breach: str  # schedule / cost / forecast
+    deviation: float
+    status: str  # reported / missing
+    cause: str = ""
+    recovery: str = ""
+    owner: str = ""
+    recover_by: date | None = None
+    decision_needed: str | None = None
+    reported_on: date | None = None
+
+
+@dataclass(frozen=True)
+class DataQualityIssue:
+    """A consistency rule the report's inputs break: what, and what to correct where."""
+
+    rule: str  # i18n key of the rule
+    subject: str
+    detail: str  # i18n key of the explanation ("detail.<rule>")
+    values: tuple[str, ...]  # filled into the explanation, in order
+    correct_in: str  # i18n key: where to correct it
+
+
+@dataclass(frozen=True)
 class Campaigns:
     items: tuple[CampaignSection, ...]
     moderation: ModerationSection
@@ -352,7 +440,7 @@ class Campaigns:
 
 @dataclass(frozen=True)
 class Report:
-    """The report; its fields are the JSON contract's top-level keys (schemas/json/report.v2)."""
+    """The report; its fields are the JSON contract's top-level keys (schemas/json/report.v3)."""
 
     executive_summary: Summary
     decisions: Decisions
@@ -365,6 +453,10 @@ class Report:
     milestones_next_quarter: tuple[MilestoneLine, ...]
     document_control: Cover
     appendix: tuple[Source, ...]
+    benefits: tuple[Benefit, ...] = ()
+    trend: tuple[TrendLine, ...] = ()
+    exceptions: tuple[ExceptionLine, ...] = ()
+    data_quality: tuple[DataQualityIssue, ...] = ()
     content_hash: str = field(default="")
 
     @property
@@ -382,9 +474,12 @@ class Report:
         return converted
 
     def with_content_hash(self) -> Report:
-        """This report with `content_hash` set to the SHA-256 of its figures (all but the hash)."""
+        """This report with `content_hash` set to the SHA-256 of its figures (all but the hash
+        and the author: the same figures asked for by another person are the same report, kept
+        under the name of whoever asked first)."""
         data = self.to_data()
         data.pop("content_hash")
+        data["document_control"].pop("author")
         digest = hashlib.sha256(canonical_json(data).encode()).hexdigest()
         return dataclasses.replace(self, content_hash=digest)
 
@@ -414,4 +509,4 @@ def fingerprint_of(event_ids: list[str] | set[str] | tuple[str, ...]) -> Fingerp
     return Fingerprint(event_count=len(ordered), events_hash=digest)
 
 
-REPORT_FORMAT = "ideastorm reporting, report.v2"
+REPORT_FORMAT = "ideastorm reporting, report.v3"

@@ -26,7 +26,7 @@ h2{color:#1f5fa8;font-size:1.3rem;margin-top:2rem;border-bottom:1px solid #ccc}
 h3{font-size:1.1rem;margin-top:1.4rem}h4{font-size:.95rem;margin:1rem 0 .3rem;color:#444}
 table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.9rem}
 th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
-th{background:#f3f6fa}td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f3f6fa;hyphens:auto;-webkit-hyphens:auto;overflow-wrap:normal;word-break:normal}td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}
 dl{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem;margin:.5rem 0}
 dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
 p.muted{color:#666;font-style:italic}p{white-space:pre-line}

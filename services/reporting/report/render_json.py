@@ -7,7 +7,9 @@ import json
 from services.reporting.report.i18n import Lang
 from services.reporting.report.model import Report
 
-FORMAT_VERSION = 2  # 2: the contract of schemas/json/report (executive_summary, decisions, ...)
+# 2: the contract of schemas/json/report (executive_summary, decisions, ...); 3: adds benefits,
+# trend, exceptions and data_quality, signed deviations and document control
+FORMAT_VERSION = 3
 
 
 def render_json(report: Report, lang: Lang) -> bytes:

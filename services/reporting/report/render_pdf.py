@@ -49,7 +49,7 @@ def pdf_text(text: str) -> str:
     glyphs = _glyphs()
     out = []
     for ch in text:
-        if ord(ch) in glyphs or ch in "\n\t":
+        if ord(ch) in glyphs or ch in "\n\t\u00ad":  # a soft hyphen: a place to break
             out.append(ch)
         else:
             out.append(_SUBSTITUTES.get(ch, "?"))

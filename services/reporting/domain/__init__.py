@@ -29,6 +29,7 @@ from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
     BudgetApproved,
+    ExceptionReported,
     GoalMeasured,
     IdeaAdopted,
     InitiativeClosed,
@@ -42,11 +43,12 @@ from schemas.plan import (
     SpendReported,
     SteeringMeetingHeld,
 )
+from services.reporting.domain import figures
 
 PLAN_EVENTS = (ActionPlanDrafted, ActionPlanApproved, BudgetApproved)
 INITIATIVE_EVENTS = (InitiativeDefined, InitiativeRevised, InitiativeClosed, ProgressReported,
                      MilestoneCompleted, GoalMeasured, IdeaAdopted, SpendReported, RiskRaised,
-                     RiskAssessed, RiskClosed)
+                     RiskAssessed, RiskClosed, ExceptionReported)
 DECISION_EVENTS = (DecisionRequested, DecisionTaken)
 PLAN_FACTS = (*PLAN_EVENTS, *INITIATIVE_EVENTS, SteeringMeetingHeld, *DECISION_EVENTS)
 # what else reporting records: campaigns, ideas, their statuses and moderation decisions
@@ -77,13 +79,9 @@ def local_day(moment: datetime) -> date:
 def expected_percent(start: date, end: date, as_of: date) -> float:
     """Where a linear plan from `start` to `end` would be at the end of day `as_of`: the share
     of the period's days (both `start` and `end` included) that have passed by the end of that
-    day. The one formula for this figure, in every view and in the quarterly report: for 1-30
-    April, at the end of 15 April 15 of 30 days have passed, 50.0 %."""
-    if as_of < start:
-        return 0.0
-    if as_of >= end:
-        return 100.0
-    return round(100 * ((as_of - start).days + 1) / ((end - start).days + 1), 1)
+    day, to 0.1 %. The one formula for this figure, in every view and in the quarterly report:
+    for 1-30 April, at the end of 15 April 15 of 30 days have passed, 50.0 %."""
+    return round(100 * figures.elapsed_fraction(start, end, as_of), 1)
 
 
 @dataclass
@@ -97,6 +95,7 @@ class InitiativeInfo:
     closed: bool = False
     risks: set[str] = field(default_factory=set)
     completed: set[str] = field(default_factory=set)  # milestones reached
+    adopted: set[uuid.UUID] = field(default_factory=set)  # ideas taken into it
 
 
 @dataclass
@@ -125,12 +124,16 @@ class Known:
                 goals={g.goal_id for g in payload.goals},
                 risks=old.risks if old else set(),
                 completed=old.completed if old else set(),
+                adopted=old.adopted if old else set(),
             )
         elif isinstance(payload, MilestoneCompleted):
             if (info := self.initiatives.get(payload.initiative_id)) is not None:
                 info.completed.add(payload.milestone_id)
         elif isinstance(payload, RiskRaised):
             self.initiatives[payload.initiative_id].risks.add(payload.risk_id)
+        elif isinstance(payload, IdeaAdopted):
+            if (info := self.initiatives.get(payload.initiative_id)) is not None:
+                info.adopted.add(payload.idea_id)
         elif isinstance(payload, InitiativeClosed):
             self.initiatives[payload.initiative_id].closed = True
         elif isinstance(payload, DecisionRequested):
@@ -151,7 +154,7 @@ class Refusal:
 
 def _day_of(payload: Payload) -> date | None:
     for name in ("as_of", "completed_on", "measured_on", "closed_on", "approved_on", "held_on",
-                 "requested_on", "decided_on", "raised_on", "assessed_on"):
+                 "requested_on", "decided_on", "raised_on", "assessed_on", "reported_on"):
         value = getattr(payload, name, None)
         if isinstance(value, date):
             return value
@@ -224,8 +227,13 @@ def judge(known: Known, payload: Payload, occurred_at: datetime) -> Refusal | No
                        f"{type(payload).__name__} is dated {when}, before initiative "
                        f"{payload.initiative_id} was defined ({info.defined_on})")
     if info.closed and isinstance(payload, InitiativeRevised | InitiativeClosed | ProgressReported
-                                  | MilestoneCompleted):
-        return Refusal("initiative_closed", f"initiative {payload.initiative_id} is closed")
+                                  | MilestoneCompleted | IdeaAdopted):
+        return Refusal("initiative_closed", f"initiative {payload.initiative_id} is closed"
+                       + (": no idea can be adopted into it" if isinstance(payload, IdeaAdopted)
+                          else ""))
+    if isinstance(payload, IdeaAdopted) and payload.idea_id in info.adopted:
+        return Refusal("already_adopted", f"idea {payload.idea_id} is already adopted into "
+                                          f"initiative {payload.initiative_id}")
     if isinstance(payload, InitiativeRevised):
         dropped = info.completed - {m.milestone_id for m in payload.milestones}
         if dropped:
@@ -376,6 +384,7 @@ class Fact:
 class InitiativeState:
     definition: InitiativeDefined | InitiativeRevised
     defined_at: datetime
+    original: InitiativeDefined | None = None  # the first definition
     revisions: list[Fact] = field(default_factory=list)
     reports: list[Fact] = field(default_factory=list)
     milestones_done: dict[str, MilestoneCompleted] = field(default_factory=dict)
@@ -383,6 +392,7 @@ class InitiativeState:
     ideas: list[Fact] = field(default_factory=list)  # adoptions
     spend: list[Fact] = field(default_factory=list)
     risks: dict[str, list[Fact]] = field(default_factory=dict)  # raised, assessed, closed
+    exceptions: list[Fact] = field(default_factory=list)  # exception reports
     closed: InitiativeClosed | None = None
     ids: list[uuid.UUID] = field(default_factory=list)  # definition, revisions, closure, reports
     milestone_ids: list[uuid.UUID] = field(default_factory=list)
@@ -403,6 +413,15 @@ class InitiativeState:
         f = self.latest_report_fact()
         return f.payload if f is not None else None  # type: ignore[return-value]
 
+    def latest_spend(self) -> SpendReported | None:
+        """The spend report about the latest day; of two about one day, the one known last."""
+        best: SpendReported | None = None
+        for f in sorted(self.spend, key=lambda f: f.order):
+            assert isinstance(f.payload, SpendReported)
+            if best is None or f.payload.as_of >= best.as_of:
+                best = f.payload
+        return best
+
     def latest_measurement(self, goal_id: str) -> GoalMeasured | None:
         """The measurement of the latest day; of two about one day, the one known last."""
         return max(reversed(self.measurements.get(goal_id, [])), key=lambda m: m.measured_on,
@@ -421,6 +440,21 @@ class PlanState:
     initiatives: dict[uuid.UUID, InitiativeState] = field(default_factory=dict)
     ids: list[uuid.UUID] = field(default_factory=list)  # draft and approval
     budget_ids: list[uuid.UUID] = field(default_factory=list)
+    decisions_taken: dict[uuid.UUID, date] = field(default_factory=dict)  # steering answers
+
+    def tolerances(self) -> tuple[float, float, bool]:
+        """(amber, red, stated by the plan): the plan's own, else the state's default."""
+        stated = self.drafted.rag_tolerances if self.drafted else None
+        if stated is None:
+            return figures.DEFAULT_AMBER, figures.DEFAULT_RED, False
+        return stated.amber_percent / 100, stated.red_percent / 100, True
+
+    def staff_name(self, staff_id: str) -> str:
+        """A person as the plan names them ("Name, role"), else by id."""
+        for m in self.drafted.staff if self.drafted else []:
+            if m.staff_id == staff_id:
+                return m.name
+        return staff_id
 
 
 @dataclass
@@ -501,8 +535,9 @@ def fold(facts: Iterable[Fact], as_of: date) -> World:
         elif isinstance(p, DecisionTaken):
             if (asked := world.requests.get(p.decision_id)) is not None and asked.taken is None:
                 asked.taken, asked.taken_fact = p, f
+                world.plan(asked.request.year).decisions_taken[p.decision_id] = p.decided_on
         elif isinstance(p, InitiativeDefined):
-            ini = world.initiatives[p.initiative_id] = InitiativeState(p, f.occurred_at)
+            ini = world.initiatives[p.initiative_id] = InitiativeState(p, f.occurred_at, p)
             ini.ids.append(f.event_id)
             world.plan(p.year).initiatives[p.initiative_id] = ini
         elif isinstance(p, INITIATIVE_EVENTS):
@@ -555,6 +590,8 @@ def _apply_initiative(ini: InitiativeState, f: Fact) -> None:
         ini.spend.append(f)
     elif isinstance(p, RiskRaised | RiskAssessed | RiskClosed):
         ini.risks.setdefault(p.risk_id, []).append(f)
+    elif isinstance(p, ExceptionReported):
+        ini.exceptions.append(f)
 
 
 def _apply_campaign_or_idea(world: World, f: Fact) -> None:
@@ -594,3 +631,40 @@ def _apply_campaign_or_idea(world: World, f: Fact) -> None:
         if idea.first_decision_at is None:
             idea.first_decision_at = f.occurred_at
         world.decisions.append(f)
+
+
+# ---- the approved baseline and the one computed status ----------------------------------------
+
+
+def approved_baseline(ini: InitiativeState, plan: PlanState | None
+                      ) -> InitiativeDefined | InitiativeRevised:
+    """The definition the steering group approved: the latest known by the end of the plan's
+    approval day, then each later revision made on a decision the steering group has taken
+    (`decision_id`). A revision without one is the owner's change: the baseline stays. The one
+    cost and schedule basis of the views and the report."""
+    best: InitiativeDefined | InitiativeRevised = ini.original or ini.definition
+    approved = (end_of_day(plan.approved.approved_on)
+                if plan is not None and plan.approved is not None else None)
+    taken = plan.decisions_taken if plan is not None else {}
+    for f in ini.revisions:
+        p = f.payload
+        assert isinstance(p, InitiativeRevised)
+        if (approved is not None and f.occurred_at < approved) or (
+                p.decision_id is not None and p.decision_id in taken):
+            best = p
+    return best
+
+
+def initiative_status(ini: InitiativeState, plan: PlanState | None, as_of: date
+                      ) -> figures.Status:
+    """The computed status of an initiative at the end of `as_of`, against its approved
+    baseline and the plan's tolerances: the one status every view and the report show."""
+    base = approved_baseline(ini, plan)
+    amber, red, _ = plan.tolerances() if plan is not None else (
+        figures.DEFAULT_AMBER, figures.DEFAULT_RED, False)
+    report = ini.latest_report()
+    spend = ini.latest_spend()
+    return figures.status(start=base.period.start, end=base.period.end, budget=base.budget_dkk,
+                          as_of=as_of, done_percent=float(report.percent) if report else None,
+                          spent=spend.spent_dkk if spend else None,
+                          forecast=spend.forecast_dkk if spend else None, amber=amber, red=red)
