@@ -110,6 +110,7 @@ EXTRA: dict[tuple[str, str], set[int]] = {
     ("GET", "/readyz"): {503},
     ("GET", "/me/votes"): {404},  # the campaign named in the query
     ("GET", "/me/profile"): {404},  # none kept (erased)
+    ("GET", "/log/consistency"): {404},  # no signed head of a size asked for
 }
 PUBLIC_WITHOUT_INPUT = {("GET", "/healthz"), ("GET", "/readyz")}
 

@@ -166,3 +166,20 @@ async def personal_data(db: Db, voter_id: str) -> dict[str, list[dict[str, Any]]
         " WHERE voter_id = $1 ORDER BY occurred_at, event_id", voter_id)
     return {"votes": [dict(r) for r in votes], "hold_decisions": [dict(r) for r in holds],
             "waiting_votes": [dict(r) for r in parked]}
+
+
+async def receipt_vote(db: Db, event_id: uuid.UUID) -> dict[str, Any] | None:
+    """What the voting read model holds of one vote or withdrawal (for a receipt's holder):
+    kind, campaign, idea, state and reason; `parked` when it waits for its campaign or idea."""
+    row = await db.fetchrow(
+        "SELECT kind, campaign_id, idea_id, state, reason, false AS parked FROM voting.votes"
+        " WHERE event_id = $1 UNION ALL SELECT NULL, campaign_id, idea_id, NULL, NULL, true"
+        " FROM voting.parked WHERE event_id = $1 LIMIT 1", event_id)
+    return dict(row) if row else None
+
+
+async def closed_between(db: Db, after: datetime, until: datetime) -> int:
+    """How many campaigns closed in (after, until]."""
+    return int(await db.fetchval(
+        "SELECT count(*) FROM voting.campaigns WHERE closes_at > $1 AND closes_at <= $2",
+        after, until))

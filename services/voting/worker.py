@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
+from datetime import datetime
 
 import faust
 import structlog
 
+from services.infra import transparency
+from services.infra.log_tree import TreeBroken
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app
-from services.voting import anomalies
+from services.voting import anomalies, receipts
 from services.voting.handlers import (
     StatusProjection,
     VoteProjection,
@@ -57,5 +60,19 @@ def create_app(settings: Settings) -> faust.App:
                                            hold_rules=voting.hold_rules())
         if decided or dead:
             log.info("votes.parked_retried", decided=decided, dead_lettered=dead)
+
+    key = transparency.installation_key(settings)
+    last_signed: list[datetime | None] = [None]  # when heads were last judged due or not
+
+    @app.timer(interval=settings.log_head_interval_s)  # type: ignore[untyped-decorator]
+    async def sign_log_heads() -> None:
+        await resources.ready.wait()
+        assert resources.pool is not None
+        try:
+            _, last_signed[0] = await receipts.sign_due_heads(resources.pool, key,
+                                                              last_signed[0])
+        except TreeBroken:
+            # never sign over a rewritten log: an operator has to look (`ideastorm log verify`)
+            log.exception("log.head_refused")
 
     return app
