@@ -115,7 +115,8 @@ async def latest_heads(pool: asyncpg.Pool | asyncpg.Connection, topic: str,
     return {r["partition"]: _head(r) for r in rows}
 
 
-async def heads_in_force(pool: asyncpg.Pool, at: datetime) -> list[SignedHead]:
+async def heads_in_force(pool: asyncpg.Pool | asyncpg.Connection,
+                         at: datetime) -> list[SignedHead]:
     """Every logged partition's newest head signed at or before `at`."""
     rows = await pool.fetch(
         f"SELECT DISTINCT ON (topic, partition) {_HEAD_COLUMNS} FROM archive.signed_heads"

@@ -37,6 +37,18 @@ class Fingerprint:
 
 
 @dataclass(frozen=True)
+class HeadCited:
+    """A signed head of the vote log in force at the cut-off (`GET /log/heads` lists it): the
+    report's vote figures can be checked against the log it signs."""
+
+    log: str
+    partition: int
+    tree_size: int
+    root_hash: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
 class Cover:
     """Document control: what the report is about, what it was computed from, by what."""
 
@@ -54,6 +66,7 @@ class Cover:
     previous_fingerprint: Fingerprint | None  # None when nothing happened before this quarter
     generated_by: str  # the report format and the pipeline version
     events_in_quarter: int
+    log_heads: tuple[HeadCited, ...] = ()  # set after computing (handlers.cite_log_heads)
 
 
 @dataclass(frozen=True)
