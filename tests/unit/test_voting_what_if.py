@@ -11,7 +11,7 @@ import pytest
 
 from clients import pabulib
 from services.voting.domain import selection, what_if
-from services.voting.domain.what_if import FrozenVote, Frozen
+from services.voting.domain.what_if import Frozen, FrozenVote
 
 pytestmark = pytest.mark.unit
 
