@@ -363,3 +363,12 @@ async def move_votes(conn: asyncpg.Connection, idea_id: uuid.UUID, target: uuid.
         " opposes = EXCLUDED.opposes, updated_at = now()"
         f" RETURNING {TALLY_CHANGE}",
         sorted([idea_id, target]), campaign_id))
+
+
+async def store_what_if(conn: Any, campaign_id: uuid.UUID, votes: int, seconds: float,
+                        result: dict[str, Any]) -> None:
+    """Keep a campaign's what-if (the first one computed stays)."""
+    await conn.execute(
+        "INSERT INTO voting.what_ifs (campaign_id, votes, seconds, result)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (campaign_id) DO NOTHING",
+        campaign_id, votes, seconds, result)

@@ -12,7 +12,7 @@ from services.infra import transparency
 from services.infra.log_tree import TreeBroken
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app
-from services.voting import anomalies, receipts
+from services.voting import anomalies, receipts, what_if_jobs
 from services.voting.handlers import (
     StatusProjection,
     VoteProjection,
@@ -60,6 +60,17 @@ def create_app(settings: Settings) -> faust.App:
                                            hold_rules=voting.hold_rules())
         if decided or dead:
             log.info("votes.parked_retried", decided=decided, dead_lettered=dead)
+
+    executor = what_if_jobs.process_pool()
+
+    @app.timer(interval=voting.what_if_interval_s)  # type: ignore[untyped-decorator]
+    async def replay_closed_campaigns() -> None:
+        await resources.ready.wait()
+        assert resources.pool is not None
+        try:
+            await what_if_jobs.run_due(resources.pool, executor, quiet_s=voting.what_if_quiet_s)
+        except Exception:
+            log.exception("what_if.failed")  # tried again at the next tick
 
     key = transparency.installation_key(settings)
     last_signed: list[datetime | None] = [None]  # when heads were last judged due or not
