@@ -64,8 +64,10 @@ async def extend(pool: asyncpg.Pool, topic: str) -> dict[int, int]:
     that grew."""
     grown: dict[int, int] = {}
     archive = Archive(pool)
-    heads = await pool.fetch("SELECT partition, next_offset FROM archive.heads WHERE topic = $1"
-                             " ORDER BY partition", topic)
+    heads = await pool.fetch(
+        "SELECT h.partition, h.next_offset FROM archive.heads h LEFT JOIN archive.tree_sizes s"
+        " USING (topic, partition) WHERE h.topic = $1 AND h.next_offset > coalesce(s.size, 0)"
+        " ORDER BY h.partition", topic)
     for head in heads:
         partition, end = head["partition"], head["next_offset"]
         while True:

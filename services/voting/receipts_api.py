@@ -17,6 +17,8 @@ from services.voting import receipts
 router = APIRouter(tags=["receipts"])
 
 Partition = Annotated[int, Query(ge=0, le=100_000, description="the partition of `votes`")]
+OptionalPartition = Annotated[int | None, Query(ge=0, le=100_000,
+                                                description="only this partition of `votes`")]
 
 
 class VerifyRequest(StrictBody):
@@ -36,7 +38,7 @@ async def verify_receipt(body: VerifyRequest, ctx: Context) -> dict[str, Any]:
 
 
 @router.get("/log/heads")
-async def log_heads(ctx: Context, partition: Partition | None = None, limit: Limit = 100,
+async def log_heads(ctx: Context, partition: OptionalPartition = None, limit: Limit = 100,
                     offset: Offset = 0) -> dict[str, Any]:
     """The vote log's signed heads: the latest of each partition, and the history (newest
     first), with the installation's public key (Ed25519, base64) that signed them."""
