@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.infra import merkle
 
@@ -100,13 +100,18 @@ def signing_key(configured: str | None, home: Path, *, create: bool) -> Ed25519P
             raise ValueError("LOG_SIGNING_KEY is not set")
         home.mkdir(parents=True, exist_ok=True)
         seed = Ed25519PrivateKey.generate().private_bytes_raw()
+        # written whole under a name of its own, then linked into place: a process that finds
+        # the file never reads it half-written, and of two that race, one key wins
+        draft = home / f".{KEY_FILE}.{os.getpid()}.{uuid.uuid4().hex}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(base64.b64encode(seed).decode() + "\n")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(draft, path)
         except FileExistsError:
             pass  # another process of this installation made it first: use theirs
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(base64.b64encode(seed).decode() + "\n")
+        finally:
+            draft.unlink()
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
 
 
@@ -120,7 +125,7 @@ class Receipt(BaseModel):
     log: str = Field(min_length=1, max_length=200, description="the topic")
     partition: int = Field(ge=0, le=100_000)
     position: int = Field(ge=0, description="the record's offset: its leaf index in the tree")
-    recorded_at: datetime = Field(description="when the log recorded it (millisecond precision)")
+    recorded_at: AwareDatetime = Field(description="when the log recorded it (to the ms)")
     leaf_hash: Hex32
     key_id: str = Field(min_length=16, max_length=16)
     signature: Signature
@@ -156,7 +161,7 @@ class SignedHead(BaseModel):
     partition: int = Field(ge=0, le=100_000)
     tree_size: int = Field(ge=0)
     root_hash: Hex32
-    signed_at: datetime
+    signed_at: AwareDatetime
     key_id: str = Field(min_length=16, max_length=16)
     signature: Signature
 
