@@ -109,6 +109,7 @@ EXTRA: dict[tuple[str, str], set[int]] = {
     ("GET", "/reports/{ref}"): {406},
     ("GET", "/readyz"): {503},
     ("GET", "/me/votes"): {404},  # the campaign named in the query
+    ("GET", "/me/receipts"): {404},  # the campaign named in the query
     ("GET", "/me/profile"): {404},  # none kept (erased)
     ("GET", "/log/consistency"): {404},  # no signed head of a size asked for
 }

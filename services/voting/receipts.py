@@ -70,6 +70,21 @@ async def issue(ctx: HttpContext, accepted: Accepted) -> Receipt | None:
     return _receipt(installation_key(ctx), accepted.event_id, logged)
 
 
+async def mine(ctx: HttpContext, voter_id: str, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The receipt of each vote and withdrawal a voter made through the API in a campaign (an
+    imported vote has none), oldest first, with its state now."""
+    found = []
+    for vote in (await queries.my_votes(ctx.pool, voter_id, campaign_id,
+                                        datetime.now(UTC)))["votes"]:
+        receipt = await issue(ctx, Accepted(event_id=vote["event_id"]))
+        if receipt is not None:
+            state = receipt_state(vote.get("kind"), vote.get("state"), vote.get("reason"),
+                                  vote.get("state") == "pending")
+            found.append({"receipt": receipt.model_dump(mode="json"), "idea_id": vote["idea_id"],
+                          "state": state.state, "reason": state.reason})
+    return found
+
+
 def _public(ctx: HttpContext) -> dict[str, str]:
     public = installation_key(ctx).public_key()
     return {"public_key": transparency.public_key_text(public),

@@ -6,13 +6,22 @@ the log only grows. The answers name no voter.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.infra.http import ApiError, Context, Limit, Offset, StrictBody
+from services.infra.http import (
+    ApiError,
+    Context,
+    Limit,
+    Offset,
+    Participant,
+    StrictBody,
+    not_found,
+)
 from services.infra.transparency import Receipt
-from services.voting import receipts
+from services.voting import queries, receipts
 
 router = APIRouter(tags=["receipts"])
 
@@ -35,6 +44,18 @@ async def verify_receipt(body: VerifyRequest, ctx: Context) -> dict[str, Any]:
     `ideastorm verify-receipt`), and `vote`: its state now (counted, held, withdrawn, refused,
     pending or unknown) with the reason. `problems` says what failed."""
     return await receipts.verify(ctx, body.receipt)
+
+
+@router.get("/me/receipts")
+async def my_receipts(ctx: Context, principal: Participant,
+                      campaign: Annotated[uuid.UUID, Query(description="the campaign id")]
+                      ) -> dict[str, Any]:
+    """The receipt of each of your votes and withdrawals in a campaign made through this API
+    (the same receipt its 202 gave), with the vote's state now."""
+    if await queries.campaign(ctx.pool, campaign) is None:
+        raise not_found("campaign", campaign)
+    return {"campaign_id": campaign,
+            "receipts": await receipts.mine(ctx, principal.sub, campaign)}
 
 
 @router.get("/log/heads")

@@ -39,7 +39,7 @@ def auth(t: str) -> dict[str, str]:
 
 
 async def _campaign(producer: EventProducer, http: httpx.AsyncClient, ideas: int
-                    ) -> list[uuid.UUID]:
+                    ) -> tuple[uuid.UUID, list[uuid.UUID]]:
     cid, opens = uuid.uuid4(), datetime.now(UTC) - timedelta(days=1)
     ids = [uuid.uuid4() for _ in range(ideas)]
     await producer.publish_many([
@@ -55,7 +55,7 @@ async def _campaign(producer: EventProducer, http: httpx.AsyncClient, ideas: int
     await eventually(lambda: http.get(f"/campaigns/{cid}/tally"),
                      lambda r: r.status_code == 200 and len(r.json()["ideas"]) == ideas,
                      what="campaign and ideas known to the voting service")
-    return ids
+    return cid, ids
 
 
 async def _verified(http: httpx.AsyncClient, receipt: dict[str, Any], state: str
@@ -88,7 +88,7 @@ async def test_a_receipt_verifies_and_tampering_is_refused(
     stack: Stack, http: httpx.AsyncClient, producer: EventProducer, pool: asyncpg.Pool,
     token: Callable[..., str], infra: Settings, uid: str,
 ) -> None:
-    [idea, other] = await _campaign(producer, http, 2)
+    _, [idea, other] = await _campaign(producer, http, 2)
     me = auth(token("participant", sub=f"receipt-{uid}"))
     r = await http.post(f"/ideas/{idea}/votes", headers={**me, "Idempotency-Key": uid},
                         json={"value": 1})
@@ -173,7 +173,7 @@ async def test_a_withdrawal_has_its_own_receipt_and_the_vote_reads_withdrawn(
     stack: Stack, http: httpx.AsyncClient, producer: EventProducer,
     token: Callable[..., str], uid: str,
 ) -> None:
-    [idea] = await _campaign(producer, http, 1)
+    cid, [idea] = await _campaign(producer, http, 1)
     me = auth(token("participant", sub=f"withdraw-{uid}"))
     cast = (await http.post(f"/ideas/{idea}/votes", headers=me, json={"value": 1})).json()
     await _verified(http, cast["receipt"], "counted")
@@ -183,4 +183,8 @@ async def test_a_withdrawal_has_its_own_receipt_and_the_vote_reads_withdrawn(
     assert withdrawal["event_id"] == r.json()["event_id"] != cast["event_id"]
     assert (await _verified(http, withdrawal, "withdrawn"))["vote"]["kind"] == "withdraw"
     assert (await _verified(http, cast["receipt"], "withdrawn"))["vote"]["kind"] == "cast"
+    # /me/receipts keeps every receipt, the same as the 202s gave
+    kept = (await http.get("/me/receipts", headers=me, params={"campaign": str(cid)})).json()
+    assert [k["receipt"] for k in kept["receipts"]] == [cast["receipt"], withdrawal]
+    assert [k["state"] for k in kept["receipts"]] == ["withdrawn", "withdrawn"]
 
