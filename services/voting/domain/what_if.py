@@ -180,8 +180,9 @@ def what_if(frozen: Frozen, rules: Sequence[str] = RULES) -> WhatIf:
     stable = set.intersection(*funded) if funded else set()
     ever = set().union(*funded) if funded else set()
     order = {p: n for n, p in enumerate(sorted(frozen.costs))}
-    depends = {p: [r.scenario.name for r in results if p in r.selected]
-               for p in sorted(ever - stable, key=order.__getitem__)}
+    where = {p: [r.scenario.name for r in results if p in r.selected] for p in ever - stable}
+    # the ideas funded in most scenarios first: the closest to stable
+    depends = {p: where[p] for p in sorted(where, key=lambda p: (-len(where[p]), order[p]))}
     return WhatIf(Scenario(frozen.rule, BASELINE), results,
                   sorted(stable, key=order.__getitem__), depends, skipped)
 
