@@ -5,6 +5,7 @@ the stable ideas are those every scenario funds."""
 from __future__ import annotations
 
 import csv
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def _cumulative(path: Path) -> Frozen:
                   selection.rule_of(head) or selection.GREEDY)  # type: ignore[arg-type]
 
 
+@cache
 def _frozen(path: Path) -> Frozen:
     meta = pabulib.read_projects(path).meta
     if meta.get("vote_type") == "cumulative":

@@ -44,7 +44,7 @@ MERGES_UNDONE = "merges_undone"
 WITHOUT_SECTOR = "without_sector:"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FrozenVote:
     """One supporting vote as the campaign closed with it."""
 
