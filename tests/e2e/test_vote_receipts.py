@@ -27,6 +27,7 @@ from services.infra import merkle, transparency
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
+from services.voting import receipts
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
@@ -188,3 +189,27 @@ async def test_a_withdrawal_has_its_own_receipt_and_the_vote_reads_withdrawn(
     assert [k["receipt"] for k in kept["receipts"]] == [cast["receipt"], withdrawal]
     assert [k["state"] for k in kept["receipts"]] == ["withdrawn", "withdrawn"]
 
+
+
+async def test_a_campaign_close_signs_a_head_of_every_partition(
+    stack: Stack, http: httpx.AsyncClient, producer: EventProducer, pool: asyncpg.Pool,
+    token: Callable[..., str], infra: Settings, uid: str,
+) -> None:
+    _, [idea] = await _campaign(producer, http, 1)
+    await http.post(f"/ideas/{idea}/votes", headers=auth(token("participant", sub=f"c-{uid}")),
+                    json={"value": 1})
+    before = datetime.now(UTC)
+    cid = uuid.uuid4()
+    await producer.publish(Envelope.wrap(
+        CampaignCreated(campaign_id=cid, title="Closing", question="?",
+                        opens_at=before - timedelta(days=1), closes_at=before,
+                        moderation=ModerationMode.POST),
+        actor="staff-1", occurred_at=before - timedelta(days=2)))
+    await eventually(lambda: http.get(f"/campaigns/{cid}/tally"), lambda r: r.status_code == 200,
+                     what="the closed campaign known")
+    key = transparency.installation_key(infra)
+    # judged as if the last round was just before the close: the close makes every head due
+    signed, _ = await receipts.sign_due_heads(pool, key, before - timedelta(seconds=1))
+    sizes = await pool.fetch("SELECT partition FROM archive.tree_sizes WHERE topic = 'votes'")
+    assert sorted(h.partition for h in signed) == sorted(r["partition"] for r in sizes)
+    assert all(h.signed_at >= before for h in signed)
