@@ -13,10 +13,12 @@ import multiprocessing
 import os
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from multiprocessing.pool import Pool
 from typing import Any
 
 import asyncpg
+import mode
 import structlog
 
 from services.voting import projections, queries
@@ -33,10 +35,36 @@ def _lower_priority() -> None:
     os.nice(10)
 
 
-def process_pool() -> ProcessPoolExecutor:
-    """One process, started fresh (spawn: never a fork of the worker's threads and loop)."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_lower_priority)
+class WhatIfPool(mode.Service):
+    """One process for replays, started on first use (spawn: never a fork of the worker's
+    threads and loop) and ended with the worker, even in the middle of a replay (a replay not
+    stored is made again by the next worker)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pool: Pool | None = None
+
+    async def run(self, *args: Any) -> dict[str, Any]:
+        if self._pool is None:
+            self._pool = multiprocessing.get_context("spawn").Pool(
+                1, initializer=_lower_priority)
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[dict[str, Any]] = loop.create_future()
+
+        def settle(set_it: Callable[[Any], None], value: Any) -> None:
+            if not done.done():
+                set_it(value)
+
+        self._pool.apply_async(
+            compute, args,
+            callback=lambda r: loop.call_soon_threadsafe(settle, done.set_result, r),
+            error_callback=lambda e: loop.call_soon_threadsafe(settle, done.set_exception, e))
+        return await done
+
+    async def on_stop(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
 
 
 def frozen(campaign: dict[str, Any], ideas: list[dict[str, Any]],
@@ -56,7 +84,7 @@ def compute(campaign: dict[str, Any], ideas: list[dict[str, Any]],
     return what_if.what_if(frozen(campaign, ideas, votes)).to_json()
 
 
-async def run_due(pool: asyncpg.Pool, executor: ProcessPoolExecutor, *,
+async def run_due(pool: asyncpg.Pool, replays: WhatIfPool, *,
                   quiet_s: float) -> list[uuid.UUID]:
     """Replay the closed, settled campaigns that have no what-if yet; returns them."""
     done = []
@@ -69,8 +97,7 @@ async def run_due(pool: asyncpg.Pool, executor: ProcessPoolExecutor, *,
             seconds = 0.0
         else:
             started = time.monotonic()
-            result = await asyncio.get_running_loop().run_in_executor(
-                executor, compute, campaign, ideas, votes)
+            result = await replays.run(campaign, ideas, votes)
             seconds = time.monotonic() - started
         async with pool.acquire() as conn:
             await projections.store_what_if(conn, campaign_id, len(votes), seconds, result)

@@ -61,14 +61,15 @@ def create_app(settings: Settings) -> faust.App:
         if decided or dead:
             log.info("votes.parked_retried", decided=decided, dead_lettered=dead)
 
-    executor = what_if_jobs.process_pool()
+    replays = what_if_jobs.WhatIfPool()
+    app.service(replays)  # type: ignore[arg-type]  # faust types it for classes
 
     @app.timer(interval=voting.what_if_interval_s)  # type: ignore[untyped-decorator]
     async def replay_closed_campaigns() -> None:
         await resources.ready.wait()
         assert resources.pool is not None
         try:
-            await what_if_jobs.run_due(resources.pool, executor, quiet_s=voting.what_if_quiet_s)
+            await what_if_jobs.run_due(resources.pool, replays, quiet_s=voting.what_if_quiet_s)
         except Exception:
             log.exception("what_if.failed")  # tried again at the next tick
 
