@@ -23,11 +23,13 @@ async def _publish(producer: EventProducer, topic: str, start: int, stop: int) -
 
 async def test_trees_grow_with_the_archive_and_prove_against_signed_heads(
     infra: Settings, pool: asyncpg.Pool, producer: EventProducer, uid: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert infra.kafka_bootstrap_servers
     topic = f"log.tree.{uid}"
     await ensure_topics(infra.kafka_bootstrap_servers, [Topic(topic, 2, key="voter")])
     key = Ed25519PrivateKey.generate()
+    monkeypatch.setattr(log_tree, "CHUNK", 64)  # several transactions per extension
     await _publish(producer, topic, 0, 300)
     assert await log_tree.sign_heads(pool, key, topic) == []  # no tree yet: nothing to sign
     grown = await log_tree.extend(pool, topic)
