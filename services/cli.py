@@ -18,6 +18,7 @@ from services.infra.settings import get_settings
 
 COMMAND_MODULES = ("services.reporting.commands", "clients.plan_commands", "clients.commands",
                    "services.infra.replay", "services.infra.log_commands",
+                   "services.infra.receipt_commands",
                    "services.identity.commands")
 
 

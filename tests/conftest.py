@@ -91,6 +91,11 @@ def stack(infra: Settings) -> Iterator[Stack]:
     # tests/integration/test_voting_anomalies.py reads the same settings and makes a burst.
     os.environ.setdefault("VOTING_BURST_VOTES", "200")
     os.environ.setdefault("VOTING_BALLOT_VOTERS", "50")
+    # signed log heads every second, so a receipt is covered by a head within a test's wait
+    os.environ.setdefault("LOG_HEAD_INTERVAL_S", "1")
+    # what-if replays of closed campaigns as soon as their votes settle
+    os.environ.setdefault("VOTING_WHAT_IF_QUIET_S", "2")
+    os.environ.setdefault("VOTING_WHAT_IF_INTERVAL_S", "1")
     # a free port, never the default one a developer's own `ideastorm up` may be serving
     s = Stack(infra, log_dir=infra.ideastorm_home / "logs", http_port=free_port())
     s.start(timeout=120)

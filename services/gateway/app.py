@@ -41,6 +41,7 @@ ROUTERS = (
     ("ideas", "services.ideas.api"),
     ("voting", "services.voting.api"),
     ("voting", "services.voting.selection_api"),
+    ("voting", "services.voting.receipts_api"),
     ("reporting", "services.reporting.api"),
 )
 

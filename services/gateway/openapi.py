@@ -111,7 +111,9 @@ MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
 EXTRA: dict[tuple[str, str], set[int]] = {
     ("GET", "/reports/{ref}"): {406},
     ("GET", "/me/votes"): {404},  # the campaign named in the query
+    ("GET", "/me/receipts"): {404},  # the campaign named in the query
     ("GET", "/me/profile"): {404},  # none kept (erased)
+    ("GET", "/log/consistency"): {404},  # no signed head of a size asked for
 }
 PUBLIC_WITHOUT_INPUT = {("GET", "/healthz"), ("GET", "/readyz")}
 # Routes that answer without the database or broker (every other one may answer 503).

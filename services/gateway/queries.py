@@ -6,6 +6,7 @@ import uuid
 
 import asyncpg
 
+from services.infra.archive import Logged
 from services.infra.http import PENDING, Claim
 
 # A new key becomes the asking request's; so does a pending claim of the same request held for
@@ -59,10 +60,18 @@ class IdempotencyTable:
             " WHERE actor = $1 AND key = $2 AND claim = $3 AND state = 'pending'",
             actor, key, token)
 
-    async def record(self, event_id: uuid.UUID, actor: str) -> None:
+    async def record(self, event_id: uuid.UUID, actor: str,
+                     logged: Logged | None = None) -> None:
         await self.pool.execute(
-            "INSERT INTO gateway.accepted_events (event_id, actor) VALUES ($1, $2)"
-            " ON CONFLICT DO NOTHING", event_id, actor)
+            "INSERT INTO gateway.accepted_events (event_id, actor, topic, partition, \"offset\")"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", event_id, actor,
+            *((logged.topic, logged.partition, logged.offset) if logged else (None,) * 3))
+
+    async def position(self, event_id: uuid.UUID) -> tuple[str, int, int] | None:
+        row = await self.pool.fetchrow(
+            "SELECT topic, partition, \"offset\" FROM gateway.accepted_events"
+            " WHERE event_id = $1 AND topic IS NOT NULL", event_id)
+        return None if row is None else (row["topic"], row["partition"], row["offset"])
 
     async def accepted(self, event_id: uuid.UUID) -> bool:
         return bool(await self.pool.fetchval(

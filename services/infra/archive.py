@@ -52,6 +52,19 @@ class Record:
     hash: str
 
 
+@dataclass(frozen=True)
+class Logged:
+    """Where the archive put a record a producer sent, and the record as archived."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: bytes | None
+    value: bytes | None
+    headers: bytes | None
+
+
 class ArchiveBroken(Exception):
     """The archive (or an export of it) is not the untouched, complete chain it claims to be."""
 

@@ -23,11 +23,12 @@ import asyncpg
 import structlog
 from fastapi import Depends, Header, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, BeforeValidator, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, PrivateAttr, ValidationError, model_validator
 
 from schemas.base import Payload
 from schemas.envelope import Envelope, contains_nul, derived_id
 from services.infra import db, vault
+from services.infra.archive import Logged
 from services.infra.auth import AuthError, Principal, Role, TokenVerifier
 from services.infra.feed import StatusFeed
 from services.infra.kafka import EventProducer
@@ -79,8 +80,13 @@ class IdempotencyStore(Protocol):
         a retry can claim the key; a claim taken over since, or published, is left alone."""
         ...
 
-    async def record(self, event_id: uuid.UUID, actor: str) -> None:
-        """This event was accepted (so `wait_for` may wait for it)."""
+    async def record(self, event_id: uuid.UUID, actor: str,
+                     logged: Logged | None = None) -> None:
+        """This event was accepted (so `wait_for` may wait for it), at `logged` in the log."""
+        ...
+
+    async def position(self, event_id: uuid.UUID) -> tuple[str, int, int] | None:
+        """(topic, partition, offset) where an accepted event was logged, if it is known."""
         ...
 
     async def accepted(self, event_id: uuid.UUID) -> bool:
@@ -361,6 +367,12 @@ class Accepted(BaseModel):
 
     event_id: uuid.UUID
     status: str = "accepted"
+    # where the event was logged, when this request published it (not on a repeat)
+    _logged: Logged | None = PrivateAttr(default=None)
+
+    @property
+    def logged(self) -> Logged | None:
+        return self._logged
 
 
 async def accept(
@@ -407,8 +419,8 @@ async def accept(
     env = Envelope.wrap(payload, actor=principal.sub, occurred_at=occurred_at, event_id=event_id,
                         correlation_id=current_correlation_id())
     try:
-        await ctx.producer.publish(env)
-        await ctx.idempotency.record(env.event_id, principal.sub)
+        logged = await ctx.producer.publish(env)
+        await ctx.idempotency.record(env.event_id, principal.sub, logged)
     except BaseException:
         if claim is not None and claim.token is not None and idempotency_key is not None:
             # nothing was answered: free the key so that this request can be retried
@@ -417,7 +429,9 @@ async def accept(
     if idempotency_key is not None:
         await ctx.idempotency.published(principal.sub, idempotency_key)
     log.info("write.accepted", type=env.type, event_id=str(env.event_id))
-    return Accepted(event_id=env.event_id)
+    answer = Accepted(event_id=env.event_id)
+    answer._logged = logged  # noqa: SLF001 - set once, by its maker
+    return answer
 
 
 # A claim still pending after this long was left by a request that died between claiming its key

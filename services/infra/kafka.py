@@ -21,7 +21,14 @@ from aiokafka.partitioner import murmur2
 
 from schemas import topics as topic_defs
 from schemas.envelope import Envelope
-from services.infra.archive import TP, Archive, broker_end, decode_headers, encode_headers
+from services.infra.archive import (
+    TP,
+    Archive,
+    Logged,
+    broker_end,
+    decode_headers,
+    encode_headers,
+)
 from services.infra.archive import setup as archive_setup
 
 log = structlog.get_logger(__name__)
@@ -102,7 +109,7 @@ class EventProducer:
         self._mismatched: set[tuple[str, int]] = set()
         self._key_partition: dict[tuple[str, bytes], int] = {}
         self._pending: list[tuple[Sequence[Outgoing], set[TP], dict[TP, Staged],
-                                  asyncio.Future[None]]] = []
+                                  asyncio.Future[list[Logged]]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
@@ -131,9 +138,11 @@ class EventProducer:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def publish(self, env: Envelope) -> None:
-        """Publish one envelope and wait until the broker (and the archive) has it."""
-        await self._produce([(env.topic, env.key(), env.to_bytes(), None)])
+    async def publish(self, env: Envelope) -> Logged | None:
+        """Publish one envelope and wait until the broker (and the archive) has it. Returns
+        where the archive put it (None without an archive)."""
+        placed = await self._produce([(env.topic, env.key(), env.to_bytes(), None)])
+        return placed[0] if placed else None
 
     async def publish_many(self, envs: Sequence[Envelope], *, chunk: int = 10_000) -> None:
         """Publish many envelopes, pipelined, and wait until the broker has all of them."""
@@ -181,27 +190,27 @@ class EventProducer:
         return len(partitions)
 
     async def _produce(self, out: Sequence[Outgoing],
-                       tails: Iterable[TP] | Mapping[TP, Staged] = ()) -> None:
+                       tails: Iterable[TP] | Mapping[TP, Staged] = ()) -> list[Logged]:
         """Archive and send `out`, after sending what is archived and not yet sent in its
         partitions and in `tails` (a mapping also gives records known to be archived there, which
-        then need not be read back)."""
+        then need not be read back). Returns where the archive put each record of `out`."""
         known = dict(tails) if isinstance(tails, Mapping) else {}
         tails = set(tails)
         if not out and not tails:
-            return
+            return []
         if self.archive is None:
             futures = [await self._producer.send(t, v, key=k, headers=h) for t, k, v, h in out]
             await asyncio.gather(*futures)
-            return
+            return []
         # Group commit: calls that arrive while an archive transaction and its broker request
         # are under way wait for the next one, which carries all of them. Concurrent requests
         # (the gateway's) then share one lock, transaction and broker request instead of
         # queueing one by one behind a partition's lock.
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[list[Logged]] = asyncio.get_running_loop().create_future()
         self._pending.append((out, tails, known, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_pending())
-        await done
+        return await done
 
     async def _flush_pending(self) -> None:
         while self._pending:
@@ -211,9 +220,9 @@ class EventProducer:
                 for tp, part in staged.items():
                     known.setdefault(tp, []).append(part)
             try:
-                await self._archive_and_send([r for out, _, _, _ in group for r in out],
-                                             set().union(*(tails for _, tails, _, _ in group)),
-                                             known)
+                placed = await self._archive_and_send(
+                    [r for out, _, _, _ in group for r in out],
+                    set().union(*(tails for _, tails, _, _ in group)), known)
             except BaseException as exc:
                 for _, _, _, done in group:
                     if not done.done():
@@ -221,26 +230,37 @@ class EventProducer:
                 if not isinstance(exc, Exception):
                     raise
             else:
-                for _, _, _, done in group:
+                start = 0
+                for out, _, _, done in group:
                     if not done.done():
-                        done.set_result(None)
+                        done.set_result(placed[start:start + len(out)])
+                    start += len(out)
 
     async def _group(self, out: Sequence[Outgoing]) -> dict[TP, list[Pending]]:
         """The records by the partition each goes to, stamped with the time."""
+        return (await self._group_placed(out))[0]
+
+    async def _group_placed(self, out: Sequence[Outgoing]
+                            ) -> tuple[dict[TP, list[Pending]], list[tuple[TP, int]]]:
+        """`_group`, and for each record of `out` its partition and index in that group."""
         stamp = int(time.time() * 1000)
         grouped: dict[TP, list[Pending]] = {}
+        where: list[tuple[TP, int]] = []
         for topic, key, value, headers in out:
             tp = (topic, await self._partition_for(topic, key))
-            grouped.setdefault(tp, []).append((stamp, key, value, encode_headers(headers)))
-        return grouped
+            recs = grouped.setdefault(tp, [])
+            where.append((tp, len(recs)))
+            recs.append((stamp, key, value, encode_headers(headers)))
+        return grouped, where
 
     async def _archive_and_send(self, out: Sequence[Outgoing], tails: set[TP],
-                                known: Mapping[TP, list[Staged]] | None = None) -> None:
+                                known: Mapping[TP, list[Staged]] | None = None
+                                ) -> list[Logged]:
         """Under the partitions' locks: find what is archived and not yet on the broker, archive
         `out` after it, mark the lot as being sent (committed), send it in offset order, and
         mark it delivered once the broker has acknowledged it."""
         assert self.archive is not None
-        grouped = await self._group(out)
+        grouped, where = await self._group_placed(out)
         async with self.archive.locked(grouped.keys() | tails) as conn:
             waiting = await self._tails(conn, grouped.keys() | tails, known or {})
             firsts = await self.archive.append(conn, grouped) if grouped else {}
@@ -258,6 +278,7 @@ class EventProducer:
             await self._send_in_order({tp: recs for tp, (_, recs) in sending.items() if recs},
                                       {tp: start for tp, (start, _) in sending.items()})
             await self.archive.mark_delivered(conn, ends)
+        return _placed(where, grouped, firsts)
 
     async def _tails(self, conn: asyncpg.Connection, partitions: Iterable[TP],
                      known: Mapping[TP, list[Staged]]) -> dict[TP, tuple[int, list[Pending], int]]:
@@ -354,6 +375,16 @@ def _contiguous(parts: list[Staged], start: int, stop: int) -> list[Pending] | N
         out += recs
         at += len(recs)
     return out if at == stop else None
+
+
+def _placed(where: Sequence[tuple[TP, int]], grouped: Mapping[TP, list[Pending]],
+            firsts: Mapping[TP, int]) -> list[Logged]:
+    """Where each record went, from its (partition, index among the partition's records)."""
+    placed = []
+    for tp, i in where:
+        stamp, key, value, headers = grouped[tp][i]
+        placed.append(Logged(tp[0], tp[1], firsts[tp] + i, stamp, key, value, headers))
+    return placed
 
 
 def dead_letters(records: Sequence[dict[str, Any]]) -> list[Outgoing]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -82,6 +83,13 @@ class Settings(BaseSettings):
     worker_web_host: str = "127.0.0.1"
     worker_web_port: int = Field(default=0, ge=0, le=65535)
 
+    # The installation's Ed25519 key for vote receipts and signed log heads: base64 of a 32-byte
+    # seed. Unset: in development and tests one is made and kept in <home>/log-signing.key;
+    # production refuses to start without it (a key lost is every receipt unverifiable).
+    log_signing_key: str | None = None
+    # A signed head of each vote partition at least this often while votes arrive
+    log_head_interval_s: float = Field(default=60.0, gt=0, le=60)
+
     log_level: str = "INFO"
     log_json: bool | None = None  # None: JSON when stdout is not a terminal
 
@@ -118,6 +126,17 @@ class Settings(BaseSettings):
                 raise ValueError("production needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL")
             if PLACEHOLDER in self.database_url:
                 raise ValueError(f"DATABASE_URL still holds the '{PLACEHOLDER}' placeholder")
+            if not self.log_signing_key or PLACEHOLDER in self.log_signing_key:
+                raise ValueError("LOG_SIGNING_KEY is required in production (receipts and log "
+                                 "heads are signed with it): base64 of 32 random bytes")
+        if self.log_signing_key and PLACEHOLDER not in self.log_signing_key:
+            try:
+                seed = base64.b64decode(self.log_signing_key, validate=True)
+            except ValueError:
+                seed = b""
+            if len(seed) != 32:
+                raise ValueError("LOG_SIGNING_KEY must be base64 of 32 bytes (openssl rand "
+                                 "-base64 32)")
         return self
 
     @model_validator(mode="after")

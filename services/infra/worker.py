@@ -247,7 +247,7 @@ def every_tick(name: str) -> Callable[[Tick], Tick]:
     return wrap
 
 
-async def through_outages(what: str, call: Callable[[], Awaitable[None]]) -> None:
+async def through_outages(what: str, call: Callable[[], Awaitable[object]]) -> None:
     """`call()`, repeated with backoff while the database or the broker is away (for an agent
     that must not drop the event it is handling); any other failure is raised."""
     backoff = faults.Backoff(first=0.5, most=15.0)

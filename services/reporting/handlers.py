@@ -51,7 +51,7 @@ from schemas.plan import (
 )
 from schemas.reports import ReportPublished, ReportTrigger
 from schemas.votes import VoteCast, VoteWithdrawn
-from services.infra import vault
+from services.infra import log_tree, vault
 from services.infra.auth import Principal
 from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept
@@ -62,7 +62,7 @@ from services.reporting.domain import aggregate_year, judge, judge_at_edge, loca
 from services.reporting.domain.requests import report_request_refusal, request_kind
 from services.reporting.report.compute import compute
 from services.reporting.report.i18n import LANGUAGES, Lang
-from services.reporting.report.model import Report
+from services.reporting.report.model import HeadCited, Report
 from services.reporting.report.quarter import Quarter
 from services.reporting.report.render import FORMATS, Format, render
 
@@ -139,13 +139,28 @@ def render_all(report: Report, langs: tuple[Lang, ...] = LANGUAGES,
 
 async def generate(pool: asyncpg.Pool, quarter: Quarter, *, langs: tuple[Lang, ...] = LANGUAGES,
                    formats: tuple[Format, ...] = FORMATS, author: str = "",
-                   draft_as_of: date | None = None) -> Generated:
-    """Compute and render the report for `quarter` from what has been recorded so far."""
+                   draft_as_of: date | None = None,
+                   made_at: datetime | None = None) -> Generated:
+    """Compute and render the report for `quarter` from what has been recorded so far
+    (`made_at`: the time it is stored as made, which bounds the log heads it cites)."""
     inputs = await queries.load_inputs(pool, quarter, author=author, draft_as_of=draft_as_of)
     # computing and drawing a PDF is CPU work: keep the event loop free meanwhile
-    report = await asyncio.to_thread(compute, inputs)
+    report = await cite_log_heads(pool, await asyncio.to_thread(compute, inputs),
+                                  made_at or utcnow())
     files = await asyncio.to_thread(render_all, report, langs, formats)
     return Generated(report_id_for(report), report, files, author, draft_as_of)
+
+
+async def cite_log_heads(db: asyncpg.Pool | asyncpg.Connection, report: Report,
+                         made_at: datetime) -> Report:
+    """The report citing, in its document control, the vote log's signed heads in force at its
+    cut-off (or when it was made, if that came first): as-of, like its figures."""
+    heads = await log_tree.heads_in_force(db, min(report.cover.cutoff, made_at))
+    if not heads:
+        return report
+    cover = replace(report.document_control, log_heads=tuple(
+        HeadCited(h.log, h.partition, h.tree_size, h.root_hash, h.signed_at) for h in heads))
+    return replace(report, document_control=cover).with_content_hash()
 
 
 def _files(gen: Generated) -> list[tuple[str, str, bytes, str]]:
@@ -186,7 +201,8 @@ async def rerender_after_erasure(conn: asyncpg.Connection, earliest: datetime,
                                              rerendered_at=erased_at, files=[])
             removed += 1
             continue
-        report = await asyncio.to_thread(compute, inputs)
+        report = await cite_log_heads(conn, await asyncio.to_thread(compute, inputs),
+                                      row["generated_at"])
         if report.content_hash == row["content_hash"]:
             continue  # it showed none of the erased text: its renderings are unchanged
         files = await asyncio.to_thread(render_all, report)
@@ -225,8 +241,8 @@ async def publish(pool: asyncpg.Pool, producer: EventProducer, quarter: Quarter,
                   trigger: ReportTrigger, now: datetime | None = None, author: str = "",
                   draft_as_of: date | None = None) -> Generated:
     """Generate, store and announce the report for `quarter` (a no-op if it is already stored)."""
-    gen = await generate(pool, quarter, author=author, draft_as_of=draft_as_of)
     generated_at = now or utcnow()
+    gen = await generate(pool, quarter, made_at=generated_at)
     outbox = producer.outbox()
     async with pool.acquire() as conn, conn.transaction():
         gen = await _known_as(conn, gen)
@@ -299,7 +315,7 @@ async def publish_due(pool: asyncpg.Pool, producer: EventProducer, now: datetime
     async with pool.acquire() as conn, conn.transaction():
         if not await projections.claim_quarter(conn, str(quarter)):
             return None
-        gen = await _known_as(conn, await generate(pool, quarter))
+        gen = await _known_as(conn, await generate(pool, quarter, made_at=now))
         await _store(conn, gen, ReportTrigger.SCHEDULE, now)
         outbox.publish_many([published_event(gen, trigger=ReportTrigger.SCHEDULE,
                                               generated_at=now)])

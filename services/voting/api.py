@@ -37,6 +37,7 @@ from services.infra.http import (
 )
 from services.voting import handlers, queries
 from services.voting.domain import CastVote, DecideHold, WithdrawVote, shown_publicly
+from services.voting.receipts import VoteAccepted
 
 router = APIRouter(tags=["voting"])
 
@@ -49,21 +50,22 @@ class CastVoteRequest(StrictBody):
     value: Literal[1, -1] = 1
 
 
-@router.post("/ideas/{idea_id}/votes", status_code=202, response_model=Accepted)
+@router.post("/ideas/{idea_id}/votes", status_code=202, response_model=VoteAccepted)
 async def cast_vote(idea_id: uuid.UUID, ctx: Context, principal: Participant, request: Request,
                     idempotency_key: IdempotencyKey = None,
                     body: CastVoteRequest | None = None) -> Accepted:
-    """Vote on an idea; the result (counted, or refused with a reason) shows in /me/votes."""
+    """Vote on an idea; the result (counted, or refused with a reason) shows in /me/votes.
+    The answer carries a signed receipt: keep it to check the vote later (/receipts/verify)."""
     command = CastVote(idea_id=idea_id, value=(body or CastVoteRequest()).value,
                        address=request.client.host if request.client else "-",
                        user_agent=request.headers.get("user-agent"))
     return await handlers.handle(ctx, principal, command, idempotency_key=idempotency_key)
 
 
-@router.delete("/ideas/{idea_id}/votes", status_code=202, response_model=Accepted)
+@router.delete("/ideas/{idea_id}/votes", status_code=202, response_model=VoteAccepted)
 async def withdraw_vote(idea_id: uuid.UUID, ctx: Context, principal: Participant,
                         idempotency_key: IdempotencyKey = None) -> Accepted:
-    """Withdraw your vote on an idea; it stops counting and frees budget."""
+    """Withdraw your vote on an idea; it stops counting and frees budget (with a receipt)."""
     return await handlers.handle(ctx, principal, WithdrawVote(idea_id=idea_id),
                                  idempotency_key=idempotency_key)
 

@@ -36,7 +36,7 @@ from services.infra.auth import Principal
 from services.infra.consumer import Message, Outcome
 from services.infra.http import Accepted, ApiError, HttpContext, accept, build, not_found
 from services.infra.kafka import EventProducer
-from services.voting import domain, projections, queries
+from services.voting import domain, projections, queries, receipts
 from services.voting.admission import AdmissionCache
 from services.voting.domain import CastVote, DecideHold, WithdrawVote, clients
 from services.voting.domain.holds import HoldRules
@@ -106,7 +106,13 @@ async def cast_vote(ctx: HttpContext, principal: Principal, command: CastVote,
     payload = build(VoteCast, voter_id=principal.sub, campaign_id=idea.campaign_id,
                     idea_id=command.idea_id, value=command.value, sector=principal.sector,
                     client=client)
-    return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
+    return await _with_receipt(ctx, await accept(ctx, principal, payload,
+                                                 idempotency_key=idempotency_key))
+
+
+async def _with_receipt(ctx: HttpContext, accepted: Accepted) -> receipts.VoteAccepted:
+    return receipts.VoteAccepted(event_id=accepted.event_id, status=accepted.status,
+                                 receipt=await receipts.issue(ctx, accepted))
 
 
 async def withdraw_vote(ctx: HttpContext, principal: Principal, command: WithdrawVote,
@@ -114,7 +120,8 @@ async def withdraw_vote(ctx: HttpContext, principal: Principal, command: Withdra
     idea = await _admitted(ctx, domain.WITHDRAW, command.idea_id, principal)
     payload = build(VoteWithdrawn, voter_id=principal.sub, campaign_id=idea.campaign_id,
                     idea_id=command.idea_id)
-    return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
+    return await _with_receipt(ctx, await accept(ctx, principal, payload,
+                                                 idempotency_key=idempotency_key))
 
 
 async def decide_hold(ctx: HttpContext, principal: Principal, command: DecideHold,

@@ -400,3 +400,12 @@ async def destroy_client_keys(pool: asyncpg.Pool, destroy_before: date) -> int:
     """Destroy the fingerprint keys of days before `destroy_before`; returns how many."""
     status = await pool.execute("DELETE FROM voting.client_keys WHERE day < $1", destroy_before)
     return int(status.split()[-1])
+
+
+async def store_what_if(conn: Any, campaign_id: uuid.UUID, votes: int, seconds: float,
+                        result: dict[str, Any]) -> None:
+    """Keep a campaign's what-if (the first one computed stays)."""
+    await conn.execute(
+        "INSERT INTO voting.what_ifs (campaign_id, votes, seconds, result)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (campaign_id) DO NOTHING",
+        campaign_id, votes, seconds, result)

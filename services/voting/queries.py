@@ -166,3 +166,68 @@ async def personal_data(db: Db, voter_id: str) -> dict[str, list[dict[str, Any]]
         " WHERE voter_id = $1 ORDER BY occurred_at, event_id", voter_id)
     return {"votes": [dict(r) for r in votes], "hold_decisions": [dict(r) for r in holds],
             "waiting_votes": [dict(r) for r in parked]}
+
+
+async def receipt_vote(db: Db, event_id: uuid.UUID) -> dict[str, Any] | None:
+    """What the voting read model holds of one vote or withdrawal (for a receipt's holder):
+    kind, campaign, idea, state and reason; `parked` when it waits for its campaign or idea."""
+    row = await db.fetchrow(
+        "SELECT kind, campaign_id, idea_id, state, reason, false AS parked FROM voting.votes"
+        " WHERE event_id = $1 UNION ALL SELECT NULL, campaign_id, idea_id, NULL, NULL, true"
+        " FROM voting.parked WHERE event_id = $1 LIMIT 1", event_id)
+    return dict(row) if row else None
+
+
+async def closed_between(db: Db, after: datetime, until: datetime) -> int:
+    """How many campaigns closed in (after, until]."""
+    return int(await db.fetchval(
+        "SELECT count(*) FROM voting.campaigns WHERE closes_at > $1 AND closes_at <= $2",
+        after, until))
+
+
+async def what_if_due(db: Db, quiet_s: float, limit: int = 5) -> list[uuid.UUID]:
+    """Closed campaigns with no what-if yet whose votes have settled (none decided in the last
+    `quiet_s` seconds), most recently closed first."""
+    rows = await db.fetch(
+        "SELECT c.campaign_id FROM voting.campaigns c WHERE c.closes_at <= now()"
+        " AND NOT EXISTS (SELECT 1 FROM voting.what_ifs w WHERE w.campaign_id = c.campaign_id)"
+        " AND NOT EXISTS (SELECT 1 FROM voting.votes v WHERE v.campaign_id = c.campaign_id"
+        "  AND v.decided_at > now() - make_interval(secs => $1::float8))"
+        " ORDER BY c.closes_at DESC LIMIT $2", quiet_s, limit)
+    return [r["campaign_id"] for r in rows]
+
+
+async def frozen_inputs(db: Db, campaign_id: uuid.UUID
+                        ) -> tuple[dict[str, Any], list[dict[str, Any]], list[tuple[Any, ...]]]:
+    """A closed campaign's budget and threshold, its published and merged ideas (id, cost,
+    status), and every supporting vote that counts, is held or was set aside by a merge:
+    (voter, idea, target, state, sector)."""
+    campaign = await db.fetchrow(
+        "SELECT campaign_id, closes_at, budget, min_votes_to_fund FROM voting.campaigns"
+        " WHERE campaign_id = $1", campaign_id)
+    ideas = await db.fetch(
+        "SELECT idea_id, cost, status FROM voting.ideas WHERE campaign_id = $1"
+        " AND status IN ('published', 'merged')", campaign_id)
+    votes = await db.fetch(
+        "SELECT v.voter_id, v.idea_id::text, coalesce(v.target_id, v.idea_id)::text, v.state,"
+        " v.sector FROM voting.votes v JOIN voting.ideas i ON i.idea_id = v.idea_id"
+        " WHERE v.campaign_id = $1 AND v.kind = 'cast' AND v.value > 0"
+        " AND v.state IN ('counted', 'held', 'merged_duplicate')"
+        " AND i.status IN ('published', 'merged')", campaign_id)
+    return dict(campaign) if campaign else {}, [dict(r) for r in ideas], \
+        [tuple(r.values()) for r in votes]
+
+
+async def what_if(db: Db, campaign_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await db.fetchrow(
+        "SELECT computed_at, votes, seconds, result FROM voting.what_ifs WHERE campaign_id = $1",
+        campaign_id)
+    return dict(row) if row else None
+
+
+async def idea_titles(db: Db, campaign_id: uuid.UUID) -> dict[str, str | None]:
+    """The titles of a campaign's published ideas (others: None, not shown)."""
+    rows = await db.fetch(
+        "SELECT idea_id::text AS idea_id, CASE WHEN status = 'published' THEN title END AS title"
+        " FROM voting.ideas WHERE campaign_id = $1", campaign_id)
+    return {r["idea_id"]: r["title"] for r in rows}

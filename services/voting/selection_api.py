@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import uuid
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -113,6 +114,41 @@ async def _decide(rule: str, tally: dict[str, int], costs: dict[str, int],
     while len(_ANSWERS) > _KEEP:
         _ANSWERS.popitem(last=False)
     return outcome
+
+
+_WHAT_IF_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The campaign does not exist (or the voting service has not seen it)."},
+    409: {"description": "The campaign is still open (`campaign_open`), or it has closed and "
+                         "its replay is being computed (`what_if_pending`; `Retry-After` says "
+                         "when to ask again)."},
+}
+
+
+@router.get("/campaigns/{campaign_id}/what-if", responses=_WHAT_IF_ERRORS)
+async def campaign_what_if(campaign_id: uuid.UUID, ctx: Context) -> dict[str, Any]:
+    """A closed campaign's frozen votes counted under other rules: greedy and equal shares,
+    without the minimum score, with held votes released, with merges undone, and without each
+    sector's votes. Per scenario the funded ideas; `stable`: funded under every scenario;
+    `depends`: funded under some, with which. Computed once by the voting worker after the
+    campaign closes and its votes settle."""
+    campaign = await queries.selection_campaign(ctx.pool, campaign_id)
+    if campaign is None:
+        raise not_found("campaign", campaign_id)
+    if campaign["closes_at"] > datetime.now(UTC):
+        raise ApiError(409, "campaign_open", f"campaign {campaign_id} closes at "
+                       f"{campaign['closes_at']:%Y-%m-%d %H:%M} UTC: a what-if replays a closed "
+                       "campaign's votes")
+    stored = await queries.what_if(ctx.pool, campaign_id)
+    if stored is None:
+        raise ApiError(409, "what_if_pending", f"campaign {campaign_id} has closed; its what-if "
+                       "is computed once its votes have settled", headers={"Retry-After": "30"})
+    titles = await queries.idea_titles(ctx.pool, campaign_id)
+    result = stored["result"]
+    return {"campaign_id": campaign_id, "computed_at": stored["computed_at"],
+            "votes": stored["votes"], "budget": campaign["budget"],
+            "min_votes": campaign["min_votes_to_fund"] or 0, **result,
+            "titles": {k: titles.get(k) for k in sorted(
+                {i for sc in result["scenarios"] for i in sc["selected"]})}}
 
 
 def _pseudonym_key(ctx: Context) -> bytes:

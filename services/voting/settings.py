@@ -30,6 +30,10 @@ class VotingSettings(BaseSettings):
     # voter id): stable across exports, not reversible without it; unset: derived from JWT_SECRET
     export_secret: str | None = Field(default=None, min_length=16)
 
+    # what-if replays: a closed campaign is replayed once no vote of it was decided for this long
+    what_if_quiet_s: float = Field(default=60.0, ge=0, le=7 * 86_400)
+    what_if_interval_s: float = Field(default=30.0, gt=0, le=3_600)
+
     # new voters casting the same ballot (2+ ideas) with first votes within this many seconds
     ballot_voters: int = Field(default=5, ge=2)
     ballot_window_s: float = Field(default=600.0, gt=0, le=86_400)

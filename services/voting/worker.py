@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 import faust
 import structlog
 
+from services.infra import transparency
+from services.infra.log_tree import TreeBroken
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app, every_tick
-from services.voting import anomalies
+from services.voting import anomalies, receipts, what_if_jobs
 from services.voting.handlers import (
     StatusProjection,
     VoteProjection,
@@ -70,5 +72,31 @@ def create_app(settings: Settings) -> faust.App:
                                            hold_rules=voting.hold_rules())
         if decided or dead:
             log.info("votes.parked_retried", decided=decided, dead_lettered=dead)
+
+    replays = what_if_jobs.WhatIfPool()
+    app.service(replays)  # type: ignore[arg-type]  # faust types it for classes
+
+    @app.timer(interval=voting.what_if_interval_s)  # type: ignore[untyped-decorator]
+    async def replay_closed_campaigns() -> None:
+        await resources.ready.wait()
+        assert resources.pool is not None
+        try:
+            await what_if_jobs.run_due(resources.pool, replays, quiet_s=voting.what_if_quiet_s)
+        except Exception:
+            log.exception("what_if.failed")  # tried again at the next tick
+
+    key = transparency.installation_key(settings)
+    last_signed: list[datetime | None] = [None]  # when heads were last judged due or not
+
+    @app.timer(interval=settings.log_head_interval_s)  # type: ignore[untyped-decorator]
+    async def sign_log_heads() -> None:
+        await resources.ready.wait()
+        assert resources.pool is not None
+        try:
+            _, last_signed[0] = await receipts.sign_due_heads(resources.pool, key,
+                                                              last_signed[0])
+        except TreeBroken:
+            # never sign over a rewritten log: an operator has to look (`ideastorm log verify`)
+            log.exception("log.head_refused")
 
     return app

@@ -85,6 +85,7 @@ def production_gateway(infra: Settings, tmp_path_factory: pytest.TempPathFactory
     log_dir: Path = tmp_path_factory.mktemp("gateway-prod")
     stack = Stack(infra, workers=(), http_port=free_port(), log_dir=log_dir, extra_env={
         "IDEASTORM_ENV": "production", "JWT_SECRET": PRODUCTION_SECRET,
+        "LOG_SIGNING_KEY": "q3Vd1mXoF0bYyK0Jr2mJ7r8Z0h5w2pN4cL6sT9uV1xA=",
         "RATE_LIMIT_PER_PARTICIPANT": "3/minute", "RATE_LIMIT_PER_ADDRESS": "6/minute"})
     stack.start_gateway()
     try:

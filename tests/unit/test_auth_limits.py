@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from services.infra.limits import WriteLimits, security_headers
 from services.infra.settings import Settings
 
+SIGNING_KEY = "q3Vd1mXoF0bYyK0Jr2mJ7r8Z0h5w2pN4cL6sT9uV1xA="
 pytestmark = pytest.mark.unit
 
 REAL_SECRET = "x7Jq2v9LrT4mW8nB3kP6sD1fG5hZ0cYa"
@@ -31,6 +32,7 @@ async def test_limits_are_off_unless_production_or_asked_for() -> None:
         assert [await limits.participant("a") for _ in range(5)] == [None] * 5
     production = Settings(ideastorm_env="production", jwt_secret=REAL_SECRET,
                           kafka_bootstrap_servers="k:9092", database_url="postgresql://u:p@d/x",
+                          log_signing_key=SIGNING_KEY,
                           rate_limit_per_address="1/minute")
     limits = WriteLimits(production)
     assert await limits.address("10.0.0.1") is None
@@ -48,5 +50,6 @@ def test_a_rate_that_is_not_a_rate_is_refused_at_start(rate: str) -> None:
 def test_strict_transport_security_only_in_production() -> None:
     assert "Strict-Transport-Security" not in security_headers(Settings())
     production = Settings(ideastorm_env="production", jwt_secret=REAL_SECRET,
-                          kafka_bootstrap_servers="k:9092", database_url="postgresql://u:p@d/x")
+                          kafka_bootstrap_servers="k:9092", database_url="postgresql://u:p@d/x",
+                          log_signing_key=SIGNING_KEY)
     assert security_headers(production)["Strict-Transport-Security"].startswith("max-age=")

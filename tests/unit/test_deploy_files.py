@@ -149,6 +149,8 @@ def test_env_example_names_only_real_settings_and_is_refused_until_edited() -> N
     assert "JWT_SECRET" in unedited
     half_edited = _settings_error(container_env(values["POSTGRES_PASSWORD"], "k" * 40))
     assert "DATABASE_URL" in half_edited
+    assert "LOG_SIGNING_KEY" in _settings_error(container_env("s3cret-pw", "k" * 40))
+    values["LOG_SIGNING_KEY"] = "q3Vd1mXoF0bYyK0Jr2mJ7r8Z0h5w2pN4cL6sT9uV1xA="
     assert _settings_error(container_env("s3cret-pw", "k" * 40)) == ""
 
 
@@ -324,7 +326,8 @@ def test_configuration_comes_from_the_configmap_and_the_secret() -> None:
             assert any("secretRef" in s for s in sources)
     settings = {**next(iter(configmaps.values()))["data"],
                 "DATABASE_URL": "postgresql://ideastorm:s3cret@db:5432/ideastorm",
-                "JWT_SECRET": "k" * 40}
+                "JWT_SECRET": "k" * 40,
+                "LOG_SIGNING_KEY": "q3Vd1mXoF0bYyK0Jr2mJ7r8Z0h5w2pN4cL6sT9uV1xA="}
     assert Settings(**{k.lower(): v for k, v in settings.items()}).ideastorm_env == "production"
 
 

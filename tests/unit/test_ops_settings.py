@@ -23,6 +23,7 @@ PRODUCTION = {
     "JWT_SECRET": REAL_SECRET,
     "KAFKA_BOOTSTRAP_SERVERS": "kafka-0.kafka:9092",
     "DATABASE_URL": "postgresql://ideastorm:s3cr3t@db:5432/ideastorm",
+    "LOG_SIGNING_KEY": "q3Vd1mXoF0bYyK0Jr2mJ7r8Z0h5w2pN4cL6sT9uV1xA=",
 }
 # a value other than the default for every setting, as an operator would write it
 OVERRIDES: dict[str, tuple[str, Any]] = {
@@ -59,6 +60,9 @@ OVERRIDES: dict[str, tuple[str, Any]] = {
     "wait_for_timeout_s": ("5", 5.0),
     "worker_web_host": ("0.0.0.0", "0.0.0.0"),
     "worker_web_port": ("6066", 6066),
+    "log_signing_key": ("q3Vd1mXoF0bYyK0Jr2mJ7r8Z0h5w2pN4cL6sT9uV1xA=",
+                        "q3Vd1mXoF0bYyK0Jr2mJ7r8Z0h5w2pN4cL6sT9uV1xA="),
+    "log_head_interval_s": ("30", 30.0),
     "log_level": ("DEBUG", "DEBUG"),
     "log_json": ("true", True),
 }
@@ -111,6 +115,9 @@ RS256 = {"JWT_ALGORITHM": "RS256", "JWT_JWKS_URL": "https://id.example.dk/jwks",
     ({"KAFKA_BOOTSTRAP_SERVERS": ""}, "KAFKA_BOOTSTRAP_SERVERS"),
     ({"DATABASE_URL": ""}, "DATABASE_URL"),
     ({"DATABASE_URL": "postgresql://ideastorm:change-me@db/ideastorm"}, "placeholder"),
+    ({"LOG_SIGNING_KEY": ""}, "LOG_SIGNING_KEY"),
+    ({"LOG_SIGNING_KEY": "change-me"}, "LOG_SIGNING_KEY"),
+    ({"LOG_SIGNING_KEY": "c2hvcnQ="}, "32 bytes"),
 ])
 def test_production_refuses_development_secrets(
     clean_env: pytest.MonkeyPatch, change: dict[str, str], complaint: str

@@ -548,6 +548,10 @@ def _document_control(report: Report, lang: Lang) -> list[Block]:
         (t(lang, "content_hash"), f"sha256:{report.content_hash}"),
         (t(lang, "generated_by"), t(lang, "generated_by_value").format(
             version=c.generated_by.rpartition(".v")[2])),
+        *(((t(lang, "log_heads"), "\n".join(
+            t(lang, "log_head").format(log=h.log, partition=h.partition, size=h.tree_size,
+                                       root=h.root_hash[:16], at=fmt_datetime(h.signed_at, lang))
+            for h in c.log_heads)),) if c.log_heads else ()),
     ))]
 
 

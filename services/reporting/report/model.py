@@ -37,6 +37,18 @@ class Fingerprint:
 
 
 @dataclass(frozen=True)
+class HeadCited:
+    """A signed head of the vote log in force at the cut-off (`GET /log/heads` lists it): the
+    report's vote figures can be checked against the log it signs."""
+
+    log: str
+    partition: int
+    tree_size: int
+    root_hash: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
 class Cover:
     """Document control: what the report is about, what it was computed from, by what."""
 
@@ -61,6 +73,7 @@ class Cover:
     approval: str = "approval.for_next_meeting"  # i18n key: draft / for a meeting / next one
     approval_meeting: date | None = None  # the meeting it is for, when one is planned
     draft: bool = False  # a marked draft ("foreløbig") of a quarter that has not ended
+    log_heads: tuple[HeadCited, ...] = ()  # set after computing (handlers.cite_log_heads)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,107 @@
+"""The voting worker's what-if job: closed, settled campaigns replayed in a process pool.
+
+Equal shares is CPU-bound for tens of seconds on a large campaign; in the worker's own event
+loop it would stall the vote projections and their heartbeats, and in a thread it would hold
+the GIL as long (STACK-NOTES). So it runs in a separate process, one campaign at a time, at a
+lower priority than the projections, and the answer is stored per campaign for the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Callable
+from multiprocessing.pool import Pool
+from typing import Any
+
+import asyncpg
+import mode
+import structlog
+
+from services.voting import projections, queries
+from services.voting.domain import what_if
+from services.voting.domain.what_if import Frozen, FrozenVote
+
+log = structlog.get_logger(__name__)
+
+COUNTED_STATES = {"counted": (False, False), "held": (True, False),
+                  "merged_duplicate": (False, True)}
+
+
+def _lower_priority() -> None:
+    os.nice(10)
+
+
+class WhatIfPool(mode.Service):
+    """One process for replays, started on first use (spawn: never a fork of the worker's
+    threads and loop) and ended with the worker, even in the middle of a replay (a replay not
+    stored is made again by the next worker)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pool: Pool | None = None
+
+    async def run(self, *args: Any) -> dict[str, Any]:
+        if self._pool is None:
+            self._pool = multiprocessing.get_context("spawn").Pool(
+                1, initializer=_lower_priority)
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[dict[str, Any]] = loop.create_future()
+
+        def settle(set_it: Callable[[Any], None], value: Any) -> None:
+            if not done.done():
+                set_it(value)
+
+        self._pool.apply_async(
+            compute, args,
+            callback=lambda r: loop.call_soon_threadsafe(settle, done.set_result, r),
+            error_callback=lambda e: loop.call_soon_threadsafe(settle, done.set_exception, e))
+        return await done
+
+    async def on_stop(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
+
+
+def frozen(campaign: dict[str, Any], ideas: list[dict[str, Any]],
+           votes: list[tuple[Any, ...]]) -> Frozen:
+    """The domain's view of a closed campaign, from `queries.frozen_inputs`."""
+    return Frozen(
+        costs={str(i["idea_id"]): i["cost"] for i in ideas},
+        merged=[str(i["idea_id"]) for i in ideas if i["status"] == "merged"],
+        votes=[FrozenVote(voter, idea, target, *COUNTED_STATES[state], sector=sector)
+               for voter, idea, target, state, sector in votes],
+        budget=campaign["budget"] or 0, threshold=campaign["min_votes_to_fund"] or 0)
+
+
+def compute(campaign: dict[str, Any], ideas: list[dict[str, Any]],
+            votes: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Run in the pool's process: every scenario, as JSON-ready data."""
+    return what_if.what_if(frozen(campaign, ideas, votes)).to_json()
+
+
+async def run_due(pool: asyncpg.Pool, replays: WhatIfPool, *,
+                  quiet_s: float) -> list[uuid.UUID]:
+    """Replay the closed, settled campaigns that have no what-if yet; returns them."""
+    done = []
+    for campaign_id in await queries.what_if_due(pool, quiet_s):
+        campaign, ideas, votes = await queries.frozen_inputs(pool, campaign_id)
+        if not campaign or campaign["budget"] is None:
+            result: dict[str, Any] = {"official": None, "scenarios": [], "stable": [],
+                                      "depends": [], "skipped": {
+                                          "all": "the campaign has no budget to fund from"}}
+            seconds = 0.0
+        else:
+            started = time.monotonic()
+            result = await replays.run(campaign, ideas, votes)
+            seconds = time.monotonic() - started
+        async with pool.acquire() as conn:
+            await projections.store_what_if(conn, campaign_id, len(votes), seconds, result)
+        log.info("what_if.computed", campaign=str(campaign_id), votes=len(votes),
+                 seconds=round(seconds, 2), scenarios=len(result["scenarios"]))
+        done.append(campaign_id)
+    return done
