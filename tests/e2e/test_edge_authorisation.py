@@ -71,6 +71,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/campaigns/{campaign_id}/ranking"): public(),
     ("GET", "/campaigns/{campaign_id}/participation"): public(),
     ("GET", "/campaigns/{campaign_id}/selection"): public(),  # published ideas only
+    ("GET", "/campaigns/{campaign_id}/what-if"): public(),  # a closed campaign's, stored
+    ("POST", "/receipts/verify"): public(),  # whoever holds a receipt
+    ("GET", "/log/heads"): public(),
+    ("GET", "/log/consistency"): public(),
+    ("GET", "/me/receipts"): only("participant"),
     ("GET", "/campaigns/{campaign_id}/export.pb"): only("moderator"),  # every ballot
     ("GET", "/me/votes"): only("participant"),
     # the action plan: planners write, planners and the steering group read
@@ -91,6 +96,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/plans/{year}/initiatives/{initiative_id}/goals/{goal_id}/measurements"):
         only("planner"),
     ("POST", "/plans/{year}/initiatives/{initiative_id}/ideas"): only("planner"),
+    ("POST", "/plans/{year}/initiatives/{initiative_id}/exceptions"): only("planner"),
     ("POST", "/steering-meetings"): only("planner"),
     ("POST", "/plans/{year}/decisions"): only("planner"),
     ("POST", "/decisions/{decision_id}/answer"): only("planner"),
@@ -113,6 +119,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/reports/{ref}"): only("planner", "steering"),
     ("GET", "/reports/inputs"): only("planner", "steering"),
     ("POST", "/reports"): only("planner", "steering"),
+    ("GET", "/reports/requestable"): only("planner", "steering"),
 }
 
 
