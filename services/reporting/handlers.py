@@ -242,7 +242,8 @@ async def publish(pool: asyncpg.Pool, producer: EventProducer, quarter: Quarter,
                   draft_as_of: date | None = None) -> Generated:
     """Generate, store and announce the report for `quarter` (a no-op if it is already stored)."""
     generated_at = now or utcnow()
-    gen = await generate(pool, quarter, made_at=generated_at)
+    gen = await generate(pool, quarter, author=author, draft_as_of=draft_as_of,
+                         made_at=generated_at)
     outbox = producer.outbox()
     async with pool.acquire() as conn, conn.transaction():
         gen = await _known_as(conn, gen)

@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from aiokafka.errors import KafkaConnectionError
 
 from schemas import topics
 from schemas.envelope import Envelope
@@ -170,8 +171,8 @@ class HeldClaims(IdempotencyTable):
         return claim
 
 
-class Unreachable(ConnectionError):
-    pass
+class Unreachable(KafkaConnectionError):
+    """What the producer raises when the broker cannot be reached."""
 
 
 class FlakyProducer:
@@ -338,7 +339,8 @@ async def test_when_the_winner_fails_to_publish_an_identical_request_takes_the_k
                      what="the other requests meeting the key pending")
     hold.door.set()  # the first one's publish fails: it gives the key up
     answers = await asyncio.gather(*sent)
-    assert codes(answers) == [(202, None)] * 9 + [(500, "internal_error")]
+    # the broker being away is answered 503, saying to repeat the request
+    assert codes(answers) == [(202, None)] * 9 + [(503, "broker_unavailable")]
     rest = [r for r in answers if r.status_code == 202]
     assert len({r.text for r in rest}) == 1
     won = rest[0].json()
@@ -359,7 +361,7 @@ async def test_a_failed_publish_frees_the_key_for_its_retry(
     headers = {**author, "Idempotency-Key": key}
     body = {"title": "Second time lucky", "body": "Details."}
     failed = await held.client.post(f"/campaigns/{campaign_id}/ideas", headers=headers, json=body)
-    assert failed.status_code == 500
+    assert failed.status_code == 503
     assert await pool.fetchval("SELECT count(*) FROM gateway.idempotency"
                                " WHERE actor = $1 AND key = $2", sub, key) == 0
     # retried through the served gateway: the same event, published once
