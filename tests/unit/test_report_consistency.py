@@ -14,6 +14,7 @@ from services.reporting.domain.consistency import (
     breach_has_exception,
     budget_reconciles,
     check,
+    decision_matches_plan_dates,
     goal_measured_when_due,
     milestone_before_evidence,
     one_cost_basis,
@@ -143,6 +144,54 @@ def test_a_goal_past_its_due_date_has_a_measurement() -> None:
     assert goal_measured_when_due(*plan_of(w), Q2.last_day) == []
 
 
+def request(w: World, recommendation: str, moved: str, on: str = "2025-05-20") -> str:
+    decision = str(uuid.uuid4())
+    w.add("steering.decision_requested", f"{on}T12:00", decision_id=decision, year=2025,
+          title="Idéstormen udskydes", question="Skal idéstormen holdes senere?",
+          recommendation=recommendation,
+          options=[{"label": "Udskyd", "consequence": moved},
+                   {"label": "Hold fast", "consequence": "Idéstormen holdes som planlagt."}],
+          requested_on=on, for_meeting_on="2025-06-18", requested_by="staff-1")
+    return decision
+
+
+def test_an_open_decision_item_stating_a_date_the_milestone_does_not_have_is_listed() -> None:
+    w = small_plan()  # 'Første idéstorm afholdt' is due 2025-06-01
+    request(w, "Udskyd. Milepælen 'Første idéstorm afholdt' flyttes fra 15. maj til 30. juni "
+               "2025.", "Første idéstorm afholdt 30. juni 2025 i stedet for 15. maj.")
+    (issue,) = decision_matches_plan_dates(*plan_of(w), Q2.last_day)
+    assert issue.subject == "Idéstormen udskydes: F1 Indsats F1: Første idéstorm afholdt"
+    # the date it is moved from is the plan's claim; the one it is moved to is only proposed
+    assert issue.values == ("2025-05-15", "2025-06-01")
+    assert issue.correct_in == "decision_item"
+    assert [i.rule for i in compute(w.inputs()).data_quality] == ["decision_matches_plan_dates"]
+
+
+def test_a_decision_item_that_agrees_with_the_plan_breaks_no_rule() -> None:
+    w = small_plan()
+    request(w, "Udskyd. Milepælen 'Første idéstorm afholdt' flyttes fra 1. juni til 30. juni "
+               "2025.", "The milestone Første idéstorm afholdt moves from 1 June 2025 to "
+               "30 June 2025; no extra cost.")
+    assert decision_matches_plan_dates(*plan_of(w), Q2.last_day) == []
+
+
+def test_an_answered_item_states_the_date_of_the_revision_made_on_it() -> None:
+    w = small_plan()
+    decision = request(w, "Udskyd.", "Første idéstorm afholdt flyttes til 2025-06-30.")
+    w.add("steering.decision_taken", "2025-06-18T12:00", decision_id=decision,
+          meeting_id=str(uuid.uuid4()), decided_on="2025-06-18", chosen="Udskyd")
+    revised = definition(w, milestones=[{"milestone_id": "storm", "due": "2025-07-31",
+                                         "title": "Første idéstorm afholdt"}])
+    w.add("initiative.revised", "2025-06-19T12:00", **revised, reason="Styregruppens beslutning",
+          decision_id=decision)
+    (issue,) = decision_matches_plan_dates(*plan_of(w), Q2.last_day)
+    assert issue.values == ("2025-06-30", "2025-07-31")
+    revised["milestones"][0]["due"] = "2025-06-30"
+    w.add("initiative.revised", "2025-06-20T12:00", **revised, reason="Rettet til beslutningen",
+          decision_id=decision)
+    assert decision_matches_plan_dates(*plan_of(w), Q2.last_day) == []
+
+
 def test_the_report_lists_every_breach_in_data_quality_and_none_when_the_inputs_agree() -> None:
     w = small_plan()
     assert compute(w.inputs()).data_quality == ()
@@ -154,4 +203,4 @@ def test_the_report_lists_every_breach_in_data_quality_and_none_when_the_inputs_
     assert [i.rule for i in report.data_quality] == ["milestone_before_evidence",
                                                      "budget_reconciles"]
     assert report.executive_summary.data_quality_issues == 2
-    assert len(check(*plan_of(w), Q2.last_day)) == 2 and len(RULES) == 5
+    assert len(check(*plan_of(w), Q2.last_day)) == 2 and len(RULES) == 6

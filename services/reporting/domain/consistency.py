@@ -7,12 +7,14 @@ data-quality section; nothing is smoothed away. Pure: the standard library and `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from schemas.plan import Evidence, ExceptionReported
+from schemas.plan import Evidence, ExceptionReported, InitiativeRevised, Milestone
 from services.reporting.domain import (
+    DecisionState,
     InitiativeState,
     PlanState,
     World,
@@ -20,6 +22,7 @@ from services.reporting.domain import (
     initiative_status,
     local_day,
 )
+from services.reporting.domain.stated_dates import Says, clauses, stated_dates
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,8 @@ class Issue:
     rule: str
     subject: str
     values: tuple[str, ...]
-    correct_in: str  # plan_file / progress_report / budget_approval / exception_report
+    correct_in: str  # plan_file / progress_report / budget_approval / exception_report /
+    # decision_item
 
 
 def _title(ini: InitiativeState) -> str:
@@ -128,6 +132,73 @@ def goal_measured_when_due(world: World, plan: PlanState, as_of: date) -> list[I
     return out
 
 
+def _named(clause: str, titles: list[str]) -> list[str]:
+    """The milestone titles a clause names (a title inside a longer one named is not)."""
+    low = clause.casefold()
+    hits = [t for t in titles if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", low)]
+    return [t for t in hits if not any(t != o and t in o for o in hits)]
+
+
+def _decided_due(ini: InitiativeState, decision: DecisionState, milestone_id: str
+                 ) -> date | None:
+    """The milestone's due date in the latest revision made on the decision, if any."""
+    due = None
+    for f in ini.revisions:
+        p = f.payload
+        if isinstance(p, InitiativeRevised) and p.decision_id == decision.request.decision_id:
+            due = next((m.due for m in p.milestones if m.milestone_id == milestone_id), due)
+    return due
+
+
+def decision_matches_plan_dates(world: World, plan: PlanState, as_of: date) -> list[Issue]:
+    """A decision item does not contradict the plan's dates. Where its text names a milestone
+    by its title and states a date beside it: while the item is open, a date the text gives as
+    the milestone's own (stated, or the one a change moves it from) is its due date in the
+    plan; once answered, a date the chosen option states or moves it to is its due date in the
+    revision made on the decision. A date the text proposes while open is not checked, nor a
+    clause naming two milestones, nor a title that names milestones of different dates."""
+    by_title: dict[str, list[tuple[InitiativeState, Milestone]]] = {}
+    for ini in _initiatives(plan):
+        for m in ini.definition.milestones:
+            by_title.setdefault(m.title.casefold(), []).append((ini, m))
+    out = []
+    for d in sorted((d for d in world.requests.values() if d.request.year == plan.year),
+                    key=lambda d: (d.request.for_meeting_on, d.request.title,
+                                   str(d.request.decision_id))):
+        r = d.request
+        if d.taken is None:
+            texts = [r.question, r.recommendation, *(o.consequence for o in r.options)]
+            checked = {Says.WAS, Says.STATED}
+        else:
+            texts = [o.consequence for o in r.options if o.label == d.taken.chosen]
+            checked = {Says.NEW, Says.STATED}
+        everything = " ".join([r.title, r.question, r.recommendation,
+                               *(o.consequence for o in r.options)])
+        seen: set[tuple[str, str, date]] = set()
+        for clause in (c for text in texts for c in clauses(text)):
+            named = _named(clause, list(by_title))
+            if len(named) != 1:
+                continue
+            found = by_title[named[0]]
+            # of milestones of one title in several initiatives, the ones the item names
+            coded = [(i, m) for i, m in found if i.definition.code and re.search(
+                rf"\b{re.escape(i.definition.code)}\b", everything)]
+            if len({(i.definition.initiative_id, m.due) for i, m in coded or found}) != 1:
+                continue
+            ini, milestone = (coded or found)[0]
+            due = milestone.due if d.taken is None else _decided_due(ini, d, milestone.milestone_id)
+            for stated in stated_dates(clause, r.year):
+                key = (str(ini.definition.initiative_id), milestone.milestone_id, stated.day)
+                if (due is None or stated.says not in checked or stated.day == due
+                        or key in seen):
+                    continue
+                seen.add(key)
+                out.append(Issue("decision_matches_plan_dates",
+                                 f"{r.title}: {_title(ini)}: {milestone.title}",
+                                 (stated.day.isoformat(), due.isoformat()), "decision_item"))
+    return out
+
+
 Rule = Callable[[World, PlanState, date], list[Issue]]
 
 RULES: tuple[Rule, ...] = (
@@ -136,6 +207,7 @@ RULES: tuple[Rule, ...] = (
     one_cost_basis,
     breach_has_exception,
     goal_measured_when_due,
+    decision_matches_plan_dates,
 )
 
 

@@ -464,6 +464,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "Budget changed without a steering-group decision"),
     'rule.breach_has_exception': ('Afvigelse uden afvigelsesrapport', 'Breach without an exception report'),
     'rule.goal_measured_when_due': ('Mål uden måling efter fristen', 'Goal not measured after its due date'),
+    "rule.decision_matches_plan_dates": (
+        "Beslutningspunkt i strid med planens datoer",
+        "Decision item contradicts the plan's dates"),
     "detail.milestone_before_evidence": (
         "meldt nået {0}, men ingen af centrets egne idéstorme var afsluttet da (første: {1})",
         "reported reached on {0}, but none of the centre's own ideastorms had closed by then (first: "
@@ -476,6 +479,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "the budget is {0}, the approved one {1}; deviations use the approved one"),
     'detail.breach_has_exception': ('{0}: afvigelse {1}', '{0}: deviation {1}'),
     'detail.goal_measured_when_due': ('fristen var {0}', 'its due date was {0}'),
+    "detail.decision_matches_plan_dates": (
+        "beslutningspunktet angiver milepælens dato som {0}, planen har {1}",
+        "the decision item gives the milestone's date as {0}; the plan has {1}"),
     "correct_in.plan_file": (
         "handlingsplanen (milepæle eller revision)",
         "the action plan (milestones or a revision)"),
@@ -486,6 +492,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "en afvigelsesrapport for indsatsen",
         "an exception report for the initiative"),
     'correct_in.progress_report': ('en måling af målet', 'a measurement of the goal'),
+    "correct_in.decision_item": (
+        "beslutningspunktets tekst eller milepælens dato i handlingsplanen",
+        "the decision item's text or the milestone's date in the action plan"),
     'question': ('Spørgsmål', 'Question'),
     'imported': ('Importeret', 'Imported'),
     "imported_note": (
