@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from schemas.envelope import derived_id, utcnow
 from schemas.governance import DecisionRequested, DecisionTaken
@@ -49,6 +49,7 @@ from services.infra.http import (
     IsoDate,
     Planner,
     PlanReader,
+    StrictBody,
     WaitFor,
     build,
     not_found,
@@ -361,7 +362,7 @@ _BY_MEDIA: dict[str, Format] = {
 QUARTER = r"^(20[0-9]{2}|2100)-?[Qq][1-4]$"  # what Quarter.parse reads
 
 
-class ReportRequest(BaseModel):
+class ReportRequest(StrictBody):
     """The quarter to report on, e.g. `2025Q2`; `draft`: a marked draft ("foreløbig") of a
     quarter that has not ended (an ended quarter is reported without it)."""
 

@@ -403,9 +403,13 @@ async def destroy_client_keys(pool: asyncpg.Pool, destroy_before: date) -> int:
 
 
 async def store_what_if(conn: Any, campaign_id: uuid.UUID, votes: int, seconds: float,
-                        result: dict[str, Any]) -> None:
-    """Keep a campaign's what-if (the first one computed stays)."""
+                        result: dict[str, Any], read_at: datetime) -> None:
+    """Keep a campaign's what-if, computed from what was recorded at `read_at` (a later one
+    replaces it)."""
     await conn.execute(
-        "INSERT INTO voting.what_ifs (campaign_id, votes, seconds, result)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (campaign_id) DO NOTHING",
-        campaign_id, votes, seconds, result)
+        "INSERT INTO voting.what_ifs (campaign_id, votes, seconds, result, computed_at)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id) DO UPDATE"
+        " SET votes = EXCLUDED.votes, seconds = EXCLUDED.seconds, result = EXCLUDED.result,"
+        " computed_at = EXCLUDED.computed_at"
+        " WHERE voting.what_ifs.computed_at < EXCLUDED.computed_at",
+        campaign_id, votes, seconds, result, read_at)

@@ -26,6 +26,8 @@ from services.voting import queries, receipts
 router = APIRouter(tags=["receipts"])
 
 Partition = Annotated[int, Query(ge=0, le=100_000, description="the partition of `votes`")]
+# a tree size is a count of records of one partition: an offset, which PostgreSQL keeps in 64 bits
+MAX_TREE_SIZE = 2**63 - 1
 OptionalPartition = Annotated[int | None, Query(ge=0, le=100_000,
                                                 description="only this partition of `votes`")]
 
@@ -69,8 +71,10 @@ async def log_heads(ctx: Context, partition: OptionalPartition = None, limit: Li
 @router.get("/log/consistency")
 async def log_consistency(
     ctx: Context, partition: Partition,
-    first: Annotated[int, Query(alias="from", ge=1, description="the earlier head's tree size")],
-    second: Annotated[int, Query(alias="to", ge=1, description="the later head's tree size")],
+    first: Annotated[int, Query(alias="from", ge=1, le=MAX_TREE_SIZE,
+                                description="the earlier head's tree size")],
+    second: Annotated[int, Query(alias="to", ge=1, le=MAX_TREE_SIZE,
+                                 description="the later head's tree size")],
 ) -> dict[str, Any]:
     """Proof (RFC 9162 2.1.4) that the signed head of size `to` extends the one of size `from`
     in a partition: the log was only appended to between them."""

@@ -14,6 +14,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from multiprocessing.pool import Pool
 from typing import Any
 
@@ -100,7 +101,8 @@ async def run_due(pool: asyncpg.Pool, replays: WhatIfPool, *,
             result = await replays.run(campaign, ideas, votes)
             seconds = time.monotonic() - started
         async with pool.acquire() as conn:
-            await projections.store_what_if(conn, campaign_id, len(votes), seconds, result)
+            await projections.store_what_if(conn, campaign_id, len(votes), seconds, result,
+                                            campaign["read_at"] if campaign else datetime.now(UTC))
         log.info("what_if.computed", campaign=str(campaign_id), votes=len(votes),
                  seconds=round(seconds, 2), scenarios=len(result["scenarios"]))
         done.append(campaign_id)
