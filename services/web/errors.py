@@ -198,8 +198,8 @@ def explain(reply: Reply, lang: str, fields: dict[str, str] | None = None) -> Ex
     labels = fields or {}
     unplaced: list[str] = []
     for p in problems:
-        where = str(p.get("where", "")).removeprefix("body.").removeprefix("body")
-        where = where.lstrip(".")
+        where = str(p.get("where", ""))
+        where = "" if where == "body" else where.removeprefix("body.")
         text = field_problem(str(p.get("problem", "")), lang)
         name = next((k for k in labels if where == k or where.startswith(k + ".")), None)
         if name is not None and name not in out.fields:
