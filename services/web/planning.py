@@ -117,8 +117,8 @@ async def update_initiative(request: Request, year: int, initiative_id: uuid.UUI
         f"/plans/{year}/initiatives/{initiative_id}/{path}", body)
     here = f"/staff/plan/{year}/initiatives/{initiative_id}"
     if not r.ok:
-        labels = {f"{kind}.{k}": label for k, label in fields.items()}
-        state = refused(r, v.lang, labels, values, summary_field=f"{kind}-{next(iter(fields))}")
+        state = refused(r, v.lang, dict(fields), values,
+                        summary_field=f"{kind}-{next(iter(fields))}")
         # the API names a field `percent`; this form's field is `progress-percent`
         state["err"] = {(k if k.startswith(f"{kind}-") else f"{kind}-{k}"): m
                         for k, m in state["err"].items()}

@@ -117,7 +117,7 @@ async def test_idea_from_submission_to_vote_to_hidden_by_flags(
     await expect(staff.locator("main")).not_to_contain_text("GET /moderation/votes")
 
     # the author erases their personal data: what they wrote is gone from the staff's pages too
-    await page.goto("/my")
+    await page.goto("/my/data")
     await page.get_by_label("Ja, jeg vil have mine oplysninger slettet").check()
     await page.get_by_role("button", name="Slet mine oplysninger").click()
     await expect(page.locator(".flash.ok")).to_contain_text("anmodning om sletning er modtaget")
