@@ -411,10 +411,10 @@ def who(pid: str | None, name: str | None, lang: str, v: object) -> str:
     if name:
         return name
     principal = getattr(v, "principal", None)
-    if pid and principal is not None and principal.sub == pid:
-        return translate("you", lang)
     if pid and getattr(v, "staff", False):
         return pid
+    if pid and principal is not None and principal.sub == pid:
+        return translate("you", lang)
     return translate("participant", lang)
 
 
