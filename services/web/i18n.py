@@ -265,6 +265,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "select_all_hint": ("Vælg stemmerne, og afgør dem samlet med én begrundelse.",
                         "Select votes and decide them together with one reason."),
     "select": ("Vælg", "Select"),
+    "select_all": ("Vælg alle", "Select all"),
     "voter": ("Stemmeafgiver", "Voter"),
     "value": ("Stemme", "Vote"),
     "hold_reason": ("Tilbageholdt fordi", "Held because"),

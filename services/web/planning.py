@@ -71,8 +71,10 @@ async def plan(request: Request, year: int | None = None, as_of: date | None = N
 
 
 async def initiative_page(request: Request, v: Visit, year: int, initiative_id: uuid.UUID, *,
-                          status: int = 200, **form_state: Any) -> Response:
-    r = await Api(request, v.token).get(f"/plans/{year}/initiatives/{initiative_id}")
+                          status: int = 200, wait: uuid.UUID | None = None,
+                          **form_state: Any) -> Response:
+    r = await Api(request, v.token).get(f"/plans/{year}/initiatives/{initiative_id}",
+                                        wait_for=wait)
     if not r.ok:
         return unavailable(request, v, r)
     form_state.setdefault("values", {})
@@ -87,11 +89,12 @@ async def initiative_page(request: Request, v: Visit, year: int, initiative_id: 
 
 
 @router.get("/plan/{year}/initiatives/{initiative_id}")
-async def initiative(request: Request, year: int, initiative_id: uuid.UUID) -> Response:
+async def initiative(request: Request, year: int, initiative_id: uuid.UUID,
+                     wait: uuid.UUID | None = None) -> Response:
     v = visit(request)
     if (refused_ := signed_in(request, v, "planner", "steering")) is not None:
         return refused_
-    return await initiative_page(request, v, year, initiative_id)
+    return await initiative_page(request, v, year, initiative_id, wait=wait)
 
 
 @router.post("/plan/{year}/initiatives/{initiative_id}/{kind}")

@@ -23,7 +23,9 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 # below this likeness two titles are only loosely alike: not called possible duplicates
 DUPLICATE_LIKENESS = 0.25
-MAX_BULK = 100  # held votes decided with one form
+# held votes listed, and decided with one form (each is one API call; the API has no bulk
+# route, so a moderator's per-person write limit applies to each)
+MAX_BULK = 500
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
@@ -111,7 +113,7 @@ async def held_votes(request: Request, wait: uuid.UUID | None = None) -> Respons
     v = visit(request)
     if (refused_ := signed_in(request, v, "moderator")) is not None:
         return refused_
-    r = await Api(request, v.token).get("/moderation/votes", wait_for=wait)
+    r = await Api(request, v.token).get("/moderation/votes", wait_for=wait, limit=MAX_BULK)
     if not r.ok and not r.missing:
         return unavailable(request, v, r)
     return page(request, v, "staff/votes.html", held=r,

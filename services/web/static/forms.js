@@ -4,3 +4,14 @@
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 })();
+// "Select all": ticks or clears every checkbox of the form with the name it names.
+(function () {
+  document.querySelectorAll("[data-selects]").forEach(function (all) {
+    all.addEventListener("change", function () {
+      var name = all.getAttribute("data-selects");
+      all.form.querySelectorAll('input[name="' + name + '"]').forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
+})();
