@@ -52,6 +52,7 @@ async def contexts(browser: Browser, stack: Stack
     async def new_page() -> Page:
         # bypass_csp: the pages allow no inline script, and axe-core is injected as one
         ctx = await browser.new_context(base_url=stack.base_url, accept_downloads=True, bypass_csp=True,
+                                        locale="da-DK", timezone_id="Europe/Copenhagen",
                                         viewport=WIDE)
         ctx.set_default_timeout(20_000)
         opened.append(ctx)
