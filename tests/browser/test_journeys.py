@@ -147,12 +147,13 @@ def queued(page: Page, title: str) -> Locator:
 
 
 async def burst_of_votes(producer: EventProducer, campaign_id: str, idea_id: str,
-                         uid: str) -> list[str]:
+                         published_at: str, uid: str) -> list[str]:
     """A script's votes: more from one client fingerprint in a short time than the anomaly
-    rules let through (the voting service holds them for moderators)."""
+    rules let through (the voting service holds them for moderators). They are dated just
+    after the idea was published: a vote is judged against the idea as it was when cast."""
     rules = VotingSettings().hold_rules()
     voters = [f"bot{n}-{uid}" for n in range(rules.burst_votes)]
-    start = datetime.now(UTC) - timedelta(seconds=5)
+    start = datetime.fromisoformat(published_at) + timedelta(milliseconds=100)
     await producer.publish_many([
         Envelope.wrap(VoteCast(voter_id=v, campaign_id=uuid.UUID(campaign_id),
                                idea_id=uuid.UUID(idea_id), client=f"script-{uid}"),
@@ -184,7 +185,8 @@ async def test_moderator_decides_revisions_merges_flags_and_held_votes(
         "reason": "off_topic", "note": "Handler ikke om byrum"})
     assert r.status_code == 202, r.text
     await votable(http, campaign_id, f"Lommeparker i hver bydel {uid}")
-    voters = await burst_of_votes(producer, campaign_id, flagged, uid)
+    published_at = (await ideas.idea(flagged))["updated_at"]
+    voters = await burst_of_votes(producer, campaign_id, flagged, published_at, uid)
 
     staff = await contexts()
     await sign_in(staff, "moderator", f"mod-{uid}")
