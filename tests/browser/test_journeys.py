@@ -262,8 +262,8 @@ async def test_moderator_decides_revisions_merges_flags_and_held_votes(
     await staff.goto("/staff/log")
     hidden = staff.locator("tr", has_text="Ikke et forslag til byrum")
     await expect(hidden).to_contain_text("Skjul")
-    await expect(staff.locator("tr", has_text="Et script, ikke mennesker")).to_have_count(
-        len(voters))
+    await expect(staff.locator("tr", has_text="Et script, ikke mennesker").first).to_contain_text(
+        "Kassér stemme")
     await look(staff, "moderator-log")
     await look_narrow(staff, "moderator-log")
 
