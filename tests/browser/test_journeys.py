@@ -4,6 +4,7 @@ axe-core at 1280 and at 320 CSS pixels (where nothing may scroll sideways)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -152,7 +153,11 @@ async def burst_of_votes(producer: EventProducer, campaign_id: str, idea_id: str
     after the idea was published: a vote is judged against the idea as it was when cast."""
     rules = VotingSettings().hold_rules()
     voters = [f"bot{n}-{uid}" for n in range(rules.burst_votes)]
-    start = datetime.fromisoformat(published_at) + timedelta(milliseconds=100)
+    start = datetime.fromisoformat(published_at) + timedelta(milliseconds=500)
+    # every vote dated in the past, as votes are: wait until the wall clock has passed them
+    ahead = (start + timedelta(seconds=1) - datetime.now(UTC)).total_seconds()
+    if ahead > 0:
+        await asyncio.sleep(ahead)
     await producer.publish_many([
         Envelope.wrap(VoteCast(voter_id=v, campaign_id=uuid.UUID(campaign_id),
                                idea_id=uuid.UUID(idea_id), client=f"script-{uid}"),
@@ -184,7 +189,9 @@ async def test_moderator_decides_revisions_merges_flags_and_held_votes(
         "reason": "off_topic", "note": "Handler ikke om byrum"})
     assert r.status_code == 202, r.text
     await votable(http, campaign_id, f"Lommeparker i hver bydel {uid}")
-    published_at = (await ideas.idea(flagged))["updated_at"]
+    log = await http.get("/moderation/log", params={"idea_id": flagged},
+                         headers=ideas.moderator)
+    published_at = next(e["decided_at"] for e in log.json() if e["decision"] == "approve")
     voters = await burst_of_votes(producer, campaign_id, flagged, published_at, uid)
 
     staff = await contexts()
