@@ -266,6 +266,8 @@ WORDS: dict[str, tuple[str, str]] = {
                         "Select votes and decide them together with one reason."),
     "select": ("Vælg", "Select"),
     "select_all": ("Vælg alle", "Select all"),
+    "count": ("Antal", "Number"),
+    "and_more": ("og %s andre", "and %s more"),
     "voter": ("Stemmeafgiver", "Voter"),
     "value": ("Stemme", "Vote"),
     "hold_reason": ("Tilbageholdt fordi", "Held because"),

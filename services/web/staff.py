@@ -108,6 +108,22 @@ async def decide(request: Request) -> Response:
     return back(request, v, f"/staff/moderation?wait={r.body['event_id']}", ok="decided")
 
 
+def held_groups(held: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Held votes for the same idea, way and reason as one row: a burst of 200 is one decision
+    to take, not 200 lines to read."""
+    groups: dict[str, dict[str, Any]] = {}
+    for h in held:
+        key = f"{h['idea_id']}|{str(h.get('reason') or '').split(':', 1)[0]}|{h.get('value', 1)}"
+        g = groups.setdefault(key, {"key": key, "idea_id": h["idea_id"],
+                                    "idea_title": h.get("idea_title"), "value": h.get("value"),
+                                    "reason": h.get("reason"), "voters": [], "event_ids": [],
+                                    "first_at": h["occurred_at"], "last_at": h["occurred_at"]})
+        g["voters"].append(h["voter_id"])
+        g["event_ids"].append(str(h["event_id"]))
+        g["last_at"] = h["occurred_at"]
+    return list(groups.values())
+
+
 @router.get("/votes")
 async def held_votes(request: Request, wait: uuid.UUID | None = None) -> Response:
     v = visit(request)
@@ -117,20 +133,24 @@ async def held_votes(request: Request, wait: uuid.UUID | None = None) -> Respons
     if not r.ok and not r.missing:
         return unavailable(request, v, r)
     return page(request, v, "staff/votes.html", held=r,
+                groups=held_groups(r.body) if r.ok else [],
                 reason_text=lambda text: reason_text(text, v.lang))
 
 
 @router.post("/votes/decisions")
 async def decide_votes(request: Request) -> Response:
-    """Release or discard one held vote, or every vote ticked, with one reason."""
+    """Release or discard the held votes of every group ticked, with one reason."""
     if isinstance(got := await posted(request, "moderator"), Response):
         return got
     v, f = got
-    chosen = parse_qs((await request.body()).decode("utf-8", errors="replace")).get("event_id", [])
-    chosen = list(dict.fromkeys(chosen))[:MAX_BULK]
+    ticked = set(parse_qs((await request.body()).decode("utf-8", errors="replace"))
+                 .get("group", []))
+    api = Api(request, v.token)
+    listed = await api.get("/moderation/votes", limit=MAX_BULK)
+    chosen = [e for g in held_groups(listed.body if listed.ok else []) if g["key"] in ticked
+              for e in g["event_ids"]]
     if not chosen:
         return back(request, v, "/staff/votes", error=translate("nothing_selected", v.lang))
-    api = Api(request, v.token)
     last = None
     for event_id in chosen:
         r = await api.post("/moderation/votes/decisions", {
@@ -154,4 +174,17 @@ async def log(request: Request, campaign: uuid.UUID | None = None) -> Response:
     r = await Api(request, v.token).get("/moderation/log", campaign_id=campaign, limit=200)
     if not r.ok:
         return unavailable(request, v, r)
-    return page(request, v, "staff/log.html", entries=r.body)
+    return page(request, v, "staff/log.html", entries=folded(r.body))
+
+
+def folded(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs of the same decision on the same idea for the same reason by the same moderator
+    (a burst of held votes discarded together) as one line with a count."""
+    out: list[dict[str, Any]] = []
+    for e in entries:
+        same = ("idea_id", "decision", "reason", "moderator")
+        if out and all(out[-1].get(k) == e.get(k) for k in same):
+            out[-1]["count"] += 1
+            continue
+        out.append({**e, "count": 1})
+    return out
