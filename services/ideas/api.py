@@ -227,8 +227,9 @@ async def _credited(ctx: HttpContext, rows: list[dict[str, Any]]) -> list[dict[s
 @moderation.get("/moderation/queue", response_model=list[QueueCampaign])
 async def moderation_queue(ctx: Context, principal: Moderator, campaign_id: CampaignFilter = None,
                            wait_for: WaitFor = None, limit: Limit = 200) -> list[QueueCampaign]:
-    """Ideas waiting for pre-moderation or hidden by flags, and revisions of published ideas
-    (with their diff), per campaign, oldest first, with their flags and notes and the most
+    """Ideas waiting for pre-moderation, flagged ideas (hidden by flags, or published with
+    flags since their last decision), and revisions of published ideas (with their diff), per
+    campaign, oldest first, with their flags and notes and the most
     similar published or pending ideas of the campaign as duplicate hints."""
     await wait_for_event(ctx, "ideas", wait_for)
     rows = await queries.moderation_queue(ctx.pool, campaign_id, limit=limit)

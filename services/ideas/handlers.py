@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import structlog
+from fastapi import HTTPException
 
 from schemas import topics
 from schemas.base import Payload
@@ -434,6 +435,12 @@ async def visible_idea(ctx: HttpContext, idea_id: uuid.UUID, principal: Principa
     if row is None or not may_see(
             IdeaStatus(row["status"]), row["author"], principal.sub if principal else None,
             is_staff(principal)):
+        if row is not None and row["status"] == IdeaStatus.MERGED and row["merged_into"]:
+            # a link to a merged idea leads on to the idea it lives on in (its content stays
+            # hidden): the id of the target, which is public, is all this says
+            raise HTTPException(404, detail={"code": "not_found",
+                                             "message": f"idea {idea_id} does not exist",
+                                             "merged_into": str(row["merged_into"])})
         raise not_found("idea", idea_id)
     return row
 

@@ -173,7 +173,10 @@ SELECT 'idea' AS kind, i.idea_id, NULL::int AS revision, i.campaign_id, c.title 
        NULL::text AS published_title, NULL::text AS published_body, NULL::text[] AS published_tags,
        NULL::int AS published_revision, {_FLAGS}, {_SIMILAR.format(title="i.title")} AS similar
   FROM ideas.ideas i JOIN ideas.campaigns c USING (campaign_id)
- WHERE (i.status = 'pending' OR (i.status = 'hidden' AND i.status_by = 'flags'))
+ WHERE (i.status = 'pending' OR (i.status = 'hidden' AND i.status_by = 'flags')
+        -- a published idea flagged since its last decision, before the flags hide it
+        OR (i.status = 'published' AND EXISTS (SELECT 1 FROM ideas.flags f
+             WHERE f.idea_id = i.idea_id AND f.flagged_at >= i.status_at)))
    AND ($1::uuid IS NULL OR i.campaign_id = $1)
 UNION ALL
 SELECT 'revision', i.idea_id, r.revision, i.campaign_id, c.title, r.title, r.body, r.tags,

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.infra.settings import Settings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IN_PROCESS = "ideastorm.in_process"  # ASGI scope key of the web pages' calls of the API
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,10 @@ class AddressRateLimit:
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in WRITE_METHODS:
+        # a web page's call of the API in-process was counted as the browser's own request,
+        # from the browser's address (only the server can put this key in a scope)
+        if scope["type"] == "http" and scope["method"] in WRITE_METHODS \
+                and not scope.get(IN_PROCESS):
             host = scope["client"][0] if scope.get("client") else "unknown"
             refusal = await self.limits.address(host)
             if refusal is not None:

@@ -12,6 +12,9 @@ from typing import Any
 
 import httpx
 from fastapi import Request
+from starlette.types import Receive, Scope, Send
+
+from services.infra.limits import IN_PROCESS
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,14 @@ class Api:
     """A client of the gateway app this request runs in, acting as the signed-in person."""
 
     def __init__(self, request: Request, token: str | None) -> None:
-        self._app = request.app
+        app = request.app
+        # the browser's address, not this process's: the API's limits and logs see the person
+        client = request.scope.get("client") or ("unknown", 0)
+
+        async def in_process(scope: Scope, receive: Receive, send: Send) -> None:
+            await app({**scope, "client": tuple(client), IN_PROCESS: True}, receive, send)
+
+        self._app = in_process
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         cid = request.headers.get("X-Correlation-Id")
         if cid:
@@ -73,6 +83,9 @@ class Api:
 
     async def post(self, path: str, body: Any = None) -> Reply:
         return await self.call("POST", path, json=body if body is not None else {})
+
+    async def put(self, path: str, body: Any) -> Reply:
+        return await self.call("PUT", path, json=body)
 
     async def delete(self, path: str) -> Reply:
         return await self.call("DELETE", path)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from schemas.sealing import ERASED
 
@@ -209,6 +210,140 @@ WORDS: dict[str, tuple[str, str]] = {
     "lang_da": ("dansk", "Danish"),
     "lang_en": ("engelsk", "English"),
     "docs_title": ("ideastorm API", "ideastorm API"),
+    # second edition
+    "participant": ("Deltager", "Participant"),
+    "you": ("dig", "you"),
+    "info": ("Bemærk", "Note"),
+    "error_summary": ("Der er et problem", "There is a problem"),
+    "profile": ("Min profil", "My profile"),
+    "display_name": ("Navn, der kan vises", "Name that may be shown"),
+    "email": ("E-mail (valgfri)", "E-mail (optional)"),
+    "organisation": ("Organisation (valgfri)", "Organisation (optional)"),
+    "show_name": ("Vis mit navn ved mine idéer i kampagner, der viser navne",
+                  "Show my name beside my ideas in campaigns that show names"),
+    "show_name_hint": ("Ellers står der blot \u201cDeltager\u201d.",
+                       "Otherwise they just say \u201cParticipant\u201d."),
+    "profile_saved": ("Din profil er gemt.", "Your profile was saved."),
+    "save": ("Gem", "Save"),
+    "vote_counted": ("Din stemme er talt med.", "Your vote is counted."),
+    "vote_refused": ("Din stemme blev ikke talt med: %s", "Your vote was not counted: %s"),
+    "vote_held": ("Din stemme er tilbageholdt til kontrol og tælles først, når en moderator har "
+                  "set på den.", "Your vote is held for review and counts only once a moderator "
+                  "has looked at it."),
+    "vote_pending": ("Din stemme er modtaget, men er endnu ikke talt med. Se status under "
+                     "\u201cMine stemmer\u201d.", "Your vote was received but is not counted "
+                     "yet. See its state under \u201cMy votes\u201d."),
+    "unvote_done": ("Din stemme er trukket tilbage.", "Your vote was withdrawn."),
+    "no_votes_left": ("Du har ikke flere stemmer tilbage. Træk en stemme tilbage for at stemme "
+                      "på en anden idé.", "You have no votes left. Withdraw a vote to vote for "
+                      "another idea."),
+    "opposes": ("Imod", "Against"),
+    "for": ("For", "For"),
+    "your_vote_for": ("Du har stemt for", "You voted for"),
+    "your_vote_against": ("Du har stemt imod", "You voted against"),
+    "audience": ("Hvem kan deltage", "Who may take part"),
+    "audience_all": ("Alle: stat, kommuner, regioner, private og borgere.",
+                     "Everyone: state, municipalities, regions, private and citizens."),
+    "audience_only": ("Kun deltagere fra: %s.", "Only participants from: %s."),
+    "not_for_you": ("Du kan følge kampagnen, men ikke indsende idéer eller stemme: den er kun "
+                    "for deltagere fra %s.", "You can follow the campaign but not submit ideas "
+                    "or vote: it is only for participants from %s."),
+    "merged_notice": ("Idéen, du fulgte, er lagt sammen med denne idé.",
+                      "The idea you followed was merged into this one."),
+    "merged_into_link": ("Se idéen, den er lagt sammen med", "See the idea it was merged into"),
+    "data_download": ("Hent alle mine data som JSON (UTF-8)", "Download all my data as JSON (UTF-8)"),
+    "data_intro": ("Her er alt, hvad Idéstorm har gemt om dig.",
+                   "This is everything Ideastorm keeps about you."),
+    "data_page": ("Se mine data", "See my data"),
+    "none": ("Ingen", "None"),
+    "yes": ("Ja", "Yes"),
+    "no": ("Nej", "No"),
+    "flagged_item": ("Anmeldt, men stadig offentlig", "Flagged but still public"),
+    "similar_weak": ("Svag lighed", "Weak likeness"),
+    "moderate_idea": ("Moderér idéen", "Moderate this idea"),
+    "bulk": ("Afgør de valgte", "Decide the selected"),
+    "select_all_hint": ("Vælg stemmerne, og afgør dem samlet med én begrundelse.",
+                        "Select votes and decide them together with one reason."),
+    "select": ("Vælg", "Select"),
+    "select_all": ("Vælg alle", "Select all"),
+    "count": ("Antal", "Number"),
+    "and_more": ("og %s andre", "and %s more"),
+    "voter": ("Stemmeafgiver", "Voter"),
+    "value": ("Stemme", "Vote"),
+    "hold_reason": ("Tilbageholdt fordi", "Held because"),
+    "n_decided": ("%s afgørelser er registreret.", "%s decisions were recorded."),
+    "nothing_selected": ("Vælg mindst én stemme.", "Select at least one vote."),
+    "search_all": ("Søg i alle kampagner", "Search all campaigns"),
+    "tag": ("Emneord", "Tag"),
+    "all_tags": ("Alle emneord", "All tags"),
+    "results": ("Resultater", "Results"),
+    "see_results": ("Se resultatet", "See the results"),
+    "winners": ("Vindere", "Winners"),
+    "winners_rule": ("De %s idéer med flest stemmer (kampagnens regel: op til %s stemmer pr. "
+                     "deltager).", "The %s ideas with most support (the campaign's rule: up to "
+                     "%s votes per participant)."),
+    "statistics": ("Statistik", "Statistics"),
+    "n_ideas": ("Offentliggjorte idéer", "Published ideas"),
+    "n_votes": ("Stemmer talt med", "Votes counted"),
+    "n_voters": ("Deltagere, der stemte", "Participants who voted"),
+    "by_sector": ("Stemmer pr. sektor", "Votes per sector"),
+    "share": ("Del resultatet", "Share the results"),
+    "share_hint": ("Kopiér linket:", "Copy the link:"),
+    "adopted": ("Hvad skete der med idéerne", "What happened to the ideas"),
+    "adopted_none": ("Ingen idéer fra kampagnen er endnu taget med i handlingsplanen.",
+                     "No ideas from the campaign are in the action plan yet."),
+    "rank": ("Plads", "Rank"),
+    "new_campaign": ("Ny kampagne", "New campaign"),
+    "question_label": ("Spørgsmål", "Question"),
+    "description": ("Beskrivelse (valgfri)", "Description (optional)"),
+    "opens_at": ("Åbner (dato og tid)", "Opens (date and time)"),
+    "closes_at": ("Lukker (dato og tid)", "Closes (date and time)"),
+    "moderation_mode": ("Moderation", "Moderation"),
+    "vote_mode": ("Stemmeform", "Kind of vote"),
+    "mode_support": ("Kun for", "For only"),
+    "mode_updown": ("For og imod", "For and against"),
+    "max_votes": ("Stemmer pr. deltager", "Votes per participant"),
+    "flag_threshold": ("Anmeldelser, før en idé skjules", "Flags before an idea is hidden"),
+    "shows_names": ("Vis forfatternes navne (for dem, der har sagt ja)",
+                    "Show authors' names (of those who agreed)"),
+    "create": ("Opret", "Create"),
+    "campaign_created": ("Kampagnen er oprettet.", "The campaign was created."),
+    "request_report": ("Bestil en rapport", "Request a report"),
+    "report_requested": ("Rapporten er dannet.", "The report was made."),
+    "plan_edit": ("Opdatér indsatsen", "Update the initiative"),
+    "percent": ("Fremdrift i procent", "Progress in per cent"),
+    "narrative": ("Kort status", "Short status"),
+    "report_progress": ("Registrér fremdrift", "Record progress"),
+    "complete_milestone": ("Markér milepæl som nået", "Mark a milestone as reached"),
+    "milestone": ("Milepæl", "Milestone"),
+    "completed_on": ("Nået den", "Reached on"),
+    "spend": ("Registrér forbrug", "Record spending"),
+    "amount_dkk": ("Beløb (kr.)", "Amount (DKK)"),
+    "spent_on": ("Dato", "Date"),
+    "risk": ("Registrér en risiko", "Record a risk"),
+    "risk_title": ("Risiko", "Risk"),
+    "decision_req": ("Bed styregruppen om en beslutning", "Ask the steering group to decide"),
+    "saved": ("Registreret.", "Recorded."),
+    "risk_likelihood": ("Sandsynlighed (1–5)", "Likelihood (1–5)"),
+    "risk_impact": ("Konsekvens (1–5)", "Impact (1–5)"),
+    "risk_mitigation": ("Hvad gøres for at undgå den", "What is done to avoid it"),
+    "risk_owner": ("Ansvarlig (deltager-id)", "Owner (participant id)"),
+    "forecast_dkk": ("Forventet forbrug i alt (kr.)", "Expected spending in all (DKK)"),
+    "milestones": ("Milepæle", "Milestones"),
+    "due": ("Frist", "Due"),
+    "reached": ("Nået", "Reached"),
+    "overdue": ("Overskredet", "Overdue"),
+    "upcoming": ("Kommende", "Upcoming"),
+    "latest_reports": ("Seneste statusser", "Latest statuses"),
+    "adopted_ideas": ("Idéer taget med i indsatsen", "Ideas adopted into the initiative"),
+    "edit": ("Opdatér", "Update"),
+    "quarter_hint": ("Skriv kvartalet som 2026Q4.", "Write the quarter as 2026Q4."),
+    "campaign_admin": ("Kampagner", "Campaigns"),
+    "everyone_sectors": ("Hvem kan deltage (sektorer)", "Who may take part (sectors)"),
+    "mod_pre": ("Før offentliggørelse", "Before publication"),
+    "mod_post": ("Efter offentliggørelse", "After publication"),
+    "period": ("Periode", "Period"),
+    "owner": ("Ansvarlig", "Owner"),
     # what an erased participant wrote reads as `schemas.sealing.ERASED` ("[slettet]") in the
     # data, the API and the reports; the English pages say it in English
     "erased_text": ("[slettet]", "[erased]"),
@@ -222,6 +357,70 @@ def translate(key: str, lang: str) -> str:
     return pair[0] if lang == "da" else pair[1]
 
 
+# the parts and fields of "my data", in words (others read as their field name)
+DATA_LABELS: dict[str, tuple[str, str]] = {
+    "participant_id": ("Dit deltager-id", "Your participant id"),
+    "identity": ("Profil og login", "Profile and sign-in"),
+    "ideas": ("Idéer, rettelser, anmeldelser og afgørelser",
+              "Ideas, revisions, flags and decisions"),
+    "voting": ("Stemmer", "Votes"),
+    "reporting": ("Kopier, som rapporterne tæller ud fra", "Copies the reports count from"),
+    "profile": ("Profil", "Profile"), "display_name": ("Navn", "Name"),
+    "email": ("E-mail", "E-mail"), "organisation": ("Organisation", "Organisation"),
+    "sector": ("Sektor", "Sector"), "show_name": ("Vis mit navn", "Show my name"),
+    "created_at": ("Oprettet", "Created"), "updated_at": ("Ændret", "Changed"),
+    "revisions": ("Versioner", "Revisions"), "flags": ("Anmeldelser", "Flags"),
+    "withdrawals": ("Tilbagetrækninger", "Withdrawals"),
+    "decisions": ("Moderatorernes afgørelser", "Moderators' decisions"),
+    "votes": ("Stemmer", "Votes"), "idea_id": ("Idé-id", "Idea id"),
+    "campaign_id": ("Kampagne-id", "Campaign id"), "title": ("Titel", "Title"),
+    "body": ("Beskrivelse", "Description"), "tags": ("Emneord", "Tags"),
+    "status": ("Status", "Status"), "status_reason": ("Begrundelse", "Reason"),
+    "submitted_at": ("Indsendt", "Submitted"), "revision": ("Version", "Revision"),
+    "reason": ("Begrundelse", "Reason"), "note": ("Bemærkning", "Note"),
+    "flagged_at": ("Anmeldt", "Flagged"), "decision": ("Afgørelse", "Decision"),
+    "moderator": ("Moderator", "Moderator"), "decided_at": ("Afgjort", "Decided"),
+    "kind": ("Art", "Kind"), "value": ("Stemme", "Vote"), "state": ("Tilstand", "State"),
+    "occurred_at": ("Tidspunkt", "When"), "revised_at": ("Rettet", "Revised"),
+    "withdrawn_at": ("Trukket tilbage", "Withdrawn"), "author": ("Forfatter", "Author"),
+}
+
+
+def label(key: object, lang: str) -> str:
+    pair = DATA_LABELS.get(str(key))
+    if pair is None:
+        return str(key).replace("_", " ")
+    return pair[0] if lang == "da" else pair[1]
+
+
+def readable(value: object, lang: str) -> object:
+    """A JSON document with its timestamps written for people (for the "my data" page)."""
+    if isinstance(value, dict):
+        return {k: readable(x, lang) for k, x in value.items()}
+    if isinstance(value, list):
+        return [readable(x, lang) for x in value]
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            return when(value, lang)
+        except ValueError:
+            return value
+    return value
+
+
+def who(pid: str | None, name: str | None, lang: str, v: object) -> str:
+    """Who wrote something, as a page shows it: the display name the person agreed to show;
+    otherwise "Deltager", except to staff (who must see whom they decide about) and to the
+    person themself."""
+    if name:
+        return name
+    principal = getattr(v, "principal", None)
+    if pid and getattr(v, "staff", False):
+        return pid
+    if pid and principal is not None and principal.sub == pid:
+        return translate("you", lang)
+    return translate("participant", lang)
+
+
 def shown(text: str | None, lang: str) -> str:
     """A participant's text as the page shows it: erased text in the page's language."""
     if text == ERASED:
@@ -229,9 +428,56 @@ def shown(text: str | None, lang: str) -> str:
     return text or ""
 
 
+LOCAL = ZoneInfo("Europe/Copenhagen")  # the centre's time: every time on a page is in it
+
+
 def when(value: str | datetime | None, lang: str) -> str:
-    """A timestamp the way a person reads it (UTC)."""
+    """A timestamp the way a person in Denmark reads it, in Danish local time."""
     if value is None:
         return ""
     dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return dt.strftime("%d.%m.%Y kl. %H:%M" if lang == "da" else "%Y-%m-%d %H:%M") + " UTC"
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    dt = dt.astimezone(LOCAL)
+    if lang == "da":
+        return f"{dt.day}. {MONTHS_DA[dt.month - 1]} {dt.year} kl. {dt:%H.%M}"
+    return f"{dt.day} {dt:%b %Y, %H:%M}"
+
+
+MONTHS_DA = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.",
+             "nov.", "dec.")
+
+
+def day(value: str | date | None, lang: str) -> str:
+    """A calendar day: "7. dec. 2026" / "7 Dec 2026"."""
+    if value is None or value == "":
+        return ""
+    d = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    if lang == "da":
+        return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
+    return f"{d.day} {d:%b %Y}"
+
+
+def num(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    """A number with Danish separators (9.000.000; 84,2) or English ones (9,000,000; 84.2)."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lang == "da":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def pct(value: float | int | None, lang: str) -> str:
+    """A percentage with one decimal where it has one: "84,2 %", "35 %"."""
+    if value is None:
+        return "–"
+    decimals = 0 if float(value).is_integer() else 1
+    return f"{num(value, lang, decimals)} %"
+
+
+def kr(value: float | int | None, lang: str) -> str:
+    """An amount in Danish kroner."""
+    if value is None:
+        return "–"
+    return f"{num(value, lang)} kr." if lang == "da" else f"DKK {num(value, lang)}"

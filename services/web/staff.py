@@ -1,24 +1,31 @@
-"""Staff pages: the moderation queue and its decisions, held votes, the moderation log, the
-action plan with its change feed, and the steering group's reports."""
+"""Moderators' pages: the moderation queue and its decisions, held votes (one by one or many
+at once), and the moderation log."""
 
 from __future__ import annotations
 
 import difflib
 import uuid
-from datetime import date, timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.web.api import Api
-from services.web.pages import posted, signed_in
+from services.web.errors import explain
+from services.web.forms import refused
+from services.web.i18n import translate
+from services.web.pages import local, posted, reason_text, signed_in
 from services.web.render import back, page, unavailable
-from services.web.session import visit
+from services.web.session import Visit, visit
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
-REPORT_FORMATS = ("pdf", "html", "md", "json")
+# below this likeness two titles are only loosely alike: not called possible duplicates
+DUPLICATE_LIKENESS = 0.25
+# held votes listed, and decided with one form (each is one API call; the API has no bulk
+# route, so a moderator's per-person write limit applies to each)
+MAX_BULK = 500
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
@@ -31,17 +38,14 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
 @router.get("/")
 async def home(request: Request) -> Response:
     v = visit(request)
-    if (refused := signed_in(request, v, "moderator", "planner", "steering")) is not None:
-        return refused
+    if (refused_ := signed_in(request, v, "moderator", "planner", "steering")) is not None:
+        return refused_
     return page(request, v, "staff/home.html")
 
 
-@router.get("/moderation")
-async def queue(request: Request, campaign: uuid.UUID | None = None,
-                wait: uuid.UUID | None = None) -> Response:
-    v = visit(request)
-    if (refused := signed_in(request, v, "moderator")) is not None:
-        return refused
+async def queue_page(request: Request, v: Visit, *, campaign: uuid.UUID | None = None,
+                     wait: uuid.UUID | None = None, status: int = 200,
+                     **form_state: Any) -> Response:
     api = Api(request, v.token)
     r = await api.get("/moderation/queue", campaign_id=campaign, wait_for=wait)
     if not r.ok:
@@ -62,8 +66,18 @@ async def queue(request: Request, campaign: uuid.UUID | None = None,
             history = await api.get(f"/ideas/{item['idea_id']}/history")
             if history.ok and len(history.body) > 1:
                 diffs[str(item["idea_id"])] = diff(history.body[-2], history.body[-1])
-    return page(request, v, "staff/moderation.html", groups=r.body, others=others, diffs=diffs,
-                campaign=campaign)
+    return page(request, v, "staff/moderation.html", status=status, groups=r.body,
+                others=others, diffs=diffs, campaign=campaign, likeness=DUPLICATE_LIKENESS,
+                **form_state)
+
+
+@router.get("/moderation")
+async def queue(request: Request, campaign: uuid.UUID | None = None,
+                wait: uuid.UUID | None = None) -> Response:
+    v = visit(request)
+    if (refused_ := signed_in(request, v, "moderator")) is not None:
+        return refused_
+    return await queue_page(request, v, campaign=campaign, wait=wait)
 
 
 @router.post("/moderation/decisions")
@@ -71,96 +85,106 @@ async def decide(request: Request) -> Response:
     if isinstance(got := await posted(request, "moderator"), Response):
         return got
     v, f = got
+    revision = f.get("revision", "")
+    key = f.get("idea_id", "") + (f"-{revision}" if revision else "")
+    reason = f.get("reason", f.get("mod-reason", ""))
     body: dict[str, Any] = {"idea_id": f.get("idea_id", ""), "decision": f.get("decision", ""),
-                            "reason": f.get("reason", "")}
+                            "reason": reason}
     if body["decision"] == "merge":
         body["merge_into"] = f.get("merge_into") or None
-    if f.get("revision"):
-        body["revision"] = f.get("revision")
+    if revision.isdigit():
+        body["revision"] = int(revision)  # the API wants a number, the form sends text
     r = await Api(request, v.token).post("/moderation/decisions", body)
-    to = "/staff/moderation" + (f"?wait={r.body['event_id']}" if r.ok else "")
-    return back(request, v, to, ok="decided", reply=r, route="POST /moderation/decisions")
+    next_page = local(f.get("next"), "")
+    if next_page:  # decided from the idea's own page
+        return back(request, v, next_page, ok="decided", reply=r)
+    if not r.ok:
+        field = f"reason-{key}"
+        state = refused(r, v.lang, {"reason": "reason"}, {field: reason}, summary_field=field)
+        if "reason" in state["err"]:  # the API's field name, on this item's field
+            state["err"] = {field: state["err"].pop("reason")}
+            state["errors"] = [(field, m) for _, m in state["errors"]]
+        return await queue_page(request, v, status=r.status, **state)
+    return back(request, v, f"/staff/moderation?wait={r.body['event_id']}", ok="decided")
+
+
+def held_groups(held: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Held votes for the same idea, way and reason as one row: a burst of 200 is one decision
+    to take, not 200 lines to read."""
+    groups: dict[str, dict[str, Any]] = {}
+    for h in held:
+        key = f"{h['idea_id']}|{str(h.get('reason') or '').split(':', 1)[0]}|{h.get('value', 1)}"
+        g = groups.setdefault(key, {"key": key, "idea_id": h["idea_id"],
+                                    "idea_title": h.get("idea_title"), "value": h.get("value"),
+                                    "reason": h.get("reason"), "voters": [], "event_ids": [],
+                                    "first_at": h["occurred_at"], "last_at": h["occurred_at"]})
+        g["voters"].append(h["voter_id"])
+        g["event_ids"].append(str(h["event_id"]))
+        g["last_at"] = h["occurred_at"]
+    return list(groups.values())
 
 
 @router.get("/votes")
-async def held_votes(request: Request) -> Response:
+async def held_votes(request: Request, wait: uuid.UUID | None = None) -> Response:
     v = visit(request)
-    if (refused := signed_in(request, v, "moderator")) is not None:
-        return refused
-    r = await Api(request, v.token).get("/moderation/votes")
+    if (refused_ := signed_in(request, v, "moderator")) is not None:
+        return refused_
+    r = await Api(request, v.token).get("/moderation/votes", wait_for=wait, limit=MAX_BULK)
     if not r.ok and not r.missing:
         return unavailable(request, v, r)
-    return page(request, v, "staff/votes.html", held=r)
+    return page(request, v, "staff/votes.html", held=r,
+                groups=held_groups(r.body) if r.ok else [],
+                reason_text=lambda text: reason_text(text, v.lang))
 
 
 @router.post("/votes/decisions")
-async def decide_vote(request: Request) -> Response:
+async def decide_votes(request: Request) -> Response:
+    """Release or discard the held votes of every group ticked, with one reason."""
     if isinstance(got := await posted(request, "moderator"), Response):
         return got
     v, f = got
-    r = await Api(request, v.token).post("/moderation/votes/decisions", {
-        "event_id": f.get("event_id", ""), "decision": f.get("decision", ""),
-        "reason": f.get("reason", "")})
-    return back(request, v, "/staff/votes", ok="decided", reply=r,
-                route="POST /moderation/votes/decisions")
+    ticked = set(parse_qs((await request.body()).decode("utf-8", errors="replace"))
+                 .get("group", []))
+    api = Api(request, v.token)
+    listed = await api.get("/moderation/votes", limit=MAX_BULK)
+    chosen = [e for g in held_groups(listed.body if listed.ok else []) if g["key"] in ticked
+              for e in g["event_ids"]]
+    if not chosen:
+        return back(request, v, "/staff/votes", error=translate("nothing_selected", v.lang))
+    last = None
+    for event_id in chosen:
+        r = await api.post("/moderation/votes/decisions", {
+            "event_id": event_id, "decision": f.get("decision", ""), "reason": f.get("reason", "")})
+        if not r.ok:
+            why = explain(r, v.lang, {"reason": translate("reason", v.lang)})
+            return back(request, v, "/staff/votes" + (f"?wait={last}" if last else ""),
+                        error=why.fields.get("reason") or why.summary)
+        last = r.body["event_id"]
+    # the list shows the state after the decisions: wait until the voting service has them
+    done = (translate("n_decided", v.lang) % len(chosen) if len(chosen) > 1
+            else translate("decided", v.lang))
+    return back(request, v, f"/staff/votes?wait={last}", done=done)
 
 
 @router.get("/log")
 async def log(request: Request, campaign: uuid.UUID | None = None) -> Response:
     v = visit(request)
-    if (refused := signed_in(request, v, "moderator")) is not None:
-        return refused
+    if (refused_ := signed_in(request, v, "moderator")) is not None:
+        return refused_
     r = await Api(request, v.token).get("/moderation/log", campaign_id=campaign, limit=200)
     if not r.ok:
         return unavailable(request, v, r)
-    return page(request, v, "staff/log.html", entries=r.body)
+    return page(request, v, "staff/log.html", entries=folded(r.body))
 
 
-@router.get("/plan")
-async def plan(request: Request, year: int | None = None, as_of: date | None = None,
-               start: date | None = None, end: date | None = None) -> Response:
-    v = visit(request)
-    if (refused := signed_in(request, v, "planner", "steering")) is not None:
-        return refused
-    api = Api(request, v.token)
-    plans = await api.get("/plans", as_of=as_of)
-    if not plans.ok:
-        return unavailable(request, v, plans)
-    years = [p["year"] for p in plans.body]
-    year = year if year is not None else (max(years) if years else date.today().year)
-    view = await api.get(f"/plans/{year}", as_of=as_of)
-    end = end or as_of or date.today()
-    start = start or end - timedelta(days=90)
-    changes = await api.get(f"/plans/{year}/changes", **{"from": start, "to": end})
-    return page(request, v, "staff/plan.html", plans=plans.body, year=year, as_of=as_of,
-                view=view.body if view.ok else None, view_error=None if view.ok else view.message,
-                changes=changes.body if changes.ok else [],
-                changes_error=None if changes.ok else changes.message, start=start, end=end)
-
-
-@router.get("/reports")
-async def reports(request: Request) -> Response:
-    v = visit(request)
-    if (refused := signed_in(request, v, "steering")) is not None:
-        return refused
-    r = await Api(request, v.token).get("/reports")
-    if not r.ok:
-        return unavailable(request, v, r)
-    return page(request, v, "staff/reports.html", reports=r.body["reports"],
-                formats=REPORT_FORMATS)
-
-
-@router.get("/reports/{report_id}.{fmt}")
-async def download(request: Request, report_id: uuid.UUID, fmt: str,
-                   lang: str = "da") -> Response:
-    """A report file from the API, as a download named by quarter, language and format."""
-    v = visit(request)
-    if (refused := signed_in(request, v, "steering")) is not None:
-        return refused
-    r = await Api(request, v.token).get(f"/reports/{report_id}.{fmt}", lang=lang)
-    if not r.ok:
-        return unavailable(request, v, r)
-    name = f"report-{report_id}-{lang}.{fmt}"
-    return Response(r.content, media_type=r.headers.get("content-type"), headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff"})
+def folded(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs of the same decision on the same idea for the same reason by the same moderator
+    (a burst of held votes discarded together) as one line with a count."""
+    out: list[dict[str, Any]] = []
+    for e in entries:
+        same = ("idea_id", "decision", "reason", "moderator")
+        if out and all(out[-1].get(k) == e.get(k) for k in same):
+            out[-1]["count"] += 1
+            continue
+        out.append({**e, "count": 1})
+    return out

@@ -26,6 +26,8 @@ SHOTS.mkdir(parents=True, exist_ok=True)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 320, "height": 800}  # WCAG 1.4.10: content reflows at 320 CSS pixels
 expect.set_options(timeout=20_000)  # two shared cores: a page can take seconds under load
 
 
@@ -50,7 +52,8 @@ async def contexts(browser: Browser, stack: Stack
     async def new_page() -> Page:
         # bypass_csp: the pages allow no inline script, and axe-core is injected as one
         ctx = await browser.new_context(base_url=stack.base_url, accept_downloads=True, bypass_csp=True,
-                                        viewport={"width": 1100, "height": 900})
+                                        locale="da-DK", timezone_id="Europe/Copenhagen",
+                                        viewport=WIDE)
         ctx.set_default_timeout(20_000)
         opened.append(ctx)
         return await ctx.new_page()
@@ -84,6 +87,21 @@ async def look(page: Page, name: str, *, axe: bool = True) -> None:
                 + ", ".join(str(n["target"]) for n in v["nodes"][:5])
                 for v in result["violations"]]
     assert not problems, f"{name} ({page.url}) breaks WCAG 2.1 AA:\n" + "\n".join(problems)
+
+
+async def look_narrow(page: Page, name: str) -> None:
+    """The page at 320 CSS pixels: nothing scrolls sideways, then a screenshot and axe-core."""
+    await page.set_viewport_size(NARROW)
+    try:
+        wide = await page.evaluate(
+            "() => [document.documentElement.scrollWidth, [...document.querySelectorAll("
+            "'body *')].filter(e => e.getBoundingClientRect().right > 321"
+            " && getComputedStyle(e).position !== 'absolute').slice(0, 5)"
+            ".map(e => e.tagName + '.' + e.className + '#' + e.id)]")
+        assert wide[0] <= 320, f"{name} ({page.url}) scrolls sideways at 320 px: {wide}"
+        await look(page, f"{name}-320")
+    finally:
+        await page.set_viewport_size(WIDE)
 
 
 async def shown_after_reload(page: Page, locator: Locator, text: str,
