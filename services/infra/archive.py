@@ -15,6 +15,7 @@ docs/operations.md; `chain_hash` is its reference implementation.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -167,7 +168,11 @@ class Archive:
                                        f"archive:{topic}", partition)
                 yield conn
             finally:
-                await conn.execute("SELECT pg_advisory_unlock_all()")
+                # a connection lost with the database holds no lock any more (nor does one the
+                # pool took back: its reset unlocks everything)
+                with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                                         OSError):
+                    await conn.execute("SELECT pg_advisory_unlock_all()")
 
     @staticmethod
     async def lock_in_transaction(conn: asyncpg.Connection, partitions: Iterable[TP]) -> None:
