@@ -25,8 +25,8 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
                            "The initiative was revised: {reason}"),
     "initiative.closed": (r"closed on (?P<day>\S+)", "Indsatsen er afsluttet den {day}",
                           "The initiative was closed on {day}"),
-    "progress.reported": (r"progress (?P<pct>[\d.]+) % \((?:owner's rating )?(?P<rag>\w+)\)"
-                          r" as of (?P<day>\S+)",
+    "progress.reported": (r"progress (?P<pct>[\d.]+) % \((?:owner's rating )?(?P<rag>\w+)\) "
+                          r"as of (?P<day>\S+)",
                           "Fremdrift {pct} pr. {day}, vurderet {rag}",
                           "Progress {pct} as of {day}, rated {rag}"),
     "progress.milestone_completed": (r"milestone (?P<what>.*) completed on (?P<day>\S+)",

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from schemas.common import Sector
-from services.web.api import Api
+from services.web.api import Api, Reply
 from services.web.changes import in_words
 from services.web.errors import explain
 from services.web.forms import refused
@@ -138,35 +138,48 @@ def _number(text: str) -> int | str:
     return int(cleaned) if cleaned.lstrip("-").isdigit() else text
 
 
+async def _reports_state(api: Api) -> dict[str, Any] | Reply:
+    """The stored reports and the quarters a report can be requested for, or the reply that
+    failed."""
+    listed = await api.get("/reports")
+    if not listed.ok:
+        return listed
+    requestable = await api.get("/reports/requestable")
+    if not requestable.ok:
+        return requestable
+    return {"reports": listed.body["reports"], "quarters": requestable.body["quarters"],
+            "formats": REPORT_FORMATS}
+
+
 @router.get("/reports")
 async def reports(request: Request) -> Response:
     v = visit(request)
     if (refused_ := signed_in(request, v, "planner", "steering")) is not None:
         return refused_
-    r = await Api(request, v.token).get("/reports")
-    if not r.ok:
-        return unavailable(request, v, r)
-    t = today()
-    last = f"{t.year}Q{(t.month - 1) // 3 + 1}"
-    return page(request, v, "staff/reports.html", reports=r.body["reports"],
-                formats=REPORT_FORMATS, values={"quarter": last})
+    state = await _reports_state(Api(request, v.token))
+    if isinstance(state, Reply):
+        return unavailable(request, v, state)
+    return page(request, v, "staff/reports.html", **state)
 
 
 @router.post("/reports")
 async def request_report(request: Request) -> Response:
-    """Make a quarter's report now (today's `POST /reports`) and show it in the list."""
+    """Make a quarter's report now (today's `POST /reports`) and show it in the list: the
+    choice names the quarter and whether it is a marked draft ("2026Q4:draft")."""
     if isinstance(got := await posted(request, "planner", "steering"), Response):
         return got
     v, f = got
-    quarter = f.get("quarter", "").strip().upper().replace("-", "")
-    r = await Api(request, v.token).post("/reports", {"quarter": quarter})
+    choice = f.get("quarter", "").strip()
+    quarter, _, kind = choice.partition(":")
+    api = Api(request, v.token)
+    r = await api.post("/reports", {"quarter": quarter.upper(), "draft": kind == "draft"})
     if not r.ok:
-        listed = await Api(request, v.token).get("/reports")
-        state = refused(r, v.lang, {"quarter": "quarter"}, {"quarter": f.get("quarter", "")},
-                        summary_field="quarter")
-        return page(request, v, "staff/reports.html", status=r.status,
-                    reports=listed.body["reports"] if listed.ok else [],
-                    formats=REPORT_FORMATS, **state)
+        state = await _reports_state(api)
+        shown = state if isinstance(state, dict) else {"reports": [], "quarters": [],
+                                                       "formats": REPORT_FORMATS}
+        return page(request, v, "staff/reports.html", status=r.status, **shown,
+                    **refused(r, v.lang, {"quarter": "quarter"}, {"quarter": choice},
+                              summary_field="quarter"))
     return back(request, v, f"/staff/reports#r-{r.body['report_id']}", ok="report_requested")
 
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from schemas.envelope import Envelope
 from schemas.votes import VoteCast
 from services.infra.kafka import EventProducer
 from services.voting.settings import VotingSettings
+from services.web.i18n import day
 from tests.browser.conftest import look, look_narrow, shown_after_reload, sign_in
 from tests.browser.test_pages import votable
 from tests.e2e.ideas_client import IdeasClient
@@ -328,18 +330,23 @@ async def test_planner_keeps_the_plan_current_and_steering_reads_the_report(
     await expect(feed).not_to_contain_text("SpendReported")
     await look_narrow(page, "planner-plan")
 
-    # a report of this quarter, requested from the page
+    # a report of this quarter, requested from the page: not ended, so only as a draft
     await page.get_by_role("link", name="Rapporter").click()
-    quarter = page.get_by_label("Kvartal")
-    await quarter.fill("sidste kvartal")
-    await page.get_by_role("button", name="Bestil en rapport").click()
-    await expect(page.locator("#error-summary")).to_be_visible()
+    await page.get_by_role("button", name="Bestil en rapport").click()  # no quarter chosen
+    await expect(page.locator("#error-summary")).to_contain_text("Kvartal")
     now = datetime.now(UTC)
     wanted = f"{now.year}Q{(now.month - 1) // 3 + 1}"
-    await page.get_by_label("Kvartal").fill(wanted)
+    choice = page.get_by_label(re.compile(rf"^{wanted} – foreløbig rapport, data til i dag"))
+    await choice.check()
     await page.get_by_role("button", name="Bestil en rapport").click()
     await expect(page.locator(".flash.ok")).to_contain_text("Rapporten er dannet")
+    mine = page.locator("tbody tr", has_text=planner_id)
+    await expect(mine).to_have_count(1)
+    await expect(mine).to_contain_text(wanted)
+    as_of = day(datetime.now(ZoneInfo("Europe/Copenhagen")).date(), "da")
+    await expect(mine.get_by_role("cell").nth(1)).to_have_text(f"Foreløbig, data til {as_of}")
     await look(page, "planner-reports")
+    await look_narrow(page, "planner-reports")
 
     steering = await contexts()
     await sign_in(steering, "steering", f"chair-{uid}")

@@ -84,3 +84,6 @@ def test_the_change_feed_reads_as_sentences() -> None:
     assert in_words({"type": "progress.reported",
                      "summary": "progress 84.2 % (amber) as of 2026-12-07"}, "da") == \
         "Fremdrift 84,2 % pr. 7. dec. 2026, vurderet gul"
+    assert in_words({"type": "progress.reported",
+                     "summary": "progress 40 % (owner's rating red) as of 2026-12-07"}, "da") == \
+        "Fremdrift 40 % pr. 7. dec. 2026, vurderet rød"
