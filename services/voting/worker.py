@@ -54,6 +54,7 @@ def create_app(settings: Settings) -> faust.App:
             log.exception("tallies.announce_failed")
 
     @app.timer(interval=CLIENT_KEYS_INTERVAL_S)  # type: ignore[untyped-decorator]
+    @every_tick("destroy_old_client_keys")
     async def destroy_old_client_keys() -> None:
         await resources.ready.wait()
         assert resources.pool is not None
@@ -77,18 +78,17 @@ def create_app(settings: Settings) -> faust.App:
     app.service(replays)  # type: ignore[arg-type]  # faust types it for classes
 
     @app.timer(interval=voting.what_if_interval_s)  # type: ignore[untyped-decorator]
+    @every_tick("replay_closed_campaigns")  # a failed tick is tried again at the next one
     async def replay_closed_campaigns() -> None:
         await resources.ready.wait()
         assert resources.pool is not None
-        try:
-            await what_if_jobs.run_due(resources.pool, replays, quiet_s=voting.what_if_quiet_s)
-        except Exception:
-            log.exception("what_if.failed")  # tried again at the next tick
+        await what_if_jobs.run_due(resources.pool, replays, quiet_s=voting.what_if_quiet_s)
 
     key = transparency.installation_key(settings)
     last_signed: list[datetime | None] = [None]  # when heads were last judged due or not
 
     @app.timer(interval=settings.log_head_interval_s)  # type: ignore[untyped-decorator]
+    @every_tick("sign_log_heads")
     async def sign_log_heads() -> None:
         await resources.ready.wait()
         assert resources.pool is not None

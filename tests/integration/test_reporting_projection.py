@@ -41,7 +41,8 @@ pytestmark = pytest.mark.integration
 # Plan years are a small space shared by every test of a session, and these events occur in
 # their plan year: these tests take years no other suite uses (the example has 2015 and 2025,
 # the quarterly-report tests 2040-2099, everything else happens in the present).
-_YEARS = random.sample([y for y in range(2005, 2014) if y != 2011], 8)  # 2011: erasure tests
+# 2003, 2005, 2007, 2009: the report pipeline tests; 2011: the erasure and log-head tests
+_YEARS = random.sample([2006, 2008, 2010, 2012, 2013], 5)
 
 
 def at(day: str, hour: int = 12) -> datetime:
