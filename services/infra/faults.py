@@ -78,9 +78,11 @@ def _kind(e: BaseException) -> str | None:
         return DATABASE
     if isinstance(e, asyncpg.InterfaceError):
         return DATABASE if any(s in str(e) for s in _CLOSED) else None
-    if isinstance(e, asyncpg.InternalClientError) and _in_pool_release(e):
-        # the server ended the connection between a query's answer and the pool's reset of it
-        # (seen when the database server is killed): the pool drops it and connects anew
+    if isinstance(e, asyncpg.InternalClientError) and (
+            _in_pool_release(e) or "cannot switch to state" in str(e)):
+        # the server ended the connection between a query's answer and the pool's reset of it,
+        # or while a statement (a COMMIT) was on its way: the protocol is left between states
+        # (seen when the database server is killed); the pool drops it and connects anew
         return DATABASE
     if isinstance(e, _BROKER_AWAY):
         return BROKER
