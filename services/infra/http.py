@@ -299,6 +299,40 @@ class StrictBody(BaseModel):
         return data
 
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _lengths_as_sent(cls, data: Any, handler: Any) -> Any:
+        # the document's length limits are on the text as sent; the models strip whitespace
+        # before they count, so a body they accept is held to the limits once more as it came
+        model = handler(data)
+        schema = _validation_schema(cls)
+        problems = list(_too_long(data, schema, schema.get("$defs", {}), ""))
+        if problems:
+            raise ValueError("; ".join(problems[:5]))
+        return model
+
+
+def _too_long(value: Any, schema: dict[str, Any], defs: dict[str, Any], where: str
+              ) -> Iterator[str]:
+    options = [schema] + [o for k in ("anyOf", "oneOf") for o in schema.get(k, [])]
+    for option in options:
+        while "$ref" in option:
+            option = defs.get(option["$ref"].rsplit("/", 1)[1], {})
+        limit = option.get("maxLength")
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            yield f"{where or 'body'}: at most {limit} characters, got {len(value)}"
+            return
+        if isinstance(value, dict) and "properties" in option:
+            for name, sub in option["properties"].items():
+                if name in value:
+                    yield from _too_long(value[name], sub, defs, f"{where}.{name}" if where else name)
+            return
+        if isinstance(value, list) and isinstance(option.get("items"), dict):
+            for i, item in enumerate(value):
+                yield from _too_long(item, option["items"], defs, f"{where}[{i}]")
+            return
+
+
 @functools.cache
 def _validation_schema(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema(mode="validation")
