@@ -155,15 +155,20 @@ class Counted:
 
 async def counted(dsn: str, cid: uuid.UUID, accepted: set[uuid.UUID]) -> Counted:
     conn = await asyncpg.connect(dsn)
+    # The three figures from one snapshot: read one after another, a batch the catching-up
+    # worker commits between them is in the later figures and not in the earlier ones (every
+    # 202 "found counted" beside a count taken before they were).
     try:
-        row = await conn.fetchrow(
-            "SELECT count(*) AS n, count(DISTINCT voter_id) AS voters FROM voting.votes"
-            " WHERE campaign_id = $1 AND kind = 'cast' AND state = 'counted'", cid)
-        tallied = await conn.fetchval(
-            "SELECT coalesce(sum(supports), 0) FROM voting.tallies WHERE campaign_id = $1", cid)
-        found = await conn.fetchval(
-            "SELECT count(*) FROM voting.votes WHERE event_id = ANY($1::uuid[])"
-            " AND state = 'counted'", list(accepted))
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            row = await conn.fetchrow(
+                "SELECT count(*) AS n, count(DISTINCT voter_id) AS voters FROM voting.votes"
+                " WHERE campaign_id = $1 AND kind = 'cast' AND state = 'counted'", cid)
+            tallied = await conn.fetchval(
+                "SELECT coalesce(sum(supports), 0) FROM voting.tallies WHERE campaign_id = $1",
+                cid)
+            found = await conn.fetchval(
+                "SELECT count(*) FROM voting.votes WHERE event_id = ANY($1::uuid[])"
+                " AND state = 'counted'", list(accepted))
     finally:
         await conn.close()
     assert row is not None
