@@ -272,6 +272,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "value": ("Stemme", "Vote"),
     "hold_reason": ("Tilbageholdt fordi", "Held because"),
     "n_decided": ("%s afgørelser er registreret.", "%s decisions were recorded."),
+    "n_skipped": ("%s stemmer var allerede afgjort af en anden og er sprunget over.",
+                  "%s votes had already been decided by someone else and were skipped."),
     "nothing_selected": ("Vælg mindst én stemme.", "Select at least one vote."),
     "search_all": ("Søg i alle kampagner", "Search all campaigns"),
     "tag": ("Emneord", "Tag"),
