@@ -173,6 +173,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "decision_reject": ("Afvis", "Reject"),
     "decision_hide": ("Skjul", "Hide"),
     "decision_restore": ("Genskab", "Restore"),
+    "decision_keep": ("Behold offentlig", "Keep published"),
     "decision_merge": ("Læg sammen", "Merge"),
     "decision_release": ("Frigiv stemme", "Release vote"),
     "decision_discard": ("Kassér stemme", "Discard vote"),

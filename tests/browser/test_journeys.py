@@ -219,6 +219,11 @@ async def test_moderator_decides_revisions_merges_flags_and_held_votes(
     item = queued(staff, "Lommeparker")
     await expect(item).to_contain_text("Anmeldt, men stadig offentlig")
     await expect(item).to_contain_text("Uden for emnet: 1")
+    # looked at and found unfounded: kept published, out of the queue, flags counted anew
+    await item.get_by_label("Begrundelse").fill("Anmeldelsen handler ikke om indholdet")
+    await item.get_by_role("button", name=re.compile("^Behold offentlig")).click()
+    await expect(staff.locator(".flash.ok")).to_contain_text("Afgørelsen er registreret")
+    await expect(queued(staff, "Lommeparker")).to_have_count(0)
     # the duplicate: merged into the published idea
     dup = queued(staff, f"Træer langs Ringvej {uid}")
     await expect(dup.locator(".hint h4").first).to_contain_text("Mulige dubletter")
