@@ -199,7 +199,7 @@ async def check(request: Request, stemme: str = "", kampagne: str = "") -> Respo
     if not stemme:
         return check_page(request, v)
     event_id = as_uuid(stemme)
-    if not v.has("participant"):
+    if v.principal is None:
         return check_page(request, v, need_signin=True)
     found, campaign_id = (await my_receipt(Api(request, v.token), event_id, as_uuid(kampagne))
                           if event_id else (None, None))
