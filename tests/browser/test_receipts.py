@@ -102,8 +102,11 @@ async def test_a_voter_keeps_the_receipt_checks_it_and_an_altered_one_is_refused
     await expect(page.locator(".idea", has_text=title)).to_contain_text("Du har stemt for")
     await expect(page.locator("#receipt")).to_have_count(0)
 
-    # anyone, signed in or not, pastes or uploads the receipt
+    # anyone, signed in or not, pastes or uploads the receipt; by id only its owner
     visitor = await contexts()
+    await visitor.goto(f"/tjek?stemme={event_id}")
+    await expect(visitor.locator("#check-signin")).to_contain_text("Log ind for at tjekke")
+    await expect(visitor.locator("#genuine")).to_have_count(0)
     await visitor.goto("/tjek")
     await look(visitor, "receipt-check-form")
     await look_narrow(visitor, "receipt-check-form")

@@ -8,8 +8,10 @@ import json
 import pytest
 
 from services.voting.domain.receipts import receipt_state
+from services.web import i18n
 from services.web.receipts import pasted_receipt, state_words, unreadable_fields
-from services.web.session import multipart_fields
+from services.web.render import env
+from services.web.session import Visit, multipart_fields
 
 pytestmark = pytest.mark.unit
 
@@ -86,3 +88,31 @@ def test_a_form_with_a_file_gives_the_files_text() -> None:
     assert multipart_fields("multipart/form-data; boundary=XX", body) == {
         "csrf": "abc", "receipt": "", "receipt_file": '{"r": "æ"}\n'}
     assert multipart_fields("multipart/form-data; boundary=XX", b"garbage") == {}
+
+
+def check_page(answer: dict[str, object]) -> str:
+    """The answer part of "Tjek min stemme" as the template writes it, in Danish."""
+    def t(key: str, *args: object) -> str:
+        text = i18n.translate(key, "da")
+        return text % args if args else text
+
+    v = Visit(None, None, "da", "token", "nonce", False, None)
+    return env.get_template("check.html").render(
+        t=t, when=lambda x: i18n.when(x, "da"), num=lambda x, d=0: i18n.num(x, "da", d),
+        shown=lambda x: i18n.shown(x, "da"), state_words=lambda x: state_words(x, "da"),
+        v=v, lang="da", path="/tjek", query="", errors=[], err={}, values={},
+        need_signin=False, title=None, receipt=RECEIPT, answer=answer,
+        receipt_text=json.dumps({"receipt": RECEIPT}), campaign_id=None)
+
+
+def test_the_answer_says_what_is_not_proven_yet_or_not_found() -> None:
+    genuine = {"genuine": True, "key_id": RECEIPT["key_id"], "public_key": "a" * 44,
+               "problems": [], "proof": None}
+    waiting = check_page({**genuine, "recorded": True, "included": False,
+                          "vote": vote("cast", "counted")})
+    assert "Endnu ikke med i en signeret status" in waiting
+    assert "Hent beviset" not in waiting  # no proof file before a head covers the vote
+    assert "Talt med: stemmen tæller med" in waiting
+    lost = check_page({**genuine, "recorded": False, "included": False, "vote": None})
+    assert "Stemmeloggen indeholder ikke den registrering" in lost
+    assert "Stemmens status nu" not in lost and "signeret status" not in lost
