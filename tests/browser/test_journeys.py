@@ -125,7 +125,10 @@ async def test_participant_takes_part_from_profile_to_votes_to_their_data(
     # my overview and my data: readable, and a UTF-8 download
     await page.get_by_role("link", name="Mit overblik").click()
     await expect(page.locator("tr", has_text=mine)).to_contain_text("Offentliggjort")
-    await expect(page.locator("tr", has_text=others[1])).to_contain_text("imod")
+    await expect(page.locator("section[aria-labelledby=votes-h] tr", has_text=others[1])
+                 ).to_contain_text("imod")
+    # and the receipt of each vote is kept there
+    await expect(page.locator("#receipts tr", has_text=others[1])).to_contain_text("Talt med")
     await look(page, "participant-my")
     await look_narrow(page, "participant-my")
     await page.get_by_role("link", name="Se mine data").click()
