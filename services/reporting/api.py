@@ -304,7 +304,8 @@ async def list_decisions(ctx: Context, _: PlanReader, year: Year, as_of: AsOf = 
     """The items put to the steering group for the plan year, open and answered: the question,
     recommendation and options, who asked and when, the meetings that had the item on their
     agenda and those that deferred it, and the answer with its meeting and date; and the
-    steering-group meetings held by the date."""
+    steering-group meetings held by the date in the year, or in another year with one of its
+    items on their agenda."""
     return await queries.decisions(ctx.pool, year, await _as_of(ctx, as_of, wait_for))
 
 

@@ -298,18 +298,21 @@ def summary(p: Payload) -> str:
     return type(p).__name__
 
 
-def decisions_view(world: World, year: int) -> dict[str, Any]:
+def decisions_view(world: World, year: int, titles: dict[uuid.UUID, str] | None = None
+                   ) -> dict[str, Any]:
     """The items put to the steering group for a plan year, as known at the end of
     `world.as_of`: each with its options, the meetings that had it on their agenda (by its
     title, as a meeting's agenda names it), the earlier meetings that deferred it (the report's
     rule, `sections.decisions.deferred_from`) and the answer once given; and every meeting
-    known, newest first, for the forms that put items on an agenda or answer them."""
+    of the year (and of other years, when they had one of its items on their agenda or answered
+    one), newest first, for the forms that answer an item. `titles`: the initiatives' titles,
+    for the items that concern one."""
     held_facts = [(f.payload, f) for f in world.meetings
                   if isinstance(f.payload, SteeringMeetingHeld)]
     meetings = [m for m, _ in sorted(held_facts, key=lambda mf: (mf[0].held_on, mf[1].order),
                                      reverse=True)]  # newest first
     held = {m.meeting_id: m for m in meetings}
-    items = []
+    items: list[dict[str, Any]] = []
     for d in world.requests.values():
         r = d.request
         if r.year != year:
@@ -329,6 +332,8 @@ def decisions_view(world: World, year: int) -> dict[str, Any]:
             "requested_on": r.requested_on.isoformat(),
             "for_meeting_on": r.for_meeting_on.isoformat(),
             "requested_by": r.requested_by, "requested_at": d.requested.occurred_at.isoformat(),
+            "initiative_id": str(r.initiative_id) if r.initiative_id else None,
+            "initiative_title": (titles or {}).get(r.initiative_id) if r.initiative_id else None,
             "status": "answered" if answer else "open",
             "agenda": [{"meeting_id": str(m.meeting_id), "held_on": m.held_on.isoformat()}
                        for m in reversed(meetings) if r.title in m.items_for_decision],
@@ -337,6 +342,12 @@ def decisions_view(world: World, year: int) -> dict[str, Any]:
             "answer": answer,
         })
     items.sort(key=lambda i: (i["for_meeting_on"], i["title"], i["decision_id"]))
+    # the year's meetings, and those of other years that had one of its items on their agenda
+    # or answered one
+    asked = {str(i["title"]) for i in items}
+    answered_at = {str(i["answer"]["meeting_id"]) for i in items if i["answer"]}
+    meetings = [m for m in meetings if m.held_on.year == year
+                or asked & set(m.items_for_decision) or str(m.meeting_id) in answered_at]
     return {
         "year": year, "as_of": world.as_of.isoformat(), "decisions": items,
         "meetings": [{"meeting_id": str(m.meeting_id), "held_on": m.held_on.isoformat(),

@@ -57,23 +57,30 @@ async def decisions(request: Request, year: int, wait: uuid.UUID | None = None) 
 # ---- asking for a decision ------------------------------------------------------------------
 
 ASK_LABELS = {"title": "decision_title", "question": "decision_question",
-              "recommendation": "recommendation", "requested_on": "requested_on",
-              "for_meeting_on": "for_meeting_on"}
+              "recommendation": "recommendation", "initiative_id": "initiative",
+              "requested_on": "requested_on", "for_meeting_on": "for_meeting_on"}
 
 
-def _ask_page(request: Request, v: Visit, year: int, *, status: int = 200,
-              **form_state: Any) -> Response:
-    form_state.setdefault("values", {"requested_on": today().isoformat()})
+async def _ask_page(request: Request, v: Visit, year: int, *, status: int = 200,
+                    initiative: str = "", **form_state: Any) -> Response:
+    plan = await Api(request, v.token).get(f"/plans/{year}")
+    if not plan.ok:
+        return unavailable(request, v, plan)
+    initiatives = [(i["initiative_id"], i["title"]) for tr in plan.body["tracks"]
+                   for i in tr["initiatives"] if i["status"] != "closed"]
+    form_state.setdefault("values", {"requested_on": today().isoformat(),
+                                     "initiative_id": initiative})
     return page(request, v, "staff/decision_new.html", status=status, year=year,
-                rows=range(1, OPTION_ROWS + 1), **form_state)
+                rows=range(1, OPTION_ROWS + 1), initiatives=initiatives, **form_state)
 
 
 @router.get("/plan/{year}/decisions/new")
-async def new_decision(request: Request, year: int) -> Response:
+async def new_decision(request: Request, year: int, initiative: str = "") -> Response:
+    """The form; `?initiative=` chooses the initiative the item concerns (from its page)."""
     v = visit(request)
     if (refused_ := signed_in(request, v, "planner")) is not None:
         return refused_
-    return _ask_page(request, v, year)
+    return await _ask_page(request, v, year, initiative=initiative)
 
 
 @router.post("/plan/{year}/decisions")
@@ -88,7 +95,9 @@ async def ask_decision(request: Request, year: int) -> Response:
     # the rows filled in, in order: row n of the form is the API's option `sent.index(n)`
     sent = [n for n in range(1, OPTION_ROWS + 1)
             if values[f"option-{n}-label"] or values[f"option-{n}-consequence"]]
-    body: dict[str, Any] = {k: values[k] for k in ASK_LABELS}
+    body: dict[str, Any] = {k: values[k] for k in ASK_LABELS if k != "initiative_id"}
+    if values["initiative_id"]:
+        body["initiative_id"] = values["initiative_id"]
     body["options"] = [{"label": values[f"option-{n}-label"],
                         "consequence": values[f"option-{n}-consequence"]} for n in sent]
     r = await Api(request, v.token).post(f"/plans/{year}/decisions", body)
@@ -98,7 +107,8 @@ async def ask_decision(request: Request, year: int) -> Response:
             labels[f"options.{i}.label"] = f"option_label_{n}"
             labels[f"options.{i}.consequence"] = f"option_consequence_{n}"
         labels["options"] = "options"
-        state = refused(r, v.lang, labels, values, summary_field="title")
+        state = refused(r, v.lang, labels, values, summary_field=(
+            "initiative_id" if r.code == "unknown_initiative" else "title"))
         if (rule := _rule_of_the_whole(r, v.lang)) is not None:
             state = {"values": values, "errors": [rule], "err": dict([rule])}
         # the API counts the options it was sent; the form names its rows
@@ -107,7 +117,7 @@ async def ask_decision(request: Request, year: int) -> Response:
         rename["options"] = "option-1-label"
         state["err"] = {rename.get(k, k): m for k, m in state["err"].items()}
         state["errors"] = [(rename.get(k, k), m) for k, m in state["errors"]]
-        return _ask_page(request, v, year, status=r.status, **state)
+        return await _ask_page(request, v, year, status=r.status, **state)
     return back(request, v, f"/staff/plan/{year}/decisions?wait={r.body['event_id']}",
                 ok="decision_asked")
 
@@ -142,7 +152,7 @@ async def _meeting_page(request: Request, v: Visit, year: int, *, status: int = 
                                      **{f"members_present-{s}": "3" for s in SEATS}})
     open_items = [d for d in r.body["decisions"] if d["answer"] is None]
     return page(request, v, "staff/meeting_new.html", status=status, year=year,
-                open_items=open_items, seats=SEATS, **form_state)
+                open_items=open_items, **form_state)
 
 
 @router.get("/plan/{year}/meetings/new")

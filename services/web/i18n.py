@@ -371,6 +371,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "ask_decision": ("Bed styregruppen om en beslutning", "Ask the steering group to decide"),
     "new_meeting": ("Registrér et styregruppemøde", "Record a steering-group meeting"),
     "record_answer": ("Registrér styregruppens beslutning", "Record the steering group's decision"),
+    "initiative": ("Indsats", "Initiative"),
+    "no_initiative": ("Ingen bestemt indsats", "No particular initiative"),
     "decision_title": ("Punktets overskrift", "Heading of the item"),
     "decision_question": ("Hvad skal styregruppen tage stilling til", "What the steering group is "
                           "asked to decide"),

@@ -395,6 +395,7 @@ async def test_the_steering_group_decides_an_item_a_planner_put_on_a_meeting_age
     await planner.get_by_label("Hvad skal styregruppen tage stilling til").fill(
         "Skal centret ansætte en analytiker nu eller efter sommerferien?")
     await planner.get_by_label("Indstilling").fill("Sekretariatet indstiller, at der ansættes nu.")
+    await planner.get_by_label("Indsats").select_option(label="Kortlægning af innovationslandskabet")
     first = planner.locator("fieldset fieldset", has_text="Valgmulighed 1")
     await first.get_by_label("Navn").fill("Ansæt nu")
     await first.get_by_label("Konsekvens").fill("Kortlægningen bliver færdig i tide.")
@@ -405,6 +406,8 @@ async def test_the_steering_group_decides_an_item_a_planner_put_on_a_meeting_age
                  ).to_have_attribute("href", "#option-1-label")
     assert await focused_id(planner) == "error-summary"
     await expect(planner.get_by_label("Punktets overskrift")).to_have_value(title)
+    await expect(planner.get_by_label("Indsats").locator("option:checked")).to_have_text(
+        "Kortlægning af innovationslandskabet")
     await look(planner, "planner-decision-ask-error")
     await look_narrow(planner, "planner-decision-ask-error")
     second = planner.locator("fieldset fieldset", has_text="Valgmulighed 2")
@@ -418,6 +421,8 @@ async def test_the_steering_group_decides_an_item_a_planner_put_on_a_meeting_age
     await expect(item).to_contain_text("Sekretariatet indstiller, at der ansættes nu.")
     await expect(item).to_contain_text(f"{planner_id}, {day(today, 'da')}")
     await expect(item).to_contain_text("Ikke på en dagsorden endnu")
+    await expect(item.get_by_role("link", name="Kortlægning af innovationslandskabet")
+                 ).to_have_attribute("href", re.compile(f"/staff/plan/{year}/initiatives/"))
 
     # the meeting with the item on its agenda; a meeting dated ahead is refused first
     await planner.get_by_role("link", name="Registrér et styregruppemøde").click()
@@ -435,7 +440,7 @@ async def test_the_steering_group_decides_an_item_a_planner_put_on_a_meeting_age
     await planner.get_by_role("button", name="Registrér et styregruppemøde").click()
     await expect(planner.locator(".flash.ok")).to_contain_text("Mødet er registreret")
     item = planner.locator("article", has_text=title)
-    await expect(item.locator("dd").nth(4)).to_have_text(f"Mødet den {day(today, 'da')}")
+    await expect(item.locator("dd").nth(5)).to_have_text(f"Mødet den {day(today, 'da')}")
     await expect(item.get_by_role("link", name=re.compile("^Registrér styregruppens"))
                  ).to_have_count(0)  # a planner does not answer for the steering group
     await look(planner, "planner-decisions")

@@ -176,10 +176,14 @@ def test_roll_up_history_has_one_point_per_day_something_became_known() -> None:
                        (date(2031, 3, 31), 30.0), (date(2031, 6, 30), 60.0)]
 
 
+INITIATIVE = uuid.uuid4()
+
+
 def asked(title: str, *, year: int = YEAR, for_meeting_on: str = "2031-03-10",
-          decision_id: uuid.UUID | None = None) -> DecisionRequested:
+          initiative_id: uuid.UUID | None = None) -> DecisionRequested:
     return DecisionRequested(
-        decision_id=decision_id or uuid.uuid4(), year=year, title=title, question="Nu?",
+        decision_id=uuid.uuid4(), year=year, title=title, question="Nu?",
+        initiative_id=initiative_id,
         recommendation="Nu.", options=[{"label": "Nu", "consequence": "Hurtigt."},
                                        {"label": "Senere", "consequence": "Langsomt."}],
         requested_on=date(2031, 2, 1), for_meeting_on=date.fromisoformat(for_meeting_on),
@@ -193,7 +197,8 @@ def meeting(held_on: str, *items: str) -> SteeringMeetingHeld:
 
 
 def test_the_decisions_view_shows_agendas_deferrals_and_answers_as_known_on_the_date() -> None:
-    hire, move = asked("Rekruttering"), asked("Flytning", for_meeting_on="2031-06-01")
+    hire = asked("Rekruttering", initiative_id=INITIATIVE)
+    move = asked("Flytning", for_meeting_on="2031-06-01")
     other_year = asked("Rekruttering", year=YEAR + 1)
     first = meeting("2031-03-10", "Rekruttering", "Flytning")
     second = meeting("2031-04-20", "Rekruttering")
@@ -208,9 +213,21 @@ def test_the_decisions_view_shows_agendas_deferrals_and_answers_as_known_on_the_
     assert [d["title"] for d in before["decisions"]] == ["Rekruttering", "Flytning"]
     assert all(d["answer"] is None for d in before["decisions"])  # recorded the day after
     assert [m["held_on"] for m in before["meetings"]] == ["2031-04-20", "2031-03-10"]
+    # another year's meeting is shown only with one of the year's items on its agenda
+    late = meeting("2032-01-10")
+    assert [m["held_on"] for m in views.decisions_view(
+        fold_world([*facts, fact(late, at("2032-01-10"))], date(2032, 1, 10)), YEAR
+    )["meetings"]] == ["2031-04-20", "2031-03-10"]
+    early = meeting("2030-12-10", "Rekruttering")
+    assert [m["held_on"] for m in views.decisions_view(
+        fold_world([*facts, fact(early, at("2031-02-02"))], date(2031, 2, 2)), YEAR
+    )["meetings"]] == ["2030-12-10"]
 
-    after = views.decisions_view(fold_world(facts, date(2031, 4, 21)), YEAR)
+    after = views.decisions_view(fold_world(facts, date(2031, 4, 21)), YEAR,
+                                 {INITIATIVE: "Kortlægning"})
     hired, moved = after["decisions"]
+    assert (hired["initiative_id"], hired["initiative_title"]) == (str(INITIATIVE), "Kortlægning")
+    assert (moved["initiative_id"], moved["initiative_title"]) == (None, None)
     assert hired["status"] == "answered"
     assert hired["answer"] == {
         "meeting_id": str(second.meeting_id), "meeting_held_on": "2031-04-20",
