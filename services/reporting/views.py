@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from schemas.base import Payload
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -295,6 +296,10 @@ def summary(p: Payload) -> str:
         return f"idea {p.idea_id} adopted"
     if isinstance(p, SteeringMeetingHeld):
         return f"steering-group meeting held on {p.held_on}"
+    if isinstance(p, DecisionRequested):
+        return f"decision requested for the meeting on {p.for_meeting_on}: {p.title}"
+    if isinstance(p, DecisionTaken):
+        return f"decision taken on {p.decided_on}: {p.chosen}"
     return type(p).__name__
 
 

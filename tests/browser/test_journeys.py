@@ -478,6 +478,19 @@ async def test_the_steering_group_decides_an_item_a_planner_put_on_a_meeting_age
         "heading", name="Venter på styregruppens beslutning"))).not_to_contain_text(title)
     await look(steering, "steering-decisions-answered")
     await look_narrow(steering, "steering-decisions-answered")
+    # in English too, and in words in the plan's change feed
+    await steering.get_by_role("link", name="English").click()
+    await expect(steering.locator("article", has_text=title).locator(".answer")).to_contain_text(
+        f"Decision: Ansæt nu – decided on {day(today, 'en')}")
+    await look(steering, "steering-decisions-answered-en")
+    await steering.get_by_role("link", name="Dansk").click()
+    await steering.goto(f"/staff/plan?year={year}")
+    feed = steering.locator("section", has=steering.get_by_role("heading", name="Ændringer"))
+    await expect(feed).to_contain_text(
+        f"Styregruppen er bedt om en beslutning til mødet den {day(today, 'da')}: {title}")
+    await expect(feed).to_contain_text(f"Styregruppen har besluttet den {day(today, 'da')}: "
+                                       "Ansæt nu")
+    await expect(feed).not_to_contain_text("DecisionTaken")
 
     # the quarter's report, requested from the pages, follows the decision up
     now = datetime.now(UTC)
