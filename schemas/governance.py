@@ -51,6 +51,8 @@ class DecisionRequested(_DecisionEvent):
     requested_on: date
     for_meeting_on: date
     requested_by: ParticipantId
+    # the initiative of the plan the item concerns, when it concerns one
+    initiative_id: uuid.UUID | None = None
 
     @model_validator(mode="after")
     def _distinct(self) -> Self:

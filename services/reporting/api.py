@@ -1,7 +1,8 @@
 """HTTP routes of the reporting service: the action plan, its progress, the steering group and
 the quarterly reports.
 
-Writes need the `planner` role. Reads are for staff who follow the plan: `planner`, `steering`
+Writes need the `planner` role; the steering group (`steering`) also records its answers to
+the items put to it. Reads are for staff who follow the plan: `planner`, `steering`
 (and `admin`); participants and moderators do not see draft plans. Every plan read takes
 `?as_of=YYYY-MM-DD` (default: today) and answers with what was known at the end of that day
 (Danish time).
@@ -15,7 +16,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import ConfigDict, Field
 
@@ -39,7 +40,7 @@ from schemas.plan import (
     SpendReported,
     SteeringMeetingHeld,
 )
-from services.infra.auth import Principal
+from services.infra.auth import Principal, Role
 from services.infra.http import (
     Accepted,
     ApiError,
@@ -53,6 +54,7 @@ from services.infra.http import (
     WaitFor,
     build,
     not_found,
+    require,
     wait_for_event,
 )
 from services.reporting import handlers, queries
@@ -88,6 +90,8 @@ AsOf = Annotated[IsoDate | None, Query(ge=EARLIEST, le=LATEST,
 Year = Annotated[int, Path(ge=2000, le=2100, description="the plan year")]
 PathCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 Accepted202: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
+# the steering group answers its own items; a planner may record the answer from the minutes
+Answerer = Annotated[Principal, Depends(require(Role.PLANNER, Role.STEERING))]
 
 
 async def _as_of(ctx: Context, as_of: date | None, wait_for: uuid.UUID | None) -> date:
@@ -294,10 +298,22 @@ async def request_decision(ctx: Context, who: Planner, year: Year, body: Decisio
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key, path_year=year)
 
 
+@router.get("/plans/{year}/decisions")
+async def list_decisions(ctx: Context, _: PlanReader, year: Year, as_of: AsOf = None,
+                         wait_for: WaitFor = None) -> dict[str, Any]:
+    """The items put to the steering group for the plan year, open and answered: the question,
+    recommendation and options, who asked and when, the meetings that had the item on their
+    agenda and those that deferred it, and the answer with its meeting and date; and the
+    steering-group meetings held by the date in the year, or in another year with one of its
+    items on their agenda."""
+    return await queries.decisions(ctx.pool, year, await _as_of(ctx, as_of, wait_for))
+
+
 @router.post("/decisions/{decision_id}/answer", **Accepted202)
-async def answer_decision(ctx: Context, who: Planner, decision_id: uuid.UUID,
+async def answer_decision(ctx: Context, who: Answerer, decision_id: uuid.UUID,
                           body: DecisionAnswer, key: IdempotencyKey = None) -> Accepted:
-    """Record the meeting's answer to a requested item: the option chosen (by its label)."""
+    """Record the meeting's answer to a requested item: the option chosen (by its label). A
+    member of the steering group records it, or a planner from the meeting's minutes."""
     payload = build(DecisionTaken, decision_id=decision_id, **body.model_dump())
     return await handlers.record_plan_fact(ctx, who, payload, idempotency_key=key)
 

@@ -106,6 +106,20 @@ async def initiative(db: Db, year: int, initiative_id: uuid.UUID, as_of: date
     return views.initiative_view(ini, as_of, adopted, state)
 
 
+async def decisions(db: Db, year: int, as_of: date) -> dict[str, Any]:
+    """The items put to the steering group for a plan year and their answers, as known at the
+    end of `as_of`, with the steering-group meetings held by then that concern the year (one of
+    another year too: an item for next year's plan is often on an agenda of this year)."""
+    cutoff = end_of_day(as_of)
+    rows = await db.fetch(
+        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE occurred_at < $2 AND"
+        " ((year = $1 AND type IN ('steering.decision_requested', 'steering.decision_taken'))"
+        "  OR type = 'steering.meeting_held')"
+        " ORDER BY occurred_at, recorded_at, event_id", year, cutoff)
+    return views.decisions_view(fold([_fact(r) for r in rows], as_of), year,
+                                await initiative_titles(db, year))
+
+
 _IDEA_TYPES = ["idea.submitted", "idea.revised", "idea.withdrawn", "idea.status_changed",
                "idea.revision_published"]
 

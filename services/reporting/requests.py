@@ -126,7 +126,7 @@ class Meeting(_Body):
 
 class DecisionRequest(_Body):
     """An item for the steering group: the question, the recommendation, the options and their
-    consequences, and the meeting day it is for."""
+    consequences, the meeting day it is for, and the initiative it concerns (if one)."""
 
     title: ShortText
     question: LongText
@@ -135,6 +135,7 @@ class DecisionRequest(_Body):
     requested_on: date
     for_meeting_on: date
     decision_id: uuid.UUID | None = None
+    initiative_id: uuid.UUID | None = None  # an initiative of the plan year, if it concerns one
 
 
 class DecisionAnswer(_Body):

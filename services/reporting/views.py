@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from schemas.base import Payload
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -28,11 +29,13 @@ from services.reporting.domain import (
     Fact,
     InitiativeState,
     PlanState,
+    World,
     expected_percent,
     fold_plan,
     initiative_status,
     local_day,
 )
+from services.reporting.report.sections.decisions import deferred_from
 
 
 def goal_view(goal: Any, measurements: list[GoalMeasured]) -> dict[str, Any]:
@@ -293,4 +296,67 @@ def summary(p: Payload) -> str:
         return f"idea {p.idea_id} adopted"
     if isinstance(p, SteeringMeetingHeld):
         return f"steering-group meeting held on {p.held_on}"
+    if isinstance(p, DecisionRequested):
+        return f"decision requested for the meeting on {p.for_meeting_on}: {p.title}"
+    if isinstance(p, DecisionTaken):
+        return f"decision taken on {p.decided_on}: {p.chosen}"
     return type(p).__name__
+
+
+def decisions_view(world: World, year: int, titles: dict[uuid.UUID, str] | None = None
+                   ) -> dict[str, Any]:
+    """The items put to the steering group for a plan year, as known at the end of
+    `world.as_of`: each with its options, the meetings that had it on their agenda (by its
+    title, as a meeting's agenda names it), the earlier meetings that deferred it (the report's
+    rule, `sections.decisions.deferred_from`) and the answer once given; and every meeting
+    of the year (and of other years, when they had one of its items on their agenda or answered
+    one), newest first, for the forms that answer an item. `titles`: the initiatives' titles,
+    for the items that concern one."""
+    held_facts = [(f.payload, f) for f in world.meetings
+                  if isinstance(f.payload, SteeringMeetingHeld)]
+    meetings = [m for m, _ in sorted(held_facts, key=lambda mf: (mf[0].held_on, mf[1].order),
+                                     reverse=True)]  # newest first
+    held = {m.meeting_id: m for m in meetings}
+    items: list[dict[str, Any]] = []
+    for d in world.requests.values():
+        r = d.request
+        if r.year != year:
+            continue
+        answer = None
+        if d.taken is not None and d.taken_fact is not None:
+            meeting = held.get(d.taken.meeting_id)
+            answer = {"meeting_id": str(d.taken.meeting_id),
+                      "meeting_held_on": meeting.held_on.isoformat() if meeting else None,
+                      "decided_on": d.taken.decided_on.isoformat(), "chosen": d.taken.chosen,
+                      "note": d.taken.note, "recorded_by": d.taken_fact.actor,
+                      "recorded_at": d.taken_fact.occurred_at.isoformat()}
+        items.append({
+            "decision_id": str(r.decision_id), "title": r.title, "question": r.question,
+            "recommendation": r.recommendation,
+            "options": [{"label": o.label, "consequence": o.consequence} for o in r.options],
+            "requested_on": r.requested_on.isoformat(),
+            "for_meeting_on": r.for_meeting_on.isoformat(),
+            "requested_by": r.requested_by, "requested_at": d.requested.occurred_at.isoformat(),
+            "initiative_id": str(r.initiative_id) if r.initiative_id else None,
+            "initiative_title": (titles or {}).get(r.initiative_id) if r.initiative_id else None,
+            "status": "answered" if answer else "open",
+            "agenda": [{"meeting_id": str(m.meeting_id), "held_on": m.held_on.isoformat()}
+                       for m in reversed(meetings) if r.title in m.items_for_decision],
+            "deferred_from": [day.isoformat() for day in deferred_from(
+                world, r.title, r.year, r.for_meeting_on, world.as_of)],
+            "answer": answer,
+        })
+    items.sort(key=lambda i: (i["for_meeting_on"], i["title"], i["decision_id"]))
+    # the year's meetings, and those of other years that had one of its items on their agenda
+    # or answered one
+    asked = {str(i["title"]) for i in items}
+    answered_at = {str(i["answer"]["meeting_id"]) for i in items if i["answer"]}
+    meetings = [m for m in meetings if m.held_on.year == year
+                or asked & set(m.items_for_decision) or str(m.meeting_id) in answered_at]
+    return {
+        "year": year, "as_of": world.as_of.isoformat(), "decisions": items,
+        "meetings": [{"meeting_id": str(m.meeting_id), "held_on": m.held_on.isoformat(),
+                      "members_present": m.members_present.model_dump(),
+                      "decisions": m.decisions, "items_for_decision": m.items_for_decision}
+                     for m in meetings],
+    }

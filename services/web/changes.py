@@ -47,6 +47,12 @@ SENTENCES: dict[str, tuple[str, str]] = {
                            "Exception report ({breach}) made on {reported_on}"),
     "steering.meeting_held": ("Styregruppemøde holdt den {held_on}",
                               "Steering-group meeting held on {held_on}"),
+    "steering.decision_requested": ("Styregruppen er bedt om en beslutning til mødet den "
+                                    "{for_meeting_on}: {title}",
+                                    "The steering group was asked to decide at the meeting on "
+                                    "{for_meeting_on}: {title}"),
+    "steering.decision_taken": ("Styregruppen har besluttet den {decided_on}: {chosen}",
+                                "The steering group decided on {decided_on}: {chosen}"),
     "report.published": ("En kvartalsrapport er offentliggjort",
                          "A quarterly report was published"),
 }

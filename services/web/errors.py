@@ -174,6 +174,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
 # A field's problem, from pydantic's message, in words (the first pattern that matches).
 FIELD_PROBLEMS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
     (re.compile(r"at least 1 (character|item)"), ("skal udfyldes", "must be filled in")),
+    (re.compile(r"at least (\d+) item"), ("skal have mindst %s", "must have at least %s")),
+    (re.compile(r"option labels must be distinct"), ("skal have forskellige navne",
+                                                     "must have different names")),
+    (re.compile(r"for_meeting_on must not be before"), ("må ikke ligge før den dag, der blev "
+                                                        "bedt om beslutningen",
+                                                        "must not come before the day the "
+                                                        "decision was asked for")),
+    (re.compile(r"valid UUID"), ("skal vælges", "must be chosen")),
     (re.compile(r"at least (\d+) character"), ("skal være mindst %s tegn", "must be at least %s "
                                                                            "characters")),
     (re.compile(r"at most (\d+) character"), ("må højst være %s tegn",

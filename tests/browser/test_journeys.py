@@ -375,6 +375,145 @@ async def test_planner_keeps_the_plan_current_and_steering_reads_the_report(
     await look(steering, "steering-initiative")
 
 
+async def test_the_steering_group_decides_an_item_a_planner_put_on_a_meeting_agenda(
+        contexts: NewPage, http: httpx.AsyncClient, token: Callable[..., str], uid: str,
+        tmp_path: Path) -> None:
+    planner_id = f"planner-{uid}"
+    year, _ = await new_plan(http, token("planner", sub=planner_id))
+    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    title = f"Rekruttering af analytiker {uid}"
+
+    planner = await contexts()
+    await sign_in(planner, "planner", planner_id)
+    await planner.goto(f"/staff/plan?year={year}")
+    await planner.get_by_role("link", name="Beslutninger til styregruppen og møder").click()
+    await expect(planner.get_by_role("heading", level=1)).to_have_text(
+        f"Beslutninger til styregruppen {year}")
+    await expect(planner.locator("main")).to_contain_text("Ingen punkter venter på en beslutning")
+    await look(planner, "planner-decisions-empty")
+
+    # asked with one option only: the form says so at the top, keeps what was typed
+    await planner.get_by_role("link", name="Bed styregruppen om en beslutning").click()
+    await planner.get_by_label("Punktets overskrift").fill(title)
+    await planner.get_by_label("Hvad skal styregruppen tage stilling til").fill(
+        "Skal centret ansætte en analytiker nu eller efter sommerferien?")
+    await planner.get_by_label("Indstilling").fill("Sekretariatet indstiller, at der ansættes nu.")
+    await planner.get_by_label("Indsats").select_option(label="Kortlægning af innovationslandskabet")
+    first = planner.locator("fieldset fieldset", has_text="Valgmulighed 1")
+    await first.get_by_label("Navn").fill("Ansæt nu")
+    await first.get_by_label("Konsekvens").fill("Kortlægningen bliver færdig i tide.")
+    await planner.get_by_label("Til mødet den").fill(today.isoformat())
+    await planner.get_by_role("button", name="Bed styregruppen om en beslutning").click()
+    summary = planner.locator("#error-summary")
+    await expect(summary.get_by_role("link", name="Valgmuligheder skal have mindst 2.")
+                 ).to_have_attribute("href", "#option-1-label")
+    assert await focused_id(planner) == "error-summary"
+    await expect(planner.get_by_label("Punktets overskrift")).to_have_value(title)
+    await expect(planner.get_by_label("Indsats").locator("option:checked")).to_have_text(
+        "Kortlægning af innovationslandskabet")
+    await look(planner, "planner-decision-ask-error")
+    await look_narrow(planner, "planner-decision-ask-error")
+    second = planner.locator("fieldset fieldset", has_text="Valgmulighed 2")
+    await second.get_by_label("Navn").fill("Ansæt efter sommerferien")
+    await second.get_by_label("Konsekvens").fill("Kortlægningen forsinkes tre måneder.")
+    await planner.get_by_role("button", name="Bed styregruppen om en beslutning").click()
+    await expect(planner.locator(".flash.ok")).to_contain_text("Punktet er sendt til styregruppen")
+    waiting = planner.locator("section", has=planner.get_by_role(
+        "heading", name="Venter på styregruppens beslutning"))
+    item = waiting.locator("article", has_text=title)
+    await expect(item).to_contain_text("Sekretariatet indstiller, at der ansættes nu.")
+    await expect(item).to_contain_text(f"{planner_id}, {day(today, 'da')}")
+    await expect(item).to_contain_text("Ikke på en dagsorden endnu")
+    await expect(item.get_by_role("link", name="Kortlægning af innovationslandskabet")
+                 ).to_have_attribute("href", re.compile(f"/staff/plan/{year}/initiatives/"))
+
+    # the meeting with the item on its agenda; a meeting dated ahead is refused first
+    await planner.get_by_role("link", name="Registrér et styregruppemøde").click()
+    await planner.get_by_label("Mødedato").fill((today + timedelta(days=2)).isoformat())
+    await planner.get_by_label(re.compile("^" + re.escape(title))).check()
+    await planner.get_by_role("button", name="Registrér et styregruppemøde").click()
+    await expect(planner.locator("#error-summary").get_by_role(
+        "link", name="Datoen ligger i fremtiden.")).to_have_attribute("href", "#held_on")
+    await expect(planner.get_by_label(re.compile("^" + re.escape(title)))).to_be_checked()
+    await look(planner, "planner-meeting-error")
+    await planner.get_by_label("Mødedato").fill(today.isoformat())
+    await planner.get_by_label("Kommunerne").select_option("2")
+    await look(planner, "planner-meeting")
+    await look_narrow(planner, "planner-meeting")
+    await planner.get_by_role("button", name="Registrér et styregruppemøde").click()
+    await expect(planner.locator(".flash.ok")).to_contain_text("Mødet er registreret")
+    item = planner.locator("article", has_text=title)
+    await expect(item.locator("dd").nth(5)).to_have_text(f"Mødet den {day(today, 'da')}")
+    await expect(item.get_by_role("link", name=re.compile("^Registrér styregruppens"))
+                 ).to_have_count(0)  # a planner does not answer for the steering group
+    await look(planner, "planner-decisions")
+    await look_narrow(planner, "planner-decisions")
+
+    # a steering member answers it; asking for a decision is not theirs to do
+    steering = await contexts()
+    await sign_in(steering, "steering", f"chair-{uid}")
+    await steering.goto(f"/staff/plan/{year}/decisions/new")
+    await expect(steering.locator("main")).to_contain_text(
+        "Din rolle giver ikke adgang til denne side")
+    await steering.goto(f"/staff/plan?year={year}")
+    await steering.get_by_role("link", name="Beslutninger til styregruppen og møder").click()
+    await steering.locator("article", has_text=title).get_by_role(
+        "link", name=re.compile("^Registrér styregruppens beslutning")).click()
+    await expect(steering.get_by_label("Møde", exact=True)).to_have_value(re.compile(".+"))
+    await steering.get_by_role("button", name="Registrér styregruppens beslutning").click()
+    await expect(steering.locator("#error-summary").get_by_role(
+        "link", name="Styregruppens beslutning skal udfyldes.")).to_have_attribute("href", "#chosen")
+    assert await focused_id(steering) == "error-summary"
+    await look(steering, "steering-decision-answer-error")
+    await look_narrow(steering, "steering-decision-answer-error")
+    await steering.get_by_label("Ansæt nu").check()
+    await steering.get_by_label("Bemærkning (valgfri)").fill("Stillingen slås op i januar.")
+    await look(steering, "steering-decision-answer")
+    await steering.get_by_role("button", name="Registrér styregruppens beslutning").click()
+    await expect(steering.locator(".flash.ok")).to_contain_text(
+        "Styregruppens beslutning er registreret")
+    decided = steering.locator("section", has=steering.get_by_role(
+        "heading", name="Besluttet")).locator("article", has_text=title)
+    await expect(decided.locator(".answer")).to_have_text(
+        f"Beslutning: Ansæt nu – besluttet den {day(today, 'da')} (mødet den "
+        f"{day(today, 'da')}). Stillingen slås op i januar.")
+    await expect(steering.locator("section", has=steering.get_by_role(
+        "heading", name="Venter på styregruppens beslutning"))).not_to_contain_text(title)
+    await look(steering, "steering-decisions-answered")
+    await look_narrow(steering, "steering-decisions-answered")
+    # in English too, and in words in the plan's change feed
+    await steering.get_by_role("link", name="English").click()
+    await expect(steering.locator("article", has_text=title).locator(".answer")).to_contain_text(
+        f"Decision: Ansæt nu – decided on {day(today, 'en')}")
+    await look(steering, "steering-decisions-answered-en")
+    await steering.get_by_role("link", name="Dansk").click()
+    await steering.goto(f"/staff/plan?year={year}")
+    feed = steering.locator("section", has=steering.get_by_role("heading", name="Ændringer"))
+    await expect(feed).to_contain_text(
+        f"Styregruppen er bedt om en beslutning til mødet den {day(today, 'da')}: {title}")
+    await expect(feed).to_contain_text(f"Styregruppen har besluttet den {day(today, 'da')}: "
+                                       "Ansæt nu")
+    await expect(feed).not_to_contain_text("DecisionTaken")
+
+    # the quarter's report, requested from the pages, follows the decision up
+    now = datetime.now(UTC)
+    wanted = f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    await steering.get_by_role("link", name="Rapporter").click()
+    await steering.get_by_label(re.compile(rf"^{wanted} – foreløbig rapport")).check()
+    await steering.get_by_role("button", name="Bestil en rapport").click()
+    await expect(steering.locator(".flash.ok")).to_contain_text("Rapporten er dannet")
+    mine = steering.locator("tbody tr", has_text=f"chair-{uid}")
+    async with steering.expect_download() as info:
+        await mine.get_by_role("link", name=f"HTML (dansk) {wanted}").click()
+    saved = tmp_path / "report.html"
+    await (await info.value).save_as(saved)
+    html = saved.read_text(encoding="utf-8")
+    followed = html.split("Opfølgning: besluttet i kvartalet", 1)
+    assert len(followed) == 2, "the report has no follow-up of decisions taken"
+    row = next((r for r in followed[1].split("<tr")[1:] if title in r), "")
+    assert "Ansæt nu" in row and "Stillingen slås op i januar." in row, row or followed[1][:2000]
+
+
 async def test_an_administrator_creates_a_campaign_and_everyone_sees_its_results(
         contexts: NewPage, http: httpx.AsyncClient, token: Callable[..., str],
         producer: EventProducer, uid: str) -> None:

@@ -348,12 +348,17 @@ async def test_items_for_decision_are_answered_by_id_and_risks_and_spend_are_rec
     assert unknown.status_code == 404 and unknown.json()["detail"]["code"] == "unknown_decision"
 
     decision_id = str(uuid.uuid4())
-    asked = await post(http, f"/plans/{year}/decisions", {
-        "decision_id": decision_id, "title": "Rekruttering", "question": "Nu eller senere?",
-        "recommendation": "Nu.",
-        "options": [{"label": "Nu", "consequence": "0,1 mio. kr. i år"},
-                    {"label": "Senere", "consequence": "Et halvt år tabt"}],
-        "requested_on": TODAY.isoformat(), "for_meeting_on": TODAY.isoformat()}, planner)
+    body = {"title": "Rekruttering", "question": "Nu eller senere?", "recommendation": "Nu.",
+            "options": [{"label": "Nu", "consequence": "0,1 mio. kr. i år"},
+                        {"label": "Senere", "consequence": "Et halvt år tabt"}],
+            "requested_on": TODAY.isoformat(), "for_meeting_on": TODAY.isoformat()}
+    # an item can concern an initiative of its own plan year only
+    elsewhere = await http.post(f"/plans/{year}/decisions", headers=auth(planner),
+                                json={**body, "initiative_id": str(uuid.uuid4())})
+    assert elsewhere.status_code == 404, elsewhere.text
+    assert elsewhere.json()["detail"]["code"] == "unknown_initiative"
+    asked = await post(http, f"/plans/{year}/decisions",
+                       {**body, "decision_id": decision_id, "initiative_id": iid}, planner)
     seen = await http.get(f"/plans/{year}", params={"wait_for": asked["event_id"]},
                           headers=auth(planner))
     assert seen.status_code == 200, seen.text
@@ -362,10 +367,25 @@ async def test_items_for_decision_are_answered_by_id_and_risks_and_spend_are_rec
                             json={**answer, "chosen": "Aldrig"})
     assert wrong.status_code == 422 and wrong.json()["detail"]["code"] == "unknown_option"
     assert "Senere" in wrong.json()["detail"]["message"]
-    taken = await post(http, f"/decisions/{decision_id}/answer", {**answer, "chosen": "Nu"},
-                       planner)
-    await http.get(f"/plans/{year}", params={"wait_for": taken["event_id"]},
-                   headers=auth(planner))
+    # the steering group records its own answer; asking for a decision stays the planners'
+    steering = token("steering", sub="chair-decisions")
+    refused = await http.post(f"/plans/{year}/decisions", headers=auth(steering), json={})
+    assert refused.status_code == 403 and refused.json()["detail"]["code"] == "forbidden"
+    taken = await post(http, f"/decisions/{decision_id}/answer",
+                       {**answer, "chosen": "Nu", "note": "Opslag i januar"}, steering)
+    listed = await http.get(f"/plans/{year}/decisions", params={"wait_for": taken["event_id"]},
+                            headers=auth(steering))
+    assert listed.status_code == 200, listed.text
+    item = next(d for d in listed.json()["decisions"] if d["decision_id"] == decision_id)
+    assert item["status"] == "answered" and item["requested_by"] == "planner-decisions"
+    assert (item["initiative_id"], item["initiative_title"]) == (
+        iid, "Kortlægning af innovationslandskabet")
+    assert {k: item["answer"][k] for k in ("chosen", "note", "decided_on", "recorded_by")} == {
+        "chosen": "Nu", "note": "Opslag i januar", "decided_on": TODAY.isoformat(),
+        "recorded_by": "chair-decisions"}
+    for role in ("participant", "moderator"):
+        r = await http.get(f"/plans/{year}/decisions", headers=auth(token(role)))
+        assert r.status_code == 403, role
     again = await http.post(f"/decisions/{decision_id}/answer", headers=auth(planner),
                             json={**answer, "chosen": "Senere"})
     assert again.status_code == 409 and again.json()["detail"]["code"] == "already_decided"

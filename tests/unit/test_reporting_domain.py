@@ -211,6 +211,28 @@ def test_a_decision_is_answered_once_by_its_id_with_one_of_its_options() -> None
     assert reason(known, answer("A"), LATER) == "already_decided"
 
 
+def test_an_item_for_the_steering_group_names_an_initiative_of_its_own_plan_year() -> None:
+    from schemas.governance import DecisionRequested
+
+    iid = uuid.uuid4()
+    known = known_with(iid)
+
+    def asked(initiative_id: uuid.UUID | None, year: int = YEAR) -> DecisionRequested:
+        return DecisionRequested(
+            decision_id=uuid.uuid4(), year=year, title="T", question="Q?", recommendation="A",
+            options=[{"label": "A", "consequence": "a"}, {"label": "B", "consequence": "b"}],
+            requested_on=date(2032, 4, 1), for_meeting_on=date(2032, 5, 1),
+            requested_by="staff-1", initiative_id=initiative_id)
+
+    assert judge_at_edge(known, asked(iid), LATER) is None
+    assert judge_at_edge(known, asked(None), LATER) is None
+    for refused in (asked(uuid.uuid4()), asked(iid, year=YEAR + 1)):
+        refusal = judge_at_edge(known, refused, LATER)
+        assert refusal is not None and refusal.reason == "unknown_initiative"
+    # the consumer does not repeat it: a replay may meet the item before the initiative
+    assert judge(Known(), asked(iid), LATER) is None
+
+
 def test_risks_are_assessed_and_closed_only_once_raised() -> None:
     from schemas.plan import RiskAssessed, RiskRaised
 

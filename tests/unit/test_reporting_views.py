@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from schemas.base import Payload
+from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.plan import (
     ActionPlanDrafted,
     GoalMeasured,
@@ -16,9 +17,11 @@ from schemas.plan import (
     InitiativeRevised,
     MilestoneCompleted,
     ProgressReported,
+    SteeringMeetingHeld,
 )
 from services.reporting import views
 from services.reporting.domain import Fact, expected_percent
+from services.reporting.domain import fold as fold_world
 from services.reporting.domain import fold_plan as fold
 
 pytestmark = pytest.mark.unit
@@ -171,3 +174,67 @@ def test_roll_up_history_has_one_point_per_day_something_became_known() -> None:
                if track == ""]
     assert history == [(date(2031, 1, 2), None), (date(2031, 1, 5), 0.0),
                        (date(2031, 3, 31), 30.0), (date(2031, 6, 30), 60.0)]
+
+
+INITIATIVE = uuid.uuid4()
+
+
+def asked(title: str, *, year: int = YEAR, for_meeting_on: str = "2031-03-10",
+          initiative_id: uuid.UUID | None = None) -> DecisionRequested:
+    return DecisionRequested(
+        decision_id=uuid.uuid4(), year=year, title=title, question="Nu?",
+        initiative_id=initiative_id,
+        recommendation="Nu.", options=[{"label": "Nu", "consequence": "Hurtigt."},
+                                       {"label": "Senere", "consequence": "Langsomt."}],
+        requested_on=date(2031, 2, 1), for_meeting_on=date.fromisoformat(for_meeting_on),
+        requested_by="planner-1")
+
+
+def meeting(held_on: str, *items: str) -> SteeringMeetingHeld:
+    return SteeringMeetingHeld(meeting_id=uuid.uuid4(), held_on=date.fromisoformat(held_on),
+                               members_present={"state": 3, "municipalities": 2, "regions": 1},
+                               items_for_decision=list(items))
+
+
+def test_the_decisions_view_shows_agendas_deferrals_and_answers_as_known_on_the_date() -> None:
+    hire = asked("Rekruttering", initiative_id=INITIATIVE)
+    move = asked("Flytning", for_meeting_on="2031-06-01")
+    other_year = asked("Rekruttering", year=YEAR + 1)
+    first = meeting("2031-03-10", "Rekruttering", "Flytning")
+    second = meeting("2031-04-20", "Rekruttering")
+    answer = DecisionTaken(decision_id=hire.decision_id, meeting_id=second.meeting_id,
+                           decided_on=date(2031, 4, 20), chosen="Senere", note="Efter sommer.")
+    facts = [fact(hire, at("2031-02-01")), fact(move, at("2031-02-01")),
+             fact(other_year, at("2031-02-01")), fact(first, at("2031-03-10")),
+             fact(second, at("2031-04-20")),
+             fact(answer, at("2031-04-21"), actor="chair-1")]
+
+    before = views.decisions_view(fold_world(facts, date(2031, 4, 20)), YEAR)
+    assert [d["title"] for d in before["decisions"]] == ["Rekruttering", "Flytning"]
+    assert all(d["answer"] is None for d in before["decisions"])  # recorded the day after
+    assert [m["held_on"] for m in before["meetings"]] == ["2031-04-20", "2031-03-10"]
+    # another year's meeting is shown only with one of the year's items on its agenda
+    late = meeting("2032-01-10")
+    assert [m["held_on"] for m in views.decisions_view(
+        fold_world([*facts, fact(late, at("2032-01-10"))], date(2032, 1, 10)), YEAR
+    )["meetings"]] == ["2031-04-20", "2031-03-10"]
+    early = meeting("2030-12-10", "Rekruttering")
+    assert [m["held_on"] for m in views.decisions_view(
+        fold_world([*facts, fact(early, at("2031-02-02"))], date(2031, 2, 2)), YEAR
+    )["meetings"]] == ["2030-12-10"]
+
+    after = views.decisions_view(fold_world(facts, date(2031, 4, 21)), YEAR,
+                                 {INITIATIVE: "Kortlægning"})
+    hired, moved = after["decisions"]
+    assert (hired["initiative_id"], hired["initiative_title"]) == (str(INITIATIVE), "Kortlægning")
+    assert (moved["initiative_id"], moved["initiative_title"]) == (None, None)
+    assert hired["status"] == "answered"
+    assert hired["answer"] == {
+        "meeting_id": str(second.meeting_id), "meeting_held_on": "2031-04-20",
+        "decided_on": "2031-04-20", "chosen": "Senere", "note": "Efter sommer.",
+        "recorded_by": "chair-1", "recorded_at": at("2031-04-21").isoformat()}
+    assert [m["held_on"] for m in hired["agenda"]] == ["2031-03-10", "2031-04-20"]
+    # the report's rule: only meetings before the day it was asked for count as deferring it
+    assert hired["deferred_from"] == []
+    assert moved["status"] == "open" and moved["deferred_from"] == ["2031-03-10"]
+    assert [o["label"] for o in moved["options"]] == ["Nu", "Senere"]

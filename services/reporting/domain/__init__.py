@@ -336,7 +336,7 @@ def judge_at_edge(known: Known, payload: Payload, occurred_at: datetime,
                   path_year: int | None = None) -> Refusal | None:
     """`judge` plus what only the edge can check: the initiative belongs to the plan year in
     the request, that plan exists and has the initiative's track, an adopted idea is published
-    now."""
+    now, the initiative an item for the steering group names is in the item's plan year."""
     if isinstance(payload, INITIATIVE_EVENTS) and path_year is not None:
         info = known.initiatives.get(payload.initiative_id)
         if info is not None and info.year != path_year:
@@ -349,6 +349,13 @@ def judge_at_edge(known: Known, payload: Payload, occurred_at: datetime,
             return Refusal("unknown_track",
                            f"the plan for {payload.year} has no track {payload.track!r}; it has "
                            f"{sorted(known.tracks.get(payload.year, set()))}")
+    if isinstance(payload, DecisionRequested) and payload.initiative_id is not None:
+        # at the edge only, like an adoption's idea: the item and the initiative are keyed
+        # apart, so a replay may meet the item before the initiative's definition
+        info = known.initiatives.get(payload.initiative_id)
+        if info is None or info.year != payload.year:
+            return Refusal("unknown_initiative", f"initiative {payload.initiative_id} is not "
+                                                 f"in the plan for {payload.year}")
     refusal = judge(known, payload, occurred_at)
     if refusal is None and isinstance(payload, IdeaAdopted):
         return adoptable(payload.idea_id, known.ideas.get(payload.idea_id))
