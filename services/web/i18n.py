@@ -358,7 +358,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "mod_post": ("Efter offentliggørelse", "After publication"),
     "period": ("Periode", "Period"),
     "owner": ("Ansvarlig", "Owner"),
-<<<<<<< HEAD
     # vote receipts
     "receipt": ("Din kvittering", "Your receipt"),
     "receipt_cast": ("Kvittering for din stemme på \u201c%s\u201d", "Receipt for your vote on "
@@ -475,7 +474,6 @@ WORDS: dict[str, tuple[str, str]] = {
                        "count. It does not count yet."),
     "rstate_unknown": ("Modtaget, men ikke behandlet endnu: tjek igen om et øjeblik.",
                        "Received but not processed yet: check again in a moment."),
-=======
     # the steering group's items
     "decisions": ("Beslutninger til styregruppen", "Decisions for the steering group"),
     "decisions_link": ("Beslutninger til styregruppen og møder", "Steering-group decisions and meetings"),
@@ -551,7 +549,6 @@ WORDS: dict[str, tuple[str, str]] = {
                         "The steering group's decision was recorded."),
     "agenda_items": ("Punkter til beslutning", "Items for decision"),
     "present": ("Til stede", "Present"),
->>>>>>> dpage
     # what an erased participant wrote reads as `schemas.sealing.ERASED` ("[slettet]") in the
     # data, the API and the reports; the English pages say it in English
     "erased_text": ("[slettet]", "[erased]"),
