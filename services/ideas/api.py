@@ -30,9 +30,11 @@ from services.ideas.handlers import is_staff, visible_idea, window_of
 from services.ideas.models import (
     AcceptedCampaign,
     AcceptedIdea,
+    CampaignChangeIn,
     CampaignIdeasPage,
     CampaignIn,
     CampaignOut,
+    ChangeCampaign,
     CreateCampaign,
     DecideModeration,
     DecisionIn,
@@ -90,6 +92,28 @@ async def create_campaign(body: CampaignIn, ctx: Context, principal: Admin,
                           idempotency_key: IdempotencyKey = None) -> Accepted:
     """Create a campaign (admin). It opens and closes by itself at `opens_at` / `closes_at`."""
     return await handlers.handle(ctx, principal, CreateCampaign(body),
+                                 idempotency_key=idempotency_key)
+
+
+@campaigns.patch("/campaigns/{campaign_id}", status_code=202, response_model=Accepted, responses={
+    409: {"description": (
+        "A setting that may not change now: `campaign_open_settings` (once the campaign is"
+        " open its opening, audience, moderation mode, flag threshold, vote rules, budget and"
+        " fewest votes to fund are fixed), `author_names_after_opening` (showing authors'"
+        " names can be turned on only before it opens), `campaign_closed_settings` (once"
+        " closed only the title, question and description can be corrected, and showing"
+        " names turned off); or an earlier request of the same `Idempotency-Key`"
+        " (`idempotency_key_reused`, `idempotency_key_in_use`)")},
+    422: {"description": (
+        "The body is not valid (`invalid_request`, naming each field), or the change is not:"
+        " `nothing_changed` (every setting given has that value already), `opens_in_past` /"
+        " `closes_in_past` (a new opening or close that has passed), `closes_before_opens`,"
+        " `campaign_too_long` (open for more than two years)")},
+})
+async def change_campaign(campaign_id: uuid.UUID, body: CampaignChangeIn, ctx: Context,
+                          principal: Admin, idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Change a campaign's settings (admin): only those given change, as `campaign.changed`."""
+    return await handlers.handle(ctx, principal, ChangeCampaign(campaign_id, body),
                                  idempotency_key=idempotency_key)
 
 
