@@ -23,10 +23,11 @@ from services.ideas.domain import (
     applicable_decisions,
     auto_hide_reason,
     credited_name,
+    frozen_settings,
     revision_diff,
     sees_unreviewed,
 )
-from services.ideas.handlers import is_staff, visible_idea, window_of
+from services.ideas.handlers import is_staff, settings_of, visible_idea, window_of
 from services.ideas.models import (
     AcceptedCampaign,
     AcceptedIdea,
@@ -123,7 +124,7 @@ async def list_campaigns(ctx: Context, wait_for: WaitFor = None, limit: Limit = 
     """Every campaign, newest first, with its phase (scheduled, open, closed)."""
     await wait_for_event(ctx, "ideas", wait_for)
     at = datetime.now(UTC)
-    return [CampaignOut.of(r, window_of(r).phase(at))
+    return [CampaignOut.of(r, window_of(r).phase(at), frozen_settings(settings_of(r), at))
             for r in await queries.campaigns(ctx.pool, limit=limit, offset=offset)]
 
 
@@ -135,7 +136,8 @@ async def get_campaign(campaign_id: uuid.UUID, ctx: Context,
     row = await queries.campaign(ctx.pool, campaign_id)
     if row is None:
         raise not_found("campaign", campaign_id)
-    return CampaignOut.of(row, window_of(row).phase(datetime.now(UTC)))
+    at = datetime.now(UTC)
+    return CampaignOut.of(row, window_of(row).phase(at), frozen_settings(settings_of(row), at))
 
 
 @campaigns.get("/campaigns/{campaign_id}/ideas", response_model=CampaignIdeasPage)

@@ -125,10 +125,14 @@ class CampaignOut(BaseModel):
     budget: int | None = None
     min_votes_to_fund: int | None = None
     published_ideas: int | None = None
+    fixed: dict[str, str] = Field(default={}, description=(
+        "the settings that cannot change now, each with the code `PATCH /campaigns/{id}` "
+        "refuses a change of it with"))
 
     @classmethod
-    def of(cls, row: dict[str, Any], phase: CampaignPhase) -> CampaignOut:
-        return cls.model_validate({**row, "phase": phase})
+    def of(cls, row: dict[str, Any], phase: CampaignPhase,
+           fixed: dict[str, str] | None = None) -> CampaignOut:
+        return cls.model_validate({**row, "phase": phase, "fixed": fixed or {}})
 
 
 class IdeaOut(BaseModel):
