@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from schemas.campaigns import CHANGEABLE, ModerationMode, VoteMode, VoteRules
+from schemas.campaigns import (
+    CHANGEABLE,
+    CampaignChanged,
+    CampaignCreated,
+    ModerationMode,
+    VoteMode,
+    VoteRules,
+)
 from schemas.common import Sector
 from services.ideas.domain import (
     CampaignSettings,
@@ -16,6 +24,7 @@ from services.ideas.domain import (
     check_change,
     frozen_settings,
 )
+from services.reporting.domain import Fact, fold
 
 pytestmark = pytest.mark.unit
 
@@ -155,3 +164,30 @@ def test_a_form_shows_which_settings_are_held_and_by_which_rule() -> None:
     closed = frozen_settings(CAMPAIGN, AFTER)
     assert closed["closes_at"] == "campaign_closed_settings"
     assert set(closed) == set(CHANGEABLE) - {"title", "question", "description"}
+
+
+def test_a_report_sees_a_campaign_as_changed_by_its_date_and_no_later() -> None:
+    """Reports are as-of: regenerating a past quarter after a later correction gives the
+    campaign as it stood then; a change names the settings it sets, the rest stay."""
+    cid = uuid.uuid4()
+    created = CampaignCreated(campaign_id=cid, title="Kortere køer", question="Hvordan?",
+                              opens_at=OPENS, closes_at=CLOSES, budget=50_000)
+
+    def changed(title: str, budget: int | None, names: list[str]) -> CampaignChanged:
+        return CampaignChanged(
+            campaign_id=cid, changed=names, title=title, question="Hvordan?",
+            opens_at=OPENS, closes_at=CLOSES, audience=list(Sector),
+            moderation=ModerationMode.PRE, vote_rules=VoteRules(), flag_threshold=3,
+            budget=budget, shows_author_names=False)
+
+    def fact(at: datetime, payload: Any) -> Fact:
+        return Fact(uuid.uuid4(), at, at, "admin-1", payload)
+
+    facts = [fact(BEFORE - timedelta(days=1), created),
+             fact(BEFORE, changed("Kortere ventetid", None, ["title"])),
+             fact(AFTER + timedelta(days=40), changed("Kortere ventetid i borgerservice", 1,
+                                                      ["title"]))]
+    then = fold(facts, (AFTER + timedelta(days=1)).date()).campaigns[cid].created
+    assert (then.title, then.budget) == ("Kortere ventetid", 50_000)
+    later = fold(facts, (AFTER + timedelta(days=41)).date()).campaigns[cid].created
+    assert later.title == "Kortere ventetid i borgerservice"
