@@ -28,12 +28,11 @@ LOCAL = ZoneInfo("Europe/Copenhagen")
 # each setting's label (keys of the pages' words); for an API refusal, by the API's field name
 LABELS = {"title": "title", "question": "question_label", "description": "description",
           "opens_at": "opens_at", "closes_at": "closes_at", "audience": "audience",
-          "moderation": "moderation_mode", "vote_rules": "max_votes",
-          "vote_rules.mode": "vote_mode",
-          "vote_rules.max_votes_per_participant": "max_votes",
+          "moderation": "moderation_mode", "vote_rules.mode": "vote_mode",
+          "vote_rules.max_votes_per_participant": "max_votes", "vote_rules": "rules",
           "flag_threshold": "flag_threshold", "budget": "campaign_budget",
           "min_votes_to_fund": "min_votes_to_fund", "shows_author_names": "shows_names",
-          "reason": "change_reason"}
+          "reason": "change_reason"}  # a field's own name before the name of what holds it
 # the field a refusal that names no field is about (the error summary links to it)
 REFUSAL_FIELD = {"opens_in_past": "opens_at", "closes_in_past": "closes_at",
                  "closes_before_opens": "closes_at", "campaign_too_long": "closes_at"}

@@ -25,6 +25,7 @@ from services.ideas.domain import (
     frozen_settings,
 )
 from services.reporting.domain import Fact, fold
+from services.web.campaigns import change_of, form_values
 
 pytestmark = pytest.mark.unit
 
@@ -191,3 +192,26 @@ def test_a_report_sees_a_campaign_as_changed_by_its_date_and_no_later() -> None:
     assert (then.title, then.budget) == ("Kortere ventetid", 50_000)
     later = fold(facts, (AFTER + timedelta(days=41)).date()).campaigns[cid].created
     assert later.title == "Kortere ventetid i borgerservice"
+
+
+def test_the_edit_page_sends_only_what_a_person_changed() -> None:
+    """A time the form shows to the minute is not sent back as a change of its seconds (which
+    an open campaign would refuse), a held setting is never sent, an emptied budget clears it,
+    and a reason goes only with a change."""
+    shown = form_values({
+        "title": "Kortere køer", "question": "Hvordan?", "description": None,
+        "opens_at": "2026-03-01T09:00:41+00:00", "closes_at": "2026-03-15T09:00:41+00:00",
+        "moderation": "pre", "vote_rules": {"mode": "support", "max_votes_per_participant": 5},
+        "flag_threshold": 3, "budget": 90_000, "shows_author_names": False,
+        "audience": [s.value for s in Sector]})
+    assert shown["opens_at"] == "2026-03-01T10:00"  # Danish time, to the minute
+    assert change_of({**shown, "reason": "ingen grund"}, shown, {}) == {}
+    typed = {**shown, "title": "Kortere ventetid", "budget": "", "audience-citizen": "",
+             "closes_at": "2026-03-20T12:00", "reason": "Forlænget"}
+    held = {"audience": "campaign_open_settings", "budget": "campaign_open_settings"}
+    assert change_of(typed, shown, held) == {
+        "title": "Kortere ventetid", "closes_at": "2026-03-20T12:00:00+01:00",
+        "reason": "Forlænget"}
+    assert change_of(typed, shown, {})["budget"] is None
+    assert change_of(typed, shown, {})["audience"] == [
+        s.value for s in Sector if s is not Sector.CITIZEN]
