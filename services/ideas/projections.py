@@ -137,9 +137,13 @@ class IdeasStore:
         return known
 
     async def mark_campaigns(self, column: str, messages: Sequence[Message]) -> None:
+        """Record an opening or closing; one announced before a change moved it later (the
+        change and the announcement crossed) is not the campaign's, which comes in its time."""
         assert column in ("opened_at", "closed_at")
+        due = {"opened_at": "opens_at", "closed_at": "closes_at"}[column]
         await self.conn.executemany(
-            f"UPDATE {self.s}.campaigns SET {column} = $2 WHERE campaign_id = $1",
+            f"UPDATE {self.s}.campaigns SET {column} = $2 WHERE campaign_id = $1"
+            f" AND {due} <= $2",
             [(m.payload.campaign_id, m.envelope.occurred_at) for m in messages])  # type: ignore[attr-defined]
 
     async def change_vote_rules(self, messages: Sequence[Message]) -> None:
