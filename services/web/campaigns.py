@@ -33,7 +33,8 @@ LABELS = {"title": "title", "question": "question_label", "description": "descri
           "flag_threshold": "flag_threshold", "budget": "campaign_budget",
           "min_votes_to_fund": "min_votes_to_fund", "shows_author_names": "shows_names",
           "reason": "change_reason"}  # a field's own name before the name of what holds it
-# the field a refusal that names no field is about (the error summary links to it)
+# the field a refusal that names no field is about (the error summary links to it); a refusal
+# about the campaign as a whole (what may change now, nothing changed) stands on its own
 REFUSAL_FIELD = {"opens_in_past": "opens_at", "closes_in_past": "closes_at",
                  "closes_before_opens": "closes_at", "campaign_too_long": "closes_at"}
 SECTOR_FIELDS = tuple(f"audience-{s.value}" for s in Sector)
@@ -127,12 +128,11 @@ async def change_campaign(request: Request, campaign_id: uuid.UUID) -> Response:
     body = change_of(typed, form_values(c), c.get("fixed", {}))
     if not body:
         message = sentence("nothing_changed", v.lang)
-        return _edit_page(request, v, c, status=422, values=typed,
-                          errors=[("title", message)], err={"title": message})
+        return _edit_page(request, v, c, status=422, values=typed, errors=[("", message)])
     r = await Api(request, v.token).patch(f"/campaigns/{campaign_id}", body)
     if not r.ok:
         return _edit_page(request, v, c, status=r.status, **refused(
-            r, v.lang, LABELS, typed, summary_field=REFUSAL_FIELD.get(r.code or "", "title")))
+            r, v.lang, LABELS, typed, summary_field=REFUSAL_FIELD.get(r.code or "")))
     return back(request, v, f"/c/{campaign_id}?wait={r.body['event_id']}",
                 ok="campaign_changed")
 

@@ -63,6 +63,14 @@ async def test_an_administrator_changes_campaigns_and_everyone_sees_the_change(
     await expect(admin.locator(".flash.ok")).to_contain_text("Kampagnen er ændret")
     await expect(admin.get_by_role("heading", level=1)).to_have_text(f"Fremtidens bibliotek {uid}")
     await expect(admin.locator("#audience")).to_contain_text("Stat, Kommune, Region")
+    await admin.get_by_role("link", name="Ret kampagnen").click()
+    await expect(admin.get_by_label("Budget i kr. (valgfrit)")).to_have_value("250000")
+    await expect(admin.get_by_label("Borger")).not_to_be_checked()
+
+    # saving without changing anything says so, and changes nothing
+    await admin.get_by_role("button", name="Gem ændringerne").click()
+    await expect(admin.locator("#error-summary")).to_contain_text("Du har ikke ændret noget")
+    await expect(admin.get_by_label("Titel")).to_have_value(f"Fremtidens bibliotek {uid}")
 
     # open: the text and the close may change; who takes part and how votes count may not
     title = f"Idéer til biblioteket {uid}"
