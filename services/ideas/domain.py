@@ -56,14 +56,18 @@ class CampaignWindow:
 # budget are what the results were counted under, and stay.
 #
 # These rules also keep a replay faithful: a change made at `at` never alters the window before
-# `at`, so every idea and vote judged against the window keeps its verdict however late the change
-# is read.
+# `at` (but for the minute of `OPENING_GRACE`, in which the campaign was not open, so the edge
+# admitted nothing), so every idea and vote judged against the window keeps its verdict however
+# late the change is read.
 
 TEXT_SETTINGS = frozenset({"title", "question", "description"})
 # fixed once a campaign opens: who may take part, how ideas are moderated, how votes count
 FROZEN_ONCE_OPEN = ("opens_at", "audience", "moderation", "vote_rules", "flag_threshold",
                     "budget", "min_votes_to_fund")
 LONGEST_CAMPAIGN = timedelta(days=2 * 366)
+# "open now" typed to the minute is a little in the past by the time it arrives; nothing was
+# submitted or voted in that minute (the campaign was not open), so no verdict changes
+OPENING_GRACE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ def check_change(old: CampaignSettings, new: CampaignSettings, at: datetime) -> 
                 "showing authors' names can be turned on only before the campaign opens: the "
                 "ideas submitted so far were written for a campaign that showed no names",
                 conflict=True)
-    elif "opens_at" in changed and new.opens_at < at:
+    elif "opens_at" in changed and new.opens_at < at - OPENING_GRACE:
         raise ChangeRefused("opens_in_past", f"the new opening {new.opens_at.isoformat()} has "
                             "already passed: move it to now or later", conflict=False)
     if "closes_at" in changed and new.closes_at <= at:
