@@ -20,6 +20,9 @@ class Decision(StrEnum):
     HIDE = "hide"
     RESTORE = "restore"
     MERGE = "merge"
+    # a published idea participants flagged stays published: the flags were looked at and
+    # found unfounded; flags count again from this decision
+    KEEP = "keep"
 
 
 class IdeaStatus(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import asyncpg
 
@@ -66,6 +67,12 @@ class IdempotencyTable:
             "INSERT INTO gateway.accepted_events (event_id, actor, topic, partition, \"offset\")"
             " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", event_id, actor,
             *((logged.topic, logged.partition, logged.offset) if logged else (None,) * 3))
+
+    async def record_many(self, event_ids: Sequence[uuid.UUID], actor: str) -> None:
+        await self.pool.execute(
+            "INSERT INTO gateway.accepted_events (event_id, actor)"
+            " SELECT e, $2 FROM unnest($1::uuid[]) AS e ON CONFLICT DO NOTHING",
+            list(event_ids), actor)
 
     async def position(self, event_id: uuid.UUID) -> tuple[str, int, int] | None:
         row = await self.pool.fetchrow(

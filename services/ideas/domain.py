@@ -216,6 +216,7 @@ _DECISIONS: dict[Decision, tuple[frozenset[IdeaStatus], IdeaStatus]] = {
     Decision.RESTORE: (frozenset({IdeaStatus.HIDDEN, IdeaStatus.REJECTED}), IdeaStatus.PUBLISHED),
     Decision.MERGE: (frozenset({IdeaStatus.PENDING, IdeaStatus.PUBLISHED, IdeaStatus.HIDDEN,
                                 IdeaStatus.REJECTED}), IdeaStatus.MERGED),
+    Decision.KEEP: (frozenset({IdeaStatus.PUBLISHED}), IdeaStatus.PUBLISHED),
 }
 
 FINAL = frozenset({IdeaStatus.MERGED, IdeaStatus.WITHDRAWN})

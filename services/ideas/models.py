@@ -279,7 +279,8 @@ class LogEntry(BaseModel):
     idea_title: str | None
     campaign_id: uuid.UUID
     moderator: str
-    decision: Literal["approve", "reject", "hide", "restore", "merge", "release", "discard"]
+    decision: Literal["approve", "reject", "hide", "restore", "merge", "keep", "release",
+                      "discard"]
     reason: str
     merge_into: uuid.UUID | None
     revision: int | None = None

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Protocol, TypeVar
@@ -83,6 +83,10 @@ class IdempotencyStore(Protocol):
     async def record(self, event_id: uuid.UUID, actor: str,
                      logged: Logged | None = None) -> None:
         """This event was accepted (so `wait_for` may wait for it), at `logged` in the log."""
+        ...
+
+    async def record_many(self, event_ids: Sequence[uuid.UUID], actor: str) -> None:
+        """These events, published together, were accepted."""
         ...
 
     async def position(self, event_id: uuid.UUID) -> tuple[str, int, int] | None:

@@ -236,7 +236,8 @@ def rollup_history(year: int, facts: list[Fact]) -> list[tuple[date, str, dict[s
 
 
 def change(f: Fact, titles: dict[uuid.UUID, str], rag: str | None = None) -> dict[str, Any]:
-    """One entry of the change feed: when, what, who, a one-line summary, and for progress and
+    """One entry of the change feed: when, what, who, a one-line summary, the fact's own fields
+    (`details`, typed as in its event: what a page puts in its own words), and for progress and
     spend the initiative's computed status once it was known (`rag`)."""
     p = f.payload
     initiative_id = getattr(p, "initiative_id", None)
@@ -245,6 +246,7 @@ def change(f: Fact, titles: dict[uuid.UUID, str], rag: str | None = None) -> dic
             "initiative_id": str(initiative_id) if initiative_id else None,
             "initiative_title": titles.get(initiative_id) if initiative_id else None,
             "rag": rag,
+            "details": p.model_dump(mode="json"),
             "summary": summary(p) + (f"; status {rag}" if rag else "")}
 
 

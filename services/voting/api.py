@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.common import Reason
 from schemas.moderation import IdeaStatus
@@ -22,6 +22,7 @@ from services.infra.auth import Principal, Role
 from services.infra.csv import write_csv
 from services.infra.http import (
     Accepted,
+    ApiError,
     Context,
     HttpContext,
     IdempotencyKey,
@@ -36,11 +37,18 @@ from services.infra.http import (
     wait_for_event,
 )
 from services.voting import handlers, queries
-from services.voting.domain import CastVote, DecideHold, WithdrawVote, shown_publicly
+from services.voting.domain import (
+    CastVote,
+    DecideHold,
+    DecideHolds,
+    WithdrawVote,
+    shown_publicly,
+)
 from services.voting.receipts import VoteAccepted
 
 router = APIRouter(tags=["voting"])
 
+MAX_HOLD_DECISIONS = 500
 TALLY_COLUMNS = ("idea_id", "title", "status", "supports", "opposes", "score", "voters")
 
 
@@ -153,6 +161,48 @@ class HoldDecisionIn(StrictBody):
     event_id: uuid.UUID
     decision: HoldDecision
     reason: Reason
+
+
+class HoldDecisionsIn(StrictBody):
+    """Release or discard many held votes at once, with one reason (up to 500 per request)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    event_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_HOLD_DECISIONS)]
+    decision: HoldDecision
+    reason: Reason
+
+
+class HoldDecided(BaseModel):
+    vote_event_id: uuid.UUID
+    event_id: uuid.UUID = Field(description="the decision's event")
+
+
+class HoldSkipped(BaseModel):
+    vote_event_id: uuid.UUID
+    code: Literal["not_found", "vote_not_held"]
+    message: str
+
+
+class HoldDecisionsAccepted(BaseModel):
+    decided: list[HoldDecided]
+    skipped: list[HoldSkipped] = Field(
+        description="votes not decided by this request, each with its reason (another "
+                    "moderator decided it first, it is not held, or there is no such vote)")
+
+
+@router.post("/moderation/votes/decisions/bulk", status_code=202,
+             response_model=HoldDecisionsAccepted, tags=["moderation"])
+async def decide_held_votes(body: HoldDecisionsIn, ctx: Context, principal: Moderator
+                            ) -> dict[str, Any]:
+    """Release or discard many held votes (a burst) in one request, with one reason. Each
+    decision is its own event in the moderation log. A repeat of the same request decides
+    nothing twice; votes already decided are listed as skipped; 409 `vote_not_held` when none
+    of them is held and undecided."""
+    if len(set(body.event_ids)) != len(body.event_ids):
+        raise ApiError(422, "invalid_request", "event_ids: a vote is listed twice")
+    return await handlers.decide_holds(ctx, principal, DecideHolds(
+        tuple(body.event_ids), body.decision, body.reason))
 
 
 @router.get("/moderation/votes", tags=["moderation"])

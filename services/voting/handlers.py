@@ -20,7 +20,7 @@ import structlog
 
 from schemas import topics
 from schemas.campaigns import CampaignChanged, CampaignCreated, VoteRulesChanged
-from schemas.envelope import Envelope, RefusedMessage, decode
+from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.identity import ParticipantErased
 from schemas.moderation import IdeaRevisionPublished, IdeaStatus, IdeaStatusChanged
 from schemas.votes import (
@@ -34,11 +34,19 @@ from schemas.votes import (
 from services.infra import vault
 from services.infra.auth import Principal
 from services.infra.consumer import Message, Outcome
-from services.infra.http import Accepted, ApiError, HttpContext, accept, build, not_found
+from services.infra.http import (
+    Accepted,
+    ApiError,
+    HttpContext,
+    accept,
+    build,
+    not_found,
+)
 from services.infra.kafka import EventProducer
+from services.infra.logging import current_correlation_id
 from services.voting import domain, projections, queries, receipts
 from services.voting.admission import AdmissionCache
-from services.voting.domain import CastVote, DecideHold, WithdrawVote, clients
+from services.voting.domain import CastVote, DecideHold, DecideHolds, WithdrawVote, clients
 from services.voting.domain.holds import HoldRules
 from services.voting.settings import VotingSettings
 
@@ -130,15 +138,54 @@ async def decide_hold(ctx: HttpContext, principal: Principal, command: DecideHol
     vote = await queries.held_vote(ctx.pool, command.event_id)
     if vote is None:
         raise not_found("vote", command.event_id)
-    if vote["state"] != domain.HELD or vote["decided"]:
-        raise ApiError(409, "vote_not_held",
-                       f"vote {command.event_id} is {vote['state']}"
-                       + (" and already decided" if vote["decided"] else "")
-                       + ": only a held vote is released or discarded")
+    if (why := domain.hold_refusal(command.event_id, vote["state"], vote["decided"])) is not None:
+        raise ApiError(409, "vote_not_held", why)
     payload = build(VoteHoldDecided, vote_event_id=command.event_id, voter_id=vote["voter_id"],
                     campaign_id=vote["campaign_id"], idea_id=vote["idea_id"],
                     decision=command.decision, reason=command.reason)
     return await accept(ctx, principal, payload, idempotency_key=idempotency_key)
+
+
+async def decide_holds(ctx: HttpContext, principal: Principal, command: DecideHolds
+                       ) -> dict[str, Any]:
+    """A moderator releases or discards many held votes in one request: each a decision event
+    of its own, published together. A vote no longer held (another moderator was first) is
+    skipped with its reason; a repeat of the same request decides nothing twice (each decision's
+    event id is derived from the vote and the decision, and the first decision counts)."""
+    found = {r["event_id"]: r for r in await queries.held_votes_by_id(ctx.pool,
+                                                                      list(command.event_ids))}
+    decided: list[dict[str, uuid.UUID]] = []
+    skipped: list[dict[str, Any]] = []
+    envs: list[Envelope] = []
+    for vote_id in command.event_ids:
+        vote = found.get(vote_id)
+        event_id = derived_id("vote.hold_decided", vote_id, command.decision.value)
+        if vote is not None and vote["decision_id"] == event_id:  # this request's, again
+            decided.append({"vote_event_id": vote_id, "event_id": event_id})
+            continue
+        why = domain.hold_refusal(vote_id, vote["state"] if vote else None,
+                                  bool(vote and vote["decision_id"]))
+        if why is not None:
+            skipped.append({"vote_event_id": vote_id,
+                            "code": "not_found" if vote is None else "vote_not_held",
+                            "message": why})
+            continue
+        assert vote is not None
+        envs.append(Envelope.wrap(build(
+            VoteHoldDecided, vote_event_id=vote_id, voter_id=vote["voter_id"],
+            campaign_id=vote["campaign_id"], idea_id=vote["idea_id"],
+            decision=command.decision, reason=command.reason),
+            actor=principal.sub, event_id=event_id, correlation_id=current_correlation_id()))
+        decided.append({"vote_event_id": vote_id, "event_id": event_id})
+    if not decided:
+        raise ApiError(409, "vote_not_held", "none of the votes is held and undecided: "
+                       + "; ".join(str(s["message"]) for s in skipped[:3])
+                       + (f" (and {len(skipped) - 3} more)" if len(skipped) > 3 else ""))
+    await ctx.producer.publish_many(envs)
+    await ctx.idempotency.record_many([e.event_id for e in envs], principal.sub)
+    log.info("write.accepted", type="vote.hold_decided", decisions=len(envs),
+             skipped=len(skipped))
+    return {"decided": decided, "skipped": skipped}
 
 
 CommandHandler = Callable[[HttpContext, Principal, Any, str | None], Awaitable[Accepted]]

@@ -95,6 +95,18 @@ async def held_vote(db: Db, event_id: uuid.UUID) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+async def held_votes_by_id(db: Db, event_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """The cast votes among `event_ids`, each with the id of its first moderator decision
+    (`decision_id`, None while undecided)."""
+    rows = await db.fetch(
+        "SELECT v.event_id, v.voter_id, v.campaign_id, v.idea_id, v.state,"
+        " (SELECT d.event_id FROM voting.hold_decisions d WHERE d.vote_event_id = v.event_id"
+        "  ORDER BY d.decided_at, d.event_id LIMIT 1) AS decision_id"
+        " FROM voting.votes v WHERE v.event_id = ANY($1::uuid[]) AND v.kind = 'cast'",
+        event_ids)
+    return [dict(r) for r in rows]
+
+
 async def held_votes(db: Db, campaign_id: uuid.UUID | None, *, limit: int,
                      offset: int) -> list[dict[str, Any]]:
     """Votes held by the anomaly detector and not decided yet, oldest first (moderators)."""

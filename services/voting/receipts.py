@@ -81,7 +81,8 @@ async def mine(ctx: HttpContext, voter_id: str, campaign_id: uuid.UUID) -> list[
             state = receipt_state(vote.get("kind"), vote.get("state"), vote.get("reason"),
                                   vote.get("state") == "pending")
             found.append({"receipt": receipt.model_dump(mode="json"), "idea_id": vote["idea_id"],
-                          "state": state.state, "reason": state.reason})
+                          "kind": vote.get("kind") or "cast", "state": state.state,
+                          "reason": state.reason, "cause": state.cause, "code": state.code})
     return found
 
 
@@ -126,7 +127,8 @@ async def verify(ctx: HttpContext, receipt: Receipt) -> dict[str, Any]:
     vote = await queries.receipt_vote(ctx.pool, receipt.event_id) or {}
     state = receipt_state(vote.get("kind"), vote.get("state"), vote.get("reason"),
                           bool(vote.get("parked")))
-    answer["vote"] = {"state": state.state, "reason": state.reason, "kind": vote.get("kind"),
+    answer["vote"] = {"state": state.state, "reason": state.reason, "cause": state.cause,
+                      "code": state.code, "kind": vote.get("kind"),
                       "campaign_id": vote.get("campaign_id"), "idea_id": vote.get("idea_id")}
     return answer
 

@@ -127,6 +127,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "identical_ballots": ("Flere nye deltagere afgav præcis de samme stemmer på kort tid.",
                           "Several new participants cast exactly the same votes in a short "
                           "time."),
+    "duplicate": ("Du har allerede en stemme på idéen.", "You already have a vote on the idea."),
+    # vote receipts (the page "Tjek min stemme")
+    "receipt_empty": ("Indsæt en kvittering, eller vælg kvitteringsfilen.",
+                      "Paste a receipt, or choose the receipt file."),
+    "receipt_not_json": ("Det indsatte er ikke en kvittering: teksten er ikke gyldig JSON. "
+                         "Indsæt hele indholdet af kvitteringsfilen.",
+                         "What you pasted is not a receipt: the text is not valid JSON. Paste "
+                         "the whole content of the receipt file."),
+    "receipt_unreadable": ("Det indsatte ligner ikke en kvittering fra Idéstorm: der mangler "
+                           "felter, eller de har forkerte værdier.",
+                           "What you pasted does not look like an Ideastorm receipt: fields are "
+                           "missing or have wrong values."),
+    "receipt_not_genuine": ("Kvitteringen er ikke ægte: signaturen passer ikke til indholdet. "
+                            "Den er blevet ændret, eller den er ikke udstedt af Idéstorm.",
+                            "The receipt is not genuine: its signature does not match its "
+                            "content. It was changed, or it was not issued by Ideastorm."),
+    "receipt_not_found": ("Vi fandt ingen kvittering med det id blandt dine stemmer. Indsæt "
+                          "kvitteringen i stedet.", "We found no receipt with that id among "
+                          "your votes. Paste the receipt instead."),
     # selection and reports
     "unknown_rule": ("Reglen for udvælgelse findes ikke.", "The selection rule does not exist."),
     "budget_required": ("Kampagnen har intet budget at udvælge inden for.",

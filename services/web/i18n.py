@@ -173,6 +173,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "decision_reject": ("Afvis", "Reject"),
     "decision_hide": ("Skjul", "Hide"),
     "decision_restore": ("Genskab", "Restore"),
+    "decision_keep": ("Behold offentlig", "Keep published"),
     "decision_merge": ("Læg sammen", "Merge"),
     "decision_release": ("Frigiv stemme", "Release vote"),
     "decision_discard": ("Kassér stemme", "Discard vote"),
@@ -272,6 +273,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "value": ("Stemme", "Vote"),
     "hold_reason": ("Tilbageholdt fordi", "Held because"),
     "n_decided": ("%s afgørelser er registreret.", "%s decisions were recorded."),
+    "n_skipped": ("%s stemmer var allerede afgjort af en anden og er sprunget over.",
+                  "%s votes had already been decided by someone else and were skipped."),
     "nothing_selected": ("Vælg mindst én stemme.", "Select at least one vote."),
     "search_all": ("Søg i alle kampagner", "Search all campaigns"),
     "tag": ("Emneord", "Tag"),
@@ -371,6 +374,122 @@ WORDS: dict[str, tuple[str, str]] = {
     "mod_post": ("Efter offentliggørelse", "After publication"),
     "period": ("Periode", "Period"),
     "owner": ("Ansvarlig", "Owner"),
+    # vote receipts
+    "receipt": ("Din kvittering", "Your receipt"),
+    "receipt_cast": ("Kvittering for din stemme på \u201c%s\u201d", "Receipt for your vote on "
+                     "\u201c%s\u201d"),
+    "receipt_withdraw": ("Kvittering for din tilbagetrækning af stemmen på \u201c%s\u201d",
+                         "Receipt for withdrawing your vote on \u201c%s\u201d"),
+    "receipt_proves": ("Kvitteringen er signeret af Idéstorm. Den beviser, at vi har modtaget "
+                       "og gemt din handling på en bestemt plads i stemmeloggen, og at den ikke "
+                       "kan ændres eller fjernes, uden at det kan ses. Den siger ikke i sig selv, "
+                       "om stemmen er talt med: det viser \u201cTjek min stemme\u201d.",
+                       "The receipt is signed by Ideastorm. It proves that we received and "
+                       "stored your action at a given place in the vote log, and that it cannot "
+                       "be changed or removed without it showing. It does not by itself say "
+                       "whether the vote is counted: \u201cCheck my vote\u201d shows that."),
+    "receipt_event": ("Stemmens id", "The vote's id"),
+    "receipt_place": ("Plads i stemmeloggen", "Place in the vote log"),
+    "receipt_place_text": ("Position %s i del %s af loggen \u201c%s\u201d",
+                           "Position %s in partition %s of the log \u201c%s\u201d"),
+    "receipt_col": ("Kvittering", "Receipt"),
+    "receipt_time": ("Registreret", "Recorded"),
+    "receipt_download": ("Hent kvitteringen (JSON)", "Download the receipt (JSON)"),
+    "receipt_keep": ("Gem filen. Den kan tjekkes af alle, også uden login, på siden "
+                     "\u201cTjek min stemme\u201d eller via API'et (POST /receipts/verify). "
+                     "Kommandoen ideastorm verify-receipt kan ikke nøjes med kvitteringen: den "
+                     "skal også have stemmeloggens signerede status og beviset for, at stemmen er "
+                     "med i den. Dem henter du på \u201cTjek min stemme\u201d, når stemmen er "
+                     "med i en signeret status (normalt inden for et minut).",
+                     "Keep the file. Anyone can check it, signed in or not, on the page "
+                     "\u201cCheck my vote\u201d or through the API (POST /receipts/verify). "
+                     "The command ideastorm verify-receipt needs more than the receipt: it also "
+                     "needs the vote log's signed head and the proof that the vote is in it. "
+                     "You get them from \u201cCheck my vote\u201d once the vote is in a signed "
+                     "head (normally within a minute)."),
+    "check_vote": ("Tjek min stemme", "Check my vote"),
+    "check_intro": ("Her kan du tjekke en kvittering for en stemme eller en tilbagetrækning: om "
+                    "den er ægte, om stemmen er med i den signerede stemmelog, og hvad der er "
+                    "sket med stemmen. Det kræver ikke login.",
+                    "Here you can check a receipt for a vote or a withdrawal: whether it is "
+                    "genuine, whether the vote is in the signed vote log, and what became of the "
+                    "vote. No sign-in is needed."),
+    "check_paste": ("Indsæt kvitteringen (JSON)", "Paste the receipt (JSON)"),
+    "check_paste_hint": ("Hele indholdet af kvitteringsfilen, som du hentede efter din stemme.",
+                         "The whole content of the receipt file you downloaded after voting."),
+    "check_file": ("Eller vælg kvitteringsfilen", "Or choose the receipt file"),
+    "check_button": ("Tjek kvitteringen", "Check the receipt"),
+    "check_signin": ("Log ind for at tjekke en af dine stemmer ud fra dens id, eller indsæt "
+                     "kvitteringen herunder.", "Sign in to check one of your votes by its id, "
+                     "or paste the receipt below."),
+    "check_answer": ("Svar", "Answer"),
+    "check_genuine": ("Kvitteringen er ægte: den er signeret af Idéstorm (nøgle %s) og ikke "
+                      "ændret.", "The receipt is genuine: it was signed by Ideastorm (key %s) and "
+                      "has not been changed."),
+    "check_recorded": ("Stemmeloggen indeholder netop den registrering, kvitteringen gælder "
+                       "(position %s i del %s).", "The vote log holds the very record the "
+                       "receipt is for (position %s in partition %s)."),
+    "check_not_recorded": ("Stemmeloggen indeholder ikke den registrering, kvitteringen gælder. "
+                           "Kontakt Idéstorm og vis kvitteringen.",
+                           "The vote log does not hold the record the receipt is for. Contact "
+                           "Ideastorm and show them the receipt."),
+    "check_included": ("Med i stemmeloggens signerede status for del %s (loggens størrelse: %s), "
+                       "signeret %s. Beviset består af %s hashværdier.",
+                       "Included in the vote log's signed head of partition %s (log size: %s), "
+                       "signed %s. The proof is %s hashes long."),
+    "check_not_included": ("Endnu ikke med i en signeret status af stemmeloggen. En status "
+                           "signeres mindst hvert minut, mens der kommer stemmer: tjek igen om "
+                           "lidt.", "Not yet in a signed head of the vote log. A head is signed "
+                           "at least every minute while votes arrive: check again shortly."),
+    "check_problem": ("Beviset holder ikke: %s", "The proof does not hold: %s"),
+    "check_state": ("Stemmens status nu", "The vote's state now"),
+    "check_idea": ("Idé", "Idea"),
+    "check_proof": ("Tjek uden for Idéstorm", "Check outside Ideastorm"),
+    "check_proof_text": ("Hent beviset (kvitteringen, den signerede status og beviset for, at "
+                         "stemmen er med), og tjek det med Idéstorms offentlige nøgle alene:",
+                         "Download the proof (the receipt, the signed head and the proof that "
+                         "the vote is in it), and check it with Ideastorm's public key alone:"),
+    "check_proof_download": ("Hent beviset (JSON)", "Download the proof (JSON)"),
+    "public_key": ("Offentlig nøgle", "Public key"),
+    "check_another": ("Tjek en anden kvittering", "Check another receipt"),
+    "my_receipts": ("Mine kvitteringer", "My receipts"),
+    "my_receipts_intro": ("En kvittering for hver stemme og tilbagetrækning, du har afgivet her. "
+                          "Hent dem, eller tjek dem når som helst.",
+                          "A receipt for each vote and withdrawal you made here. Download them, "
+                          "or check them at any time."),
+    "no_receipts": ("Du har ingen kvitteringer endnu.", "You have no receipts yet."),
+    "action": ("Handling", "Action"),
+    "check": ("Tjek", "Check"),
+    "receipt_of": ("kvitteringen for %s, %s", "the receipt for %s, %s"),
+    "kind_unknown": ("Venter på behandling", "Waiting to be processed"),
+    "vote_state_discarded": ("Kasseret", "Discarded"),
+    "vote_state_unknown": ("Ikke behandlet endnu", "Not processed yet"),
+    "rstate_counted": ("Talt med: stemmen tæller med i optællingen.",
+                       "Counted: the vote counts in the tally."),
+    "rstate_held": ("Tilbageholdt: en moderator skal se på stemmen, før den tæller med.",
+                    "Held: a moderator must look at the vote before it counts."),
+    "rstate_withdrawn": ("Trukket tilbage: du har trukket stemmen tilbage, så den tæller ikke "
+                         "med.", "Withdrawn: you withdrew the vote, so it does not count."),
+    "rstate_replaced": ("Erstattet: en senere stemme fra dig på samme idé gælder i stedet.",
+                        "Replaced: a later vote of yours on the same idea counts instead."),
+    "rstate_merged_duplicate": ("Tæller ikke selv: idéen blev lagt sammen med en idé, du også "
+                                "har stemt på, og den stemme tæller.",
+                                "Does not count by itself: the idea was merged into one you "
+                                "also voted for, and that vote counts."),
+    "rstate_discarded": ("Kasseret: en moderator har kasseret stemmen, så den tæller ikke med.",
+                         "Discarded: a moderator discarded the vote, so it does not count."),
+    "rstate_refused": ("Afvist: stemmen tæller ikke med.", "Refused: the vote does not count."),
+    "rstate_applied": ("Gennemført: tilbagetrækningen har virket, og stemmen tæller ikke længere "
+                       "med.", "Applied: the withdrawal took effect, and the vote no longer "
+                       "counts."),
+    "rstate_refused_withdraw": ("Afvist: tilbagetrækningen har ikke virket.",
+                                "Refused: the withdrawal did not take effect."),
+    "rstate_pending": ("Venter: stemmen venter på, at kampagnen eller idéen bliver kendt i "
+                       "optællingen. Den tæller ikke med endnu.",
+                       "Waiting: the vote waits for its campaign or idea to be known to the "
+                       "count. It does not count yet."),
+    "rstate_unknown": ("Modtaget, men ikke behandlet endnu: tjek igen om et øjeblik.",
+                       "Received but not processed yet: check again in a moment."),
     # what an erased participant wrote reads as `schemas.sealing.ERASED` ("[slettet]") in the
     # data, the API and the reports; the English pages say it in English
     "erased_text": ("[slettet]", "[erased]"),

@@ -35,13 +35,17 @@ async def mine(request: Request) -> Response:
     titles = {str(i["idea_id"]): i["title"] for i in ideas.body}
     listed = await api.get("/campaigns", limit=200)
     votes = []
+    receipts: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
     for c in listed.body if listed.ok else []:
         mv = await api.get("/me/votes", campaign=c["campaign_id"])
         if mv.ok and mv.body["votes"]:
             titles |= await vote_titles(api, mv.body, titles)
             votes.append((c, mv.body))
+            kept = await api.get("/me/receipts", campaign=c["campaign_id"])
+            if kept.ok and kept.body["receipts"]:
+                receipts.append((c, kept.body["receipts"]))
     return page(request, v, "my.html", ideas=ideas.body, votes=votes, titles=titles,
-                reason_text=lambda r: reason_text(r, v.lang))
+                receipts=receipts, reason_text=lambda r: reason_text(r, v.lang))
 
 
 async def profile_page(request: Request, v: Visit, *, status: int = 200,

@@ -17,7 +17,17 @@ from services.web.errors import sentence
 from services.web.forms import missing, refused, vote_outcome
 from services.web.i18n import translate
 from services.web.render import back, page, problem, unavailable
-from services.web.session import LANG, LANGUAGES, Visit, form, secure, visit
+from services.web.session import (
+    LANG,
+    LANGUAGES,
+    Visit,
+    forget_receipt,
+    form,
+    keep_receipt,
+    kept_receipt,
+    secure,
+    visit,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -148,11 +158,16 @@ async def campaign_page(request: Request, v: Visit, campaign_id: uuid.UUID, *,
         mine = mv.body if mv.ok else None
         if mine:
             titles |= await vote_titles(api, mine, titles)
-    return page(request, v, "campaign.html", status=status, c=c.body, ideas=items, sort=sort,
-                q=q, tag=tag, mine=mine, voted=active_votes(mine) if mine else {},
-                titles=titles, more=more, first_page=after is None,
-                limited=audience(c.body), allowed=may_take_part(v, c.body),
-                reason_text=lambda r: reason_text(r, v.lang), **form_state)
+    receipt = kept_receipt(request, v, str(campaign_id))
+    if receipt is not None and receipt["idea_id"] not in titles:
+        titles |= await vote_titles(api, {"votes": [receipt]}, titles)
+    response = page(request, v, "campaign.html", status=status, c=c.body, ideas=items,
+                    sort=sort, q=q, tag=tag, mine=mine, voted=active_votes(mine) if mine else {},
+                    titles=titles, more=more, first_page=after is None,
+                    limited=audience(c.body), allowed=may_take_part(v, c.body),
+                    reason_text=lambda r: reason_text(r, v.lang), receipt=receipt,
+                    **form_state)
+    return forget_receipt(response) if receipt is not None else response
 
 
 @router.get("/c/{campaign_id}")
@@ -268,8 +283,22 @@ async def _vote(request: Request, idea_id: uuid.UUID, withdraw: bool) -> Respons
         r = await api.post(f"/ideas/{idea_id}/votes", {"value": -1 if f.get("value") == "-1" else 1})
     if not r.ok:
         return back(request, v, to, error=sentence(r.code or "error", v.lang))
-    # say what became of the vote, never "done" for one that is not counted
-    outcome = await vote_outcome(api, campaign_id, str(r.body["event_id"]))
+    receipt = r.body.get("receipt")
+    if isinstance(receipt, dict):
+        to = f"/c/{campaign_id}"  # the outcome on top, the receipt to keep below it
+    response = await _outcome(request, v, api, campaign_id, str(r.body["event_id"]), to,
+                              withdraw)
+    if isinstance(receipt, dict):
+        keep_receipt(request, response, v, campaign_id, str(idea_id),
+                     "withdraw" if withdraw else "cast", receipt)
+    return response
+
+
+async def _outcome(request: Request, v: Visit, api: Api, campaign_id: str, event_id: str,
+                   to: str, withdraw: bool) -> Response:
+    """Back to the campaign, saying what became of the vote: never "done" for one that is not
+    counted."""
+    outcome = await vote_outcome(api, campaign_id, event_id)
     if withdraw:
         if outcome is not None and outcome["state"] == "applied":
             return back(request, v, to, ok="unvote_done")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.web import campaigns, mine, pages, planning, results, signin, staff
+from services.web import campaigns, mine, pages, planning, receipts, results, signin, staff
 from services.web.docs import add_docs
 from services.web.render import HERE
 
@@ -19,4 +19,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(campaigns.router)
     app.include_router(results.router)
     app.include_router(mine.router)
+    app.include_router(receipts.router)
     app.include_router(pages.router)

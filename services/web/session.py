@@ -12,6 +12,8 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from email import policy as email_policy
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -26,6 +28,7 @@ SESSION = "ideastorm_session"
 CSRF = "ideastorm_csrf"
 FLASH = "ideastorm_flash"
 LANG = "ideastorm_lang"
+RECEIPT = "ideastorm_receipt"  # the receipt of the vote just made, shown once
 LANGUAGES = ("da", "en")
 
 
@@ -125,8 +128,13 @@ async def form(request: Request) -> dict[str, str]:
     origin = request.headers.get("origin")
     if origin and origin not in ("null",) and origin.split("://", 1)[-1] != request.url.netloc:
         raise ApiError(403, "cross_site", "this form was posted from another site")
-    raw = (await request.body()).decode("utf-8", errors="replace")
-    fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        fields = multipart_fields(content_type, body)
+    else:
+        raw = body.decode("utf-8", errors="replace")
+        fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
     nonce = request.cookies.get(CSRF, "")
     sent = fields.pop("csrf", "")
     if not nonce or not hmac.compare_digest(sent, csrf_token(request, nonce)):
@@ -134,6 +142,23 @@ async def form(request: Request) -> dict[str, str]:
                                     "page and send it again")
     return fields
 
+
+def multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
+    """The fields of a multipart/form-data body (a form with a file), each as text: a file's
+    field holds the file's content (UTF-8; an empty file field is an empty string)."""
+    message = BytesParser(policy=email_policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    fields: dict[str, str] = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or name in fields:
+            continue
+        payload = part.get_payload(decode=True)
+        raw = payload if isinstance(payload, bytes) else b""
+        fields[name] = raw.decode("utf-8", errors="replace")
+    return fields
 
 
 def cookie_value(payload: dict[str, Any], request: Request) -> str:
@@ -152,3 +177,37 @@ def signed_value(raw: str | None, request: Request) -> dict[str, Any] | None:
         return None
     value = json.loads(body)
     return value if isinstance(value, dict) else None
+
+
+SHOWN_S = 300  # how long the receipt of a vote just made waits to be shown
+
+
+def keep_receipt(request: Request, response: Response, v: Visit, campaign_id: str,
+                 idea_id: str, kind: str, receipt: dict[str, Any]) -> None:
+    """Hand the receipt of a vote or withdrawal (as its 202 gave it) to the page the person is
+    sent back to, which shows it once."""
+    if v.principal is None:
+        return
+    payload = {"sub": v.principal.sub, "campaign_id": campaign_id, "idea_id": idea_id,
+               "kind": kind, "receipt": receipt}
+    response.set_cookie(RECEIPT, cookie_value(payload, request), httponly=True, samesite="lax",
+                        secure=secure(request), path="/", max_age=SHOWN_S)
+
+
+def kept_receipt(request: Request, v: Visit, campaign_id: str) -> dict[str, Any] | None:
+    """The receipt of the vote this person just made in this campaign, if any."""
+    try:
+        payload = signed_value(request.cookies.get(RECEIPT), request)
+    except ValueError:
+        return None
+    if (payload is None or v.principal is None or payload.get("sub") != v.principal.sub
+            or payload.get("campaign_id") != campaign_id
+            or not isinstance(payload.get("receipt"), dict)):
+        return None
+    return payload
+
+
+def forget_receipt(response: Response) -> Response:
+    """The receipt was shown: not again (it stays on the person's own page)."""
+    response.delete_cookie(RECEIPT, path="/")
+    return response

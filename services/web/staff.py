@@ -3,6 +3,7 @@ at once), and the moderation log."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import uuid
 from typing import Any
@@ -151,19 +152,33 @@ async def decide_votes(request: Request) -> Response:
               for e in g["event_ids"]]
     if not chosen:
         return back(request, v, "/staff/votes", error=translate("nothing_selected", v.lang))
-    last = None
-    for event_id in chosen:
-        r = await api.post("/moderation/votes/decisions", {
-            "event_id": event_id, "decision": f.get("decision", ""), "reason": f.get("reason", "")})
-        if not r.ok:
-            why = explain(r, v.lang, {"reason": translate("reason", v.lang)})
-            return back(request, v, "/staff/votes" + (f"?wait={last}" if last else ""),
-                        error=why.fields.get("reason") or why.summary)
-        last = r.body["event_id"]
-    # the list shows the state after the decisions: wait until the voting service has them
-    done = (translate("n_decided", v.lang) % len(chosen) if len(chosen) > 1
+    # one request for them all: a burst of hundreds is one write, not one per vote
+    r = await api.post("/moderation/votes/decisions/bulk", {
+        "event_ids": chosen, "decision": f.get("decision", ""), "reason": f.get("reason", "")})
+    if not r.ok:
+        why = explain(r, v.lang, {"reason": translate("reason", v.lang)})
+        return back(request, v, "/staff/votes", error=why.fields.get("reason") or why.summary)
+    decided = r.body["decided"]
+    done = (translate("n_decided", v.lang) % len(decided) if len(decided) > 1
             else translate("decided", v.lang))
-    return back(request, v, f"/staff/votes?wait={last}", done=done)
+    if r.body["skipped"]:
+        done += " " + translate("n_skipped", v.lang) % len(r.body["skipped"])
+    # the list shows the state after the decisions: they are on several partitions, so wait
+    # (bounded) until none of the decided votes is listed as held any more
+    await until_gone(api, {str(d["vote_event_id"]) for d in decided})
+    return back(request, v, "/staff/votes", done=done)
+
+
+async def until_gone(api: Api, vote_ids: set[str], timeout_s: float = 10.0) -> None:
+    """Wait until no vote of `vote_ids` is listed as held (or `timeout_s` has passed: the list
+    then still shows some, and says so by listing them)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        listed = await api.get("/moderation/votes", limit=MAX_BULK)
+        if listed.ok and not vote_ids & {str(h["event_id"]) for h in listed.body}:
+            return
+        await asyncio.sleep(0.2)
 
 
 @router.get("/log")

@@ -125,7 +125,10 @@ async def test_participant_takes_part_from_profile_to_votes_to_their_data(
     # my overview and my data: readable, and a UTF-8 download
     await page.get_by_role("link", name="Mit overblik").click()
     await expect(page.locator("tr", has_text=mine)).to_contain_text("Offentliggjort")
-    await expect(page.locator("tr", has_text=others[1])).to_contain_text("imod")
+    await expect(page.locator("section[aria-labelledby=votes-h] tr", has_text=others[1])
+                 ).to_contain_text("imod")
+    # and the receipt of each vote is kept there
+    await expect(page.locator("#receipts tr", has_text=others[1])).to_contain_text("Talt med")
     await look(page, "participant-my")
     await look_narrow(page, "participant-my")
     await page.get_by_role("link", name="Se mine data").click()
@@ -219,6 +222,11 @@ async def test_moderator_decides_revisions_merges_flags_and_held_votes(
     item = queued(staff, "Lommeparker")
     await expect(item).to_contain_text("Anmeldt, men stadig offentlig")
     await expect(item).to_contain_text("Uden for emnet: 1")
+    # looked at and found unfounded: kept published, out of the queue, flags counted anew
+    await item.get_by_label("Begrundelse").fill("Anmeldelsen handler ikke om indholdet")
+    await item.get_by_role("button", name=re.compile("^Behold offentlig")).click()
+    await expect(staff.locator(".flash.ok")).to_contain_text("Afgørelsen er registreret")
+    await expect(queued(staff, "Lommeparker")).to_have_count(0)
     # the duplicate: merged into the published idea
     dup = queued(staff, f"Træer langs Ringvej {uid}")
     await expect(dup.locator(".hint h4").first).to_contain_text("Mulige dubletter")

@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/moderation/log"): only("moderator"),
     ("GET", "/moderation/votes"): only("moderator"),
     ("POST", "/moderation/votes/decisions"): only("moderator"),
+    ("POST", "/moderation/votes/decisions/bulk"): only("moderator"),
     # voting
     ("POST", "/ideas/{idea_id}/votes"): only("participant"),
     ("DELETE", "/ideas/{idea_id}/votes"): only("participant"),

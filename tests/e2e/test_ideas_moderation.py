@@ -81,6 +81,33 @@ async def test_enough_flags_hide_an_idea_until_a_moderator_restores_it(
     assert await client.queue(campaign_id) == []
 
 
+async def test_a_flagged_idea_kept_published_leaves_the_queue_and_flags_count_anew(
+    client: IdeasClient, http: httpx.AsyncClient
+) -> None:
+    campaign_id = await client.campaign(moderation="post", flag_threshold=2)
+    idea_id = await client.submit(campaign_id, client.participant("ann"), "Dog park by the lake")
+    dan = client.participant("dan")
+    r = await http.post(f"/ideas/{idea_id}/flags", headers=dan, json={"reason": "spam"})
+    await client.wait(r)
+    [queued] = await client.queue(campaign_id)  # below the threshold, still public, queued
+    assert queued["status"] == "published" and "keep" in queued["decisions"]
+
+    await client.decide(idea_id, "keep", "the flag is about the author, not the idea")
+    assert (await client.idea(idea_id))["status"] == "published"
+    assert await client.queue(campaign_id) == []
+    # dan's flag was judged: a new one is counted from the decision, one of the two to hide it
+    r = await http.post(f"/ideas/{idea_id}/flags", headers=client.participant("eve"),
+                        json={"reason": "off_topic"})
+    await client.wait(r)
+    assert (await client.idea(idea_id))["status"] == "published"
+    [queued] = await client.queue(campaign_id)  # back in the queue for the new flag
+    assert queued["flags"][-1]["flagger"] == f"eve-{client.uid}"
+    log = (await http.get("/moderation/log", params={"campaign_id": campaign_id},
+                          headers=client.moderator)).json()
+    assert [(e["decision"], e["reason"]) for e in log if e["kind"] != "auto_hide"] == [
+        ("keep", "the flag is about the author, not the idea")]
+
+
 async def test_author_revises_and_the_history_credits_every_revision(
     client: IdeasClient, http: httpx.AsyncClient
 ) -> None:

@@ -158,6 +158,9 @@ async def test_a_planner_records_progress_and_staff_see_it(
         "plan.drafted", "initiative.defined", "progress.reported",
         "progress.milestone_completed", "progress.idea_adopted", "progress.goal_measured"]
     assert {c["by"] for c in changes} == {"planner-e2e"}
+    # each entry carries the fact's own fields, for a page to say it in its own words
+    assert {k: changes[2]["details"][k] for k in ("percent", "rag", "as_of")} == {
+        "percent": 35.0, "rag": "amber", "as_of": TODAY.isoformat()}
     rollups = (await http.get(f"/plans/{year}/rollups", params={"track": "FINDE"},
                               headers=auth(steering))).json()
     assert rollups[-1]["percent"] == 35.0

@@ -182,12 +182,17 @@ async def test_a_withdrawal_has_its_own_receipt_and_the_vote_reads_withdrawn(
     assert r.status_code == 202, r.text
     withdrawal = r.json()["receipt"]
     assert withdrawal["event_id"] == r.json()["event_id"] != cast["event_id"]
-    assert (await _verified(http, withdrawal, "withdrawn"))["vote"]["kind"] == "withdraw"
-    assert (await _verified(http, cast["receipt"], "withdrawn"))["vote"]["kind"] == "cast"
+    withdrawn = (await _verified(http, withdrawal, "withdrawn"))["vote"]
+    assert (withdrawn["kind"], withdrawn["cause"]) == ("withdraw", "applied")
+    replaced = (await _verified(http, cast["receipt"], "withdrawn"))["vote"]
+    assert (replaced["kind"], replaced["cause"], replaced["code"]) == ("cast", "withdrawn", None)
     # /me/receipts keeps every receipt, the same as the 202s gave
     kept = (await http.get("/me/receipts", headers=me, params={"campaign": str(cid)})).json()
     assert [k["receipt"] for k in kept["receipts"]] == [cast["receipt"], withdrawal]
     assert [k["state"] for k in kept["receipts"]] == ["withdrawn", "withdrawn"]
+    # with what a page needs to say it in its own words: which action, the vote's own state
+    assert [(k["kind"], k["cause"]) for k in kept["receipts"]] == [
+        ("cast", "withdrawn"), ("withdraw", "applied")]
 
 
 

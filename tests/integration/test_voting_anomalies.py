@@ -63,11 +63,10 @@ async def vote_states(conn: Any, campaign_id: uuid.UUID) -> dict[uuid.UUID, str]
         "SELECT event_id, state FROM voting.votes WHERE campaign_id = $1", campaign_id)}
 
 
-async def test_a_burst_is_held_out_of_the_tally_until_moderators_release_or_discard_it(
-    stack: Stack, infra: Settings, pool: asyncpg.Pool, producer: EventProducer,
-    http: httpx.AsyncClient, token: Callable[..., str], uid: str
-) -> None:
-    assert infra.kafka_bootstrap_servers and infra.database_url
+async def held_burst(pool: asyncpg.Pool, producer: EventProducer, uid: str
+                     ) -> tuple[uuid.UUID, uuid.UUID, list[str], list[dict[str, Any]]]:
+    """A campaign whose one idea got a burst of votes from one client (all held) and one vote
+    from elsewhere (counted): the campaign, the idea, the burst's voters and its held votes."""
     rules = VotingSettings().hold_rules()
     burst = rules.burst_votes
     created = campaign_created(max_votes=1)
@@ -88,6 +87,17 @@ async def test_a_burst_is_held_out_of_the_tally_until_moderators_release_or_disc
     held = await eventually(lambda: queries.held_votes(pool, cid, limit=1000, offset=0),
                             lambda h: len(h) == burst, what="the burst held")
     assert await supports(pool, cid) == {idea: (1, 0)}  # only the calm vote counts
+    return cid, idea, voters, held
+
+
+async def test_a_burst_is_held_out_of_the_tally_until_moderators_release_or_discard_it(
+    stack: Stack, infra: Settings, pool: asyncpg.Pool, producer: EventProducer,
+    http: httpx.AsyncClient, token: Callable[..., str], uid: str
+) -> None:
+    assert infra.kafka_bootstrap_servers and infra.database_url
+    rules = VotingSettings().hold_rules()
+    burst = rules.burst_votes
+    cid, idea, voters, held = await held_burst(pool, producer, uid)
 
     moderator = bearer(token("moderator", sub=f"mod-{uid}"))
     listed = (await http.get("/moderation/votes", params={"campaign_id": str(cid), "limit": 500},
@@ -163,3 +173,52 @@ async def test_a_burst_is_held_out_of_the_tally_until_moderators_release_or_disc
     finally:
         await replayed.close()
         await pool.execute(f"DROP DATABASE {name}")
+
+
+async def test_a_burst_is_decided_in_one_request_and_a_repeat_decides_nothing_twice(
+    stack: Stack, pool: asyncpg.Pool, producer: EventProducer, http: httpx.AsyncClient,
+    token: Callable[..., str], uid: str
+) -> None:
+    cid, idea, voters, held = await held_burst(pool, producer, uid)
+    moderator = bearer(token("moderator", sub=f"mod-{uid}"))
+    other = bearer(token("moderator", sub=f"other-mod-{uid}"))
+    by_voter = {h["voter_id"]: str(h["event_id"]) for h in held}
+    first = by_voter[voters[0]]
+    # another moderator discarded one of them first (and it is applied)
+    r = await http.post("/moderation/votes/decisions", headers=other, json={
+        "event_id": first, "decision": "discard", "reason": "seen first"})
+    assert r.status_code == 202, r.text
+    await eventually(lambda: queries.held_votes(pool, cid, limit=1000, offset=0),
+                     lambda h: len(h) == len(voters) - 1, what="the first discard applied")
+
+    body = {"event_ids": list(by_voter.values()), "decision": "release",
+            "reason": "a class voting from the school's computers"}
+    r = await http.post("/moderation/votes/decisions/bulk", headers=moderator, json=body)
+    assert r.status_code == 202, r.text
+    answer = r.json()
+    assert len(answer["decided"]) == len(voters) - 1
+    assert [(s["vote_event_id"], s["code"]) for s in answer["skipped"]] == [
+        (first, "vote_not_held")]
+    await eventually(lambda: supports(pool, cid), lambda t: t == {idea: (len(voters), 0)},
+                     what="the released burst counted (the discarded one not)")
+
+    # the same request again decides nothing twice: the same decisions, the tally unchanged
+    again = await http.post("/moderation/votes/decisions/bulk", headers=moderator, json=body)
+    assert again.status_code == 202 and again.json()["decided"] == answer["decided"], again.text
+    log = await eventually(
+        lambda: http.get("/moderation/log", params={"campaign_id": str(cid), "limit": 500},
+                         headers=moderator),
+        lambda r: len([e for e in r.json() if e["kind"] == "vote"]) >= len(voters),
+        what="the decisions in the moderation log")
+    entries = [e for e in log.json() if e["kind"] == "vote"]
+    assert len(entries) == len(voters)  # one per vote, each with its own moderator and reason
+    assert {e["moderator"] for e in entries if e["decision"] == "release"} == {f"mod-{uid}"}
+    assert await supports(pool, cid) == {idea: (len(voters), 0)}
+
+    # nothing left to decide: a refusal that says why; a vote listed twice is a bad request
+    r = await http.post("/moderation/votes/decisions/bulk", headers=moderator,
+                        json={**body, "decision": "discard"})
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "vote_not_held", r.text
+    r = await http.post("/moderation/votes/decisions/bulk", headers=moderator,
+                        json={**body, "event_ids": [first, first]})
+    assert r.status_code == 422, r.text

@@ -99,6 +99,20 @@ def test_a_restore_clears_the_flags_that_hid_the_idea() -> None:
     assert state.status is IdeaStatus.PUBLISHED and state.by == "m-1"
 
 
+def test_keeping_a_flagged_idea_published_counts_flags_again_from_the_decision() -> None:
+    keep = decided(Decision.KEEP, 3)
+    facts = [submitted(), flag("a", 1), flag("b", 2), keep, flag("a", 4), flag("c", 5)]
+    state = fold_status(ModerationMode.POST, 3, "p-1", facts)
+    # "a" flags again after the decision: two flaggers since, not three
+    assert state.status is IdeaStatus.PUBLISHED and state.cause == keep.event_id
+    assert state.flaggers == {"a", "c"} and state.at == at(3)
+    hidden = fold_status(ModerationMode.POST, 3, "p-1", [*facts, flag("d", 6)])
+    assert hidden.status is IdeaStatus.HIDDEN and hidden.by == FLAGS
+    # only a published idea is kept: a hidden or pending one needs approve or restore
+    assert decision_outcome(IdeaStatus.HIDDEN, Decision.KEEP) is None
+    assert decision_outcome(IdeaStatus.PENDING, Decision.KEEP) is None
+
+
 def test_the_fold_does_not_depend_on_arrival_order() -> None:
     facts = [submitted(), decided(Decision.APPROVE, 5), flag("a", 6), flag("b", 7),
              decided(Decision.REJECT, 9)]

@@ -72,18 +72,31 @@ def test_numbers_dates_and_times_are_danish_and_in_copenhagen_time() -> None:
     assert i18n.day("2026-03-01", "da") == "1. mar. 2026"
 
 
-def test_the_change_feed_reads_as_sentences() -> None:
-    assert in_words({"type": "progress.milestone_completed",
-                     "summary": "milestone partnere completed on 2026-03-01"}, "da") == \
-        "Milepælen \u201cpartnere\u201d er nået den 1. mar. 2026"
-    assert in_words({"type": "plan.budget_approved",
-                     "summary": "budget approved: DKK 9,000,000"}, "da") == \
+def test_the_change_feed_reads_as_sentences_from_the_facts_own_fields() -> None:
+    # the summary is English for programs: the sentence never reads it back
+    english = "milestone partnere completed on 2026-03-01"
+    assert in_words({"type": "progress.milestone_completed", "summary": english,
+                     "details": {"milestone_id": "partnere", "completed_on": "2026-03-01"}},
+                    "da") == "Milepælen \u201cpartnere\u201d er nået den 1. mar. 2026"
+    assert in_words({"type": "plan.budget_approved", "summary": "budget approved: DKK 9,000,000",
+                     "details": {"amount_dkk": 9_000_000}}, "da") == \
         "Budgettet er godkendt: 9.000.000 kr."
-    assert in_words({"type": "progress.spend_reported", "summary": "SpendReported"}, "da") == \
-        "Forbruget er opgjort"
-    assert in_words({"type": "progress.reported",
-                     "summary": "progress 84.2 % (amber) as of 2026-12-07"}, "da") == \
-        "Fremdrift 84,2 % pr. 7. dec. 2026, vurderet gul"
-    assert in_words({"type": "progress.reported",
-                     "summary": "progress 40 % (owner's rating red) as of 2026-12-07"}, "da") == \
-        "Fremdrift 40 % pr. 7. dec. 2026, vurderet rød"
+    assert in_words({"type": "progress.spend_reported", "summary": "SpendReported",
+                     "details": {"as_of": "2026-06-30", "spent_dkk": 1_250_000,
+                                 "forecast_dkk": 2_400_000}}, "da") == \
+        "Forbruget er opgjort til 1.250.000 kr. pr. 30. jun. 2026, prognose for året 2.400.000 kr."
+    assert in_words({"type": "progress.reported", "summary": "x",
+                     "details": {"percent": 84.2, "rag": "amber", "as_of": "2026-12-07"}},
+                    "da") == "Fremdrift 84,2 % pr. 7. dec. 2026, vurderet gul"
+    assert in_words({"type": "progress.reported", "summary": "x",
+                     "details": {"percent": 40, "rag": "red", "as_of": "2026-12-07"}}, "en") == \
+        "Progress 40 % as of 7 Dec 2026, rated red"
+    assert in_words({"type": "progress.goal_measured", "summary": "x",
+                     "details": {"goal_id": "deltagere", "value": 1234.0,
+                                 "measured_on": "2026-05-02"}}, "da") == \
+        "Målet \u201cdeltagere\u201d er målt til 1.234 den 2. maj 2026"
+    assert in_words({"type": "exception.reported", "summary": "x",
+                     "details": {"breach": "cost", "reported_on": "2026-05-02"}}, "da") == \
+        "Afvigelsesrapport (omkostning) afgivet den 2. maj 2026"
+    # a type the pages do not know reads as the API's summary
+    assert in_words({"type": "something.new", "summary": "as said"}, "da") == "as said"

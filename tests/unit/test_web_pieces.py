@@ -70,13 +70,16 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     values = {"status_": IdeaStatus, "decision_": Decision, "flag_": FlagReason, "role_": Role,
               "sector_": Sector, "rag_": Rag}
     assert {k for k in used if k.endswith("_")} <= {
-        *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_"}
+        *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_", "receipt_"}
     used = {k for k in used if not k.endswith("_")}
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
     used |= {"plan_status_draft", "plan_status_approved"}
     used |= {f"phase_{p}" for p in ("scheduled", "open", "closed")}
     used |= {f"vote_state_{s}" for s in ("counted", "refused", "pending", "withdrawn",
-                                         "replaced", "applied", "merged_duplicate")}
+                                         "replaced", "applied", "merged_duplicate", "held",
+                                         "discarded", "unknown")}
+    used |= {f"kind_{k}" for k in ("cast", "withdraw", "unknown")}
+    used |= {"receipt_cast", "receipt_withdraw"}
     missing = sorted(used - i18n.WORDS.keys())
     assert not missing, f"words without a translation: {missing}"
     same = [k for k, (da, en) in i18n.WORDS.items() if not da or not en]

@@ -294,6 +294,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "decision.reject": ("Afvist", "Rejected"),
     "decision.hide": ("Skjult", "Hidden"),
     "decision.restore": ("Genskabt", "Restored"),
+    "decision.keep": ("Beholdt trods anmeldelser", "Kept despite flags"),
     "decision.merge": ("Sammenlagt", "Merged"),
     # idea status
     "idea_status.pending": ("Afventer", "Pending"),

@@ -261,7 +261,7 @@ class CampaignSection:
 
 @dataclass(frozen=True)
 class DecisionCount:
-    decision: str  # approve / reject / hide / restore / merge
+    decision: str  # approve / reject / hide / restore / merge / keep
     count: int
 
 

@@ -388,6 +388,26 @@ class DecideHold:
     reason: str
 
 
+@dataclass(frozen=True)
+class DecideHolds:
+    """A moderator releases or discards many held votes at once, with one reason."""
+
+    event_ids: tuple[uuid.UUID, ...]
+    decision: HoldDecision
+    reason: str
+
+
+def hold_refusal(event_id: uuid.UUID, state: str | None, decided: bool) -> str | None:
+    """Why a moderator's decision on the vote `event_id` is refused, or None: only a held vote
+    that no moderator has decided yet is released or discarded (the first decision counts)."""
+    if state is None:
+        return f"no vote {event_id}"
+    if state != HELD or decided:
+        return (f"vote {event_id} is {state}" + (" and already decided" if decided else "")
+                + ": only a held vote is released or discarded")
+    return None
+
+
 def admit(kind: str, campaign: Campaign, idea: Idea, ideas: dict[uuid.UUID, Idea],
           at: datetime, sector: Sector | None = None) -> tuple[str, str | None] | None:
     """Why the edge refuses a vote request now, as (code, message or None), or None: the same

@@ -28,6 +28,11 @@ UNKNOWN = "unknown"
 class ReceiptState:
     state: str  # counted | held | withdrawn | refused | pending | unknown
     reason: str
+    # what the read model says, for a page to put in its own words: the vote's own state
+    # (counted, replaced, merged_duplicate, discarded, applied, ...) and the reason as recorded
+    # (a code such as `budget_exceeded`, maybe followed by details)
+    cause: str | None = None
+    code: str | None = None
 
 
 _CAST = {
@@ -51,14 +56,14 @@ def receipt_state(kind: str | None, state: str | None, reason: str | None,
                   parked: bool = False) -> ReceiptState:
     """The state of the vote (or withdrawal) a receipt names, from the voting read model."""
     if parked:
-        return ReceiptState(PENDING, "waiting for its campaign or idea to be known")
+        return ReceiptState(PENDING, "waiting for its campaign or idea to be known", PENDING)
     if kind is None or state is None:
         return ReceiptState(UNKNOWN, "accepted, not processed yet: ask again in a moment")
     table = _CAST if kind == "cast" else _WITHDRAWAL
     word, sentence = table.get(state, (state, state))
     if reason and word in ("refused", "held"):
         sentence = f"{sentence}: {reason}"
-    return ReceiptState(word, sentence)
+    return ReceiptState(word, sentence, state, reason or None)
 
 
 def head_due(grown: bool, campaign_closed: bool) -> bool:

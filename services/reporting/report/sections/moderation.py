@@ -11,7 +11,7 @@ from services.reporting.domain import World
 from services.reporting.report.model import DecisionCount, ModerationSection
 from services.reporting.report.quarter import Quarter
 
-DECISION_ORDER = ("approve", "reject", "hide", "restore", "merge")
+DECISION_ORDER = ("approve", "reject", "hide", "restore", "merge", "keep")
 
 
 def moderation(state: World, q: Quarter) -> tuple[ModerationSection, list[uuid.UUID]]:
