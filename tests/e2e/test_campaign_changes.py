@@ -26,6 +26,7 @@ from services.infra import db
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
+from services.voting import domain, projections
 from services.voting import queries as voting
 from tests.helpers import eventually
 
@@ -163,3 +164,41 @@ async def test_a_change_of_a_campaign_nobody_knows_is_dead_lettered_with_its_rea
     found = await dead_letters(infra.kafka_bootstrap_servers, str(orphan.event_id),
                                {"ideas", "voting.status"})
     assert found == {"ideas": "unknown_campaign", "voting.status": "unknown_campaign"}
+
+
+async def test_before_opening_new_vote_rules_and_audience_reach_the_voting_service(
+    stack: Stack, http: httpx.AsyncClient, pool: asyncpg.Pool, token: Callable[..., str],
+    uid: str,
+) -> None:
+    await db.migrate(pool, "voting")
+    now = datetime.now(UTC).replace(microsecond=0)
+    admin = auth(token("admin", sub=f"admin-{uid}"))
+    r = await http.post("/campaigns", headers=admin, json={
+        "title": "Senere", "question": "Hvad?", "opens_at": (now + timedelta(days=2)).isoformat(),
+        "closes_at": (now + timedelta(days=9)).isoformat(),
+        "vote_rules": {"mode": "support", "max_votes_per_participant": 3}})
+    assert r.status_code == 202, r.text
+    cid = r.json()["campaign_id"]
+    await http.get(f"/campaigns/{cid}", params={"wait_for": r.json()["event_id"]}, headers=admin)
+    r = await http.patch(f"/campaigns/{cid}", headers=admin, json={
+        "vote_rules": {"mode": "updown", "max_votes_per_participant": 1},
+        "audience": ["citizen"], "budget": 400_000, "moderation": "post"})
+    assert r.status_code == 202, r.text
+    c = (await http.get(f"/campaigns/{cid}", params={"wait_for": r.json()["event_id"]},
+                        headers=admin)).json()
+    assert (c["vote_rules"], c["audience"], c["budget"], c["moderation"], c["fixed"]) == (
+        {"mode": "updown", "max_votes_per_participant": 1}, ["citizen"], 400_000, "post", {})
+
+    async def in_voting() -> domain.Campaign | None:
+        async with pool.acquire() as conn:
+            return (await projections.load_campaigns(conn, {uuid.UUID(cid)})).get(uuid.UUID(cid))
+
+    campaign = await eventually(in_voting, lambda k: k is not None and len(k.rules) == 2,
+                                what="the new vote rules in the voting service")
+    assert campaign is not None
+    rules = campaign.rules_at(campaign.opens_at)  # what every vote of the campaign meets
+    assert (rules.mode.value, rules.max_votes) == ("updown", 1)
+    assert campaign.audience == frozenset({Sector.CITIZEN})
+    budget = await pool.fetchval("SELECT budget FROM voting.campaigns WHERE campaign_id = $1",
+                                 uuid.UUID(cid))
+    assert budget == 400_000
