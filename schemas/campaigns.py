@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from schemas import topics
 from schemas.base import Payload, event
-from schemas.common import LongText, Sector, ShortText
+from schemas.common import LongText, Reason, Sector, ShortText
 
 
 class VoteMode(StrEnum):
@@ -105,6 +105,49 @@ class VoteRulesChanged(_Campaign):
     vote_rules: VoteRules
     effective_from: AwareDatetime
     reason: Annotated[str, Field(min_length=1, max_length=1_000)]
+
+
+# what a `CampaignChanged` may name in `changed`: every setting staff may change after creating
+CampaignSetting = Literal["title", "question", "description", "opens_at", "closes_at",
+                          "audience", "moderation", "vote_rules", "flag_threshold", "budget",
+                          "min_votes_to_fund", "shows_author_names"]
+CHANGEABLE: tuple[str, ...] = get_args(CampaignSetting)
+
+
+@event
+class CampaignChanged(_Campaign):
+    """Staff changed a campaign's settings (the ideas service's `domain.check_change` says what
+    may change when). It carries every changeable setting as it is after the change, and names
+    in `changed` the ones this change set: a consumer applies exactly those, so two changes made
+    one right after the other (the second asked before the first was applied anywhere) never
+    undo each other, and applying one twice changes nothing. Same topic and key as
+    `campaign.created`, so every consumer sees a campaign's changes after its creation and in
+    the order they were made."""
+
+    __event_type__ = "campaign.changed"
+
+    changed: Annotated[list[CampaignSetting], Field(min_length=1, max_length=len(CHANGEABLE))]
+    title: ShortText
+    question: Annotated[str, Field(min_length=1, max_length=1_000)]
+    description: LongText | None = None
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    audience: Annotated[list[Sector], Field(min_length=1, max_length=5)]
+    moderation: ModerationMode
+    vote_rules: VoteRules
+    flag_threshold: int = Field(ge=1, le=1_000)
+    budget: int | None = Field(default=None, ge=0, le=10**15)
+    min_votes_to_fund: int | None = Field(default=None, ge=0, le=10**9)
+    shows_author_names: bool
+    reason: Reason | None = None  # why, for the record (optional)
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        if len(set(self.changed)) != len(self.changed):
+            raise ValueError("changed names a setting twice")
+        return self
 
 
 def audience_refusal(audience: frozenset[Sector], sector: Sector | None

@@ -23,16 +23,19 @@ from services.ideas.domain import (
     applicable_decisions,
     auto_hide_reason,
     credited_name,
+    frozen_settings,
     revision_diff,
     sees_unreviewed,
 )
-from services.ideas.handlers import is_staff, visible_idea, window_of
+from services.ideas.handlers import is_staff, settings_of, visible_idea, window_of
 from services.ideas.models import (
     AcceptedCampaign,
     AcceptedIdea,
+    CampaignChangeIn,
     CampaignIdeasPage,
     CampaignIn,
     CampaignOut,
+    ChangeCampaign,
     CreateCampaign,
     DecideModeration,
     DecisionIn,
@@ -93,13 +96,35 @@ async def create_campaign(body: CampaignIn, ctx: Context, principal: Admin,
                                  idempotency_key=idempotency_key)
 
 
+@campaigns.patch("/campaigns/{campaign_id}", status_code=202, response_model=Accepted, responses={
+    409: {"description": (
+        "A setting that may not change now: `campaign_open_settings` (once the campaign is"
+        " open its opening, audience, moderation mode, flag threshold, vote rules, budget and"
+        " fewest votes to fund are fixed), `author_names_after_opening` (showing authors'"
+        " names can be turned on only before it opens), `campaign_closed_settings` (once"
+        " closed only the title, question and description can be corrected, and showing"
+        " names turned off); or an earlier request of the same `Idempotency-Key`"
+        " (`idempotency_key_reused`, `idempotency_key_in_use`)")},
+    422: {"description": (
+        "The body is not valid (`invalid_request`, naming each field), or the change is not:"
+        " `nothing_changed` (every setting given has that value already), `opens_in_past` /"
+        " `closes_in_past` (a new opening or close that has passed), `closes_before_opens`,"
+        " `campaign_too_long` (open for more than two years)")},
+})
+async def change_campaign(campaign_id: uuid.UUID, body: CampaignChangeIn, ctx: Context,
+                          principal: Admin, idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Change a campaign's settings (admin): only those given change, as `campaign.changed`."""
+    return await handlers.handle(ctx, principal, ChangeCampaign(campaign_id, body),
+                                 idempotency_key=idempotency_key)
+
+
 @campaigns.get("/campaigns", response_model=list[CampaignOut])
 async def list_campaigns(ctx: Context, wait_for: WaitFor = None, limit: Limit = 100,
                          offset: Offset = 0) -> list[CampaignOut]:
     """Every campaign, newest first, with its phase (scheduled, open, closed)."""
     await wait_for_event(ctx, "ideas", wait_for)
     at = datetime.now(UTC)
-    return [CampaignOut.of(r, window_of(r).phase(at))
+    return [CampaignOut.of(r, window_of(r).phase(at), frozen_settings(settings_of(r), at))
             for r in await queries.campaigns(ctx.pool, limit=limit, offset=offset)]
 
 
@@ -111,7 +136,8 @@ async def get_campaign(campaign_id: uuid.UUID, ctx: Context,
     row = await queries.campaign(ctx.pool, campaign_id)
     if row is None:
         raise not_found("campaign", campaign_id)
-    return CampaignOut.of(row, window_of(row).phase(datetime.now(UTC)))
+    at = datetime.now(UTC)
+    return CampaignOut.of(row, window_of(row).phase(at), frozen_settings(settings_of(row), at))
 
 
 @campaigns.get("/campaigns/{campaign_id}/ideas", response_model=CampaignIdeasPage)

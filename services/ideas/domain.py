@@ -13,10 +13,10 @@ import difflib
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from schemas.campaigns import ModerationMode, audience_refusal
+from schemas.campaigns import CHANGEABLE, ModerationMode, VoteRules, audience_refusal
 from schemas.common import Sector
 from schemas.moderation import Decision, IdeaStatus
 
@@ -41,6 +41,141 @@ class CampaignWindow:
         if at < self.closes_at:
             return CampaignPhase.OPEN
         return CampaignPhase.CLOSED
+
+
+# -- changing a campaign
+#
+# What may change when. Before a campaign opens, everything may change (the window only to times
+# still ahead). Once it is open, the text (title, question, description) may be corrected and the
+# close moved, later or earlier but never to a time already passed; showing authors' names may be
+# turned off. Who may take part (audience), how ideas are moderated (moderation mode, flag
+# threshold), how votes count (vote rules) and the budget are frozen: changing them while people
+# vote would change who may vote or what a vote means after it was cast. The opening is then
+# history and stays too. Once closed, only text corrections remain (a typo in a title is still
+# worth fixing on the results page), and turning off authors' names; the window, the rules and the
+# budget are what the results were counted under, and stay.
+#
+# These rules also keep a replay faithful: a change made at `at` never alters the window before
+# `at` (but for the minute of `OPENING_GRACE`, in which the campaign was not open, so the edge
+# admitted nothing), so every idea and vote judged against the window keeps its verdict however
+# late the change is read.
+
+TEXT_SETTINGS = frozenset({"title", "question", "description"})
+# fixed once a campaign opens: who may take part, how ideas are moderated, how votes count
+FROZEN_ONCE_OPEN = ("opens_at", "audience", "moderation", "vote_rules", "flag_threshold",
+                    "budget", "min_votes_to_fund")
+LONGEST_CAMPAIGN = timedelta(days=2 * 366)
+# "open now" typed to the minute is a little in the past by the time it arrives; nothing was
+# submitted or voted in that minute (the campaign was not open), so no verdict changes
+OPENING_GRACE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """Everything about a campaign that staff may change after creating it."""
+
+    title: str
+    question: str
+    description: str | None
+    opens_at: datetime
+    closes_at: datetime
+    audience: frozenset[Sector]
+    moderation: ModerationMode
+    vote_rules: VoteRules
+    flag_threshold: int
+    budget: int | None
+    min_votes_to_fund: int | None
+    shows_author_names: bool
+
+
+class ChangeRefused(Exception):
+    """A change a campaign may not take: `code`, a sentence, and whether it is refused because
+    of where the campaign stands now (`conflict`: a 409) rather than being wrong in itself."""
+
+    def __init__(self, code: str, detail: str, *, conflict: bool) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.conflict = conflict
+
+
+def changed_settings(old: CampaignSettings, new: CampaignSettings) -> list[str]:
+    """The names of the settings that differ, in `CHANGEABLE` order."""
+    return [name for name in CHANGEABLE if getattr(old, name) != getattr(new, name)]
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(n.replace("_", " ") for n in names)
+
+
+def check_change(old: CampaignSettings, new: CampaignSettings, at: datetime) -> list[str]:
+    """The settings that a change from `old` to `new`, asked at `at`, changes (see the rules
+    above); `ChangeRefused` names the first rule it breaks."""
+    changed = changed_settings(old, new)
+    if not changed:
+        raise ChangeRefused("nothing_changed", "the change gives every setting the value it "
+                            "has already", conflict=False)
+    phase = CampaignWindow(old.opens_at, old.closes_at).phase(at)
+    names_off = "shows_author_names" in changed and not new.shows_author_names
+    if phase is CampaignPhase.CLOSED:
+        frozen = [c for c in changed if c not in TEXT_SETTINGS
+                  and not (c == "shows_author_names" and names_off)]
+        if frozen:
+            raise ChangeRefused(
+                "campaign_closed_settings",
+                f"the campaign closed at {old.closes_at.isoformat()}: only its title, question "
+                f"and description can still be corrected, not its {_names(frozen)}",
+                conflict=True)
+        return changed
+    if phase is CampaignPhase.OPEN:
+        frozen = [c for c in changed if c in FROZEN_ONCE_OPEN]
+        if frozen:
+            raise ChangeRefused(
+                "campaign_open_settings",
+                f"the campaign opened at {old.opens_at.isoformat()}: its {_names(frozen)} can "
+                "no longer change, since that would change who may take part or how votes "
+                "count while people vote", conflict=True)
+        if "shows_author_names" in changed and not names_off:
+            raise ChangeRefused(
+                "author_names_after_opening",
+                "showing authors' names can be turned on only before the campaign opens: the "
+                "ideas submitted so far were written for a campaign that showed no names",
+                conflict=True)
+    elif "opens_at" in changed and new.opens_at < at - OPENING_GRACE:
+        raise ChangeRefused("opens_in_past", f"the new opening {new.opens_at.isoformat()} has "
+                            "already passed: move it to now or later", conflict=False)
+    if "closes_at" in changed and new.closes_at <= at:
+        raise ChangeRefused("closes_in_past", f"the new close {new.closes_at.isoformat()} has "
+                            "already passed: a campaign can only be closed at a time still "
+                            "ahead", conflict=False)
+    if new.closes_at <= new.opens_at:
+        raise ChangeRefused("closes_before_opens", f"the close {new.closes_at.isoformat()} must "
+                            f"come after the opening {new.opens_at.isoformat()}",
+                            conflict=False)
+    if new.closes_at - new.opens_at > LONGEST_CAMPAIGN:
+        raise ChangeRefused("campaign_too_long", "a campaign may stay open for at most two "
+                            "years", conflict=False)
+    return changed
+
+
+def frozen_settings(current: CampaignSettings, at: datetime) -> dict[str, str]:
+    """The settings that cannot change at `at`, each with the code of the rule that holds it
+    (for a form that shows them read-only and says why). Showing authors' names can always be
+    turned off, so it is held only while it is off."""
+    phase = CampaignWindow(current.opens_at, current.closes_at).phase(at)
+    if phase is CampaignPhase.SCHEDULED:
+        return {}
+    if phase is CampaignPhase.OPEN:
+        held = dict.fromkeys(FROZEN_ONCE_OPEN, "campaign_open_settings")
+        names = "author_names_after_opening"
+    else:
+        held = dict.fromkeys([c for c in CHANGEABLE if c not in TEXT_SETTINGS],
+                             "campaign_closed_settings")
+        names = "campaign_closed_settings"
+    held.pop("shows_author_names", None)
+    if not current.shows_author_names:
+        held["shows_author_names"] = names
+    return held
 
 
 class SubmissionRefused(Exception):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -29,9 +30,12 @@ from fastapi import HTTPException
 from schemas import topics
 from schemas.base import Payload
 from schemas.campaigns import (
+    CampaignChanged,
     CampaignClosed,
     CampaignCreated,
     CampaignOpened,
+    ModerationMode,
+    VoteRules,
     VoteRulesChanged,
     audience_refusal,
 )
@@ -65,10 +69,13 @@ from services.ideas.domain import (
     FINAL,
     FLAGS,
     CampaignPhase,
+    CampaignSettings,
     CampaignWindow,
+    ChangeRefused,
     StatusState,
     SubmissionRefused,
     applicable_decisions,
+    check_change,
     check_submission,
     decision_outcome,
     flag_refusal,
@@ -78,6 +85,7 @@ from services.ideas.domain import (
 from services.ideas.models import (
     AcceptedCampaign,
     AcceptedIdea,
+    ChangeCampaign,
     Command,
     CreateCampaign,
     DecideModeration,
@@ -118,6 +126,14 @@ class BatchContext:
 
 async def campaign_created(ctx: BatchContext, messages: list[Message]) -> None:
     await ctx.store.insert_campaigns(messages)
+
+
+async def campaign_changed(ctx: BatchContext, messages: list[Message]) -> None:
+    known = await ctx.store.change_campaigns(messages)
+    for m in messages:
+        cid = m.payload.campaign_id  # type: ignore[attr-defined]
+        if cid not in known:
+            ctx.outcome.refuse.append((m, "unknown_campaign", f"no campaign {cid} to change"))
 
 
 async def campaign_opened(ctx: BatchContext, messages: list[Message]) -> None:
@@ -278,6 +294,7 @@ async def ignore(ctx: BatchContext, messages: list[Message]) -> None:
 # The order matters: campaigns before submissions, submissions before what refers to ideas.
 MESSAGE_HANDLERS: dict[type, Handler] = {
     CampaignCreated: campaign_created,
+    CampaignChanged: campaign_changed,
     CampaignOpened: campaign_opened,
     CampaignClosed: campaign_closed,
     VoteRulesChanged: vote_rules_changed,
@@ -402,7 +419,7 @@ def _lock_ids(messages: list[Message]) -> set[uuid.UUID]:
         idea_id = getattr(p, "idea_id", None)
         if idea_id is not None:
             ids.add(idea_id)
-        if isinstance(p, CampaignCreated | IdeaSubmitted | TallyChanged):
+        if isinstance(p, CampaignCreated | CampaignChanged | IdeaSubmitted | TallyChanged):
             # a tally and a new idea of the campaign: the idea starts with the stored figures
             ids.add(p.campaign_id)
     return ids
@@ -487,6 +504,50 @@ async def create_campaign(ctx: HttpContext, principal: Principal, command: Creat
     event = build(CampaignCreated, campaign_id=campaign_id, **command.body.model_dump())
     accepted = await accept(ctx, principal, event, idempotency_key=idempotency_key)
     return AcceptedCampaign(event_id=accepted.event_id, campaign_id=campaign_id)
+
+
+def settings_of(row: dict[str, Any]) -> CampaignSettings:
+    """A campaign's changeable settings, from its row in the read model."""
+    return CampaignSettings(
+        title=row["title"], question=row["question"], description=row["description"],
+        opens_at=row["opens_at"], closes_at=row["closes_at"],
+        audience=frozenset(Sector(a) for a in row["audience"]),
+        moderation=ModerationMode(row["moderation"]),
+        vote_rules=VoteRules.model_validate(row["vote_rules"]),
+        flag_threshold=row["flag_threshold"], budget=row["budget"],
+        min_votes_to_fund=row["min_votes_to_fund"],
+        shows_author_names=row["shows_author_names"])
+
+
+async def change_campaign(ctx: HttpContext, principal: Principal, command: ChangeCampaign,
+                          idempotency_key: str | None) -> Accepted:
+    """Judge the change against the campaign as the read model has it now (`check_change`) and
+    publish `CampaignChanged` with every setting, naming the ones that change."""
+    row = await queries.campaign(ctx.pool, command.campaign_id)
+    if row is None:
+        raise not_found("campaign", command.campaign_id)
+    old = settings_of(row)
+    given = command.body.model_dump(exclude_unset=True, exclude={"reason"})
+    if "audience" in given:
+        given["audience"] = frozenset(command.body.audience or ())
+    if "vote_rules" in given:
+        given["vote_rules"] = command.body.vote_rules
+    new = replace(old, **given)
+    try:
+        changed = check_change(old, new, datetime.now(UTC))
+    except ChangeRefused as exc:
+        if exc.code == "nothing_changed" and idempotency_key is not None:
+            # a repeat of a change already applied: the answer the first request was given
+            event_id = derived_id("idempotency", principal.sub, idempotency_key)
+            if await ctx.idempotency.accepted(event_id):
+                return Accepted(event_id=event_id)
+        raise ApiError(409 if exc.conflict else 422, exc.code,
+                       f"campaign {command.campaign_id}: {exc.detail}") from None
+    event = build(CampaignChanged, campaign_id=command.campaign_id, changed=changed,
+                  reason=command.body.reason,
+                  **{**asdict(new), "audience": [s for s in Sector if s in new.audience],
+                     "vote_rules": new.vote_rules})
+    return await accept(ctx, principal, event, idempotency_key=idempotency_key)
 
 
 async def _sealed(ctx: HttpContext, principal: Principal, plain: P, text: TextFields,
@@ -606,6 +667,7 @@ async def _decide_revision(ctx: HttpContext, principal: Principal, command: Deci
 CommandHandler = Callable[[HttpContext, Principal, Any, str | None], Awaitable[Accepted]]
 COMMAND_HANDLERS: dict[type, CommandHandler] = {
     CreateCampaign: create_campaign,
+    ChangeCampaign: change_campaign,
     SubmitIdea: submit_idea,
     ReviseIdea: revise_idea,
     FlagIdea: flag_idea,

@@ -57,6 +57,41 @@ class CampaignIn(_Request):
         return self
 
 
+class CampaignChangeIn(_Request):
+    """A change to a campaign: only the settings given change, to the values given (`null`
+    clears the description, the budget or the fewest votes to fund). What may change when:
+    before the campaign opens, everything; while it is open, the text, the close (not to a
+    time passed) and turning off authors' names; once it is closed, the text. A setting that
+    may not change now is a 409 naming the rule; `reason` is kept with the change."""
+
+    title: ShortText | None = None
+    question: Annotated[str, Field(min_length=1, max_length=1_000)] | None = None
+    description: LongText | None = None
+    opens_at: AwareDatetime | None = None
+    closes_at: AwareDatetime | None = None
+    audience: Annotated[list[Sector], Field(min_length=1, max_length=5)] | None = None
+    moderation: ModerationMode | None = None
+    vote_rules: VoteRules | None = None
+    flag_threshold: int | None = Field(default=None, ge=1, le=1_000)
+    budget: int | None = Field(default=None, ge=0, le=10**15, description=(
+        "a participatory budget the selection rules fund ideas within (currency units)"))
+    min_votes_to_fund: int | None = Field(default=None, ge=0, le=10**9)
+    shows_author_names: bool | None = None
+    reason: Reason | None = Field(default=None, description="why, kept with the change")
+
+    @model_validator(mode="after")
+    def _nulls(self) -> Self:
+        cleared = sorted(n for n in self.model_fields_set - NULLABLE if getattr(self, n) is None)
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} cannot be null: leave a setting out to keep it")
+        if not self.model_fields_set - {"reason"}:
+            raise ValueError("name at least one setting to change")
+        return self
+
+
+NULLABLE = frozenset({"description", "budget", "min_votes_to_fund", "reason"})
+
+
 class IdeaIn(_Request):
     """A new idea, or a revision of one."""
 
@@ -87,11 +122,17 @@ class CampaignOut(BaseModel):
     flag_threshold: int
     created_by: str
     shows_author_names: bool = False
+    budget: int | None = None
+    min_votes_to_fund: int | None = None
     published_ideas: int | None = None
+    fixed: dict[str, str] = Field(default={}, description=(
+        "the settings that cannot change now, each with the code `PATCH /campaigns/{id}` "
+        "refuses a change of it with"))
 
     @classmethod
-    def of(cls, row: dict[str, Any], phase: CampaignPhase) -> CampaignOut:
-        return cls.model_validate({**row, "phase": phase})
+    def of(cls, row: dict[str, Any], phase: CampaignPhase,
+           fixed: dict[str, str] | None = None) -> CampaignOut:
+        return cls.model_validate({**row, "phase": phase, "fixed": fixed or {}})
 
 
 class IdeaOut(BaseModel):
@@ -255,6 +296,12 @@ class CreateCampaign:
 
 
 @dataclass(frozen=True)
+class ChangeCampaign:
+    campaign_id: uuid.UUID
+    body: CampaignChangeIn
+
+
+@dataclass(frozen=True)
 class SubmitIdea:
     campaign_id: uuid.UUID
     body: IdeaIn
@@ -283,4 +330,5 @@ class DecideModeration:
     body: DecisionIn
 
 
-Command = CreateCampaign | SubmitIdea | ReviseIdea | FlagIdea | WithdrawIdea | DecideModeration
+Command = (CreateCampaign | ChangeCampaign | SubmitIdea | ReviseIdea | FlagIdea | WithdrawIdea
+           | DecideModeration)

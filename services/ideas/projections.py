@@ -11,7 +11,13 @@ from typing import Any
 
 import asyncpg
 
-from schemas.campaigns import CampaignCreated, ModerationMode, VoteRulesChanged
+from schemas.campaigns import (
+    CHANGEABLE,
+    CampaignChanged,
+    CampaignCreated,
+    ModerationMode,
+    VoteRulesChanged,
+)
 from schemas.common import Sector
 from schemas.ideas import (
     IdeaFlagged,
@@ -102,18 +108,42 @@ class IdeasStore:
             rows.append((p.campaign_id, p.title, p.question, p.description, p.opens_at,
                          p.closes_at, [a.value for a in p.audience], p.moderation.value,
                          p.vote_rules.model_dump(mode="json"), p.flag_threshold,
-                         m.envelope.actor, m.envelope.occurred_at, p.shows_author_names))
+                         m.envelope.actor, m.envelope.occurred_at, p.shows_author_names,
+                         p.budget, p.min_votes_to_fund))
         await self.conn.executemany(
             f"INSERT INTO {self.s}.campaigns (campaign_id, title, question, description, opens_at,"
             " closes_at, audience, moderation, vote_rules, flag_threshold, created_by, created_at,"
-            " shows_author_names)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            " shows_author_names, budget, min_votes_to_fund)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             " ON CONFLICT (campaign_id) DO NOTHING", rows)
 
+    async def change_campaigns(self, messages: Sequence[Message]) -> set[uuid.UUID]:
+        """Apply each change's `changed` settings, in order; the ids of the campaigns that
+        exist (a change of any other is the caller's to refuse)."""
+        known: set[uuid.UUID] = set()
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, CampaignChanged)
+            values = {"audience": [a.value for a in p.audience], "moderation": p.moderation.value,
+                      "vote_rules": p.vote_rules.model_dump(mode="json")}
+            columns = [c for c in p.changed if c in CHANGEABLE]  # the schema allows no other
+            sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
+            found = await self.conn.fetchval(
+                f"UPDATE {self.s}.campaigns SET {sets} WHERE campaign_id = $1"
+                " RETURNING campaign_id", p.campaign_id,
+                *[values.get(c, getattr(p, c)) for c in columns])
+            if found is not None:
+                known.add(found)
+        return known
+
     async def mark_campaigns(self, column: str, messages: Sequence[Message]) -> None:
+        """Record an opening or closing; one announced before a change moved it later (the
+        change and the announcement crossed) is not the campaign's, which comes in its time."""
         assert column in ("opened_at", "closed_at")
+        due = {"opened_at": "opens_at", "closed_at": "closes_at"}[column]
         await self.conn.executemany(
-            f"UPDATE {self.s}.campaigns SET {column} = $2 WHERE campaign_id = $1",
+            f"UPDATE {self.s}.campaigns SET {column} = $2 WHERE campaign_id = $1"
+            f" AND {due} <= $2",
             [(m.payload.campaign_id, m.envelope.occurred_at) for m in messages])  # type: ignore[attr-defined]
 
     async def change_vote_rules(self, messages: Sequence[Message]) -> None:

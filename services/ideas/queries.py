@@ -14,7 +14,7 @@ from services.infra.vault import ERASED
 _CAMPAIGN_COLS = (
     "campaign_id, title, question, description, opens_at, closes_at, audience, moderation,"
     " vote_rules, flag_threshold, created_by, created_at, opened_at, closed_at,"
-    " shows_author_names"
+    " shows_author_names, budget, min_votes_to_fund"
 )
 _IDEA_COLS = (
     "idea_id, campaign_id, author, sector, title, body, tags, category, estimated_cost, revision,"

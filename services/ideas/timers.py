@@ -1,7 +1,9 @@
 """What the ideas worker does on a clock: open and close campaigns, give up on parked submissions.
 
-Campaign transitions carry ids derived from the campaign id, so a restart or a second worker that
-announces the same transition again publishes a duplicate that every consumer ignores.
+Campaign transitions carry ids derived from the campaign id and the time of the transition, so a
+restart or a second worker that announces the same transition again publishes a duplicate that
+every consumer ignores, while a transition moved by a change of the campaign (`campaign.changed`)
+is a new one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ log = structlog.get_logger(__name__)
 CONSUMER = "ideas"
 
 
+def transition_id(campaign_id: uuid.UUID, what: str, at: datetime) -> uuid.UUID:
+    """The id of a campaign's opening or closing at `at`."""
+    return derived_id(campaign_id, what, at.isoformat())
+
+
 async def announce_campaign_transitions(pool: asyncpg.Pool, producer: EventProducer,
                                         now: datetime, announced: set[uuid.UUID] | None = None
                                         ) -> int:
@@ -34,11 +41,13 @@ async def announce_campaign_transitions(pool: asyncpg.Pool, producer: EventProdu
     opening, closing = await queries.due_transitions(pool, now)
     envs = [
         Envelope.wrap(CampaignOpened(campaign_id=r["campaign_id"]), actor=SYSTEM_ACTOR,
-                      occurred_at=r["opens_at"], event_id=derived_id(r["campaign_id"], "opened"))
+                      occurred_at=r["opens_at"],
+                      event_id=transition_id(r["campaign_id"], "opened", r["opens_at"]))
         for r in opening
     ] + [
         Envelope.wrap(CampaignClosed(campaign_id=r["campaign_id"]), actor=SYSTEM_ACTOR,
-                      occurred_at=r["closes_at"], event_id=derived_id(r["campaign_id"], "closed"))
+                      occurred_at=r["closes_at"],
+                      event_id=transition_id(r["campaign_id"], "closed", r["closes_at"]))
         for r in closing
     ]
     if announced is not None:

@@ -25,7 +25,7 @@ import structlog
 
 from schemas import topics
 from schemas.base import Payload
-from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
+from schemas.campaigns import CampaignChanged, CampaignClosed, CampaignCreated, CampaignOpened
 from schemas.envelope import Envelope, contains_nul, derived_id, utcnow
 from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
@@ -439,6 +439,7 @@ HANDLERS: dict[type, Handler] = {
     DecisionRequested: plan_fact,
     DecisionTaken: plan_fact,
     CampaignCreated: campaign_or_idea_event,
+    CampaignChanged: campaign_or_idea_event,
     CampaignOpened: campaign_or_idea_event,
     CampaignClosed: campaign_or_idea_event,
     IdeaSubmitted: campaign_or_idea_event,

@@ -19,7 +19,7 @@ import asyncpg
 import structlog
 
 from schemas import topics
-from schemas.campaigns import CampaignCreated, VoteRulesChanged
+from schemas.campaigns import CampaignChanged, CampaignCreated, VoteRulesChanged
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.identity import ParticipantErased
 from schemas.moderation import IdeaRevisionPublished, IdeaStatus, IdeaStatusChanged
@@ -347,6 +347,28 @@ async def campaign_created(conn: asyncpg.Connection, messages: list[Message],
                                        p.vote_rules.max_votes_per_participant)
 
 
+async def campaign_changed(conn: asyncpg.Connection, messages: list[Message],
+                           outcome: Outcome) -> None:
+    """The settings the change names, of those the voting service keeps (window, audience,
+    budget). New vote rules (a campaign takes them only before it opens, so before any vote)
+    are a new version in force from the change on; the versions before stay as they were."""
+    for m in messages:
+        p = m.payload
+        assert isinstance(p, CampaignChanged)
+        values = {"title": p.title, "opens_at": p.opens_at, "closes_at": p.closes_at,
+                  "audience": [a.value for a in p.audience], "budget": p.budget,
+                  "min_votes_to_fund": p.min_votes_to_fund}
+        if not await projections.change_campaign(
+                conn, p.campaign_id, {k: v for k, v in values.items() if k in p.changed}):
+            outcome.refuse.append((m, "unknown_campaign", f"no campaign {p.campaign_id} to "
+                                                          "change"))
+            continue
+        if "vote_rules" in p.changed:
+            await projections.insert_rules(conn, p.campaign_id, m.envelope.event_id,
+                                           m.envelope.occurred_at, str(p.vote_rules.mode),
+                                           p.vote_rules.max_votes_per_participant)
+
+
 async def vote_rules_changed(conn: asyncpg.Connection, messages: list[Message],
                              outcome: Outcome) -> None:
     for m in messages:
@@ -393,6 +415,7 @@ MESSAGE_HANDLERS: dict[type, MessageHandler] = {
     VoteCast: judge_votes,
     VoteWithdrawn: judge_votes,
     CampaignCreated: campaign_created,
+    CampaignChanged: campaign_changed,
     VoteRulesChanged: vote_rules_changed,
     IdeaStatusChanged: idea_status_changed,
     IdeaRevisionPublished: revision_published,
@@ -465,7 +488,7 @@ class StatusProjection:
                                              (IdeaStatusChanged, IdeaRevisionPublished))
         # other events on `status` are for other services
         await dispatch(conn, messages, outcome,
-                       (CampaignCreated, VoteRulesChanged, IdeaStatusChanged,
+                       (CampaignCreated, CampaignChanged, VoteRulesChanged, IdeaStatusChanged,
                         IdeaRevisionPublished, VoteHoldDecided, ParticipantErased))
         return outcome
 

@@ -262,6 +262,21 @@ async def insert_campaign(conn: asyncpg.Connection, campaign_id: uuid.UUID, titl
         campaign_id, title, opens_at, closes_at, created_at, audience, budget, min_votes_to_fund)
 
 
+# the settings of `campaign.changed` the voting service keeps, and their columns here
+CAMPAIGN_COLUMNS = ("title", "opens_at", "closes_at", "audience", "budget", "min_votes_to_fund")
+
+
+async def change_campaign(conn: asyncpg.Connection, campaign_id: uuid.UUID,
+                          values: dict[str, Any]) -> bool:
+    """Set the campaign's changed settings (`CAMPAIGN_COLUMNS` only); False when no such
+    campaign is known here."""
+    columns = [c for c in CAMPAIGN_COLUMNS if c in values]
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2)) or "title = title"
+    return await conn.fetchval(
+        f"UPDATE voting.campaigns SET {sets} WHERE campaign_id = $1 RETURNING true",
+        campaign_id, *[values[c] for c in columns]) is not None
+
+
 async def set_idea_title(conn: asyncpg.Connection, idea_id: uuid.UUID, campaign_id: uuid.UUID,
                          title: str, at: datetime, title_key: uuid.UUID | None = None) -> None:
     """The idea's approved title (from `IdeaRevisionPublished`); the newest approval wins.

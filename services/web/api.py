@@ -84,6 +84,9 @@ class Api:
     async def post(self, path: str, body: Any = None) -> Reply:
         return await self.call("POST", path, json=body if body is not None else {})
 
+    async def patch(self, path: str, body: Any) -> Reply:
+        return await self.call("PATCH", path, json=body)
+
     async def put(self, path: str, body: Any) -> Reply:
         return await self.call("PUT", path, json=body)
 

@@ -78,6 +78,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_cursor": ("Linket til næste side er ændret. Start forfra.",
                        "The link to the next page was changed. Start again."),
     "unknown_campaign": ("Kampagnen findes ikke.", "The campaign does not exist."),
+    # changing a campaign
+    "nothing_changed": ("Du har ikke ændret noget: alle felter har allerede de værdier.",
+                        "You have not changed anything: every field has that value already."),
+    "campaign_open_settings": (
+        "Kampagnen er åben, så åbningstidspunkt, målgruppe, moderation, stemmeregler og "
+        "budget kan ikke længere ændres: det ville ændre, hvem der må deltage, eller hvordan "
+        "stemmerne tæller, mens der stemmes.",
+        "The campaign is open, so its opening, audience, moderation, vote rules and budget can "
+        "no longer change: that would change who may take part or how votes count while "
+        "people vote."),
+    "campaign_closed_settings": (
+        "Kampagnen er lukket. Nu kan kun titel, spørgsmål og beskrivelse rettes.",
+        "The campaign is closed. Only its title, question and description can still be "
+        "corrected."),
+    "author_names_after_opening": (
+        "Visning af forfatternavne kan kun slås til, før kampagnen åbner: de idéer, der "
+        "allerede er sendt ind, blev skrevet uden.",
+        "Showing authors' names can only be turned on before the campaign opens: the ideas "
+        "sent in so far were written without it."),
+    "opens_in_past": ("Det nye åbningstidspunkt er passeret. Vælg nu eller senere.",
+                      "The new opening has already passed. Choose now or later."),
+    "closes_in_past": ("Det nye lukketidspunkt er passeret. Vælg et tidspunkt, der ligger "
+                       "forude.",
+                       "The new close has already passed. Choose a time still ahead."),
+    "closes_before_opens": ("Lukketidspunktet skal ligge efter åbningstidspunktet.",
+                            "The close must come after the opening."),
+    "campaign_too_long": ("En kampagne kan højst være åben i to år.",
+                          "A campaign may stay open for at most two years."),
     "unknown_idea": ("Idéen findes ikke.", "The idea does not exist."),
     # votes
     "budget_exceeded": ("Du har ikke flere stemmer tilbage i denne kampagne.",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.web import decisions, mine, pages, planning, receipts, results, signin, staff
+from services.web import (
+    campaigns,
+    decisions,
+    mine,
+    pages,
+    planning,
+    receipts,
+    results,
+    signin,
+    staff,
+)
 from services.web.docs import add_docs
 from services.web.render import HERE
 
@@ -16,6 +26,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(signin.router)
     app.include_router(staff.router)
     app.include_router(planning.router)
+    app.include_router(campaigns.router)
     app.include_router(decisions.router)
     app.include_router(results.router)
     app.include_router(mine.router)

@@ -48,6 +48,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/readyz"): public(),
     # campaigns and ideas
     ("POST", "/campaigns"): only("admin"),
+    ("PATCH", "/campaigns/{campaign_id}"): only("admin"),
     ("GET", "/campaigns"): public(),
     ("GET", "/campaigns/{campaign_id}"): public(),
     ("GET", "/campaigns/{campaign_id}/ideas"): public(),

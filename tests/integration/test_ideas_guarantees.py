@@ -12,7 +12,7 @@ import asyncpg
 import httpx
 import pytest
 
-from schemas.campaigns import ModerationMode
+from schemas.campaigns import CHANGEABLE, CampaignChanged, CampaignCreated, ModerationMode
 from schemas.envelope import Envelope
 from schemas.ideas import FlagReason, IdeaFlagged, IdeaRevised
 from schemas.moderation import Decision, ModerationDecided
@@ -129,7 +129,14 @@ def _scenario() -> tuple[list[uuid.UUID], list[Envelope], list[Envelope]]:
     # (The session's voting worker publishes b's and c's, zero, when it moves c's votes to b.)
     early = [decide("b", Decision.APPROVE, 1), decide("c", Decision.MERGE, 2, merge_into=ids["b"]),
              d, d_revised, d_flag, tally(late_id, d_id, 2)]
-    later = [post, pre, a, revise, b, c, flag("p-x", 1), flag("p-y", 2), flag("p-y", 3),
+    # staff correct the post-moderated campaign's title and move its close (campaign.changed)
+    created = post.model()
+    assert isinstance(created, CampaignCreated)
+    corrected = Envelope.wrap(CampaignChanged(
+        **{**created.model_dump(include=set(CHANGEABLE)), "title": "Greener streets and squares",
+           "closes_at": created.closes_at + 7 * day}, campaign_id=post_id,
+        changed=["title", "closes_at"]), actor="admin-1", occurred_at=OPENS + day)
+    later = [post, corrected, pre, a, revise, b, c, flag("p-x", 1), flag("p-y", 2), flag("p-y", 3),
              decide("a", Decision.RESTORE, 4), late, tally(post_id, ids["a"], 3),
              tally(post_id, ids["a"], 5)]
     return [post_id, pre_id, late_id], early, later
@@ -170,6 +177,7 @@ async def test_replaying_both_topics_into_empty_tables_gives_the_same_tables(
                             what="live worker applied the scenario and closed the campaigns")
     ideas = sorted((dict(r)["author"], dict(r)["status"], dict(r)["title"])
                    for r in live["ideas"])
+    assert "Greener streets and squares" in {dict(r)["title"] for r in live["campaigns"]}
     assert sorted((dict(r)["author"], dict(r)["supports"]) for r in live["ideas"]) == [
         ("p-a", 5), ("p-b", 0), ("p-c", 0), ("p-d", 2)]
     # a was hidden by two distinct flaggers, then restored; c's merge waited for c to arrive;

@@ -10,7 +10,7 @@ import pytest
 
 from schemas.campaigns import ModerationMode
 from schemas.envelope import derived_id
-from services.ideas.timers import expire_parked_submissions
+from services.ideas.timers import expire_parked_submissions, transition_id
 from services.infra.kafka import EventProducer
 from services.infra.settings import Settings
 from services.infra.stack import Stack
@@ -141,8 +141,8 @@ async def test_the_clock_opens_and_closes_a_campaign_at_its_times(
         lambda r: r is not None and r["closed_at"] is not None, what="campaign closed")
     assert row["opened_at"] == now + timedelta(seconds=1)
     assert row["closed_at"] == now + timedelta(seconds=3)
-    for what in ("opened", "closed"):
+    for what, at in (("opened", row["opened_at"]), ("closed", row["closed_at"])):
         [event] = await find_on_topic(
             infra.kafka_bootstrap_servers, "status",
-            lambda v, w=what: v.get("event_id") == str(derived_id(campaign_id, w)))
+            lambda v, w=what, t=at: v.get("event_id") == str(transition_id(campaign_id, w, t)))
         assert event["type"] == f"campaign.{what}"

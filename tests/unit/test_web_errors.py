@@ -19,7 +19,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 # codes raised as literals, and the refusal reasons domains return as ("reason", ...) pairs
 LITERAL = re.compile(r"""ApiError\(\s*[\w.]+\s*,\s*["']([a-z_]+)["']""")
-REASON = re.compile(r"""(?:return|reason\s*=|Refusal\()\s*\(?\s*["']([a-z]+_[a-z_]+)["']""")
+REASON = re.compile(r"""(?:return|reason\s*=|Refusal\(|Refused\()\s*\(?\s*["']([a-z]+_[a-z_]+)["']""")
 
 
 def codes_in_services() -> set[str]:

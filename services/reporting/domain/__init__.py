@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from schemas.base import Payload
-from schemas.campaigns import CampaignClosed, CampaignCreated, CampaignOpened
+from schemas.campaigns import CampaignChanged, CampaignClosed, CampaignCreated, CampaignOpened
 from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.moderation import (
@@ -52,7 +52,7 @@ INITIATIVE_EVENTS = (InitiativeDefined, InitiativeRevised, InitiativeClosed, Pro
 DECISION_EVENTS = (DecisionRequested, DecisionTaken)
 PLAN_FACTS = (*PLAN_EVENTS, *INITIATIVE_EVENTS, SteeringMeetingHeld, *DECISION_EVENTS)
 # what else reporting records: campaigns, ideas, their statuses and moderation decisions
-CAMPAIGN_EVENTS = (CampaignCreated, CampaignOpened, CampaignClosed)
+CAMPAIGN_EVENTS = (CampaignCreated, CampaignChanged, CampaignOpened, CampaignClosed)
 IDEA_EVENTS = (IdeaSubmitted, IdeaRevised, IdeaWithdrawn, IdeaStatusChanged, IdeaRevisionPublished,
                ModerationDecided)
 
@@ -466,6 +466,7 @@ class PlanState:
 
 @dataclass
 class CampaignState:
+    # as created, with every change made by the view's date applied (`campaign.changed`)
     created: CampaignCreated
     created_by: str
     ids: list[uuid.UUID] = field(default_factory=list)
@@ -606,6 +607,12 @@ def _apply_campaign_or_idea(world: World, f: Fact) -> None:
     if isinstance(p, CampaignCreated):
         c = world.campaigns.setdefault(p.campaign_id, CampaignState(p, f.actor))
         c.ids.append(f.event_id)
+        return
+    if isinstance(p, CampaignChanged):
+        if (campaign := world.campaigns.get(p.campaign_id)) is not None:
+            campaign.created = campaign.created.model_copy(
+                update={name: getattr(p, name) for name in p.changed})
+            campaign.ids.append(f.event_id)
         return
     if isinstance(p, CampaignOpened | CampaignClosed):
         if (campaign := world.campaigns.get(p.campaign_id)) is not None:
