@@ -343,7 +343,7 @@ def decisions_view(world: World, year: int, titles: dict[uuid.UUID, str] | None 
             "agenda": [{"meeting_id": str(m.meeting_id), "held_on": m.held_on.isoformat()}
                        for m in reversed(meetings) if r.title in m.items_for_decision],
             "deferred_from": [day.isoformat() for day in deferred_from(
-                world, r.title, r.year, r.for_meeting_on, world.as_of)],
+                world, r, d.taken, world.as_of)],
             "answer": answer,
         })
     items.sort(key=lambda i: (i["for_meeting_on"], i["title"], i["decision_id"]))

@@ -234,7 +234,9 @@ def test_the_decisions_view_shows_agendas_deferrals_and_answers_as_known_on_the_
         "decided_on": "2031-04-20", "chosen": "Senere", "note": "Efter sommer.",
         "recorded_by": "chair-1", "recorded_at": at("2031-04-21").isoformat()}
     assert [m["held_on"] for m in hired["agenda"]] == ["2031-03-10", "2031-04-20"]
-    # the report's rule: only meetings before the day it was asked for count as deferring it
-    assert hired["deferred_from"] == []
+    # the report's rule: a meeting that had it on its agenda and did not answer it deferred
+    # it, at the meeting it was meant for too (hire: meant for 10 March, answered 20 April);
+    # the meeting that answered it did not
+    assert hired["deferred_from"] == ["2031-03-10"]
     assert moved["status"] == "open" and moved["deferred_from"] == ["2031-03-10"]
     assert [o["label"] for o in moved["options"]] == ["Nu", "Senere"]
