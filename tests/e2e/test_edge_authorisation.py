@@ -101,7 +101,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/plans/{year}/initiatives/{initiative_id}/exceptions"): only("planner"),
     ("POST", "/steering-meetings"): only("planner"),
     ("POST", "/plans/{year}/decisions"): only("planner"),
-    ("POST", "/decisions/{decision_id}/answer"): only("planner"),
+    ("GET", "/plans/{year}/decisions"): only("planner", "steering"),
+    ("POST", "/decisions/{decision_id}/answer"): only("planner", "steering"),
     ("POST", "/plans/{year}/initiatives/{initiative_id}/spend"): only("planner"),
     ("POST", "/plans/{year}/initiatives/{initiative_id}/risks"): only("planner"),
     ("POST", "/plans/{year}/initiatives/{initiative_id}/risks/{risk_id}/assessments"):
