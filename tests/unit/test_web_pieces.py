@@ -13,6 +13,7 @@ from schemas.ideas import FlagReason
 from schemas.moderation import Decision, IdeaStatus
 from schemas.plan import Rag
 from services.infra.auth import Role
+from services.voting.domain import what_if
 from services.web import i18n, oidc
 from services.web.pages import local
 from services.web.settings import WebSettings
@@ -70,13 +71,21 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     values = {"status_": IdeaStatus, "decision_": Decision, "flag_": FlagReason, "role_": Role,
               "sector_": Sector, "rag_": Rag}
     assert {k for k in used if k.endswith("_")} <= {
-        *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_"}
+        *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_", "wi_rule_", "wi_",
+        "wi_skipped_"}
     used = {k for k in used if not k.endswith("_")}
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
     used |= {"plan_status_draft", "plan_status_approved"}
     used |= {f"phase_{p}" for p in ("scheduled", "open", "closed")}
     used |= {f"vote_state_{s}" for s in ("counted", "refused", "pending", "withdrawn",
                                          "replaced", "applied", "merged_duplicate")}
+    # the what-if's rules and variations (services/voting/domain/what_if.py)
+    variations = (what_if.BASELINE, what_if.NO_THRESHOLD, what_if.HELD_RELEASED,
+                  what_if.MERGES_UNDONE)
+    used |= {f"wi_rule_{r.replace(' ', '_')}" for r in what_if.RULES}
+    used |= {f"wi_{v}" for v in variations if v != what_if.BASELINE} | {"wi_baseline"}
+    used |= {f"wi_skipped_{v}" for v in (*variations[1:], what_if.WITHOUT_SECTOR.rstrip(":"),
+                                         "all")}
     missing = sorted(used - i18n.WORDS.keys())
     assert not missing, f"words without a translation: {missing}"
     same = [k for k, (da, en) in i18n.WORDS.items() if not da or not en]
