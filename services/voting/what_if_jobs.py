@@ -94,7 +94,10 @@ async def run_due(pool: asyncpg.Pool, replays: WhatIfPool, *, quiet_s: float,
     outbox of the transaction that stores it) unless the same event announced it already."""
     done = []
     for campaign_id in await queries.what_if_due(pool, quiet_s):
-        campaign, ideas, votes = await queries.frozen_inputs(pool, campaign_id)
+        # one snapshot: the moment the inputs were settled is the moment of what is read
+        async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
+                                                             readonly=True):
+            campaign, ideas, votes = await queries.frozen_inputs(conn, campaign_id)
         if not campaign or campaign["budget"] is None:
             result: dict[str, Any] = {"official": None, "scenarios": [], "stable": [],
                                       "depends": [], "skipped": {
