@@ -57,13 +57,13 @@ async def what_if(api: Api, campaign_id: uuid.UUID) -> dict[str, Any] | None:
     `{"pending": True}` while the voting service computes it; None when there is none to show."""
     r = await api.get(f"/campaigns/{campaign_id}/what-if")
     if r.ok:
-        return stability(r.body)
+        return stability_table(r.body)
     if r.status == 409 and r.code == "what_if_pending":
         return {"pending": True}
     return None
 
 
-def stability(body: dict[str, Any]) -> dict[str, Any]:
+def stability_table(body: dict[str, Any]) -> dict[str, Any]:
     """One row per idea funded under any scenario (those funded under every one first, then the
     closest to stable), with a mark per scenario; the scenarios with their figures. An idea
     that is not published is not named (`titles` has None for it)."""

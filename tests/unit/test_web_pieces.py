@@ -95,3 +95,26 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
 def test_erased_text_reads_in_the_pages_language() -> None:
     assert i18n.shown("[slettet]", "da") == "[slettet]" and i18n.shown("[slettet]", "en") == "[erased]"
     assert i18n.shown("Bænke ved søen", "en") == "Bænke ved søen" and i18n.shown(None, "da") == ""
+
+
+def test_the_stability_table_puts_every_rule_s_winners_first_and_marks_the_others() -> None:
+    from services.web.results import stability_table
+
+    scenarios = [{"name": n, "rule": r, "variation": v, "selected": s, "total_cost": 1,
+                  "funded_voters": 1, "voters": 2}
+                 for n, r, v, s in (("greedy/baseline", "greedy", "baseline", ["a", "b"]),
+                                    ("equal shares/without_sector:state", "equal shares",
+                                     "without_sector:state", ["a", "c"]))]
+    table = stability_table({
+        "official": "greedy/baseline", "budget": 10, "votes": 5, "scenarios": scenarios,
+        "stable": ["a"], "skipped": {"merges_undone": "no idea was merged"},
+        "depends": [{"idea_id": "b", "funded_in": ["greedy/baseline"]},
+                    {"idea_id": "c", "funded_in": ["equal shares/without_sector:state"]}],
+        "titles": {"a": "Bænke", "b": "Lys", "c": None}})
+    assert [(r["idea_id"], r["title"], r["stable"], r["funded"], r["count"])
+            for r in table["rows"]] == [("a", "Bænke", True, [True, True], 2),
+                                        ("b", "Lys", False, [True, False], 1),
+                                        ("c", None, False, [False, True], 1)]  # not published
+    assert [(s["rule_key"], s["variation_key"], s["sector"]) for s in table["scenarios"]] == [
+        ("greedy", "baseline", ""), ("equal_shares", "without_sector", "state")]
+    assert table["skipped"] == ["merges_undone"] and not table["pending"]
