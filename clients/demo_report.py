@@ -5,8 +5,9 @@ Runs over a started stack (broker, database, every worker and the gateway) and t
 as a client would: it publishes events to the topics and uses the HTTP API. The plan and the
 election are published to their topics (`clients.plan_import`, `clients.election_import`); the
 campaign's most supported ideas (the public tally) are adopted into the plan's ideastorm
-initiative (from `GET /plans/{year}`); `POST /reports` makes the quarter's report and every
-rendering is downloaded into `out/`.
+initiative (from `GET /plans/{year}`); once the reporting service has the voting service's
+replay of the closed campaign under other rules (its stability table), `POST /reports` makes
+the quarter's report and every rendering is downloaded into `out/`.
 """
 
 from __future__ import annotations
@@ -95,6 +96,29 @@ async def wait_for_votes(api: Api, staff: dict[str, str], *, quarter: str,
             told = time.monotonic()
         await asyncio.sleep(0.5)
     return seen
+
+
+async def wait_for_what_if(api: Api, staff: dict[str, str], *, quarter: str,
+                           campaign_id: uuid.UUID, votes: int, timeout: float,
+                           say: Any) -> dict[str, Any]:
+    """Wait until the reporting service has recorded the voting service's replay of the closed
+    campaign under other rules (`campaign.what_if_computed`) over all its `votes`: the report's
+    stability table is read from it, so two runs make the same report."""
+    deadline = time.monotonic() + timeout
+    told = 0.0
+    seen: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        inputs = (await api.get("/reports/inputs", staff, quarter=quarter)).json()
+        seen = inputs.get("what_ifs_by_campaign", {}).get(str(campaign_id)) or {}
+        if seen.get("votes") == votes:
+            return seen
+        if time.monotonic() - told > 15:
+            say("waiting for the replay under other rules (computed once the votes have "
+                f"settled): {seen.get('votes', 'none')} of {votes} votes replayed")
+            told = time.monotonic()
+        await asyncio.sleep(1)
+    raise RuntimeError(f"no replay of campaign {campaign_id} over {votes} votes was recorded "
+                       f"within {timeout:.0f}s (last seen: {seen or 'none'})")
 
 
 async def ideastorm_initiative(api: Api, staff: dict[str, str], year: int
@@ -202,6 +226,9 @@ def summary_table(report: dict[str, Any]) -> str:
         if c["top_ideas"]:
             best = c["top_ideas"][0]
             rows.append(("  most supported", f"{best['title'][:50]} ({best['votes']:,})"))
+        if (s := c.get("stability")) and s["status"] == "computed":
+            rows.append(("  under other rules", f"{len(s['stable'])} ideas win under all "
+                         f"{len(s['scenarios'])} counts, {len(s['depends'])} depend on the rule"))
     rows += [
         ("moderation queue at end", str(report["campaigns"]["moderation"]["queue_at_end"])),
         ("items for the next meeting", str(len(decisions["for_next_meeting"]))),
@@ -249,6 +276,10 @@ async def main_job(settings: Settings, *, out: Path, base_url: str | None = None
         seen = await wait_for_votes(api, steering, quarter=quarter, campaign_id=campaign,
                                     votes=election.vote_count, timeout=900,
                                     say=lambda s: say("   " + s))
+        replayed = await wait_for_what_if(api, steering, quarter=quarter, campaign_id=campaign,
+                                          votes=seen, timeout=900,
+                                          say=lambda s: say("   " + s))
+        say(f"   replayed under other rules as the votes stood on {replayed['settled_at']}")
         adopted = await adopt_top_ideas(api, bootstrap, settings.database_url,
                                         campaign_id=campaign,
                                         year=adopted_on.year, how_many=adopt, when=adopted_on,

@@ -143,3 +143,60 @@ class TallyChanged(Payload):
 
     campaign_id: uuid.UUID
     ideas: Annotated[list[IdeaTally], Field(min_length=1, max_length=1_000)]
+
+
+ScenarioName = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class WhatIfScenario(BaseModel):
+    """One way of counting a closed campaign: a rule (`greedy`, `equal shares`) and a variation
+    (`baseline`, `no_threshold`, `held_released`, `merges_undone`, `without_sector:<sector>`),
+    and the ideas it funds, in the rule's order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: ScenarioName  # "<rule>/<variation>"
+    rule: ScenarioName
+    variation: ScenarioName
+    selected: Annotated[list[uuid.UUID], Field(max_length=5_000)]
+    total_cost: int = Field(ge=0, le=10**15)
+    funded_voters: int = Field(ge=0, le=10**9)  # voters with at least one supported idea funded
+    voters: int = Field(ge=0, le=10**9)
+
+
+class IdeaFundedIn(BaseModel):
+    """An idea funded under some of the scenarios but not all, and which."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idea_id: uuid.UUID
+    funded_in: Annotated[list[ScenarioName], Field(min_length=1, max_length=64)]
+
+
+@event
+class WhatIfComputed(Payload):
+    """The voting service replayed a closed campaign with a budget under other rules
+    (`services/voting/domain/what_if.py`): per scenario the funded ideas; `stable`: funded under
+    every scenario; `depends`: funded under some, with which; `skipped`: the variations that
+    change nothing in this campaign, with why. Ideas are named by id only (their titles are
+    public only while published).
+
+    `occurred_at` is when the replay's inputs were settled in the log: the campaign's close, or
+    the last hold decision or idea status after it. The event id is derived from the campaign,
+    that moment and the answer, so the same replay made again is the same event; a replay of
+    changed inputs is a new one (the latest by `occurred_at` is the campaign's answer)."""
+
+    __event_type__ = "campaign.what_if_computed"
+    __topic__ = topics.STATUS
+    __key_field__ = "campaign_id"
+
+    campaign_id: uuid.UUID
+    votes: int = Field(ge=0, le=10**9)  # supporting votes replayed (counted, held, merged)
+    budget: int = Field(ge=0, le=10**15)
+    min_votes: int = Field(ge=0, le=10**9)
+    official: ScenarioName  # the campaign's own count
+    scenarios: Annotated[list[WhatIfScenario], Field(min_length=1, max_length=64)]
+    stable: Annotated[list[uuid.UUID], Field(max_length=5_000)]
+    depends: Annotated[list[IdeaFundedIn], Field(max_length=5_000)]
+    skipped: Annotated[dict[ScenarioName, Annotated[str, Field(min_length=1, max_length=300)]],
+                       Field(max_length=16)] = {}

@@ -450,7 +450,8 @@ async def report_inputs(ctx: Context, _: PlanReader,
                         quarter: Annotated[str | None, Query(max_length=7, pattern=QUARTER)] = None
                         ) -> dict[str, Any]:
     """What a report made now would be computed from: events and votes recorded (before the
-    quarter's end with `?quarter=`), and the votes per campaign."""
+    quarter's end with `?quarter=`), the votes per campaign, and per campaign its latest
+    replay under other rules (`what_ifs_by_campaign`: settled_at, votes, event_id)."""
     q = _quarter(quarter) if quarter is not None else None
     counts = await queries.recorded(ctx.pool, q.end if q else None)
     return {"quarter": str(q) if q else None, "cutoff": q.end.isoformat() if q else None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -50,7 +51,7 @@ from schemas.plan import (
     SteeringMeetingHeld,
 )
 from schemas.reports import ReportPublished, ReportTrigger
-from schemas.votes import VoteCast, VoteWithdrawn
+from schemas.votes import VoteCast, VoteWithdrawn, WhatIfComputed
 from services.infra import log_tree, vault
 from services.infra.auth import Principal
 from services.infra.consumer import Message, Outcome
@@ -418,6 +419,19 @@ async def vote(conn: asyncpg.Connection, messages: list[Message], outcome: Outco
     await projections.insert_votes(conn, rows)
 
 
+async def what_if_computed(conn: asyncpg.Connection, messages: list[Message],
+                           outcome: Outcome) -> None:
+    """Every replay of a closed campaign under other rules, kept whole: a report shows the
+    latest that occurred before its cut-off (`queries.what_ifs_before`)."""
+    rows = []
+    for m in messages:
+        p, env = m.payload, m.envelope
+        assert isinstance(p, WhatIfComputed)
+        rows.append((env.event_id, p.campaign_id, env.occurred_at, env.recorded_at,
+                     json.dumps(p.model_dump(mode="json"), sort_keys=True)))
+    await projections.insert_what_ifs(conn, rows)
+
+
 # Plan facts share one handler so that they are judged in the order they arrived in.
 HANDLERS: dict[type, Handler] = {
     ActionPlanDrafted: plan_fact,
@@ -450,6 +464,7 @@ HANDLERS: dict[type, Handler] = {
     ModerationDecided: campaign_or_idea_event,
     VoteCast: vote,
     VoteWithdrawn: vote,
+    WhatIfComputed: what_if_computed,
     ParticipantErased: participant_erased,
 }
 

@@ -131,6 +131,17 @@ async def insert_votes(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) ->
         *[list(c) for c in columns])
 
 
+async def insert_what_ifs(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """What-ifs as (event_id, campaign_id, occurred_at, recorded_at, payload as JSON text)."""
+    columns = list(zip(*rows, strict=True))
+    await conn.execute(
+        "INSERT INTO reporting.what_ifs (event_id, campaign_id, occurred_at, recorded_at,"
+        " payload) SELECT i, c, o, r, p::jsonb FROM unnest($1::uuid[], $2::uuid[],"
+        " $3::timestamptz[], $4::timestamptz[], $5::text[]) AS x(i, c, o, r, p)"
+        " ON CONFLICT (event_id) DO NOTHING",
+        *[list(c) for c in columns])
+
+
 async def store_report(conn: asyncpg.Connection, *, report_id: uuid.UUID, quarter: str,
                        cutoff: datetime, fingerprint: Fingerprint, content_hash: str,
                        generated_at: datetime, trigger: str,

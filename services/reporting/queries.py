@@ -23,6 +23,7 @@ import asyncpg
 
 from schemas import registry
 from schemas.base import REGISTRY
+from schemas.votes import WhatIfComputed
 from services.reporting import views
 from services.reporting.domain import (
     LATEST,
@@ -35,7 +36,7 @@ from services.reporting.domain import (
     fold_plan,
     shown_title,
 )
-from services.reporting.report.compute import CampaignVotes, Inputs
+from services.reporting.report.compute import CampaignVotes, CampaignWhatIf, Inputs
 from services.reporting.report.model import DayCount, Fingerprint
 from services.reporting.report.quarter import Quarter
 
@@ -251,6 +252,7 @@ async def fingerprint_before(db: Db, cutoff: datetime, recorded_by: datetime | N
     row = await db.fetchrow(
         f"SELECT {_FINGERPRINT} FROM (SELECT event_id FROM reporting.events"
         f" WHERE {_UPTO} UNION ALL SELECT event_id FROM reporting.votes"
+        f" WHERE {_UPTO} UNION ALL SELECT event_id FROM reporting.what_ifs"
         f" WHERE {_UPTO}) AS used", cutoff, recorded_by)
     assert row is not None
     return Fingerprint(int(row["n"]), str(row["h"]))
@@ -299,6 +301,19 @@ async def votes_before(db: Db, cutoff: datetime, recorded_by: datetime | None = 
     return out
 
 
+async def what_ifs_before(db: Db, cutoff: datetime, recorded_by: datetime | None = None
+                          ) -> dict[str, CampaignWhatIf]:
+    """Per campaign, the latest replay under other rules that occurred before `cutoff` (and,
+    with `recorded_by`, was recorded by then)."""
+    rows = await db.fetch(
+        "SELECT DISTINCT ON (campaign_id) campaign_id::text AS c, event_id, occurred_at,"
+        f" payload FROM reporting.what_ifs WHERE {_UPTO}"
+        " ORDER BY campaign_id, occurred_at DESC, recorded_at DESC, event_id DESC",
+        cutoff, recorded_by)
+    return {r["c"]: CampaignWhatIf(r["event_id"], r["occurred_at"],
+                                   WhatIfComputed.model_validate(r["payload"])) for r in rows}
+
+
 async def load_inputs(pool: asyncpg.Pool, quarter: Quarter, *, author: str = "",
                       draft_as_of: date | None = None) -> Inputs:
     """Everything the report for `quarter` reads, from one consistent snapshot (`author`: who
@@ -320,6 +335,7 @@ async def read_inputs(conn: asyncpg.Connection, quarter: Quarter, *,
         votes=await votes_before(conn, quarter.end, recorded_by),
         fingerprint=await fingerprint_before(conn, quarter.end, recorded_by),
         previous_fingerprint=previous if previous.event_count else None,
+        what_ifs=await what_ifs_before(conn, quarter.end, recorded_by),
     )
 
 
@@ -374,15 +390,25 @@ async def get_file(db: Db, report_id: uuid.UUID, lang: str, fmt: str) -> bytes |
 
 
 async def recorded(db: Db, cutoff: datetime | None = None) -> dict[str, Any]:
-    """How many events and votes the read model holds (those before `cutoff` if given), and
-    the votes per campaign: what a report made now would be computed from."""
+    """How many events and votes the read model holds (those before `cutoff` if given), the
+    votes per campaign, and per campaign its latest replay under other rules (when its inputs
+    were settled, how many votes it replayed, its event): what a report made now would be
+    computed from."""
     events = await db.fetchval("SELECT count(*) FROM reporting.events"
                                " WHERE $1::timestamptz IS NULL OR occurred_at < $1", cutoff)
     rows = await db.fetch("SELECT campaign_id::text AS c, count(*) AS n FROM reporting.votes"
                           " WHERE $1::timestamptz IS NULL OR occurred_at < $1 GROUP BY 1", cutoff)
     by_campaign = {r["c"]: int(r["n"]) for r in rows}
+    what_ifs = await db.fetch(
+        "SELECT DISTINCT ON (campaign_id) campaign_id::text AS c, event_id, occurred_at,"
+        " (payload->>'votes')::int AS votes FROM reporting.what_ifs"
+        " WHERE $1::timestamptz IS NULL OR occurred_at < $1"
+        " ORDER BY campaign_id, occurred_at DESC, recorded_at DESC, event_id DESC", cutoff)
     return {"events": int(events), "votes": sum(by_campaign.values()),
-            "votes_by_campaign": by_campaign}
+            "votes_by_campaign": by_campaign,
+            "what_ifs_by_campaign": {r["c"]: {"event_id": str(r["event_id"]),
+                                              "settled_at": r["occurred_at"].isoformat(),
+                                              "votes": r["votes"]} for r in what_ifs}}
 
 
 async def personal_data(db: Db, participant: str) -> dict[str, list[dict[str, Any]]]:

@@ -418,13 +418,21 @@ async def destroy_client_keys(pool: asyncpg.Pool, destroy_before: date) -> int:
 
 
 async def store_what_if(conn: Any, campaign_id: uuid.UUID, votes: int, seconds: float,
-                        result: dict[str, Any], read_at: datetime) -> None:
+                        result: dict[str, Any], read_at: datetime,
+                        settled_at: datetime | None = None, event_id: uuid.UUID | None = None
+                        ) -> tuple[bool, uuid.UUID | None]:
     """Keep a campaign's what-if, computed from what was recorded at `read_at` (a later one
-    replaces it)."""
-    await conn.execute(
-        "INSERT INTO voting.what_ifs (campaign_id, votes, seconds, result, computed_at)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id) DO UPDATE"
+    replaces it), with the event that announces it. Returns whether it was stored and the
+    event of the one it replaced."""
+    row = await conn.fetchrow(
+        "WITH before AS (SELECT event_id FROM voting.what_ifs WHERE campaign_id = $1)"
+        " INSERT INTO voting.what_ifs (campaign_id, votes, seconds, result, computed_at,"
+        " settled_at, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (campaign_id) DO UPDATE"
         " SET votes = EXCLUDED.votes, seconds = EXCLUDED.seconds, result = EXCLUDED.result,"
-        " computed_at = EXCLUDED.computed_at"
-        " WHERE voting.what_ifs.computed_at < EXCLUDED.computed_at",
-        campaign_id, votes, seconds, result, read_at)
+        " computed_at = EXCLUDED.computed_at, settled_at = EXCLUDED.settled_at,"
+        " event_id = EXCLUDED.event_id"
+        " WHERE voting.what_ifs.computed_at < EXCLUDED.computed_at"
+        " RETURNING (SELECT event_id FROM before) AS before",
+        campaign_id, votes, seconds, result, read_at, settled_at, event_id)
+    return row is not None, (row["before"] if row is not None else None)

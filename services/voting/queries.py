@@ -198,29 +198,43 @@ async def closed_between(db: Db, after: datetime, until: datetime) -> int:
 
 
 async def what_if_due(db: Db, quiet_s: float, limit: int = 5) -> list[uuid.UUID]:
-    """Closed campaigns whose votes have settled (none decided in the last `quiet_s` seconds)
-    with no what-if yet, or with one read before the last vote was decided (votes that came in
-    late, or a replay); most recently closed first."""
+    """Closed campaigns whose inputs have settled (no vote decided, no hold decision and no idea
+    status recorded in the last `quiet_s` seconds) with no what-if yet, or with one read before
+    the last of those was recorded (votes that came in late, a held vote released, an idea
+    merged after the close, a replay); most recently closed first."""
     rows = await db.fetch(
-        "SELECT c.campaign_id FROM voting.campaigns c WHERE c.closes_at <= now()"
+        "SELECT c.campaign_id FROM voting.campaigns c CROSS JOIN LATERAL (SELECT coalesce("
+        " greatest((SELECT max(v.decided_at) FROM voting.votes v"
+        "   WHERE v.campaign_id = c.campaign_id),"
+        "  (SELECT max(h.recorded_at) FROM voting.hold_decisions h"
+        "   JOIN voting.votes v ON v.event_id = h.vote_event_id"
+        "   WHERE v.campaign_id = c.campaign_id),"
+        "  (SELECT max(s.recorded_at) FROM voting.idea_status s"
+        "   JOIN voting.ideas i USING (idea_id) WHERE i.campaign_id = c.campaign_id)),"
+        " '-infinity') AS changed_at) x"
+        " WHERE c.closes_at <= now()"
         " AND NOT EXISTS (SELECT 1 FROM voting.what_ifs w WHERE w.campaign_id = c.campaign_id"
-        "  AND w.computed_at >= coalesce((SELECT max(v.decided_at) FROM voting.votes v"
-        "   WHERE v.campaign_id = c.campaign_id), '-infinity'))"
-        " AND NOT EXISTS (SELECT 1 FROM voting.votes v WHERE v.campaign_id = c.campaign_id"
-        "  AND v.decided_at > now() - make_interval(secs => $1::float8))"
+        "  AND w.computed_at >= x.changed_at)"
+        " AND x.changed_at <= now() - make_interval(secs => $1::float8)"
         " ORDER BY c.closes_at DESC LIMIT $2", quiet_s, limit)
     return [r["campaign_id"] for r in rows]
 
 
 async def frozen_inputs(db: Db, campaign_id: uuid.UUID
                         ) -> tuple[dict[str, Any], list[dict[str, Any]], list[tuple[Any, ...]]]:
-    """A closed campaign's budget and threshold (and `read_at`, when they were read), its
-    published and merged ideas (id, cost,
+    """A closed campaign's budget and threshold (and `read_at`, when they were read, and
+    `settled_at`, when its inputs were settled in the log: its close, or the last hold decision
+    on its votes or status of its ideas after it), its published and merged ideas (id, cost,
     status), and every supporting vote that counts, is held or was set aside by a merge:
     (voter, idea, target, state, sector)."""
     campaign = await db.fetchrow(
-        "SELECT campaign_id, closes_at, budget, min_votes_to_fund, now() AS read_at"
-        " FROM voting.campaigns WHERE campaign_id = $1", campaign_id)
+        "SELECT c.campaign_id, c.closes_at, c.budget, c.min_votes_to_fund, now() AS read_at,"
+        " greatest(c.closes_at, (SELECT max(h.decided_at) FROM voting.hold_decisions h"
+        "  JOIN voting.votes v ON v.event_id = h.vote_event_id"
+        "  WHERE v.campaign_id = c.campaign_id),"
+        " (SELECT max(s.occurred_at) FROM voting.idea_status s JOIN voting.ideas i"
+        "  USING (idea_id) WHERE i.campaign_id = c.campaign_id)) AS settled_at"
+        " FROM voting.campaigns c WHERE c.campaign_id = $1", campaign_id)
     ideas = await db.fetch(
         "SELECT idea_id, cost, status FROM voting.ideas WHERE campaign_id = $1"
         " AND status IN ('published', 'merged')", campaign_id)

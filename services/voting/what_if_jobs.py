@@ -22,9 +22,11 @@ import asyncpg
 import mode
 import structlog
 
+from services.infra.kafka import EventProducer
 from services.voting import projections, queries
 from services.voting.domain import what_if
 from services.voting.domain.what_if import Frozen, FrozenVote
+from services.voting.handlers import SYSTEM_ACTOR
 
 log = structlog.get_logger(__name__)
 
@@ -85,12 +87,17 @@ def compute(campaign: dict[str, Any], ideas: list[dict[str, Any]],
     return what_if.what_if(frozen(campaign, ideas, votes)).to_json()
 
 
-async def run_due(pool: asyncpg.Pool, replays: WhatIfPool, *,
-                  quiet_s: float) -> list[uuid.UUID]:
-    """Replay the closed, settled campaigns that have no what-if yet; returns them."""
+async def run_due(pool: asyncpg.Pool, replays: WhatIfPool, *, quiet_s: float,
+                  producer: EventProducer | None = None) -> list[uuid.UUID]:
+    """Replay the closed, settled campaigns that have no what-if yet; returns them. A
+    campaign with a budget has its what-if announced (`campaign.what_if_computed`, through the
+    outbox of the transaction that stores it) unless the same event announced it already."""
     done = []
     for campaign_id in await queries.what_if_due(pool, quiet_s):
-        campaign, ideas, votes = await queries.frozen_inputs(pool, campaign_id)
+        # one snapshot: the moment the inputs were settled is the moment of what is read
+        async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
+                                                             readonly=True):
+            campaign, ideas, votes = await queries.frozen_inputs(conn, campaign_id)
         if not campaign or campaign["budget"] is None:
             result: dict[str, Any] = {"official": None, "scenarios": [], "stable": [],
                                       "depends": [], "skipped": {
@@ -100,10 +107,28 @@ async def run_due(pool: asyncpg.Pool, replays: WhatIfPool, *,
             started = time.monotonic()
             result = await replays.run(campaign, ideas, votes)
             seconds = time.monotonic() - started
-        async with pool.acquire() as conn:
-            await projections.store_what_if(conn, campaign_id, len(votes), seconds, result,
-                                            campaign["read_at"] if campaign else datetime.now(UTC))
+        # nothing to announce without a budget: there is no selection to compare
+        event = what_if.computed_event(
+            campaign_id, result, votes=len(votes), budget=campaign["budget"],
+            threshold=campaign["min_votes_to_fund"] or 0, settled_at=campaign["settled_at"],
+            actor=SYSTEM_ACTOR) if campaign and result["scenarios"] else None
+        outbox = producer.outbox() if producer is not None else None
+        async with pool.acquire() as conn, conn.transaction():
+            stored, before = await projections.store_what_if(
+                conn, campaign_id, len(votes), seconds, result,
+                campaign["read_at"] if campaign else datetime.now(UTC),
+                campaign.get("settled_at"), event.event_id if event else None)
+            announced = stored and event is not None and outbox is not None \
+                and before != event.event_id
+            if announced:
+                assert event is not None and outbox is not None
+                outbox.publish_many([event])
+                await outbox.stage(conn)
+        if announced:
+            assert outbox is not None
+            await outbox.deliver()
         log.info("what_if.computed", campaign=str(campaign_id), votes=len(votes),
-                 seconds=round(seconds, 2), scenarios=len(result["scenarios"]))
+                 seconds=round(seconds, 2), scenarios=len(result["scenarios"]),
+                 announced=announced)
         done.append(campaign_id)
     return done

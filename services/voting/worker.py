@@ -81,8 +81,9 @@ def create_app(settings: Settings) -> faust.App:
     @every_tick("replay_closed_campaigns")  # a failed tick is tried again at the next one
     async def replay_closed_campaigns() -> None:
         await resources.ready.wait()
-        assert resources.pool is not None
-        await what_if_jobs.run_due(resources.pool, replays, quiet_s=voting.what_if_quiet_s)
+        assert resources.pool is not None and resources.producer is not None
+        await what_if_jobs.run_due(resources.pool, replays, quiet_s=voting.what_if_quiet_s,
+                                   producer=resources.producer)
 
     key = transparency.installation_key(settings)
     last_signed: list[datetime | None] = [None]  # when heads were last judged due or not

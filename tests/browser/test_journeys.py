@@ -13,11 +13,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import httpx
 import pytest
 from playwright.async_api import Locator, Page, expect
 
+from schemas.campaigns import CampaignCreated, ModerationMode, VoteRules
+from schemas.common import Sector
 from schemas.envelope import Envelope
+from schemas.ideas import IdeaSubmitted
 from schemas.votes import VoteCast
 from services.infra.kafka import EventProducer
 from services.voting.settings import VotingSettings
@@ -514,9 +518,39 @@ async def test_the_steering_group_decides_an_item_a_planner_put_on_a_meeting_age
     assert "Ansæt nu" in row and "Stillingen slås op i januar." in row, row or followed[1][:2000]
 
 
+async def a_budget_closing_in_a_minute(http: httpx.AsyncClient, producer: EventProducer,
+                                       cid: uuid.UUID, uid: str) -> str:
+    """A participatory budget (as an import publishes one) with four costed ideas and votes
+    from two sectors, closing in a minute; returns its title."""
+    now = datetime.now(UTC)
+    title = f"Bibliotekets budget {uid}"
+    await producer.publish(Envelope.wrap(CampaignCreated(
+        campaign_id=cid, title=title, question="Hvad skal budgettet bruges på?",
+        opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(seconds=60),
+        moderation=ModerationMode.POST, budget=100, min_votes_to_fund=2,
+        vote_rules=VoteRules(max_votes_per_participant=3)),
+        actor=f"admin-{uid}", occurred_at=now - timedelta(minutes=6)))
+    ids = {k: uuid.uuid4() for k in "abcd"}
+    await producer.publish_many([Envelope.wrap(IdeaSubmitted(
+        idea_id=ids[k], campaign_id=cid, title=f"Projekt {k} {uid}", body="Et projekt.",
+        estimated_cost=cost), actor=f"ann-{uid}", occurred_at=now - timedelta(minutes=4))
+        for k, cost in (("a", 60), ("b", 50), ("c", 40), ("d", 10))])
+    for k in ids:
+        await votable(http, str(cid), f"Projekt {k} {uid}")
+    ballots = [("v1", "a", Sector.PRIVATE), ("v2", "a", Sector.PRIVATE),
+               ("v3", "a", Sector.PRIVATE), ("v4", "b", Sector.PRIVATE),
+               ("v5", "b", Sector.STATE), ("v6", "c", Sector.STATE), ("v8", "c", Sector.STATE),
+               ("v9", "c", Sector.STATE), ("v5", "c", Sector.STATE),
+               ("v7", "d", Sector.PRIVATE)]
+    await producer.publish_many([
+        Envelope.wrap(VoteCast(voter_id=f"{v}-{uid}", campaign_id=cid, idea_id=ids[k],
+                               sector=s), actor=f"{v}-{uid}") for v, k, s in ballots])
+    return title
+
+
 async def test_an_administrator_creates_a_campaign_and_everyone_sees_its_results(
         contexts: NewPage, http: httpx.AsyncClient, token: Callable[..., str],
-        producer: EventProducer, uid: str) -> None:
+        producer: EventProducer, pool: asyncpg.Pool, uid: str) -> None:
     admin = await contexts()
     await sign_in(admin, "admin", f"admin-{uid}")
     await admin.goto("/staff/campaigns/new")
@@ -565,6 +599,49 @@ async def test_an_administrator_creates_a_campaign_and_everyone_sees_its_results
         re.compile(f"/c/{closing}/results$"))
     await look(visitor, "results")
     await look_narrow(visitor, "results")
+
+    # a budget's results say which ideas win under every rule and which depend on the choice;
+    # until the voting worker has stored its replay the page says it is being computed (forced:
+    # a row written and not yet committed here makes the worker's store wait for it)
+    held = await pool.acquire()
+    pending = held.transaction()
+    await pending.start()
+    try:
+        budget = str(uuid.uuid4())
+        await held.execute("INSERT INTO voting.what_ifs (campaign_id, votes, seconds, result)"
+                           " VALUES ($1, 0, 0, '{}')", uuid.UUID(budget))
+        budget_title = await a_budget_closing_in_a_minute(http, producer, uuid.UUID(budget),
+                                                          uid)
+
+        async def budget_phase() -> str:
+            return str((await http.get(f"/campaigns/{budget}")).json()["phase"])
+        await eventually(budget_phase, lambda p: p == "closed", timeout=120,
+                         what="the budget closed")
+        await visitor.goto(f"/c/{budget}/results")
+        await expect(visitor.locator("#stability-pending")).to_have_text(
+            "Sammenligningen med andre regler bliver beregnet nu. Kom tilbage om lidt.")
+        await look(visitor, "results-what-if-pending")
+    finally:
+        await pending.rollback()
+        await pool.release(held)
+    await shown_after_reload(visitor, visitor.locator("#stability"), "Vinder under alle regler",
+                             timeout=90)
+    answer = (await http.get(f"/campaigns/{budget}/what-if")).json()
+    titles = answer["titles"]
+    await expect(visitor.locator("#stable-ideas li")).to_have_text(
+        [titles[i] for i in answer["stable"]])
+    rows = visitor.locator("#depends-ideas tbody tr")
+    await expect(rows).to_have_count(len(answer["depends"]))
+    first = answer["depends"][0]
+    await expect(rows.first).to_contain_text(titles[first["idea_id"]])
+    await expect(rows.first).to_contain_text(
+        f"{len(first['funded_in'])} af {len(answer['scenarios'])} regler")
+    await expect(visitor.locator("#stability .scenarios strong")).to_have_text(
+        "Flest stemmer først, kampagnens regler")  # the campaign's own count
+    await expect(visitor.locator("#stability")).to_contain_text("Lige andele, uden sektoren stat")
+    await expect(visitor.locator("h1")).to_contain_text(budget_title)
+    await look(visitor, "results-what-if")
+    await look_narrow(visitor, "results-what-if")
     # a search across campaigns, and a tag
     await visitor.goto("/")
     await visitor.get_by_label("Søg i alle kampagner").fill(f"kaffe {uid}")

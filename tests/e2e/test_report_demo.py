@@ -53,3 +53,12 @@ def check_files(tmp_path: Path, got: Downloaded) -> None:
     assert data["lang"] == "en"  # each language's file holds that language
     assert "Steering-group status report – Q4 2022" in (tmp_path / "report-2022Q4-en.md").read_text()
     assert (tmp_path / "report-2022Q4-da.pdf").read_bytes().startswith(b"%PDF")
+    # the job waited for the voting service's replay under other rules: the table is there,
+    # the campaign's own count among its rows, its ideas by title
+    stability = campaign["stability"]
+    assert stability["status"] == "computed" and stability["votes"] == 778
+    (official,) = [s for s in stability["scenarios"] if s["official"]]
+    assert official["scenario"] == "greedy/baseline" and official["selected"]
+    titles = {i["title"] for i in campaign["top_ideas"]}
+    assert set(official["selected"]) <= titles | {d["title"] for d in stability["depends"]}
+    assert "Hvem vinder under andre regler" in md

@@ -30,7 +30,9 @@ SCHEMAS = ("ideas", "voting", "reporting", "gateway")
 # And the client fingerprint keys (`voting.client_keys`): random per installation and day, made
 # by the edge, not from events (the fingerprints the events carry are compared in `voting.votes`).
 # `what_ifs` is worked out from the other voting tables on a timer once a campaign's votes are
-# quiet, not applied from the log: it follows the tables compared here, some seconds later.
+# quiet, not applied from the log: it follows the tables compared here, some seconds later (and
+# a run stopped mid-import may replay a campaign on part of its votes first). So does reporting's
+# `what_ifs`, which records what that timer announces.
 SKIP_TABLES = {"consumer_offsets", "schema_migrations", "applied_events", "client_keys",
                "what_ifs"}
 # When a process applied or received something, not what happened: wall-clock columns, and the

@@ -13,6 +13,7 @@ from schemas.ideas import FlagReason
 from schemas.moderation import Decision, IdeaStatus
 from schemas.plan import Rag
 from services.infra.auth import Role
+from services.voting.domain import what_if
 from services.web import i18n, oidc
 from services.web.pages import local
 from services.web.settings import WebSettings
@@ -70,7 +71,8 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     values = {"status_": IdeaStatus, "decision_": Decision, "flag_": FlagReason, "role_": Role,
               "sector_": Sector, "rag_": Rag}
     assert {k for k in used if k.endswith("_")} <= {
-        *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_", "receipt_"}
+        *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_", "receipt_",
+        "wi_rule_", "wi_", "wi_skipped_"}
     used = {k for k in used if not k.endswith("_")}
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
     used |= {"plan_status_draft", "plan_status_approved"}
@@ -80,6 +82,13 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
                                          "discarded", "unknown")}
     used |= {f"kind_{k}" for k in ("cast", "withdraw", "unknown")}
     used |= {"receipt_cast", "receipt_withdraw"}
+    # the what-if's rules and variations (services/voting/domain/what_if.py)
+    variations = (what_if.BASELINE, what_if.NO_THRESHOLD, what_if.HELD_RELEASED,
+                  what_if.MERGES_UNDONE)
+    used |= {f"wi_rule_{r.replace(' ', '_')}" for r in what_if.RULES}
+    used |= {f"wi_{v}" for v in variations if v != what_if.BASELINE} | {"wi_baseline"}
+    used |= {f"wi_skipped_{v}" for v in (*variations[1:], what_if.WITHOUT_SECTOR.rstrip(":"),
+                                         "all")}
     missing = sorted(used - i18n.WORDS.keys())
     assert not missing, f"words without a translation: {missing}"
     same = [k for k, (da, en) in i18n.WORDS.items() if not da or not en]
@@ -89,3 +98,26 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
 def test_erased_text_reads_in_the_pages_language() -> None:
     assert i18n.shown("[slettet]", "da") == "[slettet]" and i18n.shown("[slettet]", "en") == "[erased]"
     assert i18n.shown("Bænke ved søen", "en") == "Bænke ved søen" and i18n.shown(None, "da") == ""
+
+
+def test_the_stability_table_puts_every_rule_s_winners_first_and_marks_the_others() -> None:
+    from services.web.results import stability_table
+
+    scenarios = [{"name": n, "rule": r, "variation": v, "selected": s, "total_cost": 1,
+                  "funded_voters": 1, "voters": 2}
+                 for n, r, v, s in (("greedy/baseline", "greedy", "baseline", ["a", "b"]),
+                                    ("equal shares/without_sector:state", "equal shares",
+                                     "without_sector:state", ["a", "c"]))]
+    table = stability_table({
+        "official": "greedy/baseline", "budget": 10, "votes": 5, "scenarios": scenarios,
+        "stable": ["a"], "skipped": {"merges_undone": "no idea was merged"},
+        "depends": [{"idea_id": "b", "funded_in": ["greedy/baseline"]},
+                    {"idea_id": "c", "funded_in": ["equal shares/without_sector:state"]}],
+        "titles": {"a": "Bænke", "b": "Lys", "c": None}})
+    assert [(r["idea_id"], r["title"], r["stable"], r["funded"], r["count"])
+            for r in table["rows"]] == [("a", "Bænke", True, [True, True], 2),
+                                        ("b", "Lys", False, [True, False], 1),
+                                        ("c", None, False, [False, True], 1)]  # not published
+    assert [(s["rule_key"], s["variation_key"], s["sector"]) for s in table["scenarios"]] == [
+        ("greedy", "baseline", ""), ("equal_shares", "without_sector", "state")]
+    assert table["skipped"] == ["merges_undone"] and not table["pending"]

@@ -19,6 +19,7 @@ from services.reporting.report.sections.benefits import benefits
 from services.reporting.report.sections.campaigns import campaigns
 from services.reporting.report.sections.common import (
     CampaignVotes,
+    CampaignWhatIf,
     Ctx,
     Inputs,
     make_ctx,
@@ -40,7 +41,7 @@ from services.reporting.report.sections.risks import risks
 from services.reporting.report.sections.summary import changes, messages
 from services.reporting.report.sections.trend import trend
 
-__all__ = ["CampaignVotes", "Inputs", "compute"]
+__all__ = ["CampaignVotes", "CampaignWhatIf", "Inputs", "compute"]
 
 
 def _appendix(ctx: Ctx) -> list[Source]:

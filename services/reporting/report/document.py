@@ -37,6 +37,7 @@ from services.reporting.report.model import (
     MilestoneLine,
     Rag,
     Report,
+    Stability,
 )
 
 Align = Literal["l", "r"]
@@ -492,6 +493,69 @@ def _campaign(c: CampaignSection, lang: Lang) -> list[Block]:
                              if a.next_step_due else t(lang, "not_available")),
                    _rag_text(a.status, lang)) for a in c.adopted_ideas),
             ("l", "l", "l", "l", "l"), (3.4, 2.6, 2, 2.8, 1.2), small=True))
+    if c.stability is not None:
+        out += _stability(c.stability, lang)
+    return out
+
+
+STABLE_SHOWN = 15  # ideas named under "win under every rule" before "... and n more"
+DEPENDS_SHOWN = 10  # rows of "depend on the choice"
+
+
+def scenario_label(name: str, lang: Lang) -> str:
+    """"greedy/no_threshold" -> "Flest stemmer først, uden minimumsstemmetal"."""
+    rule, _, variation = name.partition("/")
+    if variation.startswith("without_sector:"):
+        sector = t(lang, "sector." + variation.removeprefix("without_sector:"))
+        what = t(lang, "variation.without_sector").format(sector=sector.lower())
+    else:
+        what = t(lang, f"variation.{variation}")
+    return f"{t(lang, f'rule.{rule}')}, {what}"
+
+
+def _more(shown: int, total: int, lang: Lang) -> list[Block]:
+    return [Para(t(lang, "and_more").format(n=fmt_number(total - shown, lang)), muted=True)] \
+        if total > shown else []
+
+
+def _stability(s: Stability, lang: Lang) -> list[Block]:
+    """Short on the page: one row per scenario, the ideas that win under every rule, the
+    closest-to-stable of those that depend on the choice (the JSON rendering has them all)."""
+    out: list[Block] = [Heading(4, t(lang, "stability"))]
+    if s.status != "computed" or s.settled_at is None:
+        out.append(Para(t(lang, "stability_pending")))
+        return out
+    out.append(Para(t(lang, "stability_note").format(
+        votes=fmt_number(s.votes, lang), budget=fmt_number(s.budget, lang),
+        settled=fmt_datetime(s.settled_at, lang)), muted=True))
+    out.append(Table(
+        (t(lang, "scenario"), t(lang, "funded"), t(lang, "cost"), t(lang, "funded_voters")),
+        tuple((("* " if sc.official else "") + scenario_label(sc.scenario, lang),
+               fmt_number(len(sc.selected), lang), fmt_number(sc.total_cost, lang),
+               f"{fmt_number(sc.funded_voters, lang)} / {fmt_number(sc.voters, lang)}")
+              for sc in s.scenarios),
+        ("l", "r", "r", "r"), (5, 1.3, 1.9, 2.4), small=True))
+    out.append(Heading(4, f"{t(lang, 'stable_ideas')} ({fmt_number(len(s.stable), lang)})"))
+    out.append(Para("; ".join(s.stable[:STABLE_SHOWN]) if s.stable
+                    else t(lang, "stable_none")))
+    out += _more(STABLE_SHOWN, len(s.stable), lang)
+    out.append(Heading(4, f"{t(lang, 'depends_ideas')} ({fmt_number(len(s.depends), lang)})"))
+    if not s.depends:
+        out.append(Para(t(lang, "depends_none")))
+    else:
+        n = len(s.scenarios)
+        out.append(Table(
+            (t(lang, "idea"), t(lang, "funded_in")),
+            tuple((d.title, f"{len(d.funded_in)}/{n}: "
+                   + "; ".join(scenario_label(f, lang) for f in d.funded_in))
+                  for d in s.depends[:DEPENDS_SHOWN]),
+            ("l", "l"), (4, 6), small=True))
+        out += _more(DEPENDS_SHOWN, len(s.depends), lang)
+    if s.skipped:
+        what = ", ".join(t(lang, "variation.without_sector.all") if k == "without_sector"
+                         else t(lang, f"variation.{k}") for k in s.skipped if k != "all")
+        if what:
+            out.append(Para(t(lang, "not_run").format(what=what), muted=True))
     return out
 
 

@@ -511,6 +511,41 @@ LABELS: dict[str, tuple[str, str]] = {
     'other_line': ('Øvrige budgetlinjer', 'Other budget lines'),
     'allocated': ('Fordelt på linjer', 'Allocated to lines'),
     'figure.exceptions': ('Afvigelsesrapporter', 'Exception reports'),
+    "figure.what_if": ("Udvælgelse under andre regler", "Selection under other rules"),
+    "stability": ("Hvem vinder under andre regler", "Who wins under other rules"),
+    "stability_pending": (
+        "Genberegningen under andre regler var endnu ikke tilgængelig ved rapportens "
+        "skæringstidspunkt; den kommer med i en senere rapport.",
+        "The replay under other rules was not yet available at the report's cut-off; a later "
+        "report will include it."),
+    "stability_note": (
+        "Kampagnens stemmer ({votes}) talt igen under andre regler inden for budgettet på "
+        "{budget}, som de lå fast {settled}. Den markerede linje (*) er kampagnens egen "
+        "optælling.",
+        "The campaign's votes ({votes}) counted again under other rules within its budget of "
+        "{budget}, as they stood on {settled}. The marked row (*) is the campaign's own count."),
+    "scenario": ("Regel", "Rule"),
+    "funded": ("Idéer finansieret", "Ideas funded"),
+    "cost": ("Beløb", "Cost"),
+    "funded_voters": ("Stemmere med en finansieret idé", "Voters with a funded idea"),
+    "stable_ideas": ("Vinder under alle regler", "Win under every rule"),
+    "stable_none": ("Ingen idé vinder under alle regler.", "No idea wins under every rule."),
+    "depends_ideas": ("Afhænger af valget af regel", "Depend on the choice of rule"),
+    "depends_none": ("Ingen idé afhænger af valget af regel.",
+                     "No idea depends on the choice of rule."),
+    "funded_in": ("Finansieret under", "Funded under"),
+    "and_more": ("… og {n} flere (alle står i JSON-udgaven).",
+                 "… and {n} more (the JSON rendering lists them all)."),
+    "not_run": ("Ikke beregnet, fordi det intet ændrer i denne kampagne: {what}.",
+                "Not counted, as it changes nothing in this campaign: {what}."),
+    "rule.greedy": ("Flest stemmer først", "Most votes first"),
+    "rule.equal shares": ("Lige andele", "Equal shares"),
+    "variation.baseline": ("kampagnens regler", "the campaign's rules"),
+    "variation.no_threshold": ("uden minimumsstemmetal", "without the minimum score"),
+    "variation.held_released": ("tilbageholdte stemmer talt med", "held votes counted"),
+    "variation.merges_undone": ("sammenlægninger fortrudt", "merges undone"),
+    "variation.without_sector": ("uden sektoren {sector}", "without the {sector} sector"),
+    "variation.without_sector.all": ("hver sektor udeladt", "each sector left out"),
 }
 
 

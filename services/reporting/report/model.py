@@ -237,6 +237,46 @@ class DayCount:
 
 
 @dataclass(frozen=True)
+class ScenarioLine:
+    """One way of counting a closed campaign's votes, and the ideas it funds."""
+
+    scenario: str  # "<rule>/<variation>"
+    rule: str  # greedy / equal shares
+    variation: str  # baseline / no_threshold / held_released / merges_undone / without_sector:<s>
+    official: bool  # the campaign's own count
+    selected: tuple[str, ...]  # the funded ideas by approved title, in the rule's order
+    total_cost: int
+    funded_voters: int  # voters with at least one supported idea funded
+    voters: int
+
+
+@dataclass(frozen=True)
+class DependentIdea:
+    """An idea funded under some scenarios but not all, and which (closest to stable first)."""
+
+    title: str
+    funded_in: tuple[str, ...]  # scenario names
+
+
+@dataclass(frozen=True)
+class Stability:
+    """A campaign closed in the quarter, with a budget, counted again under other rules (the
+    voting service's replay, `campaign.what_if_computed`): which ideas win under every rule and
+    which depend on the choice. `status`: `computed`, or `not_yet_available` when no replay had
+    occurred before the cut-off."""
+
+    status: str
+    settled_at: datetime | None = None  # when the replay's inputs were settled
+    votes: int = 0  # votes replayed
+    budget: int = 0
+    min_votes: int = 0
+    scenarios: tuple[ScenarioLine, ...] = ()
+    stable: tuple[str, ...] = ()  # funded under every scenario, by approved title
+    depends: tuple[DependentIdea, ...] = ()
+    skipped: tuple[str, ...] = ()  # variations not run: they change nothing in this campaign
+
+
+@dataclass(frozen=True)
 class CampaignSection:
     campaign_id: str
     title: str
@@ -257,6 +297,7 @@ class CampaignSection:
     question: str = ""
     imported_from: str | None = None  # the source of an imported campaign
     counts_for_goals: bool = True  # an imported campaign counts only for goals naming it
+    stability: Stability | None = None  # closed in the quarter with a budget: other rules
 
 
 @dataclass(frozen=True)

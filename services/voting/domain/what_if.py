@@ -21,10 +21,16 @@ seconds), so it runs in the voting worker's process pool, never in the gateway.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from schemas.envelope import Envelope, derived_id
+from schemas.votes import WhatIfComputed
 from services.voting.domain.selection import (
     EQUAL_SHARES,
     GREEDY,
@@ -194,3 +200,20 @@ def of_election(election: ElectionLike) -> Frozen:
     return Frozen(costs, (), votes, _number(election.meta.get("budget")) or 0,
                   _number(election.meta.get("min_project_score_threshold")) or 0,
                   rule_of(election) or GREEDY)
+
+
+def computed_event(campaign_id: uuid.UUID, result: Mapping[str, Any], *, votes: int,
+                   budget: int, threshold: int, settled_at: datetime,
+                   actor: str) -> Envelope:
+    """A stored what-if (`WhatIf.to_json()`) as the event that announces it, dated when its
+    inputs were settled. Its id is derived from the campaign, that moment and the answer: the
+    same replay made again (a restart, a replay of the topics) is the same event, applied once."""
+    payload = WhatIfComputed(
+        campaign_id=campaign_id, votes=votes, budget=budget, min_votes=threshold,
+        official=result["official"], scenarios=result["scenarios"], stable=result["stable"],
+        depends=result["depends"], skipped=result["skipped"])
+    digest = hashlib.sha256(json.dumps(payload.model_dump(mode="json"), sort_keys=True)
+                            .encode()).hexdigest()
+    return Envelope.wrap(payload, actor=actor, occurred_at=settled_at,
+                         event_id=derived_id(campaign_id, WhatIfComputed.__event_type__,
+                                             settled_at.isoformat(), digest))

@@ -1,6 +1,7 @@
 """What the ideastorms produced: per campaign its question, whether it was imported (and from
-where), participants by sector, the most supported ideas by approved title, and what became of
-each idea taken into the plan."""
+where), participants by sector, the most supported ideas by approved title, what became of
+each idea taken into the plan, and, for a campaign with a budget that closed, which ideas win
+under every rule and which depend on the choice (the voting service's replay)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 from schemas.campaigns import VoteTimes
-from services.reporting.domain import local_day
+from services.reporting.domain import end_of_day, local_day
 from services.reporting.report.model import (
     AdoptedIdea,
     CampaignSection,
+    DependentIdea,
     Rag,
     RankedIdea,
+    ScenarioLine,
     SectorCount,
     Source,
+    Stability,
+    fingerprint_of,
 )
 from services.reporting.report.sections.common import (
     CampaignVotes,
@@ -68,6 +73,37 @@ def _adopted(ctx: Ctx, ideas: set[uuid.UUID]) -> tuple[list[AdoptedIdea], list[u
     return sorted(out.values(), key=lambda a: (a.adopted_on, a.idea_title)), ids
 
 
+def stability(ctx: Ctx, cid: uuid.UUID) -> tuple[Stability | None, list[Source]]:
+    """For a campaign with a budget that closed by the cut-off: the voting service's latest
+    replay under other rules that occurred before it, its ideas by approved title; or that it is
+    not yet available. None for a campaign still open, or without a budget (nothing to fund)."""
+    created = ctx.state.campaigns[cid].created
+    cutoff = end_of_day(ctx.day)
+    if created.budget is None or created.closes_at >= cutoff:
+        return None, []
+    found = ctx.inputs.what_ifs.get(str(cid))
+    if found is None or found.occurred_at >= cutoff:
+        return Stability("not_yet_available"), []
+    w = found.what_if
+
+    def named(ids: list[uuid.UUID]) -> tuple[str, ...]:
+        return tuple(idea_title(ctx.state, i) for i in ids)
+
+    section = Stability(
+        "computed", settled_at=found.occurred_at, votes=w.votes, budget=w.budget,
+        min_votes=w.min_votes,
+        scenarios=tuple(ScenarioLine(sc.name, sc.rule, sc.variation, sc.name == w.official,
+                                     named(sc.selected), sc.total_cost, sc.funded_voters,
+                                     sc.voters) for sc in w.scenarios),
+        stable=named(w.stable),
+        depends=tuple(DependentIdea(idea_title(ctx.state, d.idea_id), tuple(d.funded_in))
+                      for d in w.depends),
+        skipped=tuple(sorted(w.skipped)))
+    ids = (str(found.event_id),)
+    return section, [Source("what_if", created.title, (type(w).__event_type__,),
+                            fingerprint_of(ids), ids)]
+
+
 def campaign(ctx: Ctx, cid: uuid.UUID, votes: CampaignVotes | None
              ) -> tuple[CampaignSection, list[Source]]:
     state = ctx.state
@@ -82,6 +118,7 @@ def campaign(ctx: Ctx, cid: uuid.UUID, votes: CampaignVotes | None
                                    idea_title(state, i.idea_id), str(i.idea_id)))
     adopted, adoption_ids = _adopted(ctx, {i.idea_id for i in ideas})
     real_times = created.vote_times is VoteTimes.RECORDED
+    stable, stability_sources = stability(ctx, cid)
     first, last = window_days(created.opens_at, created.closes_at)
     section = CampaignSection(
         campaign_id=str(cid), title=created.title, opens_at=created.opens_at,
@@ -102,6 +139,7 @@ def campaign(ctx: Ctx, cid: uuid.UUID, votes: CampaignVotes | None
         question=created.question,
         imported_from=created.imported_from,
         counts_for_goals=created.imported_from is None,
+        stability=stable,
     )
     idea_ids = [e for i in ideas for e in i.ids] + c.ids
     sources = [source("campaign", created.title, types(ctx.by_id, idea_ids), idea_ids)]
@@ -111,7 +149,7 @@ def campaign(ctx: Ctx, cid: uuid.UUID, votes: CampaignVotes | None
     if adoption_ids:
         sources.append(source("adoptions", created.title, {"progress.idea_adopted"},
                               adoption_ids))
-    return section, sources
+    return section, sources + stability_sources
 
 
 def campaigns(ctx: Ctx) -> tuple[list[CampaignSection], list[Source]]:

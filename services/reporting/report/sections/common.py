@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from schemas.plan import IdeaAdopted, InitiativeDefined, InitiativeRevised
+from schemas.votes import WhatIfComputed
 from services.reporting.domain import (
     Fact,
     InitiativeState,
@@ -46,6 +47,16 @@ class CampaignVotes:
 
 
 @dataclass(frozen=True)
+class CampaignWhatIf:
+    """A campaign's replay under other rules (`campaign.what_if_computed`): the latest that
+    occurred before the cut-off."""
+
+    event_id: uuid.UUID
+    occurred_at: datetime  # when the replay's inputs were settled
+    what_if: WhatIfComputed
+
+
+@dataclass(frozen=True)
 class Inputs:
     quarter: Quarter
     events: tuple[Fact, ...]  # every recorded fact before the quarter's end
@@ -54,6 +65,7 @@ class Inputs:
     previous_fingerprint: Fingerprint | None
     draft_as_of: date | None = None  # a marked draft of a quarter not yet ended: data to this day
     author: str = ""  # who asked for the report (an id the plan may name)
+    what_ifs: Mapping[str, CampaignWhatIf] = field(default_factory=dict)  # by campaign id
 
 
 @dataclass
