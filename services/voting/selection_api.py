@@ -124,7 +124,10 @@ async def campaign_selection(
             per_campaign=settings.selection_pending_per_campaign,
             per_caller=settings.selection_pending_per_caller)
     if found is not None and found.result is not None:
-        return await _answer(ctx, campaign_id, rule, budget, threshold, found, current)
+        titles = await queries.idea_titles(ctx.pool, campaign_id)
+        # an older answer is shown only while every idea it funds is still published
+        if current or all(titles.get(i["idea_id"]) for i in found.result["selected"]):
+            return _answer(campaign_id, rule, budget, threshold, found, current, titles)
     if refusal is not None:
         by_campaign = refusal.scope == "campaign"
         code = "selection_campaign_busy" if by_campaign else "selection_caller_busy"
@@ -144,12 +147,12 @@ async def campaign_selection(
                         headers={"Location": poll, "Retry-After": str(RETRY_AFTER_S)})
 
 
-async def _answer(ctx: Context, campaign_id: uuid.UUID, rule: str, budget: int, threshold: int,
-                  found: selection_store.Stored, current: bool) -> dict[str, Any]:
+def _answer(campaign_id: uuid.UUID, rule: str, budget: int, threshold: int,
+            found: selection_store.Stored, current: bool,
+            titles: dict[str, str | None]) -> dict[str, Any]:
     """A stored answer, with the ideas' approved titles as they are now."""
     assert found.result is not None
     result = found.result
-    titles = await queries.idea_titles(ctx.pool, campaign_id)
     voters, funded = result["voters"], result["funded_voters"]
     return {
         "campaign_id": campaign_id, "rule": rule, "budget": budget, "min_votes": threshold,

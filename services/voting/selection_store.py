@@ -131,12 +131,13 @@ async def next_job(db: Db) -> Job | None:
     return Job(**dict(row)) if row else None
 
 
-async def store(db: Db, job: Job, inputs: str, seconds: float, result: dict[str, Any]) -> None:
+async def store(db: Db, job: Job, inputs: str, seconds: float, cpu_seconds: float,
+                result: dict[str, Any]) -> None:
     """The answer; the request stays pending if it was asked again meanwhile."""
     await db.execute(
         "UPDATE voting.selections SET computed_at = now(), inputs = $5, seconds = $6,"
-        " result = $7::jsonb, pending = (requested_at > $8), started_at = NULL,"
-        " requested_by = CASE WHEN requested_at > $8 THEN requested_by END"
+        " cpu_seconds = $9, result = $7::jsonb, pending = (requested_at > $8),"
+        " started_at = NULL, requested_by = CASE WHEN requested_at > $8 THEN requested_by END"
         " WHERE campaign_id = $1 AND rule = $2 AND budget = $3 AND min_votes = $4",
         job.campaign_id, job.rule, job.budget, job.min_votes, inputs, seconds,
-        json.dumps(result), job.requested_at)
+        json.dumps(result), job.requested_at, cpu_seconds)

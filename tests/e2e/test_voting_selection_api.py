@@ -83,6 +83,12 @@ async def test_the_selection_funds_published_ideas_within_the_budget_by_their_ap
         IdeaStatusChanged(idea_id=ids["d"], campaign_id=cid, status=IdeaStatus.HIDDEN,
                           previous=IdeaStatus.PUBLISHED, title="Idea d (hidden)"),
         actor="moderator-1", occurred_at=datetime.now(UTC))])
+    await eventually(lambda: http.get(f"/campaigns/{cid}/tally"),
+                     lambda r: str(ids["d"]) not in {i["idea_id"] for i in r.json()["ideas"]},
+                     what="d no longer public")
+    # the stored answer funds d, hidden now: it is not shown while the new one is computed
+    r = await http.get(f"/campaigns/{cid}/selection")
+    assert r.status_code == 202 or "Idea d" not in r.text, r.text
     body = (await eventually(
         lambda: http.get(f"/campaigns/{cid}/selection"),
         lambda r: r.status_code == 200 and r.json()["current"] and str(ids["d"]) not in

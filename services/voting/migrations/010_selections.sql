@@ -15,7 +15,8 @@ CREATE TABLE voting.selections (
     started_at timestamptz,
     computed_at timestamptz,
     inputs text,       -- the stamp of the votes and ideas the answer was computed from
-    seconds real,
+    seconds real,      -- from taking the request to the answer (the process may wait for a core)
+    cpu_seconds real,  -- the computation's own processor time
     result jsonb,
     PRIMARY KEY (campaign_id, rule, budget, min_votes)
 );
