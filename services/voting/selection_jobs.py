@@ -116,8 +116,15 @@ async def run_pending(pool: asyncpg.Pool, selections: SelectionPool, *,
     while done < limit and (job := await selection_store.next_job(pool)) is not None:
         inputs, ideas, ballots = await _inputs(pool, job.campaign_id)
         started = time.monotonic()
-        result = await selections.run(str(job.campaign_id), job.rule, ideas, ballots,
-                                      job.budget, job.min_votes)
+        try:
+            result = await selections.run(str(job.campaign_id), job.rule, ideas, ballots,
+                                          job.budget, job.min_votes)
+        except Exception:
+            # never a request that blocks every other: it waits behind them and is tried again
+            log.exception("selection.failed", campaign=str(job.campaign_id), rule=job.rule,
+                          budget=job.budget)
+            await selection_store.requeue(pool, job)
+            return done
         seconds = time.monotonic() - started
         cpu = result.pop("cpu_seconds")  # the computation's own, without waiting for a core
         await selection_store.store(pool, job, inputs, seconds, cpu, result)

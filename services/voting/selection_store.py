@@ -141,3 +141,11 @@ async def store(db: Db, job: Job, inputs: str, seconds: float, cpu_seconds: floa
         " WHERE campaign_id = $1 AND rule = $2 AND budget = $3 AND min_votes = $4",
         job.campaign_id, job.rule, job.budget, job.min_votes, inputs, seconds,
         json.dumps(result), job.requested_at, cpu_seconds)
+
+
+async def requeue(db: Db, job: Job) -> None:
+    """A computation that failed goes behind the other requests, to be tried again."""
+    await db.execute(
+        "UPDATE voting.selections SET requested_at = now(), started_at = NULL"
+        " WHERE campaign_id = $1 AND rule = $2 AND budget = $3 AND min_votes = $4",
+        job.campaign_id, job.rule, job.budget, job.min_votes)
