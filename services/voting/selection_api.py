@@ -69,11 +69,17 @@ _SELECTION_ERRORS: dict[int | str, dict[str, Any]] = {
     202: {"description": "Not computed yet for these inputs (`selection_pending`): the voting "
                          "worker computes it; `Location` is where to ask again and "
                          "`Retry-After` when. The body says whether it is queued or computing.",
-          "model": SelectionPending},
+          "model": SelectionPending,
+          "headers": {"Location": {"description": "where to ask again (this same request)",
+                                   "schema": {"type": "string"}},
+                      "Retry-After": {"description": "seconds to wait before asking again",
+                                      "schema": {"type": "integer"}}}},
     429: {"description": "The request would start a computation, and the campaign "
                          "(`selection_campaign_busy`) or the caller (`selection_caller_busy`) "
                          "already has as many waiting as allowed; `Retry-After` says when to "
-                         "ask again."},
+                         "ask again.",
+          "headers": {"Retry-After": {"description": "seconds to wait before asking again",
+                                      "schema": {"type": "integer"}}}},
 }
 
 
@@ -87,7 +93,8 @@ def _caller(request: Request, ctx: Context) -> str:
                     hashlib.sha256).hexdigest()[:24]
 
 
-@router.get("/campaigns/{campaign_id}/selection", responses=_SELECTION_ERRORS)
+@router.get("/campaigns/{campaign_id}/selection", responses=_SELECTION_ERRORS,
+            response_model=dict[str, Any])
 async def campaign_selection(
     campaign_id: uuid.UUID, ctx: Context, request: Request,
     rule: Annotated[str, Query(description="greedy or equal-shares")] = "greedy",
