@@ -57,14 +57,20 @@ def file_rule(election: pabulib.Election) -> str | None:
 
 async def selection(http: httpx.AsyncClient, election: pabulib.Election,
                     rule: str) -> dict[str, Any]:
-    """What the gateway says `rule` funds in the imported campaign (its budget from META)."""
+    """What the gateway says `rule` funds in the imported campaign (its budget from META), for
+    the votes as they are now: the voting worker computes it, so a 202 (or a stored answer for
+    older votes, `current` false) is asked again after its `Retry-After`."""
     cid = pabulib.campaign_id(election)
-    r = await http.get(f"/campaigns/{cid}/selection", params={"rule": rule},
-                       timeout=SELECTION_TIMEOUT_S)
-    if r.status_code != 200:
-        raise RuntimeError(f"GET /campaigns/{cid}/selection answered {r.status_code}: {r.text}")
-    body: dict[str, Any] = r.json()
-    return body
+    deadline = time.monotonic() + SELECTION_TIMEOUT_S
+    while True:
+        r = await http.get(f"/campaigns/{cid}/selection", params={"rule": rule})
+        body: dict[str, Any] = r.json()
+        if r.status_code == 200 and body.get("current", True):
+            return body
+        if r.status_code not in (200, 202, 429) or time.monotonic() > deadline:
+            raise RuntimeError(f"GET /campaigns/{cid}/selection answered {r.status_code}:"
+                               f" {r.text}")
+        await asyncio.sleep(min(float(r.headers.get("Retry-After", "1")), 5.0))
 
 
 def _would(election: pabulib.Election, body: dict[str, Any]) -> str:

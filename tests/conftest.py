@@ -96,6 +96,12 @@ def stack(infra: Settings) -> Iterator[Stack]:
     # what-if replays of closed campaigns as soon as their votes settle
     os.environ.setdefault("VOTING_WHAT_IF_QUIET_S", "2")
     os.environ.setdefault("VOTING_WHAT_IF_INTERVAL_S", "1")
+    # a test holds a campaign's selection computation by putting a file named by its id here
+    holds = infra.ideastorm_home / "selection-holds"
+    holds.mkdir(exist_ok=True)
+    os.environ.setdefault("IDEASTORM_TEST_SELECTION_HOLDS", str(holds))
+    # the stored selections are looked for as often as the what-if replays
+    os.environ.setdefault("VOTING_SELECTION_INTERVAL_S", "0.5")
     # a free port, never the default one a developer's own `ideastorm up` may be serving
     s = Stack(infra, log_dir=infra.ideastorm_home / "logs", http_port=free_port())
     s.start(timeout=120)

@@ -8,20 +8,19 @@ staff (moderator or admin): it holds every ballot, under pseudonymous voter ids.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import uuid
-from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from services.infra.http import ApiError, Context, Moderator, not_found
 from services.infra.settings import DEV_JWT_SECRET
-from services.voting import queries
+from services.voting import queries, selection_store
 from services.voting.domain import pabulib_export, selection
 from services.voting.settings import VotingSettings
 
@@ -55,65 +54,122 @@ async def _inputs(ctx: Context, campaign_id: uuid.UUID
     return campaign, ideas, ballots
 
 
-@router.get("/campaigns/{campaign_id}/selection", responses=_ERRORS)
+class SelectionPending(BaseModel):
+    """A selection not stored yet for the campaign's current votes: ask again at `poll`."""
+
+    code: str = Field(examples=["selection_pending"])
+    message: str
+    status: Literal["queued", "computing"]
+    poll: str
+    retry_after_s: int
+
+
+_SELECTION_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    202: {"description": "Not computed yet for these inputs (`selection_pending`): the voting "
+                         "worker computes it; `Location` is where to ask again and "
+                         "`Retry-After` when. The body says whether it is queued or computing.",
+          "model": SelectionPending,
+          "headers": {"Location": {"description": "where to ask again (this same request)",
+                                   "schema": {"type": "string"}},
+                      "Retry-After": {"description": "seconds to wait before asking again",
+                                      "schema": {"type": "integer"}}}},
+    429: {"description": "The request would start a computation, and the campaign "
+                         "(`selection_campaign_busy`) or the caller (`selection_caller_busy`) "
+                         "already has as many waiting as allowed; `Retry-After` says when to "
+                         "ask again.",
+          "headers": {"Retry-After": {"description": "seconds to wait before asking again",
+                                      "schema": {"type": "integer"}}}},
+}
+
+
+RETRY_AFTER_S = 2
+
+
+def _caller(request: Request, ctx: Context) -> str:
+    """Whom the per-caller limit counts: an HMAC of the address, never the address itself."""
+    address = request.client.host if request.client else "-"
+    return hmac.new(_pseudonym_key(ctx), b"selection-caller:" + address.encode(),
+                    hashlib.sha256).hexdigest()[:24]
+
+
+@router.get("/campaigns/{campaign_id}/selection", responses=_SELECTION_ERRORS,
+            response_model=dict[str, Any])
 async def campaign_selection(
-    campaign_id: uuid.UUID, ctx: Context,
+    campaign_id: uuid.UUID, ctx: Context, request: Request,
     rule: Annotated[str, Query(description="greedy or equal-shares")] = "greedy",
     budget: Annotated[int | None, Query(
         description="currency units; default: the campaign's budget")] = None,
     min_votes: Annotated[int | None, Query(
         description="fewest votes an idea needs to be funded; default: the campaign's")] = None,
-) -> dict[str, Any]:
+) -> Any:
     """The published ideas a budget funds under a rule, their cost, and the share of voters with
-    at least one supported idea funded."""
+    at least one supported idea funded. Computed by the voting worker (when a campaign closes,
+    and on request) and stored per rule, budget and minimum: a stored answer is 200 at once
+    (`current` false while one for newer votes is computed); otherwise 202 and a place to poll."""
     _rule(rule)
     if budget is not None and budget < 0:
         raise ApiError(422, "negative_budget", f"budget must be 0 or more, not {budget}")
     if min_votes is not None and min_votes < 0:
         raise ApiError(422, "negative_min_votes", f"min_votes must be 0 or more, not {min_votes}")
-    campaign, ideas, ballots = await _inputs(ctx, campaign_id)
+    campaign = await queries.selection_campaign(ctx.pool, campaign_id)
+    if campaign is None:
+        raise not_found("campaign", campaign_id)
     budget = campaign["budget"] if budget is None else budget
     if budget is None:
         raise ApiError(422, "budget_required",
                        f"campaign {campaign_id} has no budget: pass ?budget=")
     threshold = campaign["min_votes_to_fund"] or 0 if min_votes is None else min_votes
-    by_id = {str(i["idea_id"]): i for i in ideas}
-    tally = {k: i["supports"] for k, i in by_id.items()}
-    costs = {k: i["cost"] for k, i in by_id.items() if i["cost"] is not None}
-    votes = [b[1:] for b in ballots]
-    outcome = await _decide(rule, tally, costs, votes, budget, threshold)
+    stamp = await selection_store.stamp(ctx.pool, campaign_id)
+    found = await selection_store.stored(ctx.pool, campaign_id, rule, budget, threshold)
+    current = found is not None and found.inputs == stamp
+    refusal = None
+    if not current and (found is None or not found.pending):
+        settings = VotingSettings()
+        refusal = await selection_store.request(
+            ctx.pool, campaign_id, rule, budget, threshold, caller=_caller(request, ctx),
+            per_campaign=settings.selection_pending_per_campaign,
+            per_caller=settings.selection_pending_per_caller)
+    if found is not None and found.result is not None:
+        titles = await queries.idea_titles(ctx.pool, campaign_id)
+        # an older answer is shown only while every idea it funds is still published
+        if current or all(titles.get(i["idea_id"]) for i in found.result["selected"]):
+            return _answer(campaign_id, rule, budget, threshold, found, current, titles)
+    if refusal is not None:
+        by_campaign = refusal.scope == "campaign"
+        code = "selection_campaign_busy" if by_campaign else "selection_caller_busy"
+        whose = "this campaign" if by_campaign else "you"
+        raise ApiError(429, code, f"{refusal.pending} selections asked for by {whose} are "
+                       f"still being computed (at most {refusal.limit}): ask again when they "
+                       "are done", headers={"Retry-After": str(RETRY_AFTER_S * 5)})
+    poll = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    computing = found is not None and found.started_at is not None
+    body = SelectionPending(
+        code="selection_pending", status="computing" if computing else "queued", poll=poll,
+        retry_after_s=RETRY_AFTER_S,
+        message=f"the {rule} selection of campaign {campaign_id} under a budget of {budget} is "
+                f"{'being computed' if computing else 'waiting to be computed'}: ask again at "
+                "the address in Location")
+    return JSONResponse(body.model_dump(), status_code=202,
+                        headers={"Location": poll, "Retry-After": str(RETRY_AFTER_S)})
+
+
+def _answer(campaign_id: uuid.UUID, rule: str, budget: int, threshold: int,
+            found: selection_store.Stored, current: bool,
+            titles: dict[str, str | None]) -> dict[str, Any]:
+    """A stored answer, with the ideas' approved titles as they are now."""
+    assert found.result is not None
+    result = found.result
+    voters, funded = result["voters"], result["funded_voters"]
     return {
         "campaign_id": campaign_id, "rule": rule, "budget": budget, "min_votes": threshold,
-        "selected": [{"idea_id": k, "title": by_id[k]["title"], "votes": by_id[k]["supports"],
-                      "cost": by_id[k]["cost"]} for k in outcome.selected],
-        "total_cost": outcome.cost,
-        "voters": outcome.voters, "funded_voters": outcome.funded_voters,
-        "funded_voters_share": (outcome.funded_voters / outcome.voters
-                                if outcome.voters else None),
-        "without_cost": sorted(k for k, i in by_id.items() if i["cost"] is None),
+        "selected": [{"idea_id": i["idea_id"], "title": titles.get(i["idea_id"]),
+                      "votes": i["votes"], "cost": i["cost"]} for i in result["selected"]],
+        "total_cost": result["total_cost"], "voters": voters, "funded_voters": funded,
+        "funded_voters_share": funded / voters if voters else None,
+        "without_cost": result["without_cost"],
+        "computed_at": found.computed_at, "current": current,
     }
-
-
-# Equal shares takes about half a minute on Warsaw's 61,668 ballots (bench/selection.py), so
-# an answer is kept for the same inputs: the same votes, costs and statuses answer at once.
-_ANSWERS: OrderedDict[str, selection.Outcome] = OrderedDict()
-_KEEP = 32
-
-
-async def _decide(rule: str, tally: dict[str, int], costs: dict[str, int],
-                  votes: list[list[str]], budget: int, threshold: int) -> selection.Outcome:
-    key = hashlib.sha256(repr((rule, budget, threshold, sorted(tally.items()),
-                               sorted(costs.items()), votes)).encode()).hexdigest()
-    if (known := _ANSWERS.get(key)) is not None:
-        _ANSWERS.move_to_end(key)
-        return known
-    # pure computation: off the event loop, so other requests are still served meanwhile
-    outcome = await asyncio.to_thread(selection.decide, rule, tally, costs, votes, budget,
-                                      threshold=threshold)
-    _ANSWERS[key] = outcome
-    while len(_ANSWERS) > _KEEP:
-        _ANSWERS.popitem(last=False)
-    return outcome
 
 
 _WHAT_IF_ERRORS: dict[int | str, dict[str, Any]] = {

@@ -34,6 +34,12 @@ class VotingSettings(BaseSettings):
     what_if_quiet_s: float = Field(default=60.0, ge=0, le=7 * 86_400)
     what_if_interval_s: float = Field(default=30.0, gt=0, le=3_600)
 
+    # stored selections (selection_jobs): how often the worker looks for requests, and how many
+    # distinct computations may wait per campaign and per caller before a request is refused
+    selection_interval_s: float = Field(default=1.0, gt=0, le=3_600)
+    selection_pending_per_campaign: int = Field(default=4, ge=1, le=1_000)
+    selection_pending_per_caller: int = Field(default=2, ge=1, le=1_000)
+
     # new voters casting the same ballot (2+ ideas) with first votes within this many seconds
     ballot_voters: int = Field(default=5, ge=2)
     ballot_window_s: float = Field(default=600.0, gt=0, le=86_400)

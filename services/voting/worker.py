@@ -12,7 +12,7 @@ from services.infra import transparency
 from services.infra.log_tree import TreeBroken
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app, every_tick
-from services.voting import anomalies, receipts, what_if_jobs
+from services.voting import anomalies, receipts, selection_jobs, what_if_jobs
 from services.voting.handlers import (
     StatusProjection,
     VoteProjection,
@@ -84,6 +84,16 @@ def create_app(settings: Settings) -> faust.App:
         assert resources.pool is not None and resources.producer is not None
         await what_if_jobs.run_due(resources.pool, replays, quiet_s=voting.what_if_quiet_s,
                                    producer=resources.producer)
+
+    selections = selection_jobs.SelectionPool()
+    app.service(selections)  # type: ignore[arg-type]  # faust types it for classes
+
+    @app.timer(interval=voting.selection_interval_s)  # type: ignore[untyped-decorator]
+    @every_tick("compute_selections")  # a failed tick is tried again at the next one
+    async def compute_selections() -> None:
+        await resources.ready.wait()
+        assert resources.pool is not None
+        await selection_jobs.run_pending(resources.pool, selections)
 
     key = transparency.installation_key(settings)
     last_signed: list[datetime | None] = [None]  # when heads were last judged due or not

@@ -90,6 +90,39 @@ def test_the_float_equal_shares_selects_what_the_exact_one_does_in_the_same_orde
         selection.equal_shares(ballots, costs(election), budget, exact=True)
 
 
+@pytest.mark.parametrize("name", ["france_toulouse_2022_6.pb", "netherlands_amsterdam_647.pb",
+                                  "poland_wroclaw_2016_rejon-nr-1-250.pb"])
+def test_the_array_run_decides_as_the_float_run_at_every_add1_step(name: str) -> None:
+    election = load(name)
+    ballots = [ids for _, ids in election.ballots]
+    budget = int(float(election.meta["budget"]))
+    price = costs(election)
+    voters, arrays = selection._Voters(ballots, price), selection._Arrays(ballots, price)
+    per_voter = Fraction(budget, len(ballots))
+    steps = 0
+    while True:
+        fast = selection._run_fast(voters, price, float(per_voter))
+        assert selection._run_arrays(arrays, float(per_voter)) == fast, per_voter
+        steps += 1
+        if sum(price[p] for p in fast) > budget or steps > 400:
+            break
+        per_voter += 1
+    assert steps > 1
+
+
+# Warsaw's equal shares as the exact (Fraction) run selects it: 254 MES runs, 1,296 s, recorded
+# on 2026-12-01 (bench/selection.py --exact); the reference implementation takes hours here.
+WARSAW_EQUAL_SHARES = ["214", "1109", "93", "1952", "915", "800", "1401", "1273", "1734", "1114",
+                       "322", "644", "1945", "278", "922", "711", "2199", "149", "1932", "343",
+                       "795", "1227", "1794", "1222"]
+
+
+def test_equal_shares_on_warsaw_selects_what_the_exact_run_does() -> None:
+    election = load("poland_warszawa_2026.pb")
+    assert selection.select(election, tally(election), selection.EQUAL_SHARES) == \
+        WARSAW_EQUAL_SHARES
+
+
 def test_the_float_equal_shares_breaks_ties_as_the_exact_one_on_many_small_elections() -> None:
     # small integer costs and few voters: affordabilities tie often (1/3 reached by different
     # sums), budgets run out exactly; each tie must go to the smaller id as in Fractions

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 GREEDY = "greedy"
 EQUAL_SHARES = "equal shares"
 
@@ -274,6 +277,116 @@ def _run_fast(voters: _Voters, costs: Mapping[str, int], per_voter: float) -> li
     return chosen
 
 
+class _Arrays:
+    """The ballots as arrays for `_run_arrays`, built once per election: the distinct ballots
+    ("kinds") with their number of voters, and each project's supporting kinds."""
+
+    def __init__(self, ballots: Sequence[Collection[str]], costs: Mapping[str, int]) -> None:
+        groups = Counter(frozenset(p for p in b if p in costs) for b in ballots)
+        kinds = [k for k in groups if k]
+        self.ids = sorted({p for k in kinds for p in k})
+        col = {p: j for j, p in enumerate(self.ids)}
+        self.m = len(self.ids)
+        self.cost = np.array([float(costs[p]) for p in self.ids])
+        self.weight = np.array([groups[k] for k in kinds], dtype=np.float64)
+        self.kinds = len(kinds)
+        rows: list[list[int]] = [[] for _ in self.ids]
+        for g, kind in enumerate(kinds):
+            for p in kind:
+                rows[col[p]].append(g)
+        self.rows = [np.array(r, dtype=np.int64) for r in rows]
+        self.votes = np.array([self.weight[r].sum() for r in self.rows])
+
+
+def _afford_arrays(cost: float, budgets: npt.NDArray[np.float64],
+                   weights: npt.NDArray[np.float64]) -> float:
+    """`_afford_fast` on arrays (budgets ascending, weights > 0), in the same floating-point
+    operations and order; -1.0 when the supporters cannot pay."""
+    paid = budgets * weights
+    sums = np.cumsum(paid)
+    if sums[-1] < cost * (1 - TIE):
+        return -1.0
+    # before each class: what is left to pay (subtracted one class at a time) and by how many
+    remaining = np.cumsum(np.concatenate(([cost], -paid[:-1])))
+    rich = weights.sum() - np.concatenate(([0.0], np.cumsum(weights[:-1])))
+    hit = budgets * rich >= remaining
+    k = int(hit.argmax())
+    if hit[k]:
+        return float(remaining[k] / rich[k] / cost)
+    return float(budgets[-1] / cost)  # only rounding gets here: everyone pays all they have
+
+
+def _run_arrays(arrays: _Arrays, per_voter: float) -> list[str]:
+    """`_run_fast` on arrays: each distinct ballot has a budget class; a project's supporters
+    are counted per class with one `bincount`, its affordability is computed in the same
+    floating-point operations and order as `_afford_fast`, and payers move to their new
+    classes (equal budgets, one class) in a few array operations, so both decide alike."""
+    ids, cost = arrays.ids, arrays.cost
+    budgets = np.array([per_voter])  # by class
+    by_budget = np.zeros(1, dtype=np.int64)  # the classes, least budget first
+    cls = np.zeros(arrays.kinds, dtype=np.int64)
+    wanted = [j for j in range(arrays.m) if arrays.votes[j] > 0]
+    chosen = [ids[j] for j in wanted if cost[j] <= 0]  # free and wanted: funded, nobody pays
+    floor = per_voter * TIE
+
+    def afford(j: int) -> float:
+        rows = arrays.rows[j]
+        counted = np.bincount(cls[rows], weights=arrays.weight[rows],
+                              minlength=len(budgets)).astype(np.float64, copy=False)[by_budget]
+        present = np.flatnonzero(counted)
+        return _afford_arrays(float(cost[j]), budgets[by_budget[present]], counted[present])
+
+    heap: list[tuple[float, str, int]] = []
+    for j in wanted:
+        if cost[j] > 0:
+            r = _afford_fast(float(cost[j]), [(per_voter, int(arrays.votes[j]))])
+            if r >= 0:
+                heap.append((r, ids[j], j))
+    heapq.heapify(heap)
+    while heap:
+        # an affordability only grows as budgets shrink, so a stale value is a lower bound
+        fresh: list[tuple[float, str, int]] = []
+        best = -1.0
+        while heap and (best < 0 or heap[0][0] <= best * (1 + TIE)):
+            _, p, j = heapq.heappop(heap)
+            r = afford(j)
+            if r < 0:
+                continue  # its supporters can no longer pay for it, now or later
+            fresh.append((r, p, j))
+            if best < 0 or r < best:
+                best = r
+        if best < 0:
+            break
+        limit = best * (1 + TIE)
+        _, pick, col = min((p, p, j) for r, p, j in fresh if r <= limit)
+        share = best * cost[col]
+        rows = arrays.rows[col]
+        before = cls[rows]
+        n = len(budgets)
+        paying = np.flatnonzero(np.bincount(before, minlength=n))
+        have = budgets[paying]
+        after = np.where(have > share, have - share, 0.0)
+        after[after <= floor] = 0.0
+        # a budget some class already has joins that class; the others are new classes
+        values, which = np.unique(after, return_inverse=True)
+        ordered = budgets[by_budget]
+        at = np.minimum(np.searchsorted(ordered, values), n - 1)
+        same = ordered[at] == values
+        target = np.where(same, by_budget[at], 0)
+        fresh_classes = np.flatnonzero(~same)
+        target[fresh_classes] = n + np.arange(len(fresh_classes))
+        budgets = np.concatenate((budgets, values[fresh_classes]))
+        by_budget = np.argsort(budgets, kind="stable")
+        moved = np.arange(n, dtype=np.int64)
+        moved[paying] = target[which]
+        cls[rows] = moved[before]
+        chosen.append(pick)
+        for item in fresh:
+            if item[2] != col:
+                heapq.heappush(heap, item)
+    return chosen
+
+
 def _cost(projects: Iterable[str], costs: Mapping[str, int]) -> int:
     return sum(costs[p] for p in projects)
 
@@ -290,10 +403,10 @@ def equal_shares_add1(ballots: Sequence[Collection[str]], costs: Mapping[str, in
     per_voter = Fraction(budget, max(len(ballots), 1))
     previous: list[str] = []
     profile = _Profile(ballots, costs) if exact else None
-    voters = None if exact else _Voters(ballots, costs)
+    arrays = None if exact else _Arrays(ballots, costs)
     while True:
         outcome = (_run(profile, costs, per_voter) if profile is not None
-                   else _run_fast(voters, costs, float(per_voter)))  # type: ignore[arg-type]
+                   else _run_arrays(arrays, float(per_voter)))  # type: ignore[arg-type]
         spent = _cost(outcome, costs)
         if spent > budget:
             return previous
