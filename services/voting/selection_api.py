@@ -20,8 +20,9 @@ from pydantic import BaseModel, Field
 
 from services.infra.http import ApiError, Context, Moderator, not_found
 from services.infra.settings import DEV_JWT_SECRET
-from services.voting import queries, selection_store
+from services.voting import queries
 from services.voting.domain import pabulib_export, selection
+from services.voting.queries import selections as selection_store
 from services.voting.settings import VotingSettings
 
 router = APIRouter(tags=["voting"])

@@ -24,8 +24,9 @@ import asyncpg
 import mode
 import structlog
 
-from services.voting import queries, selection_store
+from services.voting import queries
 from services.voting.domain import selection
+from services.voting.queries import selections as selection_store
 
 log = structlog.get_logger(__name__)
 

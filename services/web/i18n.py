@@ -285,6 +285,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "winners_rule": ("De %s idéer med flest stemmer (kampagnens regel: op til %s stemmer pr. "
                      "deltager).", "The %s ideas with most support (the campaign's rule: up to "
                      "%s votes per participant)."),
+    "winners_budget": ("De %s idéer, budgettet finansierer: de mest støttede først, så længe "
+                       "pengene rækker (%s af %s).", "The %s ideas the budget funds: the most "
+                       "supported first, while the money lasts (%s of %s)."),
     "statistics": ("Statistik", "Statistics"),
     "n_ideas": ("Offentliggjorte idéer", "Published ideas"),
     "n_votes": ("Stemmer talt med", "Votes counted"),
@@ -298,6 +301,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "rank": ("Plads", "Rank"),
     # what-if: the campaign counted again under other rules
     "wi_title": ("Hvem vinder under andre regler", "Who wins under other rules"),
+    "selection_pending": ("Hvad budgettet finansierer, bliver beregnet nu. Kom tilbage om lidt.",
+                          "What the budget funds is being computed now. Come back shortly."),
     "wi_pending": ("Sammenligningen med andre regler bliver beregnet nu. Kom tilbage om lidt.",
                    "The comparison with other rules is being computed. Come back in a moment."),
     "wi_intro": ("Kampagnens %s stemmer er talt igen under andre regler inden for budgettet "

@@ -33,20 +33,26 @@ async def results(request: Request, campaign_id: uuid.UUID) -> Response:
         return unavailable(request, v, ranking)
     ranked: list[dict[str, Any]] = ranking.body["ranking"]
     selection = await api.get(f"/campaigns/{campaign_id}/selection")
-    if selection.ok:  # a participatory budget: what the budget funds under the greedy rule
+    # a participatory budget: what the budget funds under the greedy rule, once the voting
+    # service has computed it (202 while it computes: no winners are named meanwhile)
+    computed, computing = selection.status == 200, selection.status == 202
+    if computed:
         chosen = {str(s["idea_id"]) for s in selection.body["selected"]}
         winners = [r for r in ranked if str(r["idea_id"]) in chosen]
+    elif computing:
+        winners = []
     else:
         winners = [r for r in ranked[:WINNERS] if r["supports"] > 0]
     stability = await what_if(api, campaign_id) \
-        if selection.ok and c.body.get("phase") == "closed" else None
+        if (computed or computing) and c.body.get("phase") == "closed" else None
     participation = await api.get(f"/campaigns/{campaign_id}/participation")
     sectors = participation.body["per_sector"] if participation.ok else []
     adopted = await adoptions(api, {str(r["idea_id"]) for r in ranked}, c.body) \
         if v.has("planner", "steering") else None
     share = str(request.url.replace(query="", fragment=""))
     return page(request, v, "results.html", c=c.body, ranked=ranked, winners=winners,
-                budget=selection.body if selection.ok else None, sectors=sectors,
+                budget=selection.body if computed else None, selection_pending=computing,
+                sectors=sectors,
                 votes=sum(r["supports"] + r["opposes"] for r in ranked),
                 voters=sum(s["voters"] for s in sectors), adopted=adopted, share=share,
                 stability=stability)

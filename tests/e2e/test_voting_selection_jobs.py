@@ -22,7 +22,7 @@ from schemas.moderation import IdeaStatus, IdeaStatusChanged
 from schemas.votes import VoteCast
 from services.infra.kafka import EventProducer
 from services.infra.stack import Stack
-from services.voting import selection_store
+from services.voting.queries import selections as selection_store
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
