@@ -169,6 +169,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "closed."),
     "what_if_pending": ("Beregningen er ikke færdig endnu. Prøv igen om lidt.",
                         "The calculation is not finished yet. Please try again shortly."),
+    "selection_pending": ("Udvælgelsen bliver beregnet nu. Prøv igen om lidt.",
+                          "The selection is being computed now. Please try again shortly."),
+    "selection_campaign_busy": ("Der bliver allerede beregnet flere udvælgelser for denne "
+                                "kampagne. Prøv igen om lidt.",
+                                "Several selections for this campaign are already being "
+                                "computed. Please try again shortly."),
+    "selection_caller_busy": ("Du har allerede bedt om flere udvælgelser, som bliver beregnet "
+                              "nu. Vent, til de er færdige.",
+                              "You have already asked for several selections that are being "
+                              "computed. Wait until they are done."),
     "not_rendered": ("Rapporten er ikke dannet i det format endnu.",
                      "The report is not made in that format yet."),
     # the action plan

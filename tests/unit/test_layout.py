@@ -3,7 +3,8 @@
 Each business service has the same rooms (`domain.py`, `handlers.py`, `projections.py`,
 `queries.py`, `api.py`, `worker.py`, `settings.py`, `migrations/`); no service imports another;
 SQL lives only in projections, queries and migrations; a domain imports only the standard library,
-`schemas` and numpy (arithmetic on arrays, no I/O: equal shares runs on it); clients talk to the services through HTTP and topics, never through their code.
+`schemas` and numpy (arithmetic on arrays, no I/O: equal shares runs on it); clients talk to
+the services through HTTP and topics, never through their code.
 """
 
 from __future__ import annotations
