@@ -21,8 +21,9 @@ from tests.helpers import eventually
 
 pytestmark = pytest.mark.integration
 
-# a plan year (and vote dates) no other suite uses: see test_reporting_projection.py
-_YEARS = random.sample(range(2000, 2005), 5)
+# a plan year (and vote dates) no other suite uses: see test_reporting_projection.py (2001 is
+# the what-if report test's, 2003 the report pipeline's)
+_YEARS = random.sample([2000, 2002, 2004], 3)
 
 
 def at(day: str) -> datetime:
