@@ -32,9 +32,11 @@ SCHEMAS = ("ideas", "voting", "reporting", "gateway")
 # `what_ifs` is worked out from the other voting tables on a timer once a campaign's votes are
 # quiet, not applied from the log: it follows the tables compared here, some seconds later (and
 # a run stopped mid-import may replay a campaign on part of its votes first). So does reporting's
-# `what_ifs`, which records what that timer announces.
+# `what_ifs`, which records what that timer announces. And `voting.selections`: stored answers
+# worked out by the worker from those tables when a campaign closes or someone asks, with when and
+# for whom (derived data, recomputed after a replay, never applied from the log).
 SKIP_TABLES = {"consumer_offsets", "schema_migrations", "applied_events", "client_keys",
-               "what_ifs"}
+               "what_ifs", "selections"}
 # When a process applied or received something, not what happened: wall-clock columns, and the
 # raw bytes of parked messages (they carry the envelope's `recorded_at`). And `seq`, a serial
 # arrival number: a batch rolled back by a kill has used numbers up (sequences are not
