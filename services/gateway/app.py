@@ -135,6 +135,12 @@ def create_app(settings: Settings) -> FastAPI:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if faults.outage(exc) is not None:
             return _unavailable(request, exc)
+        if await _database_away(request):
+            # a failure no rule above knows, while the database cannot be reached: most likely
+            # the driver's own way of meeting the outage; the client is told to come back, and
+            # the failure is logged whole for the rule it deserves
+            log.warning("http.failed_during_outage", path=request.url.path, exc_info=exc)
+            return _unavailable(request, exc)
         log.exception("http.unexpected", path=request.url.path)
         return JSONResponse(status_code=500, content=error_body(
             "internal_error", "the server failed to handle this request; it has been logged"))
@@ -217,6 +223,12 @@ def _correlation_from(header: str | None) -> uuid.UUID:
         except ValueError:
             pass
     return uuid.uuid4()
+
+
+async def _database_away(request: Request) -> bool:
+    """Whether the database fails to answer right now (`health.database_answers`)."""
+    ctx: HttpContext | None = getattr(request.app.state, "ctx", None)
+    return ctx is not None and not await health.database_answers(ctx.pool)
 
 
 def _unavailable(request: Request, exc: BaseException) -> JSONResponse:

@@ -66,6 +66,16 @@ async def readiness_problems(
     return problems
 
 
+async def database_answers(pool: asyncpg.Pool, timeout_s: float = 1.0) -> bool:
+    """Whether the database answers a `SELECT 1` within `timeout_s` right now."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await pool.fetchval("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means it does not answer
+        return False
+    return True
+
+
 def readiness_body(problems: list[str], consumers: Sequence[Assignable] = ()) -> dict[str, Any]:
     body: dict[str, Any] = {"status": "not_ready" if problems else "ready", "problems": problems}
     if consumers:

@@ -32,6 +32,9 @@ async def votable(http: httpx.AsyncClient, campaign_id: str, title: str) -> None
     """The voting service has seen the approval (it learns it from the status topic)."""
     async def probe() -> list[str]:
         r = await http.get(f"/campaigns/{campaign_id}/tally")
+        if r.status_code == 404:  # the voting service does not know the campaign yet
+            return []
+        assert r.status_code == 200, r.text
         return [i["status"] for i in r.json()["ideas"] if i["title"] == title]
     await eventually(probe, lambda s: s == ["published"], what="idea votable")
 

@@ -43,7 +43,8 @@ async def test_gateway_health_and_metrics(http: httpx.AsyncClient, uid: str) -> 
     assert scraped.status_code == 200
     assert scraped.headers["content-type"].startswith("text/plain")
     text = scraped.text
-    assert _counter(text, "/readyz", "200") == _counter(before, "/readyz", "200") + 1
+    # at least ours: the stack's own readiness probes may land between the two scrapes
+    assert _counter(text, "/readyz", "200") >= _counter(before, "/readyz", "200") + 1
     assert _counter(text, "<unmatched>", "404") == _counter(before, "<unmatched>", "404") + 1
     assert uid not in text  # raw paths never become label values
     assert re.search(r'^ideastorm_http_request_seconds_bucket\{.*route="/readyz"', text, re.M)
