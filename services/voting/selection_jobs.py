@@ -10,20 +10,16 @@ in a thread it would hold the GIL), and stores the answer with the stamp it was 
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Callable
-from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import mode
 import structlog
 
+from services.infra.process_pool import ProcessPool
 from services.voting import queries
 from services.voting.domain import selection
 from services.voting.queries import selections as selection_store
@@ -31,40 +27,11 @@ from services.voting.queries import selections as selection_store
 log = structlog.get_logger(__name__)
 
 
-def _lower_priority() -> None:
-    os.nice(10)
-
-
-class SelectionPool(mode.Service):
-    """One process for selections, started on first use (spawn: never a fork of the worker's
-    threads and loop) and ended with the worker, even in the middle of a computation (a request
-    not answered stays pending and is computed by the next worker)."""
+class SelectionPool(ProcessPool):
+    """The selections' process (`ProcessPool`)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._pool: Pool | None = None
-
-    async def run(self, *args: Any) -> dict[str, Any]:
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("spawn").Pool(
-                1, initializer=_lower_priority)
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[dict[str, Any]] = loop.create_future()
-
-        def settle(set_it: Callable[[Any], None], value: Any) -> None:
-            if not done.done():
-                set_it(value)
-
-        self._pool.apply_async(
-            compute, args,
-            callback=lambda r: loop.call_soon_threadsafe(settle, done.set_result, r),
-            error_callback=lambda e: loop.call_soon_threadsafe(settle, done.set_exception, e))
-        return await done
-
-    async def on_stop(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool = None
+        super().__init__(compute, **kwargs)
 
 
 def _held(campaign_id: str) -> None:

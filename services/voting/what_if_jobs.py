@@ -8,21 +8,16 @@ lower priority than the projections, and the answer is stored per campaign for t
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
-import os
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
-from multiprocessing.pool import Pool
 from typing import Any
 
 import asyncpg
-import mode
 import structlog
 
 from services.infra.kafka import EventProducer
+from services.infra.process_pool import ProcessPool
 from services.voting import projections, queries
 from services.voting.domain import what_if
 from services.voting.domain.what_if import Frozen, FrozenVote
@@ -34,40 +29,11 @@ COUNTED_STATES = {"counted": (False, False), "held": (True, False),
                   "merged_duplicate": (False, True)}
 
 
-def _lower_priority() -> None:
-    os.nice(10)
-
-
-class WhatIfPool(mode.Service):
-    """One process for replays, started on first use (spawn: never a fork of the worker's
-    threads and loop) and ended with the worker, even in the middle of a replay (a replay not
-    stored is made again by the next worker)."""
+class WhatIfPool(ProcessPool):
+    """The replays' process (`ProcessPool`)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._pool: Pool | None = None
-
-    async def run(self, *args: Any) -> dict[str, Any]:
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("spawn").Pool(
-                1, initializer=_lower_priority)
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[dict[str, Any]] = loop.create_future()
-
-        def settle(set_it: Callable[[Any], None], value: Any) -> None:
-            if not done.done():
-                set_it(value)
-
-        self._pool.apply_async(
-            compute, args,
-            callback=lambda r: loop.call_soon_threadsafe(settle, done.set_result, r),
-            error_callback=lambda e: loop.call_soon_threadsafe(settle, done.set_exception, e))
-        return await done
-
-    async def on_stop(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool = None
+        super().__init__(compute, **kwargs)
 
 
 def frozen(campaign: dict[str, Any], ideas: list[dict[str, Any]],
