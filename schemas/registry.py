@@ -13,6 +13,8 @@ MODULES = (
     "schemas.governance",
     "schemas.reports",
     "schemas.identity",
+    "schemas.comments",
+    "schemas.participation",
 )
 
 _loaded = False
