@@ -32,6 +32,7 @@ from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.identity import ParticipantErased
 from schemas.moderation import IdeaRevisionPublished, IdeaStatusChanged, ModerationDecided
+from schemas.participation import IdeaAnswered
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -432,6 +433,21 @@ async def what_if_computed(conn: asyncpg.Connection, messages: list[Message],
     await projections.insert_what_ifs(conn, rows)
 
 
+async def idea_answered(conn: asyncpg.Connection, messages: list[Message],
+                        outcome: Outcome) -> None:
+    """Official answers to ideas (staff's words, public, not sealed), kept whole for an idea's
+    journey (`domain.journey`)."""
+    rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
+    for m in messages:
+        bind_message(m.envelope)
+        if contains_nul(m.envelope.payload):
+            outcome.refuse.append((m, "malformed", "text contains a NUL character"))
+        else:
+            rows.append((m, None, None))
+    if rows:
+        await projections.insert_events(conn, rows)
+
+
 # Plan facts share one handler so that they are judged in the order they arrived in.
 HANDLERS: dict[type, Handler] = {
     ActionPlanDrafted: plan_fact,
@@ -465,6 +481,7 @@ HANDLERS: dict[type, Handler] = {
     VoteCast: vote,
     VoteWithdrawn: vote,
     WhatIfComputed: what_if_computed,
+    IdeaAnswered: idea_answered,
     ParticipantErased: participant_erased,
 }
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from schemas.campaigns import VoteTimes
 from services.reporting.domain import end_of_day, local_day
+from services.reporting.domain.ranking import ranking
 from services.reporting.report.model import (
     AdoptedIdea,
     CampaignSection,
@@ -36,7 +37,6 @@ from services.reporting.report.sections.milestones import next_step
 from services.reporting.report.sections.participation import participants
 
 SECTOR_ORDER = ("state", "municipality", "region", "private", "citizen", "unknown")
-NOT_IN_RANKING = {"rejected", "withdrawn", "merged", "hidden"}
 TOP = 10
 
 
@@ -113,9 +113,7 @@ def campaign(ctx: Ctx, cid: uuid.UUID, votes: CampaignVotes | None
     by_idea = dict(votes.by_idea) if votes else {}
     sectors = participants(state, cid, votes)
     counts = Counter(s or "unknown" for s in sectors.values())
-    ranked = sorted((i for i in ideas if i.status not in NOT_IN_RANKING),
-                    key=lambda i: (-by_idea.get(str(i.idea_id), 0),
-                                   idea_title(state, i.idea_id), str(i.idea_id)))
+    ranked = ranking(ideas, by_idea, lambda i: idea_title(state, i))
     adopted, adoption_ids = _adopted(ctx, {i.idea_id for i in ideas})
     real_times = created.vote_times is VoteTimes.RECORDED
     stable, stability_sources = stability(ctx, cid)
