@@ -611,6 +611,67 @@ WORDS: dict[str, tuple[str, str]] = {
     # what an erased participant wrote reads as `schemas.sealing.ERASED` ("[slettet]") in the
     # data, the API and the reports; the English pages say it in English
     "erased_text": ("[slettet]", "[erased]"),
+    # an idea's journey ("Hvor er min idé nu?", services/web/journey.py)
+    "jr_title": ("Hvor er min idé nu?", "Where is my idea now?"),
+    "jr_link": ("Hvor er idéen nu? Se hele dens vej", "Where is the idea now? See its whole way"),
+    "jr_back_to_idea": ("Tilbage til idéen", "Back to the idea"),
+    "jr_untitled": ("En idé, der ikke er offentliggjort", "An idea that is not published"),
+    "jr_in_campaign": ("Kampagne:", "Campaign:"),
+    "jr_steps": ("Idéens vej", "The idea's way"),
+    "jr_submitted": ("Idéen blev sendt ind", "The idea was submitted"),
+    "jr_moderated": ("Modereret", "Moderated"),
+    "jr_decision_approve": ("godkendt", "approved"),
+    "jr_decision_reject": ("afvist", "rejected"),
+    "jr_decision_hide": ("skjult", "hidden"),
+    "jr_decision_restore": ("genskabt", "restored"),
+    "jr_decision_keep": ("beholdt offentlig", "kept published"),
+    "jr_decision_merge": ("lagt sammen med en anden idé", "merged into another idea"),
+    "jr_became": ("Status blev", "Status became"),
+    "jr_status_changed": ("Ny status", "New status"),
+    "jr_revised": ("Version %s af idéen blev offentliggjort", "Revision %s of the idea was "
+                   "published"),
+    "jr_voting_closed": ("Afstemningen lukkede", "The vote closed"),
+    "jr_votes_at_close": ("%s stemmer ved afstemningens afslutning.", "%s votes when the vote "
+                          "closed."),
+    "jr_rank": ("Nr. %s af %s idéer.", "Number %s of %s ideas."),
+    "jr_selected": ("Valgt efter kampagnens egen regel", "Selected under the campaign's own rule"),
+    "jr_not_selected": ("Ikke valgt efter kampagnens egen regel",
+                        "Not selected under the campaign's own rule"),
+    "jr_funded_in": ("Idéen får penge under %s af %s måder at tælle på:",
+                     "The idea is funded under %s of %s ways of counting:"),
+    "jr_funded_nowhere": ("Idéen får ikke penge under nogen af reglerne.",
+                          "The idea is not funded under any of the rules."),
+    "jr_answered": ("Officielt svar", "Official answer"),
+    "jr_answer_under_consideration": ("overvejes", "under consideration"),
+    "jr_answer_taken_forward": ("arbejdes der videre med", "taken forward"),
+    "jr_answer_taken_forward_into_initiative": ("taget med i en indsats i handlingsplanen",
+                                                "taken into an initiative of the action plan"),
+    "jr_answer_not_taken_forward": ("arbejdes der ikke videre med", "not taken forward"),
+    "jr_adopted": ("Taget med i en indsats i handlingsplanen",
+                   "Adopted into an initiative of the action plan"),
+    "jr_adopted_into": ("Taget med i indsatsen %s", "Adopted into the initiative %s"),
+    "jr_milestone": ("Milepæl nået: %s", "Milestone reached: %s"),
+    "jr_completed_on": ("Nået den", "Reached on"),
+    "jr_progress": ("%s gennemført", "%s done"),
+    "jr_as_of": ("Opgjort den", "As of"),
+    "jr_votes": ("Stemmer over tid", "Votes over time"),
+    "jr_votes_caption": ("Stemmer pr. dag og optalte stemmer i alt ved dagens slutning",
+                         "Votes per day and counted votes in all at the end of the day"),
+    "jr_day": ("Dag", "Day"),
+    "jr_cast": ("Afgivet den dag", "Cast that day"),
+    "jr_total": ("Optalt i alt", "Counted in all"),
+    "jr_no_vote_times": ("Stemmerne er importeret uden tidspunkter, så de kan ikke vises dag "
+                         "for dag.", "The votes were imported without times, so they cannot "
+                         "be shown day by day."),
+    "jr_no_votes": ("Ingen stemmer endnu.", "No votes yet."),
+    "jr_initiative": ("Indsatsen", "The initiative"),
+    "jr_milestones": ("Milepæle", "Milestones"),
+    "jr_due": ("skal nås senest", "due by"),
+    "jr_closed": ("Indsatsen er afsluttet", "The initiative is closed"),
+    "jr_plan_not_public": ("Idéen er taget med i handlingsplanen. Indsatsens detaljer vises, når "
+                           "styregruppen har godkendt planen.", "The idea was taken into the "
+                           "action plan. The initiative's details are shown once the steering "
+                           "group has approved the plan."),
 }
 
 

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from services.web import (
     campaigns,
     decisions,
+    journey,
     mine,
     pages,
     planning,
@@ -29,6 +30,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(campaigns.router)
     app.include_router(decisions.router)
     app.include_router(results.router)
+    app.include_router(journey.router)
     app.include_router(mine.router)
     app.include_router(receipts.router)
     app.include_router(pages.router)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,9 +37,26 @@ def kinds(body: dict[str, Any]) -> list[str]:
     return [s["kind"] for s in body["steps"]]
 
 
-async def test_an_idea_s_journey_from_submission_to_its_initiative(
-        stack: Stack, http: httpx.AsyncClient, producer: EventProducer,
-        token: Callable[..., str], uid: str) -> None:
+@dataclass(frozen=True)
+class Travelled:
+    """What `travelled` made: ideas `a` (the one that goes all the way, by Ann, who agreed to
+    be named) and `d` (rejected, by Dan, who did not), the campaign's window, the plan."""
+
+    a: uuid.UUID
+    d: uuid.UUID
+    opens: datetime
+    closes: datetime
+    year: int
+    initiative_id: str
+    planner: str
+    last_event: str
+
+
+async def travelled(http: httpx.AsyncClient, producer: EventProducer,
+                    token: Callable[..., str], uid: str) -> Travelled:
+    """A pre-moderated campaign with a budget, published to the topics as an importer would
+    (closed two days after it opened, a day ago), its ideas moderated and voted on over two
+    days; then over HTTP a draft plan that adopts idea A and reports progress on it."""
     planner, moderator = token("planner", sub=f"planner-{uid}"), f"mod-{uid}"
     ann, dan = f"ann-{uid}", f"dan-{uid}"
     # Ann agrees to be named; Dan does not
@@ -116,9 +134,21 @@ async def test_an_idea_s_journey_from_submission_to_its_initiative(
     last = await post(http, f"{base}/progress", {"as_of": TODAY.isoformat(), "percent": 35,
                                                  "rag": "amber", "narrative": "Data is late."},
                       planner)
+    return Travelled(a, d, opens, closes, year, iid, planner, str(last["event_id"]))
+
+
+async def test_an_idea_s_journey_from_submission_to_its_initiative(
+        stack: Stack, http: httpx.AsyncClient, producer: EventProducer,
+        token: Callable[..., str], uid: str) -> None:
+    t = await travelled(http, producer, token, uid)
+    a, d, closes, year, iid, planner = t.a, t.d, t.closes, t.year, t.initiative_id, t.planner
+    ann, dan = f"ann-{uid}", f"dan-{uid}"
+
+    def at(hours: float) -> datetime:
+        return t.opens + timedelta(hours=hours)
 
     r = await eventually(
-        lambda: http.get(f"/ideas/{a}/journey", params={"wait_for": last["event_id"]},
+        lambda: http.get(f"/ideas/{a}/journey", params={"wait_for": t.last_event},
                          headers=auth(planner)),
         lambda r: r.status_code == 200 and r.json()["selection"] is not None
         and r.json()["answer"] is not None and "revised" in kinds(r.json()),
