@@ -7,7 +7,9 @@ election are published to their topics (`clients.plan_import`, `clients.election
 campaign's most supported ideas (the public tally) are adopted into the plan's ideastorm
 initiative (from `GET /plans/{year}`); once the reporting service has the voting service's
 replay of the closed campaign under other rules (its stability table), `POST /reports` makes
-the quarter's report and every rendering is downloaded into `out/`.
+the quarter's report and every rendering is downloaded into `out/`. Last, one adopted idea's
+journey from the election to its initiative (`GET /ideas/{id}/journey` and its Danish page) is
+saved beside the report and summed up.
 """
 
 from __future__ import annotations
@@ -144,10 +146,10 @@ async def ideastorm_initiative(api: Api, staff: dict[str, str], year: int
 async def adopt_top_ideas(api: Api, bootstrap: str, database_url: str | None, *,
                           campaign_id: uuid.UUID, year: int,
                           how_many: int, when: datetime, decided_by: str,
-                          timeout: float = 60.0) -> list[tuple[str, str]]:
+                          timeout: float = 60.0) -> list[tuple[str, str, str]]:
     """Record the campaign's most supported ideas (by the public tally) as adopted on `when`
-    into the plan year's ideastorm initiative. Returns (idea title, initiative title) pairs once
-    the reporting service has them.
+    into the plan year's ideastorm initiative. Returns (idea title, initiative title, idea id)
+    once the reporting service has them.
 
     The adoptions are dated: they are published to `status` as the plan importer publishes a
     plan file's `ideas_adopted`, because `POST .../ideas` records an adoption as of now and the
@@ -172,7 +174,8 @@ async def adopt_top_ideas(api: Api, bootstrap: str, database_url: str | None, *,
         await producer.publish_many(envs)
     token = staff["Authorization"].removeprefix("Bearer ")
     await wait_applied(str(api.http.base_url), token, [e.event_id for e in envs], timeout)
-    return [(i["title"] or str(i["idea_id"]), initiative["title"]) for i in top]
+    return [(i["title"] or str(i["idea_id"]), initiative["title"], str(i["idea_id"]))
+            for i in top]
 
 
 async def make_report(api: Api, staff: dict[str, str], quarter: str, out: Path) -> Downloaded:
@@ -195,6 +198,49 @@ def _write(out: Path, files: dict[Path, bytes]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for path, content in files.items():
         path.write_bytes(content)
+
+
+async def save_journey(api: Api, staff: dict[str, str], idea_id: str, out: Path
+                       ) -> tuple[list[Path], dict[str, Any]]:
+    """The idea's journey as the steering group reads it (JSON) and as anyone sees it (the
+    Danish page), written into `out`. Made of dated events only, so two runs write the same
+    bytes."""
+    body: dict[str, Any] = (await api.get(f"/ideas/{idea_id}/journey", staff)).json()
+    page = (await api.get(f"/i/{idea_id}/rejse")).content
+    files = {out / f"journey-{idea_id[:8]}.json":
+             json.dumps(body, ensure_ascii=False, indent=2).encode() + b"\n",
+             out / f"journey-{idea_id[:8]}-da.html": page}
+    await asyncio.to_thread(_write, out, files)
+    return list(files), body
+
+
+def journey_table(journey: dict[str, Any]) -> str:
+    """One line per step of an idea's journey."""
+    lines = [f"  {journey['title']} ({journey['campaign_title']})"]
+    for s in journey["steps"]:
+        what: str = s["kind"]
+        if what == "moderated":
+            what += f": {s['decision']} ({s['reason']})"
+        elif what == "voting_closed":
+            rank = s["rank"] or {}
+            what += f": {s['votes']:,} votes, no. {rank.get('position')} of {rank.get('of')}"
+        elif what == "selection":
+            what += (f": {'selected' if s['selected'] else 'not selected'} under "
+                     f"{s['official']}; funded under {len(s['funded_in'])} of "
+                     f"{s['scenarios']} counts")
+        elif what == "adopted":
+            what += f" into {s['title'] or s['initiative_id']}"
+        elif what == "milestone_completed":
+            what += f": {s['title']} on {s['completed_on']}"
+        elif what == "progress_reported":
+            what += f": {s['percent']:g} % as of {s['as_of']}"
+        lines.append(f"  {s['at'][:10]}  {what}")
+    for ini in journey["initiatives"]:
+        if ini["shown"]:
+            done = sum(1 for m in ini["milestones"] if m["completed_on"])
+            lines.append(f"  initiative {ini['title']}: {done} of {len(ini['milestones'])}"
+                         f" milestones reached, {ini['percent']} % done")
+    return "\n".join(lines)
 
 
 def summary_table(report: dict[str, Any]) -> str:
@@ -285,15 +331,21 @@ async def main_job(settings: Settings, *, out: Path, base_url: str | None = None
                                         year=adopted_on.year, how_many=adopt, when=adopted_on,
                                         decided_by="coi-leder")
         say(f"3. recorded {len(adopted)} ideas as adopted on {adopted_on:%Y-%m-%d}:")
-        for idea, initiative in adopted:
+        for idea, initiative, _ in adopted:
             say(f"   {idea[:60]}  ->  {initiative}")
         t = time.monotonic()
         got = await make_report(api, steering, quarter, out)
+        journey = await save_journey(api, steering, adopted[0][2], out) if adopted else None
     say(f"4. generated the {quarter} report {got.report_id} in {time.monotonic() - t:.1f}s"
         f" from {seen:,} recorded votes; files:")
     for path in got.paths:
         say(f"   {path}")
     say("\nsummary:")
     say(summary_table(got.report))
+    if journey is not None:
+        paths, body = journey
+        say(f"\n5. one adopted idea's journey, from the election to its initiative: "
+            f"{', '.join(str(p) for p in paths)}")
+        say(journey_table(body))
     say(f"\nmain job finished in {time.monotonic() - started:.1f}s")
     return got
