@@ -335,7 +335,9 @@ async def main_job(settings: Settings, *, out: Path, base_url: str | None = None
             say(f"   {idea[:60]}  ->  {initiative}")
         t = time.monotonic()
         got = await make_report(api, steering, quarter, out)
+        t_journey = time.monotonic()
         journey = await save_journey(api, steering, adopted[0][2], out) if adopted else None
+        t_journey = time.monotonic() - t_journey
     say(f"4. generated the {quarter} report {got.report_id} in {time.monotonic() - t:.1f}s"
         f" from {seen:,} recorded votes; files:")
     for path in got.paths:
@@ -344,8 +346,8 @@ async def main_job(settings: Settings, *, out: Path, base_url: str | None = None
     say(summary_table(got.report))
     if journey is not None:
         paths, body = journey
-        say(f"\n5. one adopted idea's journey, from the election to its initiative: "
-            f"{', '.join(str(p) for p in paths)}")
+        say(f"\n5. one adopted idea's journey, from the election to its initiative"
+            f" (JSON and page read in {t_journey:.1f}s): {', '.join(str(p) for p in paths)}")
         say(journey_table(body))
     say(f"\nmain job finished in {time.monotonic() - started:.1f}s")
     return got
