@@ -11,6 +11,7 @@ import pytest
 from schemas.common import Sector
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision, IdeaStatus
+from schemas.participation import AnswerState
 from schemas.plan import Rag
 from services.infra.auth import Role
 from services.voting.domain import what_if
@@ -69,7 +70,9 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     assert used, "no words found: the pattern no longer matches the templates"
     # words named from a value ("status_" ~ idea.status): every value the API can send
     values = {"status_": IdeaStatus, "decision_": Decision, "flag_": FlagReason, "role_": Role,
-              "sector_": Sector, "rag_": Rag}
+              "sector_": Sector, "rag_": Rag,
+              # an idea's journey: moderators' decisions and official answers
+              "jr_decision_": Decision, "jr_answer_": AnswerState}
     assert {k for k in used if k.endswith("_")} <= {
         *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_", "receipt_",
         "wi_rule_", "wi_", "wi_skipped_"}
