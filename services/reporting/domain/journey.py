@@ -197,19 +197,21 @@ def _plan_step(f: Fact, ini: InitiativeState, viewer: Viewer) -> dict[str, Any] 
 
 
 def _idea_steps(inputs: JourneyInputs, world: World, viewer: Viewer) -> list[dict[str, Any]]:
+    own = [f for f in sorted(inputs.facts, key=lambda f: f.order)
+           if getattr(f.payload, "idea_id", None) == inputs.idea_id]
+    # a decision and the status change it caused share their instant (whichever was recorded
+    # first): one step says both
+    decided: dict[datetime, dict[str, Any]] = {
+        f.occurred_at: {"kind": "moderated", "at": _at(f.occurred_at),
+                        "decision": p.decision.value, "reason": p.reason, "status": None}
+        for f in own if isinstance(p := f.payload, ModerationDecided)}
     steps: list[dict[str, Any]] = []
-    decided: dict[datetime, dict[str, Any]] = {}
-    for f in sorted(inputs.facts, key=lambda f: f.order):
+    for f in own:
         p = f.payload
-        if getattr(p, "idea_id", None) != inputs.idea_id:
-            continue
         at = _at(f.occurred_at)
         if isinstance(p, IdeaSubmitted):
             steps.append({"kind": "submitted", "at": at})
         elif isinstance(p, ModerationDecided):
-            decided[f.occurred_at] = {"kind": "moderated", "at": at,
-                                      "decision": p.decision.value, "reason": p.reason,
-                                      "status": None}
             steps.append(decided[f.occurred_at])
         elif isinstance(p, IdeaStatusChanged):
             if p.previous is None and p.status is IdeaStatus.PENDING:
