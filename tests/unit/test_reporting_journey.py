@@ -117,7 +117,7 @@ def test_the_steps_in_time_order_with_the_moderation_and_its_result_as_one() -> 
     moderated = got["steps"][1]
     assert (moderated["decision"], moderated["reason"], moderated["status"]) == (
         "approve", "ok Trees", "published")
-    assert got["author_name"] == "Ann" and got["votes"]["total"] == 2
+    assert got["author_name"] == "Ann" and got["votes"]["counted"] == 2
     assert [d["total"] for d in got["votes"]["by_day"]] == [3, 2]
 
 

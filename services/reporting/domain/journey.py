@@ -281,7 +281,8 @@ def assemble(inputs: JourneyInputs, viewer: Viewer, shown_names: Mapping[str, st
         "author_name": shown_names.get(author) if (author := named_author(inputs)) else None,
         "campaign_closes_at": _at(created.closes_at) if created else None,
         "votes": {"at_close": rank["votes"] if rank else None,
-                  "total": inputs.vote_days[-1].total if inputs.vote_days else 0,
+                  # by the close, or by now while the campaign is open
+                  "counted": inputs.votes_at_close.get(str(inputs.idea_id), 0),
                   "vote_times": created.vote_times.value if created else None,
                   # votes imported without times have no days to count them on
                   "by_day": votes_over_time(inputs.vote_days)
