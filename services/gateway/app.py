@@ -43,7 +43,7 @@ ROUTERS = (
     ("voting", "services.voting.selection_api"),
     ("voting", "services.voting.receipts_api"),
     ("reporting", "services.reporting.api"),
-    ("reporting", "services.reporting.journey_api"),
+    ("reporting", "services.reporting.journey.api"),
 )
 
 

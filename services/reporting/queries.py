@@ -23,7 +23,6 @@ import asyncpg
 
 from schemas import registry
 from schemas.base import REGISTRY
-from schemas.campaigns import CampaignCreated, VoteTimes
 from schemas.votes import WhatIfComputed
 from services.reporting import views
 from services.reporting.domain import (
@@ -37,7 +36,6 @@ from services.reporting.domain import (
     fold_plan,
     shown_title,
 )
-from services.reporting.domain.journey import JourneyInputs, Replay, VoteDay
 from services.reporting.report.compute import CampaignVotes, CampaignWhatIf, Inputs
 from services.reporting.report.model import DayCount, Fingerprint
 from services.reporting.report.quarter import Quarter
@@ -45,12 +43,16 @@ from services.reporting.report.quarter import Quarter
 Db: TypeAlias = "asyncpg.Connection | asyncpg.Pool"
 
 _FACT_COLUMNS = "event_id, type, occurred_at, recorded_at, actor, payload"
+FACT_COLUMNS = _FACT_COLUMNS  # for the service's other read modules (journey/queries.py)
 
 
 def _fact(row: asyncpg.Record) -> Fact:
     registry.load_all()
     model = REGISTRY[row["type"]].model.model_validate(row["payload"])
     return Fact(row["event_id"], row["occurred_at"], row["recorded_at"], row["actor"], model)
+
+
+fact = _fact  # a row of `reporting.events` as a Fact, for the service's other read modules
 
 
 async def facts(db: Db, year: int, *, before: datetime | None = None) -> list[Fact]:
@@ -125,6 +127,7 @@ async def decisions(db: Db, year: int, as_of: date) -> dict[str, Any]:
 
 _IDEA_TYPES = ["idea.submitted", "idea.revised", "idea.withdrawn", "idea.status_changed",
                "idea.revision_published"]
+IDEA_TYPES = tuple(_IDEA_TYPES)
 
 
 async def idea_facts(db: Db, idea_ids: list[uuid.UUID]) -> list[Fact]:
@@ -243,8 +246,7 @@ _FINGERPRINT = ("count(*) AS n, encode(sha256(convert_to(coalesce(string_agg(eve
 _UPTO = "occurred_at < $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2)"
 
 
-
-def _latest_votes(where: str) -> str:
+def latest_votes(where: str) -> str:
     """The counted votes: each voter's latest vote on each idea (value 0: withdrawn)."""
     return f"""
     SELECT DISTINCT ON (campaign_id, voter, idea_id) campaign_id, voter, idea_id, value
@@ -253,7 +255,7 @@ def _latest_votes(where: str) -> str:
 """
 
 
-_LATEST_VOTES = _latest_votes(_UPTO)
+_LATEST_VOTES = latest_votes(_UPTO)
 
 
 async def fingerprint_before(db: Db, cutoff: datetime, recorded_by: datetime | None = None
@@ -440,51 +442,3 @@ async def quarters_recorded(db: Db) -> list[tuple[int, int]]:
         "       UNION ALL SELECT occurred_at AT TIME ZONE 'Europe/Copenhagen'"
         "       FROM reporting.votes) AS x ORDER BY y, q")
     return [(int(r["y"]), int(r["q"])) for r in rows]
-
-
-# ---- one idea's journey (`domain.journey`) -------------------------------------------------
-
-_JOURNEY_TYPES = [*_IDEA_TYPES, "moderation.decided", "idea.answered"]
-_LOCAL_DAY = "(occurred_at AT TIME ZONE 'Europe/Copenhagen')::date"
-
-
-async def journey_inputs(db: Db, idea_id: uuid.UUID, now: datetime) -> JourneyInputs | None:
-    """What the idea's journey is assembled from; None for an idea reporting never heard of."""
-    campaign = await db.fetchval(
-        "SELECT payload->>'campaign_id' FROM reporting.events WHERE type = ANY($1::text[])"
-        " AND payload->>'idea_id' = $2 LIMIT 1", _JOURNEY_TYPES, str(idea_id))
-    if campaign is None:
-        return None
-    rows = list(await db.fetch(
-        f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE payload->>'campaign_id' = $1"
-        " AND (type LIKE 'campaign.%' OR type = ANY($2::text[]))", campaign, _JOURNEY_TYPES))
-    for year in await db.fetch(
-            "SELECT DISTINCT year FROM reporting.events WHERE type = 'progress.idea_adopted'"
-            " AND payload->>'idea_id' = $1 AND year IS NOT NULL", str(idea_id)):
-        rows += await db.fetch(f"SELECT {_FACT_COLUMNS} FROM reporting.events WHERE year = $1",
-                               year["year"])
-    unique = {r["event_id"]: r for r in rows}
-    found = tuple(_fact(r) for r in unique.values())
-    cid = uuid.UUID(campaign)
-    created = next((f.payload for f in found if isinstance(f.payload, CampaignCreated)), None)
-    closes = min(created.closes_at, now) if created is not None else now
-    at_close = {r["i"]: int(r["v"]) for r in await db.fetch(
-        "SELECT idea_id::text AS i, sum(value)::bigint AS v FROM ("
-        + _latest_votes("campaign_id = $1 AND occurred_at < $2") + ") AS l GROUP BY 1",
-        cid, closes)}
-    days: tuple[VoteDay, ...] = ()
-    if created is not None and created.vote_times is VoteTimes.RECORDED:
-        # the counted votes at the end of each day, by the one formula (`_latest_votes`)
-        days = tuple(VoteDay(r["d"], int(r["cast"]), int(r["total"])) for r in await db.fetch(
-            f"SELECT d, (SELECT count(*) FROM reporting.votes WHERE idea_id = $1"
-            f"  AND value <> 0 AND occurred_at < $2 AND {_LOCAL_DAY} = d) AS cast,"
-            " (SELECT coalesce(sum(value), 0) FROM ("
-            + _latest_votes("idea_id = $1 AND occurred_at < least($2, (d + 1)::timestamp"
-                            " AT TIME ZONE 'Europe/Copenhagen')") + ") AS l) AS total"
-            f" FROM (SELECT DISTINCT {_LOCAL_DAY} AS d FROM reporting.votes"
-            "  WHERE idea_id = $1 AND occurred_at < $2) AS days ORDER BY d", idea_id, closes))
-    replay = (await what_ifs_before(db, now)).get(campaign)
-    return JourneyInputs(
-        idea_id=idea_id, facts=found, votes_at_close=at_close, vote_days=days,
-        replay=Replay(replay.event_id, replay.occurred_at, replay.what_if) if replay else None,
-        now=now)

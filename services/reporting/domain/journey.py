@@ -4,7 +4,7 @@ action-plan initiative it was adopted into and that initiative's milestones and 
 
 Pure: it reads facts the reporting read model already holds, folded by the one `fold`, ranked by
 the report's one `ranking`, with the votes counted the report's way (each voter's latest vote on
-the idea; the database sums them, `queries.journey_votes`). Who sees what is decided here too:
+the idea; the database sums them, `journey/queries.py`). Who sees what is decided here too:
 `visible` (the idea) and `initiative_shown` (the plan's part of it).
 """
 

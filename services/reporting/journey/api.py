@@ -16,8 +16,8 @@ from fastapi import APIRouter
 from schemas.envelope import utcnow
 from services.infra.auth import Role
 from services.infra.http import Context, OptionalPrincipal, WaitFor, not_found, wait_for_event
-from services.reporting import queries
 from services.reporting.domain.journey import Viewer, assemble, named_author
+from services.reporting.journey import queries
 
 router = APIRouter(tags=["ideas"])
 
