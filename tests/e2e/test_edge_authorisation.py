@@ -57,6 +57,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/me/ideas"): only("participant"),
     ("POST", "/ideas/{idea_id}/revisions"): only("participant"),
     ("GET", "/ideas/{idea_id}/history"): optional_token(),
+    ("GET", "/ideas/{idea_id}/journey"): optional_token(),
     ("POST", "/ideas/{idea_id}/flags"): only("participant"),
     ("POST", "/ideas/{idea_id}/withdrawal"): only("participant"),
     # moderation
