@@ -12,9 +12,8 @@ import asyncpg
 
 from schemas.common import Sealed
 from schemas.envelope import Envelope
-from schemas.moderation import (
-    StatusText,
-)
+from schemas.moderation import StatusText
+from services.ideas.comments.projections import CommentsStore
 from services.ideas.projections import IdeasStore, Texts
 from services.infra import vault
 from services.infra.consumer import Message, Outcome
@@ -37,6 +36,9 @@ class BatchContext:
         self.envelopes: dict[uuid.UUID, Envelope] = {}
         self.revised: set[uuid.UUID] = set()  # ideas whose revisions may be settled now
         self.texts: Texts = {}  # participant text of the batch's events, opened
+        self.comment_store = CommentsStore(store.conn, store.s)
+        self.comments: set[uuid.UUID] = set()  # comments whose status may change
+        self.new_comments: set[uuid.UUID] = set()
 
 
 

@@ -14,7 +14,7 @@ from schemas.base import Payload
 from schemas.campaigns import (
     audience_refusal,
 )
-from schemas.common import Sector
+from schemas.common import Sealed, Sector
 from schemas.ideas import (
     TextFields,
 )
@@ -94,15 +94,20 @@ async def own_open_idea(ctx: HttpContext, idea_id: uuid.UUID,
 
 
 
-async def sealed(ctx: HttpContext, principal: Principal, plain: P, text: TextFields,
-                  clear: dict[str, Any]) -> P:
-    """`plain` with its participant-written `text` sealed under the caller's key (the limits
-    were checked when `plain` and `text` were built) and the plain fields `clear`ed."""
+async def seal_text(ctx: HttpContext, principal: Principal, text: TextFields) -> Sealed:
+    """The participant-written `text` sealed under the caller's key; a 403 for an erased caller."""
     try:
         async with ctx.pool.acquire() as conn:
-            sealed = await vault.seal(conn, principal.sub, text.model_dump(mode="json"))
+            return await vault.seal(conn, principal.sub, text.model_dump(mode="json"))
     except vault.Erased as exc:
         raise ApiError(403, "participant_erased",
                        f"participant {principal.sub} has been erased and can write nothing "
                        "more") from exc
+
+
+async def sealed(ctx: HttpContext, principal: Principal, plain: P, text: TextFields,
+                 clear: dict[str, Any]) -> P:
+    """`plain` with its participant-written `text` sealed under the caller's key (the limits
+    were checked when `plain` and `text` were built) and the plain fields `clear`ed."""
+    sealed = await seal_text(ctx, principal, text)
     return build(type(plain), **{**plain.model_dump(), **clear, "sealed": sealed})

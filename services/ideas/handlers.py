@@ -34,6 +34,14 @@ from schemas.campaigns import (
     CampaignOpened,
     VoteRulesChanged,
 )
+from schemas.comments import (
+    CommentDecided,
+    CommentFlagged,
+    CommentHiddenByFlags,
+    CommentPosted,
+    CommentStatusChanged,
+    CommentWithdrawn,
+)
 from schemas.envelope import Envelope, RefusedMessage, decode, derived_id
 from schemas.ideas import (
     IdeaFlagged,
@@ -62,6 +70,28 @@ from services.ideas.campaign_handlers import (
     settings_of,
     tally_changed,
     vote_rules_changed,
+)
+from services.ideas.comments.commands import (
+    decide_comment,
+    flag_comment,
+    post_comment,
+    withdraw_comment,
+)
+from services.ideas.comments.handlers import SEALED as COMMENT_TEXTS
+from services.ideas.comments.handlers import (
+    comment_decided,
+    comment_flagged,
+    comment_hidden_by_flags,
+    comment_posted,
+    comment_withdrawn,
+    refold_comments,
+)
+from services.ideas.comments.models import (
+    CommentCommand,
+    DecideComment,
+    FlagComment,
+    PostComment,
+    WithdrawComment,
 )
 from services.ideas.domain import (
     FLAGS,
@@ -108,7 +138,9 @@ __all__ = ["COMMAND_HANDLERS", "MESSAGE_HANDLERS", "SYSTEM_ACTOR", "BatchContext
            "IdeasProjection", "handle", "is_staff", "settings_of", "visible_idea", "window_of"]
 
 async def participant_erased(ctx: BatchContext, messages: list[Message]) -> None:
-    await ctx.store.erase([m.payload.participant_id for m in messages])  # type: ignore[attr-defined]
+    erased = [m.payload.participant_id for m in messages]  # type: ignore[attr-defined]
+    await ctx.store.erase(erased)
+    await ctx.comment_store.erase(erased)
 
 
 async def ignore(ctx: BatchContext, messages: list[Message]) -> None:
@@ -135,6 +167,13 @@ MESSAGE_HANDLERS: dict[type, Handler] = {
     TallyChanged: tally_changed,
     IdeaStatusChanged: ignore,
     IdeaRevisionPublished: ignore,
+    # comments: after the ideas they are on
+    CommentPosted: comment_posted,
+    CommentFlagged: comment_flagged,
+    CommentDecided: comment_decided,
+    CommentWithdrawn: comment_withdrawn,
+    CommentHiddenByFlags: comment_hidden_by_flags,
+    CommentStatusChanged: ignore,
     # last: what this batch stored of the participant is erased with the rest
     ParticipantErased: participant_erased,
 }
@@ -162,7 +201,8 @@ class IdeasProjection:
                  if isinstance(m.payload, CampaignCreated)]
         messages = [*await _unpark(ctx.store, known), *messages] if known else messages
         messages, ctx.texts = await vault.open_batch(
-            conn, ctx.outcome, messages, (IdeaSubmitted, IdeaRevised, IdeaFlagged, IdeaWithdrawn))
+            conn, ctx.outcome, messages,
+            (IdeaSubmitted, IdeaRevised, IdeaFlagged, IdeaWithdrawn, *COMMENT_TEXTS))
         ctx.envelopes = {m.envelope.event_id: m.envelope for m in messages}
         by_type: dict[type, list[Message]] = defaultdict(list)
         for m in messages:
@@ -183,6 +223,8 @@ class IdeasProjection:
                     correlation_id=cause.correlation_id if cause else r["event_id"]))
         if ctx.touched:
             await self._refold(ctx)
+        if ctx.comments:
+            await refold_comments(ctx)
         return ctx.outcome
 
     async def _refold(self, ctx: BatchContext) -> None:
@@ -276,10 +318,14 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     FlagIdea: flag_idea,
     WithdrawIdea: withdraw_idea,
     DecideModeration: decide_moderation,
+    PostComment: post_comment,
+    FlagComment: flag_comment,
+    WithdrawComment: withdraw_comment,
+    DecideComment: decide_comment,
 }
 
 
-async def handle(ctx: HttpContext, principal: Principal, command: Command, *,
+async def handle(ctx: HttpContext, principal: Principal, command: Command | CommentCommand, *,
                  idempotency_key: str | None) -> Accepted:
     """Run the one handler registered for the command."""
     return await COMMAND_HANDLERS[type(command)](ctx, principal, command, idempotency_key)
