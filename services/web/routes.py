@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.web import (
     campaigns,
+    comments,
     decisions,
     mine,
     pages,
@@ -27,6 +28,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(staff.router)
     app.include_router(planning.router)
     app.include_router(campaigns.router)
+    app.include_router(comments.router)
     app.include_router(decisions.router)
     app.include_router(results.router)
     app.include_router(mine.router)
