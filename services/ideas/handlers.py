@@ -13,7 +13,8 @@ is unknown), then revisions, flags, decisions and withdrawals, then the voting s
 (the campaign page's order by support). Finally every idea touched by the batch is re-folded
 (see `domain.fold_status`) and each change of status is published as `IdeaStatusChanged`, with
 an id derived from the event that caused it, so a retried batch or a replay publishes duplicates
-that consumers ignore.
+that consumers ignore. Comments (`services/ideas/comments/`) are handled after the ideas they are
+on and re-folded the same way, each change published as `CommentStatusChanged`.
 """
 
 from __future__ import annotations
