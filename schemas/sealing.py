@@ -8,6 +8,7 @@ has been destroyed, consumers show `erased_text` instead.
 from __future__ import annotations
 
 from schemas.base import Payload
+from schemas.comments import CommentFlagged, CommentPosted, CommentText
 from schemas.ideas import (
     IdeaFlagged,
     IdeaRevised,
@@ -31,6 +32,8 @@ TEXT_OF: dict[type[Payload], type[TextFields]] = {
     IdeaWithdrawn: ReasonText,
     IdeaStatusChanged: StatusText,
     IdeaRevisionPublished: StatusText,
+    CommentPosted: CommentText,
+    CommentFlagged: NoteText,
 }
 
 
@@ -59,4 +62,6 @@ def erased_text(model: type[TextFields]) -> TextFields:
         return ReasonText(reason=ERASED)
     if model is StatusText:
         return StatusText(title=ERASED)
+    if model is CommentText:
+        return CommentText(body=ERASED)
     raise TypeError(f"no erased form of {model.__name__}")

@@ -39,6 +39,7 @@ RETRY_AFTER_S = 2
 ROUTERS = (
     ("identity", "services.identity.api"),
     ("ideas", "services.ideas.api"),
+    ("ideas", "services.ideas.comments.api"),
     ("voting", "services.voting.api"),
     ("voting", "services.voting.selection_api"),
     ("voting", "services.voting.receipts_api"),

@@ -15,6 +15,7 @@ from fastapi.encoders import jsonable_encoder
 
 from schemas.moderation import Decision, IdeaStatus
 from services.ideas import handlers, queries
+from services.ideas.comments import queries as comment_queries
 from services.ideas.domain import (
     CURSOR_MAX,
     BadCursor,
@@ -160,9 +161,12 @@ async def campaign_ideas(campaign_id: uuid.UUID, ctx: Context, wait_for: WaitFor
     if not rows and await queries.campaign(ctx.pool, campaign_id) is None:
         raise not_found("campaign", campaign_id)
     # a public list: a revision waiting for a moderator is the author's and staff's business
+    counts = await comment_queries.counts(ctx.pool, [r["idea_id"] for r in rows])
     return CampaignIdeasPage(
         sort=sort, next=following.encode() if following else None,
-        ideas=[PageIdea.model_validate({**r, "pending_revision": None})
+        comments=await comment_queries.campaign_count(ctx.pool, campaign_id),
+        ideas=[PageIdea.model_validate({**r, "pending_revision": None,
+                                        "comments": counts.get(r["idea_id"], 0)})
                for r in await _credited(ctx, rows)])
 
 
@@ -304,7 +308,9 @@ async def moderation_log(ctx: Context, principal: Moderator, campaign_id: Campai
 
 async def personal_data(ctx: HttpContext, principal: Principal) -> dict[str, Any]:
     """The ideas service's part of `GET /me/data`."""
-    data: dict[str, Any] = jsonable_encoder(await queries.personal_data(ctx.pool, principal.sub))
+    data: dict[str, Any] = jsonable_encoder({
+        **await queries.personal_data(ctx.pool, principal.sub),
+        **await comment_queries.personal_data(ctx.pool, principal.sub)})
     return data
 
 

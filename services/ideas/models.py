@@ -162,6 +162,7 @@ class PageIdea(IdeaOut):
 
     supports: int
     opposes: int
+    comments: int = Field(default=0, description="its published comments and replies")
 
 
 class CampaignIdeasPage(BaseModel):
@@ -169,6 +170,8 @@ class CampaignIdeasPage(BaseModel):
 
     sort: PageOrder
     ideas: list[PageIdea]
+    comments: int = Field(default=0, description="published comments and replies on the"
+                                                 " campaign's published ideas")
     next: str | None = Field(description="pass as `after` (with the same `sort`) for the next"
                                          " page; null on the last page")
 

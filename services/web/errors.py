@@ -207,6 +207,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "implausible_date": ("Datoen er ikke troværdig.", "The date is not plausible."),
     "year_changed": ("Året kan ikke ændres.", "The year cannot be changed."),
     "unexpected_type": ("Værdien har en forkert type.", "The value has the wrong type."),
+    # comments on ideas
+    "comment_not_published": ("Kommentaren er ikke offentliggjort.",
+                              "The comment is not published."),
+    "comment_already_flagged": ("Du har allerede anmeldt denne kommentar.",
+                                "You have already flagged this comment."),
+    "own_comment": ("Du kan ikke anmelde din egen kommentar.",
+                    "You cannot flag your own comment."),
+    "not_comment_author": ("Kun kommentarens forfatter kan slette den.",
+                           "Only the comment's author may delete it."),
+    "reply_to_reply": ("Du kan kun svare på en kommentar, ikke på et svar.",
+                       "You can reply to a comment, not to a reply."),
+    "parent_not_published": ("Kommentaren, du svarer på, er ikke offentliggjort.",
+                             "The comment you reply to is not published."),
+    "unknown_parent": ("Kommentaren, du svarer på, findes ikke under denne idé.",
+                       "The comment you reply to does not exist under this idea."),
+    "comment_decision_not_applicable": ("Afgørelsen passer ikke til kommentarens status nu. "
+                                        "Genindlæs køen.",
+                                        "The decision does not fit the comment's status now. "
+                                        "Reload the queue."),
 }
 
 # A field's problem, from pydantic's message, in words (the first pattern that matches).

@@ -672,6 +672,36 @@ WORDS: dict[str, tuple[str, str]] = {
                            "styregruppen har godkendt planen.", "The idea was taken into the "
                            "action plan. The initiative's details are shown once the steering "
                            "group has approved the plan."),
+    # comments on ideas (services/web/comments.py, templates/comments.html, staff/comments.html)
+    "comments": ("Kommentarer", "Comments"),
+    "comments_count": ("kommentarer", "comments"),
+    "no_comments": ("Ingen kommentarer endnu.", "No comments yet."),
+    "comment_write": ("Skriv en kommentar", "Write a comment"),
+    "comment_body": ("Din kommentar", "Your comment"),
+    "comment_send": ("Send kommentar", "Send comment"),
+    "comment_reply": ("Svar", "Reply"),
+    "comment_reply_to": ("Dit svar til %s", "Your reply to %s"),
+    "comment_reply_send": ("Send svar", "Send reply"),
+    "comment_received": ("Tak for din kommentar. Kræver kampagnen moderation, vises den, når "
+                         "den er godkendt.",
+                         "Thank you for your comment. If the campaign is moderated, it is "
+                         "shown once it is approved."),
+    "comment_flag": ("Anmeld kommentaren", "Flag the comment"),
+    "comment_flagged": ("Tak. Kommentaren er anmeldt til moderatorerne.",
+                        "Thank you. The comment was flagged to the moderators."),
+    "comment_delete": ("Slet min kommentar", "Delete my comment"),
+    "comment_deleted": ("Din kommentar er slettet.", "Your comment was deleted."),
+    "comment_body_missing": ("Skriv din kommentar, før du sender den.",
+                             "Write your comment before you send it."),
+    "comment_sign_in": ("Log ind for at skrive en kommentar.", "Sign in to write a comment."),
+    "comment_closed": ("Kampagnen er ikke åben, så der kan ikke skrives kommentarer.",
+                       "The campaign is not open, so no comments can be written."),
+    "comment_queue": ("Kommentarer til moderation", "Comments to moderate"),
+    "comment_queue_empty": ("Ingen kommentarer venter på en afgørelse.",
+                            "No comments are waiting for a decision."),
+    "comment_on": ("Kommentar til", "Comment on"),
+    "comment_decided": ("Afgørelsen om kommentaren er registreret.",
+                        "The decision on the comment was recorded."),
 }
 
 

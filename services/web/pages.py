@@ -164,6 +164,7 @@ async def campaign_page(request: Request, v: Visit, campaign_id: uuid.UUID, *,
     response = page(request, v, "campaign.html", status=status, c=c.body, ideas=items,
                     sort=sort, q=q, tag=tag, mine=mine, voted=active_votes(mine) if mine else {},
                     titles=titles, more=more, first_page=after is None,
+                    comment_total=ideas.body.get("comments", 0) if ideas.ok else 0,
                     limited=audience(c.body), allowed=may_take_part(v, c.body),
                     reason_text=lambda r: reason_text(r, v.lang), receipt=receipt,
                     **form_state)
@@ -222,7 +223,12 @@ async def idea_page(request: Request, v: Visit, idea_id: uuid.UUID, *,
     history = await api.get(f"/ideas/{idea_id}/history")
     own = v.principal is not None and v.principal.sub == r.body["author"]
     c = await api.get(f"/campaigns/{r.body['campaign_id']}")
+    comments = await api.get(f"/ideas/{idea_id}/comments")
+    allowed = may_take_part(v, c.body) if c.ok else False
+    can_comment = (v.has("participant") and allowed and r.body["status"] == "published"
+                   and c.ok and c.body["phase"] == "open")
     return page(request, v, "idea.html", status=status, idea=r.body, own=own,
+                comments=comments.body if comments.ok else [], can_comment=can_comment,
                 history=history.body if history.ok else [], merged_from=merged_from,
                 campaign=c.body if c.ok else None,
                 allowed=may_take_part(v, c.body) if c.ok else False,

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.web import (
     campaigns,
+    comments,
     decisions,
     journey,
     mine,
@@ -28,6 +29,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(staff.router)
     app.include_router(planning.router)
     app.include_router(campaigns.router)
+    app.include_router(comments.router)
     app.include_router(decisions.router)
     app.include_router(results.router)
     app.include_router(journey.router)

@@ -67,6 +67,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/moderation/votes"): only("moderator"),
     ("POST", "/moderation/votes/decisions"): only("moderator"),
     ("POST", "/moderation/votes/decisions/bulk"): only("moderator"),
+    # comments
+    ("POST", "/ideas/{idea_id}/comments"): only("participant"),
+    ("GET", "/ideas/{idea_id}/comments"): optional_token(),
+    ("POST", "/comments/{comment_id}/flags"): only("participant"),
+    ("DELETE", "/comments/{comment_id}"): only("participant"),
+    ("GET", "/moderation/comments"): only("moderator"),
+    ("POST", "/moderation/comments/{comment_id}/decisions"): only("moderator"),
+    ("GET", "/moderation/comments/log"): only("moderator"),
     # voting
     ("POST", "/ideas/{idea_id}/votes"): only("participant"),
     ("DELETE", "/ideas/{idea_id}/votes"): only("participant"),

@@ -30,7 +30,10 @@ pytestmark = pytest.mark.integration
 
 TABLES = ("campaigns", "ideas", "revisions", "flags", "decisions", "withdrawals",
           "parked_submissions", "consumer_offsets", "applied_events", "revision_decisions",
-          "auto_hides", "vote_decisions", "tallies")
+          "auto_hides", "vote_decisions", "tallies",
+          # the projection also keeps comments (services/ideas/comments), erased with the rest
+          "comments", "comment_flags", "comment_decisions", "comment_withdrawals",
+          "comment_auto_hides")
 
 
 async def test_submissions_accepted_while_the_worker_is_down_are_all_applied(
