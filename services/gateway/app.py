@@ -43,6 +43,7 @@ ROUTERS = (
     ("voting", "services.voting.selection_api"),
     ("voting", "services.voting.receipts_api"),
     ("reporting", "services.reporting.api"),
+    ("identity", "services.identity.notifications.api"),
 )
 
 

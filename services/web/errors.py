@@ -207,6 +207,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "implausible_date": ("Datoen er ikke troværdig.", "The date is not plausible."),
     "year_changed": ("Året kan ikke ændres.", "The year cannot be changed."),
     "unexpected_type": ("Værdien har en forkert type.", "The value has the wrong type."),
+    # following and notifications
+    "bad_unsubscribe_token": ("Linket til at afmelde e-mails er ikke gyldigt. Brug linket i den"
+                              " nyeste e-mail, eller skift valget under din profil.",
+                              "The link to stop e-mails is not valid. Use the link in the latest"
+                              " e-mail, or change your choice on your profile."),
 }
 
 # A field's problem, from pydantic's message, in words (the first pattern that matches).
