@@ -138,14 +138,23 @@ def status_kind(status: IdeaStatus, previous: IdeaStatus | None) -> str | None:
     return None
 
 
-def idea_recipients(followers: Iterable[str], author: str | None, status: str | None,
-                    kind: str) -> set[str]:
-    """Who hears of an idea: its followers while it is public; only its author otherwise (what
-    is not published is shown to no one else). A rejection or a merge is the author's alone."""
-    public = status == IdeaStatus.PUBLISHED.value
-    if kind in (IDEA_REJECTED, IDEA_MERGED) or not public:
-        return {author} if author else set()
-    return set(followers) | ({author} if author else set())
+FOLLOWERS = "followers"
+AUTHOR = "author"
+
+
+def idea_audience(status: str | None, kind: str) -> str:
+    """Who may hear of an idea: its followers while it is public; only its author otherwise
+    (what is not published is shown to no one else). A rejection or a merge is the author's."""
+    if kind in (IDEA_REJECTED, IDEA_MERGED) or status != IdeaStatus.PUBLISHED.value:
+        return AUTHOR
+    return FOLLOWERS
+
+
+def recipients(audience: str, followers: Iterable[str], author: str | None) -> set[str]:
+    """The followers (the author among them while they follow), or the author alone."""
+    if audience == FOLLOWERS:
+        return set(followers)
+    return {author} if author else set()
 
 
 def reply_recipient(author: str, parent_author: str | None) -> str | None:

@@ -1,7 +1,7 @@
 """The embedded SMTP sink: used when no `SMTP_HOST` is configured, it accepts every message on a
 local port and stores it as `<home>/mail/<message-id>.eml`, so development and tests see exactly
-what would have been sent. A second message with a Message-ID already stored is dropped (the
-sink, like a careful recipient, takes each message once)."""
+what would have been sent. Every message is kept, also a second one with the same Message-ID (the
+sink stores a repeat as `<message-id>~2.eml`, `~3`, ..., so a message sent twice shows)."""
 
 from __future__ import annotations
 
@@ -35,13 +35,16 @@ class _Store:
         if name is None:
             return "550 a message needs a Message-ID"
         path = self.folder / name
-        if path.exists():
-            log.info("mailsink.duplicate", file=name)
-            return "250 already stored"
+        repeat = 1
+        while path.exists():  # the same message again: kept beside it, for all to see
+            repeat += 1
+            path = self.folder / name.replace(".eml", f"~{repeat}.eml")
+        if repeat > 1:
+            log.warning("mailsink.repeated", file=path.name)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(content)
         tmp.rename(path)
-        log.info("mailsink.stored", file=name, to=len(envelope.rcpt_tos))
+        log.info("mailsink.stored", file=path.name, to=len(envelope.rcpt_tos))
         return "250 stored"
 
 

@@ -32,6 +32,25 @@ CREATE TABLE identity.campaigns (
     name text NOT NULL
 );
 
+-- What each trigger told, and who may hear it ('followers', or only the idea's 'author'): a
+-- follow that is applied after a trigger it precedes (on another partition, in a replay) finds
+-- the triggers since it began here, so a replay gives the same inboxes.
+CREATE TABLE identity.triggers (
+    event_id uuid NOT NULL,
+    target text NOT NULL,
+    target_id uuid NOT NULL,
+    audience text NOT NULL,
+    kind text NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    idea_id uuid,
+    campaign_id uuid,
+    link_id uuid,
+    state text,
+    reason text,
+    PRIMARY KEY (event_id, target_id)
+);
+CREATE INDEX triggers_target_idx ON identity.triggers (target, target_id, occurred_at);
+
 -- How each person wants e-mail (no row: daily).
 CREATE TABLE identity.preferences (
     participant_id text PRIMARY KEY,

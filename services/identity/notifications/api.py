@@ -128,8 +128,9 @@ async def put_preferences(body: PreferencesIn, ctx: Context, principal: Particip
     return await accept(ctx, principal, event, idempotency_key=key)
 
 
-_BAD_TOKEN: dict[int | str, dict[str, Any]] = {403: {"description": "The link's token is not valid (not signed by us, or"
-                                   " altered): code `bad_unsubscribe_token`."}}
+_BAD_TOKEN: dict[int | str, dict[str, Any]] = {403: {
+    "description": "The link's token is not valid (not signed by us, or altered): code"
+                   " `bad_unsubscribe_token`."}}
 
 
 @router.post("/unsubscribe", **Accepted202, responses=_BAD_TOKEN)

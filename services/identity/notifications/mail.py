@@ -21,17 +21,19 @@ from services.identity import domain
 from services.identity.settings import MailSettings
 
 SUBJECT = {
-    domain.IDEA_APPROVED: ("Din idé er godkendt", "Your idea was approved"),
-    domain.IDEA_REJECTED: ("En idé blev afvist", "An idea was rejected"),
-    domain.IDEA_MERGED: ("En idé blev lagt sammen med en anden", "An idea was merged"),
-    domain.IDEA_ANSWERED: ("En idé har fået svar", "An idea was answered"),
-    domain.IDEA_ADOPTED: ("En idé er taget med i handlingsplanen",
-                          "An idea was taken into the action plan"),
-    domain.MILESTONE_REACHED: ("En milepæl er nået", "A milestone was reached"),
+    domain.IDEA_APPROVED: ("En idé, du følger, er godkendt", "An idea you follow was approved"),
+    domain.IDEA_REJECTED: ("Din idé blev afvist", "Your idea was rejected"),
+    domain.IDEA_MERGED: ("Din idé blev lagt sammen med en anden",
+                         "Your idea was merged with another"),
+    domain.IDEA_ANSWERED: ("En idé, du følger, har fået svar", "An idea you follow was answered"),
+    domain.IDEA_ADOPTED: ("En idé, du følger, er taget med i handlingsplanen",
+                          "An idea you follow was taken into the action plan"),
+    domain.MILESTONE_REACHED: ("En milepæl er nået for en idé, du følger",
+                               "A milestone was reached for an idea you follow"),
     domain.COMMENT_REPLY: ("Nyt svar på din kommentar", "A reply to your comment"),
-    domain.CAMPAIGN_OPENED: ("En kampagne er åbnet", "A campaign opened"),
-    domain.CAMPAIGN_CLOSED: ("En kampagne er lukket, og resultatet er offentligt",
-                             "A campaign closed and its results are published"),
+    domain.CAMPAIGN_OPENED: ("En kampagne, du følger, er åbnet", "A campaign you follow opened"),
+    domain.CAMPAIGN_CLOSED: ("En kampagne, du følger, er lukket, og resultatet er offentligt",
+                             "A campaign you follow closed and its results are published"),
 }
 WORDS = {
     "reason": ("Begrundelse", "Reason"),

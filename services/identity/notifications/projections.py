@@ -29,16 +29,48 @@ class NotifyStore:
                 " following = excluded.following, source = 'explicit', since = excluded.since",
                 rows)
 
-    async def follow_by_default(self, source: str,
-                                rows: Sequence[tuple[str, uuid.UUID, datetime]]) -> None:
-        """Authors and voters follow an idea, unless they already follow it or stopped."""
+    async def follow_by_default(self, source: str, rows: Sequence[tuple[str, uuid.UUID, datetime]]
+                                ) -> list[tuple[str, uuid.UUID, datetime]]:
+        """Authors and voters follow an idea, unless they already follow it or stopped; the
+        follows that began here."""
+        if not rows:
+            return []
+        began = await self.conn.fetch(
+            "INSERT INTO identity.follows (participant_id, target, target_id, following,"
+            " source, since) SELECT DISTINCT ON (p, t) p, 'idea', t, true, $1, s"
+            " FROM unnest($2::text[], $3::uuid[], $4::timestamptz[]) AS x(p, t, s)"
+            " ORDER BY p, t, s ON CONFLICT DO NOTHING RETURNING participant_id, target_id, since",
+            source, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+        return [(r["participant_id"], r["target_id"], r["since"]) for r in began]
+
+    async def record_triggers(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            await self.conn.execute(
-                "INSERT INTO identity.follows (participant_id, target, target_id, following,"
-                " source, since) SELECT p, 'idea', t, true, $1, s"
-                " FROM unnest($2::text[], $3::uuid[], $4::timestamptz[]) AS x(p, t, s)"
+            await self.conn.executemany(
+                "INSERT INTO identity.triggers (event_id, target, target_id, audience,"
+                " kind, occurred_at, idea_id, campaign_id, link_id, state, reason)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                 " ON CONFLICT DO NOTHING",
-                source, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+                [(r["event_id"], r["target"], r["target_id"], r["audience"], r["kind"],
+                  r["occurred_at"], r.get("idea_id"), r.get("campaign_id"),
+                  r.get("link_id"), r.get("state"), r.get("reason")) for r in rows])
+
+    async def triggers_since_follows(self, follows: Sequence[tuple[str, str, uuid.UUID]]
+                                     ) -> list[dict[str, Any]]:
+        """For each of these (person, target, id) that the person follows: what was told about
+        the target since they began to, that they may hear (`audience`)."""
+        rows = await self.conn.fetch(
+            "SELECT f.participant_id, t.event_id, t.kind, t.occurred_at, t.idea_id,"
+            " t.campaign_id, t.link_id, t.state, t.reason"
+            " FROM unnest($1::text[], $2::text[], $3::uuid[]) AS x(p, tg, id)"
+            " JOIN identity.follows f ON f.participant_id = x.p AND f.target = x.tg"
+            "  AND f.target_id = x.id AND f.following"
+            " JOIN identity.triggers t ON t.target = f.target AND t.target_id = f.target_id"
+            "  AND t.occurred_at >= f.since"
+            " LEFT JOIN identity.ideas i ON i.idea_id = t.idea_id"
+            " WHERE t.audience = 'followers' OR i.author = f.participant_id"
+            " ORDER BY t.occurred_at, t.event_id, f.participant_id",
+            [f[0] for f in follows], [f[1] for f in follows], [f[2] for f in follows])
+        return [dict(r) for r in rows]
 
     async def set_preference(self, participant_id: str, email: str, at: datetime) -> None:
         await self.conn.execute(
@@ -84,10 +116,11 @@ class NotifyStore:
             initiative_id)
         return [r["idea_id"] for r in rows]
 
-    async def followers(self, target: str, target_id: uuid.UUID) -> list[str]:
+    async def followers(self, target: str, target_id: uuid.UUID, at: datetime) -> list[str]:
+        """Who followed the target when something happened to it (`at`)."""
         rows = await self.conn.fetch(
             "SELECT participant_id FROM identity.follows WHERE target = $1 AND target_id = $2"
-            " AND following ORDER BY participant_id", target, target_id)
+            " AND following AND since <= $3 ORDER BY participant_id", target, target_id, at)
         return [r["participant_id"] for r in rows]
 
     async def email_choices(self, participant_ids: Sequence[str]) -> tuple[dict[str, str],

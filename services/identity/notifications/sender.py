@@ -14,8 +14,8 @@ How an e-mail is kept from being sent twice:
   each e-mail goes out at most once. Only a failure to reach the server at all (nothing was
   handed over) releases the claim to be tried again; any other failure is kept as 'failed'.
 - Should a message still reach a server twice (the server took it but the answer was lost and
-  an operator re-sent it), its Message-ID is the same: the embedded sink stores it once, and a
-  mail client shows it once.
+  an operator re-sent it), its Message-ID is the same, so mail clients show it once; the
+  embedded sink keeps the repeat beside it (`<id>~2.eml`), so tests see any second send.
 """
 
 from __future__ import annotations
