@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("worker", help="run one service's worker in the foreground")
-    p.add_argument("service", choices=["ideas", "voting", "reporting"])
+    p.add_argument("service", choices=["ideas", "voting", "reporting", "identity"])
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("gateway", help="run the HTTP gateway in the foreground")

@@ -9,6 +9,7 @@ from services.web import (
     campaigns,
     decisions,
     mine,
+    notify,
     pages,
     planning,
     receipts,
@@ -31,4 +32,6 @@ def mount(app: FastAPI) -> None:
     app.include_router(results.router)
     app.include_router(mine.router)
     app.include_router(receipts.router)
+    app.include_router(notify.router)
+    app.add_middleware(notify.NotifyState)  # the header's unread count, the follow buttons
     app.include_router(pages.router)

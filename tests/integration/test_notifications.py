@@ -143,7 +143,7 @@ async def test_a_follower_gets_exactly_one_email_per_trigger_across_a_restart_an
     out, err = io.StringIO(), io.StringIO()
     assert await replay(infra, "identity", confirmed=True, force=True, out=out, err=err) == 0, \
         err.getvalue()
-    assert "keep mail_deliveries, notification_reads" in out.getvalue()
+    assert "keep erasures, mail_deliveries, notification_reads, participants" in out.getvalue()
     assert await pool.fetchval("SELECT count(*) FROM identity.notifications") == 0
     stack.restart("identity")
     stack.wait_ready(names=("identity",))

@@ -37,8 +37,10 @@ from services.infra.http import (
     Limit,
     Offset,
     Participant,
+    WaitFor,
     accept,
     build,
+    wait_for_event,
 )
 
 router = APIRouter(tags=["notifications"])
@@ -82,8 +84,10 @@ async def unfollow_campaign(campaign_id: uuid.UUID, ctx: Context, principal: Par
 
 
 @router.get("/me/follows", response_model=list[FollowOut])
-async def my_follows(ctx: Context, principal: Participant) -> list[dict[str, Any]]:
+async def my_follows(ctx: Context, principal: Participant, wait_for: WaitFor = None
+                     ) -> list[dict[str, Any]]:
     """What you follow: what you chose, the ideas you wrote and those you voted for."""
+    await wait_for_event(ctx, "identity", wait_for)
     return await queries.follows(ctx.pool, principal.sub)
 
 
@@ -106,8 +110,10 @@ async def mark_read(body: ReadIn, ctx: Context, principal: Participant) -> dict[
 
 
 @router.get("/me/notification-preferences", response_model=PreferencesOut)
-async def my_preferences(ctx: Context, principal: Participant) -> dict[str, Any]:
+async def my_preferences(ctx: Context, principal: Participant, wait_for: WaitFor = None
+                         ) -> dict[str, Any]:
     """How you get e-mail about what you follow (before you choose: a daily digest)."""
+    await wait_for_event(ctx, "identity", wait_for)
     stored = await queries.preference(ctx.pool, principal.sub)
     return {"email": domain.email_frequency(stored),
             "language": await queries.language(ctx.pool, principal.sub)}

@@ -107,12 +107,12 @@ def compose(settings: MailSettings, *, mail_id: uuid.UUID, to: str, lang: str, s
     msg["Subject"] = subject
     msg["Date"] = format_datetime(sent)
     msg["Message-ID"] = f"<{mail_id}@ideastorm>"
-    msg["Content-Language"] = lang
     url = f"{base}/unsubscribe?token={quote(unsubscribe, safe='')}"
     msg["List-Unsubscribe"] = f"<{url}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     footer = ["", "--", _w(WORDS, "why", lang), f"{_w(WORDS, 'stop', lang)}: {url}"]
     msg.set_content("\n".join([*lines, *footer]) + "\n")
+    msg["Content-Language"] = lang  # after the content: setting it clears content headers
     return msg
 
 
