@@ -670,6 +670,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "notify_kind_comment_reply": ("Nyt svar på din kommentar", "A reply to your comment"),
     "notify_kind_campaign_opened": ("En kampagne, du følger, er åbnet",
                                     "A campaign you follow opened"),
+    "notify_no_sink": ("E-mails sendes til en rigtig SMTP-server; der er ingen lokal postkasse "
+                       "at vise.", "E-mail goes to a real SMTP server; there is no local mailbox "
+                       "to show."),
+    "notify_no_mail": ("E-mailen findes ikke.", "The e-mail does not exist."),
+    "notify_sink": ("Sendte e-mails (udvikling)", "E-mails sent (development)"),
+    "notify_sink_count": ("%s e-mails i den lokale postkasse.", "%s e-mails in the local mailbox."),
+    "notify_to": ("Til", "To"),
+    "notify_subject": ("Emne", "Subject"),
+    "notify_date": ("Dato", "Date"),
     "notify_kind_campaign_closed": ("En kampagne, du følger, er lukket, og resultatet er "
                                     "offentligt",
                                     "A campaign you follow closed and its results are published"),

@@ -4,13 +4,19 @@ e-mail's link, and the unread count in the header.
 
 What the header and the buttons need is fetched for a page by `NotifyState` (an ASGI wrapper
 around the gateway app, only for a signed-in browser's page request) through the API, and read by
-the templates as `notify`; pages themselves are unchanged.
+the templates as `notify`; pages themselves are unchanged. `/staff/mail` lists what the embedded
+SMTP sink received, in development.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
+import os
 import re
 import uuid
+from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.infra import mailsink
 from services.infra.limits import IN_PROCESS
 from services.web.api import Api
 from services.web.i18n import translate
@@ -162,3 +169,35 @@ async def unsubscribe_confirm(request: Request) -> Response:
     if not r.ok:
         return unavailable(request, v, r)
     return page(request, v, "unsubscribe.html", token=token, done=True)
+
+
+@router.get("/staff/mail")
+async def sink_mail(request: Request, name: str = "") -> Response:
+    """Development: the e-mails the embedded SMTP sink received (only while it is in use)."""
+    v = visit(request)
+    if (refused_ := signed_in(request, v, "moderator", "planner", "steering")) is not None:
+        return refused_
+    folder = os.environ.get("SMTP_SINK_DIR")
+    if not folder:
+        return problem(request, v, 404, translate("notify_no_sink", v.lang))
+    files = mailsink.messages(Path(folder))
+    shown = None
+    if name:
+        chosen = [f for f in files if f.name == name]  # only a file the sink stored
+        if not chosen:
+            return problem(request, v, 404, translate("notify_no_mail", v.lang))
+        shown = _read(chosen[0], body=True)
+    return page(request, v, "staff/mail.html", mails=[_read(f) for f in files[:200]],
+                shown=shown, total=len(files))
+
+
+def _read(path: Path, body: bool = False) -> dict[str, Any]:
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    found: dict[str, Any] = {"name": path.name, "to": str(msg["To"] or ""),
+                             "subject": str(msg["Subject"] or ""),
+                             "date": str(msg["Date"] or "")}
+    if body and isinstance(msg, EmailMessage):
+        part = msg.get_body(("plain",))
+        found["headers"] = [(k, str(v)) for k, v in msg.items()]
+        found["text"] = part.get_content() if isinstance(part, EmailMessage) else ""
+    return found
