@@ -53,7 +53,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"ideastorm is up\n  API       {stack.base_url}\n  OpenAPI   {stack.base_url}/docs\n"
               f"  broker    {resolved.kafka_bootstrap_servers}\n"
               f"  database  {resolved.database_url}\n  workers   {', '.join(stack.workers)}\n"
-              f"  logs      {stack.log_dir}\nCtrl-C stops everything.", flush=True)
+              f"  logs      {stack.log_dir}\n"
+              + (f"  mail      {infra.mail_sink.folder} (embedded SMTP sink; staff: /staff/mail)\n"
+                 if infra.mail_sink else "")
+              + "Ctrl-C stops everything.", flush=True)
         # a process that exits is started again (after a backoff), not the end of the system
         supervisor = Supervisor(stack, most_s=settings.restart_backoff_max_s)
         while not stop.is_set():

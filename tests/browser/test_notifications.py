@@ -31,6 +31,15 @@ async def test_follow_an_idea_and_hear_of_it_in_the_inbox(
     assert r.status_code == 202, r.text
     idea_id, submitted = r.json()["idea_id"], r.json()["event_id"]
 
+    # the follower has an address and wants e-mail at once (chosen through the API)
+    fan = {"Authorization": f"Bearer {token('participant', sub=f'fan-{uid}')}"}
+    r = await http.put("/me/profile", headers=fan,
+                       json={"display_name": "Fan", "email": f"fan.{uid}@example.org"})
+    assert r.status_code == 200, r.text
+    r = await http.put("/me/notification-preferences", headers=fan,
+                       json={"email": "immediately", "language": "da"})
+    assert r.status_code == 202, r.text
+
     page = await contexts()
     await sign_in(page, "participant", f"fan-{uid}")
     header = page.locator("#unread-count")
@@ -70,11 +79,23 @@ async def test_follow_an_idea_and_hear_of_it_in_the_inbox(
 
     # how e-mail comes, on the profile page
     await page.goto("/my/profile")
-    await page.get_by_label("Med det samme").check()
+    await expect(page.get_by_label("Med det samme")).to_be_checked()
+    await page.get_by_label("En samlet e-mail om ugen").check()
     await page.locator("#notify-h + form").get_by_role("button", name="Gem").click()
     await expect(page.locator(".flash.ok")).to_contain_text("Dit valg er gemt.")
-    await expect(page.get_by_label("Med det samme")).to_be_checked()
+    await expect(page.get_by_label("En samlet e-mail om ugen")).to_be_checked()
     await look(page, "profile-notifications")
+
+    # staff see the e-mail the embedded SMTP sink received
+    staff = await contexts()
+    await sign_in(staff, "moderator", f"mod-{uid}")
+    await staff.goto("/staff/mail")
+    subject = f"En idé, du følger, er taget med i handlingsplanen: {title}"
+    await shown_after_reload(staff, staff.locator("main table"), subject)
+    await look(staff, "staff-mail")
+    await staff.get_by_role("link", name=subject).click()
+    await expect(staff.locator("main dl")).to_contain_text("List-Unsubscribe=One-Click")
+    await expect(staff.locator("pre.mail-text")).to_contain_text(f"/i/{idea_id}")
 
     # and stop following
     await page.goto(f"/i/{idea_id}")
