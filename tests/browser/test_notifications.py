@@ -77,15 +77,6 @@ async def test_follow_an_idea_and_hear_of_it_in_the_inbox(
     await expect(page.locator("#unread-count")).to_have_text("0 ulæste")
     await expect(page.locator("#notifications li.read")).to_have_count(1)
 
-    # how e-mail comes, on the profile page
-    await page.goto("/my/profile")
-    await expect(page.get_by_label("Med det samme")).to_be_checked()
-    await page.get_by_label("En samlet e-mail om ugen").check()
-    await page.locator("#notify-h + form").get_by_role("button", name="Gem").click()
-    await expect(page.locator(".flash.ok")).to_contain_text("Dit valg er gemt.")
-    await expect(page.get_by_label("En samlet e-mail om ugen")).to_be_checked()
-    await look(page, "profile-notifications")
-
     # staff see the e-mail the embedded SMTP sink received
     staff = await contexts()
     await sign_in(staff, "moderator", f"mod-{uid}")
@@ -96,6 +87,15 @@ async def test_follow_an_idea_and_hear_of_it_in_the_inbox(
     await staff.get_by_role("link", name=subject).click()
     await expect(staff.locator("main dl")).to_contain_text("List-Unsubscribe=One-Click")
     await expect(staff.locator("pre.mail-text")).to_contain_text(f"/i/{idea_id}")
+
+    # how e-mail comes, on the profile page
+    await page.goto("/my/profile")
+    await expect(page.get_by_label("Med det samme")).to_be_checked()
+    await page.get_by_label("En samlet e-mail om ugen").check()
+    await page.locator("#notify-h + form").get_by_role("button", name="Gem").click()
+    await expect(page.locator(".flash.ok")).to_contain_text("Dit valg er gemt.")
+    await expect(page.get_by_label("En samlet e-mail om ugen")).to_be_checked()
+    await look(page, "profile-notifications")
 
     # and stop following
     await page.goto(f"/i/{idea_id}")

@@ -13,6 +13,7 @@ import email.policy
 import io
 import os
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -24,9 +25,13 @@ import asyncpg
 import httpx
 import pytest
 
-from schemas.participation import EmailFrequency
+from schemas.comments import CommentStatus, CommentStatusChanged
+from schemas.envelope import Envelope, derived_id
+from schemas.participation import AnswerState, EmailFrequency, IdeaAnswered
+from schemas.plan import IdeaAdopted, MilestoneCompleted
 from services.identity.notifications.commands import send_digests
 from services.identity.settings import MailSettings
+from services.infra.kafka import EventProducer
 from services.infra.replay import replay
 from services.infra.settings import Settings
 from services.infra.stack import Stack
@@ -103,6 +108,16 @@ class Person:
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
         return body
+
+
+async def identity_knows(http: httpx.AsyncClient, person: Person, caused_by: str) -> None:
+    """The identity worker has applied the status change the ideas service derived from this
+    event (its id is derived from the cause), so what comes after it on the topic is after it."""
+    change = str(derived_id(uuid.UUID(caused_by), "idea.status_changed"))
+    await eventually(lambda: http.get("/me/follows", params={"wait_for": change},
+                                      headers=person.headers),
+                     lambda r: r.status_code == 200, timeout=60,
+                     what="the idea's status in the identity service")
 
 
 async def pending_idea(client: IdeasClient, campaign_id: str, title: str) -> str:
@@ -266,3 +281,91 @@ async def test_an_erased_person_gets_nothing_more_and_their_inbox_is_gone(
     assert (await gone.inbox()) == {"unread": 0, "notifications": []}
     assert await pool.fetchval("SELECT count(*) FROM identity.notifications"
                                " WHERE participant_id = $1", gone.sub) == 0
+
+
+async def test_a_campaign_follower_hears_it_open_and_close_with_its_results(
+    stack: Stack, http: httpx.AsyncClient, token: Callable[..., str], uid: str,
+) -> None:
+    client = IdeasClient(http, token, uid)
+    # the ideas service's clock opens and closes it (campaign.opened / campaign.closed)
+    campaign = await client.campaign(opens=timedelta(seconds=4), closes=timedelta(seconds=8))
+    watcher = Person(http, token, "watcher", uid)
+    r = await http.put(f"/campaigns/{campaign}/follow", headers=watcher.headers)
+    assert r.status_code == 202, r.text
+    await eventually(watcher.follows, lambda f: campaign in f, what="the campaign followed")
+    inbox = await eventually(watcher.inbox, lambda b: b["unread"] == 2, timeout=60,
+                             what="opened and closed")
+    kinds = [(n["kind"], n["link"]) for n in reversed(inbox["notifications"])]
+    assert kinds == [("campaign_opened", f"/c/{campaign}"),
+                     ("campaign_closed", f"/c/{campaign}/results")]
+    assert {n["campaign_name"] for n in inbox["notifications"]} == {
+        f"Shorter waiting times {uid}"}
+
+    r = await http.post("/me/notifications/read", headers=watcher.headers, json={
+        "notification_ids": [inbox["notifications"][0]["notification_id"]]})
+    assert r.json() == {"marked": 1, "unread": 1}
+    r = await http.post("/me/notifications/read", headers=watcher.headers, json={})
+    assert r.json() == {"marked": 1, "unread": 0}
+
+
+async def test_answers_adoptions_milestones_and_replies_reach_who_they_concern(
+    stack: Stack, http: httpx.AsyncClient, token: Callable[..., str], producer: EventProducer,
+    uid: str,
+) -> None:
+    """The events the answers, plan and comments services publish, as they publish them."""
+    client = IdeasClient(http, token, uid)
+    campaign = await client.campaign(moderation="post")
+    author = Person(http, token, "writer", uid)
+    ids = []
+    for title in (f"A repair café {uid}", f"A secret idea {uid}"):
+        r = await http.post(f"/campaigns/{campaign}/ideas", headers=author.headers,
+                            json={"title": title, "body": "Details follow."})
+        assert r.status_code == 202, r.text
+        ids.append(r.json()["idea_id"])
+        await identity_knows(http, author, r.json()["event_id"])
+    idea_id, hidden_id = ids
+    hide = await client.decide(hidden_id, "hide", "personal data in the text")
+    await identity_knows(http, author, hide.json()["event_id"])
+    fan, stopper = Person(http, token, "fan", uid), Person(http, token, "stopper", uid)
+    for p in (fan, stopper):
+        await p.follow(idea_id)
+        await p.follow(hidden_id)
+    r = await http.delete(f"/ideas/{idea_id}/follow", headers=stopper.headers)
+    assert r.status_code == 202, r.text
+    await eventually(stopper.follows, lambda f: idea_id not in f, what="stopped following")
+
+    staff, initiative = "planner-x", uuid.uuid4()
+    events = [
+        IdeaAnswered(idea_id=uuid.UUID(idea_id), campaign_id=uuid.UUID(campaign),
+                     state=AnswerState.TAKEN_FORWARD, reason="The library will host it"),
+        IdeaAnswered(idea_id=uuid.UUID(hidden_id), campaign_id=uuid.UUID(campaign),
+                     state=AnswerState.NOT_TAKEN_FORWARD, reason="Not a municipal task"),
+        IdeaAdopted(initiative_id=initiative, idea_id=uuid.UUID(idea_id), decided_by=staff),
+        MilestoneCompleted(initiative_id=initiative, milestone_id="M1",
+                           completed_on=datetime.now(UTC).date()),
+        CommentStatusChanged(comment_id=uuid.uuid4(), idea_id=uuid.UUID(idea_id),
+                             campaign_id=uuid.UUID(campaign), status=CommentStatus.PUBLISHED,
+                             previous=CommentStatus.PENDING, parent_id=uuid.uuid4(),
+                             author=fan.sub, parent_author=author.sub),
+    ]
+    for payload in events:
+        await producer.publish(Envelope.wrap(payload, actor=staff))
+
+    got = await eventually(fan.inbox, lambda b: b["unread"] == 3, what="the fan's three")
+    assert sorted(n["kind"] for n in got["notifications"]) == [
+        "idea_adopted", "idea_answered", "milestone_reached"]
+    answered = next(n for n in got["notifications"] if n["kind"] == "idea_answered")
+    assert (answered["state"], answered["reason"]) == ("taken_forward",
+                                                       "The library will host it")
+    assert answered["title"] == f"A repair café {uid}"
+    mine = await eventually(author.inbox, lambda b: b["unread"] == 5, what="the author's five")
+    kinds = sorted(n["kind"] for n in mine["notifications"])
+    assert kinds == ["comment_reply", "idea_adopted", "idea_answered", "idea_answered",
+                     "milestone_reached"]
+    # the hidden idea's answer reached only its author, who sees its title
+    secret = [n for n in mine["notifications"] if n["idea_id"] == hidden_id]
+    assert [n["title"] for n in secret] == [f"A secret idea {uid}"]
+    # the fan's inbox shows nothing of the hidden idea; the one who stopped following hears of
+    # neither (the hidden idea's answer is not theirs to hear either)
+    assert all(n["idea_id"] != hidden_id for n in got["notifications"])
+    assert (await stopper.inbox())["notifications"] == []
