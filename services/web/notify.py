@@ -181,14 +181,14 @@ async def sink_mail(request: Request, name: str = "") -> Response:
     if not folder:
         return problem(request, v, 404, translate("notify_no_sink", v.lang))
     files = mailsink.messages(Path(folder))
-    shown = None
+    opened = None
     if name:
         chosen = [f for f in files if f.name == name]  # only a file the sink stored
         if not chosen:
             return problem(request, v, 404, translate("notify_no_mail", v.lang))
-        shown = _read(chosen[0], body=True)
+        opened = _read(chosen[0], body=True)
     return page(request, v, "staff/mail.html", mails=[_read(f) for f in files[:200]],
-                shown=shown, total=len(files))
+                opened=opened, total=len(files))
 
 
 def _read(path: Path, body: bool = False) -> dict[str, Any]:
