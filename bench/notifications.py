@@ -1,6 +1,6 @@
 """The notifications projection (identity worker) on the embedded broker and PostgreSQL.
 
-    .venv/bin/python bench/notifications.py [--votes 100000] [--ideas 200]
+    .venv/bin/python -m bench.notifications [--votes 100000] [--ideas 200]
 
 The identity worker reads `votes` (voters follow the ideas they vote for), so it must keep up
 with the hottest topic. N `vote.cast` events on `ideas` ideas go to `votes`, then one approval

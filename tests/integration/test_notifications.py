@@ -351,14 +351,16 @@ async def test_answers_adoptions_milestones_and_replies_reach_who_they_concern(
     for payload in events:
         await producer.publish(Envelope.wrap(payload, actor=staff))
 
-    got = await eventually(fan.inbox, lambda b: b["unread"] == 3, what="the fan's three")
+    got = await eventually(fan.inbox, lambda b: b["unread"] == 3, timeout=60,
+                           what="the fan's three")
     assert sorted(n["kind"] for n in got["notifications"]) == [
         "idea_adopted", "idea_answered", "milestone_reached"]
     answered = next(n for n in got["notifications"] if n["kind"] == "idea_answered")
     assert (answered["state"], answered["reason"]) == ("taken_forward",
                                                        "The library will host it")
     assert answered["title"] == f"A repair café {uid}"
-    mine = await eventually(author.inbox, lambda b: b["unread"] == 5, what="the author's five")
+    mine = await eventually(author.inbox, lambda b: b["unread"] == 5, timeout=60,
+                            what="the author's five")
     kinds = sorted(n["kind"] for n in mine["notifications"])
     assert kinds == ["comment_reply", "idea_adopted", "idea_answered", "idea_answered",
                      "milestone_reached"]

@@ -136,15 +136,18 @@ class NotifyStore:
                 {r["participant_id"] for r in erased})
 
     async def add_notifications(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.conn.executemany(
-                "INSERT INTO identity.notifications (notification_id, participant_id, kind,"
-                " cause_id, occurred_at, idea_id, campaign_id, link_id, state, reason, mail,"
-                " mail_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                " ON CONFLICT (notification_id) DO NOTHING",
-                [(r["notification_id"], r["participant_id"], r["kind"], r["cause_id"],
-                  r["occurred_at"], r.get("idea_id"), r.get("campaign_id"), r.get("link_id"),
-                  r.get("state"), r.get("reason"), r["mail"], r["mail_id"]) for r in rows])
+        """The inbox rows, in one statement; a row already there (same id) stays as it is."""
+        if not rows:
+            return
+        cols = ("notification_id", "participant_id", "kind", "cause_id", "occurred_at",
+                "idea_id", "campaign_id", "link_id", "state", "reason", "mail", "mail_id")
+        await self.conn.execute(
+            "INSERT INTO identity.notifications (notification_id, participant_id, kind,"
+            " cause_id, occurred_at, idea_id, campaign_id, link_id, state, reason, mail,"
+            " mail_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[],"
+            " $5::timestamptz[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::text[],"
+            " $11::text[], $12::uuid[]) ON CONFLICT (notification_id) DO NOTHING",
+            *([r.get(c) for r in rows] for c in cols))
 
     async def erase(self, participant_ids: Sequence[str]) -> None:
         """Everything of the notifications about these people: follows, choices, inbox, read
