@@ -53,7 +53,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"ideastorm is up\n  API       {stack.base_url}\n  OpenAPI   {stack.base_url}/docs\n"
               f"  broker    {resolved.kafka_bootstrap_servers}\n"
               f"  database  {resolved.database_url}\n  workers   {', '.join(stack.workers)}\n"
-              f"  logs      {stack.log_dir}\nCtrl-C stops everything.", flush=True)
+              f"  logs      {stack.log_dir}\n"
+              + (f"  mail      {infra.mail_sink.folder} (embedded SMTP sink; staff: /staff/mail)\n"
+                 if infra.mail_sink else "")
+              + "Ctrl-C stops everything.", flush=True)
         # a process that exits is started again (after a backoff), not the end of the system
         supervisor = Supervisor(stack, most_s=settings.restart_backoff_max_s)
         while not stop.is_set():
@@ -123,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("worker", help="run one service's worker in the foreground")
-    p.add_argument("service", choices=["ideas", "voting", "reporting"])
+    p.add_argument("service", choices=["ideas", "voting", "reporting", "identity"])
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("gateway", help="run the HTTP gateway in the foreground")

@@ -45,6 +45,7 @@ ROUTERS = (
     ("voting", "services.voting.receipts_api"),
     ("reporting", "services.reporting.api"),
     ("reporting", "services.reporting.journey.api"),
+    ("identity", "services.identity.notifications.api"),
 )
 
 

@@ -24,6 +24,7 @@ from services.identity.models import (
     ProfileOut,
     PutProfile,
 )
+from services.identity.notifications.queries import personal_data as notifications_data
 from services.identity.settings import IdentitySettings
 from services.infra.auth import Principal
 from services.infra.http import (
@@ -50,10 +51,11 @@ def attach(ctx: HttpContext) -> None:
 
 
 async def personal_data(ctx: HttpContext, principal: Principal) -> dict[str, Any]:
-    """The identity service's part of `GET /me/data`: the profile (None once erased)."""
+    """The identity service's part of `GET /me/data`: the profile (None once erased), what the
+    person follows and their e-mail choice."""
     profile = await queries.profile(ctx.pool, principal.sub)
     return {"profile": ProfileOut.model_validate(profile).model_dump(mode="json")
-            if profile else None}
+            if profile else None, **await notifications_data(ctx.pool, principal.sub)}
 
 
 @router.get("/me/profile", response_model=ProfileOut)

@@ -23,6 +23,7 @@ from schemas import topics
 from schemas.envelope import RefusedMessage, decode
 from schemas.identity import ParticipantErased
 from services.identity import projections
+from services.identity.notifications import commands as notification_commands
 from services.infra import archive, db, vault
 from services.infra.kafka import read_from_start
 from services.infra.settings import Settings, get_settings
@@ -76,3 +77,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     actions = p.add_subparsers(dest="action", required=True)
     r = actions.add_parser("reapply", help="erase again everyone erased on the topics")
     r.set_defaults(func=cmd_reapply)
+    notification_commands.register(sub)

@@ -6,11 +6,18 @@ Pure: the standard library and `schemas` only.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
 
 from schemas.common import Sector
+from schemas.envelope import derived_id
+from schemas.moderation import IdeaStatus
+from schemas.participation import EmailFrequency
 
 # what the audit log says when a participant erased themselves (`DELETE /me` takes no body)
 SELF_ERASURE_REASON = "the participant asked to be erased (DELETE /me)"
@@ -97,3 +104,123 @@ def shown_name(display_name: str | None, show_name: bool) -> str | None:
 def erasure_reason(reason: str | None) -> str:
     """The reason recorded for an erasure: an admin gives one; a participant's own is fixed."""
     return reason if reason else SELF_ERASURE_REASON
+
+
+# -- following and notifications (services/identity/notifications/)
+
+# What a notification tells; the words of each are in `notifications/mail.py` and the pages.
+IDEA_APPROVED = "idea_approved"
+IDEA_REJECTED = "idea_rejected"
+IDEA_MERGED = "idea_merged"
+IDEA_ANSWERED = "idea_answered"
+IDEA_ADOPTED = "idea_adopted"
+MILESTONE_REACHED = "milestone_reached"
+COMMENT_REPLY = "comment_reply"
+CAMPAIGN_OPENED = "campaign_opened"
+CAMPAIGN_CLOSED = "campaign_closed"  # its results are published when it closes
+
+KINDS = (IDEA_APPROVED, IDEA_REJECTED, IDEA_MERGED, IDEA_ANSWERED, IDEA_ADOPTED,
+         MILESTONE_REACHED, COMMENT_REPLY, CAMPAIGN_OPENED, CAMPAIGN_CLOSED)
+
+# before a person chooses, e-mail comes as a daily digest
+DEFAULT_EMAIL = EmailFrequency.DAILY
+
+
+def status_kind(status: IdeaStatus, previous: IdeaStatus | None) -> str | None:
+    """What an idea's change of status tells its followers: published after waiting for
+    moderation is an approval; rejected and merged are told; anything else is not."""
+    if status is IdeaStatus.PUBLISHED and previous is IdeaStatus.PENDING:
+        return IDEA_APPROVED
+    if status is IdeaStatus.REJECTED:
+        return IDEA_REJECTED
+    if status is IdeaStatus.MERGED:
+        return IDEA_MERGED
+    return None
+
+
+FOLLOWERS = "followers"
+AUTHOR = "author"
+
+
+def idea_audience(status: str | None, kind: str) -> str:
+    """Who may hear of an idea: its followers while it is public; only its author otherwise
+    (what is not published is shown to no one else). A rejection or a merge is the author's."""
+    if kind in (IDEA_REJECTED, IDEA_MERGED) or status != IdeaStatus.PUBLISHED.value:
+        return AUTHOR
+    return FOLLOWERS
+
+
+def recipients(audience: str, followers: Iterable[str], author: str | None) -> set[str]:
+    """The followers (the author among them while they follow), or the author alone."""
+    if audience == FOLLOWERS:
+        return set(followers)
+    return {author} if author else set()
+
+
+def reply_recipient(author: str, parent_author: str | None) -> str | None:
+    """A published reply is told to the author of the comment it answers, not to themselves."""
+    return parent_author if parent_author and parent_author != author else None
+
+
+def title_shown(status: str | None, author: str | None, reader: str) -> bool:
+    """An idea's title in someone's inbox: while it is published, or to its author."""
+    return status == IdeaStatus.PUBLISHED.value or (author is not None and author == reader)
+
+
+def notification_id(cause: uuid.UUID, recipient: str) -> uuid.UUID:
+    """One notification per event and person, however often the event is read again."""
+    return derived_id(cause, "notification", recipient)
+
+
+def mail_id(notification: uuid.UUID) -> uuid.UUID:
+    """The e-mail of one notification (its Message-ID): one per notification."""
+    return derived_id(notification, "mail")
+
+
+def email_frequency(stored: str | None) -> EmailFrequency:
+    return EmailFrequency(stored) if stored else DEFAULT_EMAIL
+
+
+@dataclass(frozen=True)
+class Period:
+    """A digest's period, [start, end) in UTC, and the local day it starts on."""
+
+    frequency: EmailFrequency
+    start: datetime
+    end: datetime
+
+    def digest_id(self, participant_id: str) -> uuid.UUID:
+        """One digest per person and period, however often the timer or a command runs."""
+        return derived_id("digest", self.frequency.value, participant_id, self.start.isoformat())
+
+
+def period_ending(frequency: EmailFrequency, end_day: datetime, zone: tzinfo) -> Period:
+    """The daily (or weekly) period that ends at local midnight starting `end_day`'s date."""
+    end = datetime.combine(end_day.date(), time(0), zone)
+    length = timedelta(days=7 if frequency is EmailFrequency.WEEKLY else 1)
+    start = datetime.combine((end - length).date(), time(0), zone)
+    return Period(frequency, start, end)
+
+
+def due_period(frequency: EmailFrequency, now: datetime, zone: tzinfo, hour: int) -> Period:
+    """The latest period of `frequency` whose digest is due at `now`: a day's at `hour` o'clock
+    local time the next morning, a week's (Monday to Monday) at `hour` on the Monday after."""
+    local = now.astimezone(zone)
+    day = local if local.hour >= hour else local - timedelta(days=1)
+    if frequency is EmailFrequency.WEEKLY:
+        day = day - timedelta(days=day.weekday())
+    return period_ending(frequency, day, zone)
+
+
+def unsubscribe_token(secret: bytes, participant_id: str) -> str:
+    """A signed token naming the person, for the one-click unsubscribe link in every e-mail."""
+    mac = hmac.new(secret, f"unsubscribe:{participant_id}".encode(), hashlib.sha256)
+    return f"{participant_id}.{mac.hexdigest()[:32]}"
+
+
+def token_person(secret: bytes, token: str) -> str | None:
+    """Whose unsubscribe token this is, or None when it was not signed with `secret`."""
+    person, _, _ = token.rpartition(".")
+    if not person or not hmac.compare_digest(unsubscribe_token(secret, person), token):
+        return None
+    return person

@@ -131,7 +131,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("replay", help="reset a service's projections so its workers rebuild "
                                       "them from offset 0 (stop its workers first)")
-    p.add_argument("service", choices=["ideas", "voting", "reporting"])
+    p.add_argument("service", choices=["ideas", "voting", "reporting", "identity"])
     p.add_argument("--yes", action="store_true", help="really empty the tables")
     p.add_argument("--force", action="store_true",
                    help="skip the consumer-group check (the embedded broker keeps reporting "

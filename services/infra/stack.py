@@ -25,12 +25,13 @@ from services.infra import db
 from services.infra.archive_io import restore
 from services.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from services.infra.home import HomeLock, attach_running, running
+from services.infra.mailsink import MailSink
 from services.infra.settings import Settings
 from services.infra.supervise import lifeline
 
 log = structlog.get_logger(__name__)
 
-WORKERS = ("ideas", "voting", "reporting")
+WORKERS = ("ideas", "voting", "reporting", "identity")
 
 
 def available_workers() -> tuple[str, ...]:
@@ -53,6 +54,7 @@ class Infrastructure:
         self.broker: EmbeddedBroker | None = None
         self.postgres: EmbeddedPostgres | None = None
         self.lock: HomeLock | None = None
+        self.mail_sink: MailSink | None = None
         self.restored = 0
 
     def start(self) -> Settings:
@@ -70,6 +72,8 @@ class Infrastructure:
             if not dsn:
                 self.postgres = EmbeddedPostgres(home, fresh=self.fresh_db)
                 dsn = self.postgres.start()
+            if not os.environ.get("SMTP_HOST") and not self.database_only:
+                self._start_mail_sink(home)
             if self.broker is not None and bootstrap:
                 self.restored = _run(_restore(dsn, bootstrap, s.kafka_replication_factor))
                 log.info("embedded.broker.restored", events=self.restored)
@@ -78,7 +82,20 @@ class Infrastructure:
             raise
         return s.model_copy(update={"kafka_bootstrap_servers": bootstrap, "database_url": dsn})
 
+    def _start_mail_sink(self, home: Path) -> None:
+        """No SMTP server configured: e-mail goes to the embedded sink, `<home>/mail/`. The
+        processes started from here (and this one) learn of it from the environment."""
+        self.mail_sink = MailSink(home / "mail")
+        host, port = self.mail_sink.start()
+        os.environ.update({"SMTP_HOST": host, "SMTP_PORT": str(port),
+                           "SMTP_SINK_DIR": str(self.mail_sink.folder)})
+
     def stop(self) -> None:
+        if self.mail_sink:
+            self.mail_sink.stop()
+            self.mail_sink = None
+            for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_SINK_DIR"):
+                os.environ.pop(name, None)
         if self.broker:
             self.broker.stop()
         if self.postgres:

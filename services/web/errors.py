@@ -226,6 +226,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                         "Genindlæs køen.",
                                         "The decision does not fit the comment's status now. "
                                         "Reload the queue."),
+    # following and notifications
+    "bad_unsubscribe_token": ("Linket til at afmelde e-mails er ikke gyldigt. Brug linket i den"
+                              " nyeste e-mail, eller skift valget under din profil.",
+                              "The link to stop e-mails is not valid. Use the link in the latest"
+                              " e-mail, or change your choice on your profile."),
 }
 
 # A field's problem, from pydantic's message, in words (the first pattern that matches).

@@ -702,6 +702,77 @@ WORDS: dict[str, tuple[str, str]] = {
     "comment_on": ("Kommentar til", "Comment on"),
     "comment_decided": ("Afgørelsen om kommentaren er registreret.",
                         "The decision on the comment was recorded."),
+    # following and notifications (services/web/notify.py)
+    "notify_inbox": ("Notifikationer", "Notifications"),
+    "notify_unread_n": ("%s ulæste", "%s unread"),
+    "notify_read_all": ("Markér alle som læst", "Mark all as read"),
+    "notify_mark_read": ("Markér som læst", "Mark as read"),
+    "notify_marked_read": ("Markeret som læst.", "Marked as read."),
+    "notify_none": ("Du har ingen notifikationer endnu. Følg en idé eller en kampagne for at "
+                    "høre, hvad der sker med den.",
+                    "You have no notifications yet. Follow an idea or a campaign to hear what "
+                    "happens to it."),
+    "notify_new": ("Ny", "New"),
+    "notify_follow": ("Følg", "Follow"),
+    "notify_unfollow": ("Stop med at følge", "Stop following"),
+    "notify_you_follow": ("Du følger denne.", "You follow this."),
+    "notify_followed": ("Du følger den nu.", "You follow it now."),
+    "notify_unfollowed": ("Du følger den ikke længere.", "You no longer follow it."),
+    "notify_prefs": ("E-mails om det, du følger", "E-mail about what you follow"),
+    "notify_email_how": ("Hvornår vil du have e-mail?", "When do you want e-mail?"),
+    "notify_email_immediately": ("Med det samme", "At once"),
+    "notify_email_daily": ("En samlet e-mail om dagen", "One e-mail a day"),
+    "notify_email_weekly": ("En samlet e-mail om ugen", "One e-mail a week"),
+    "notify_email_never": ("Aldrig", "Never"),
+    "notify_prefs_hint": ("Notifikationerne står altid på siden Notifikationer. E-mails skrives "
+                          "på det sprog, siden vises på nu.",
+                          "Notifications are always on the Notifications page. E-mails are "
+                          "written in the language this page is shown in now."),
+    "notify_saved": ("Dit valg er gemt.", "Your choice was saved."),
+    "notify_pick": ("Vælg, hvornår du vil have e-mail.", "Choose when you want e-mail."),
+    "notify_bad_link": ("Linket mangler en del. Brug linket fra e-mailen.",
+                        "The link is missing a part. Use the link from the e-mail."),
+    "notify_unsubscribe": ("Stop e-mails", "Stop e-mails"),
+    "notify_unsubscribe_ask": ("Vil du stoppe alle e-mails om det, du følger? Dine "
+                               "notifikationer står stadig på siden, når du logger ind.",
+                               "Do you want to stop all e-mail about what you follow? Your "
+                               "notifications stay on the page when you sign in."),
+    "notify_unsubscribe_button": ("Ja, stop e-mails", "Yes, stop e-mails"),
+    "notify_unsubscribed": ("Du får ikke flere e-mails. Du kan slå dem til igen under din "
+                            "profil.", "You will get no more e-mail. You can turn it on again "
+                            "on your profile."),
+    "notify_answer": ("Svar", "Answer"),
+    "notify_answer_under_consideration": ("under overvejelse", "under consideration"),
+    "notify_answer_taken_forward": ("taget videre", "taken forward"),
+    "notify_answer_taken_forward_into_initiative": ("taget videre i et initiativ",
+                                                    "taken forward into an initiative"),
+    "notify_answer_not_taken_forward": ("ikke taget videre", "not taken forward"),
+    "notify_kind_idea_approved": ("En idé, du følger, er godkendt",
+                                  "An idea you follow was approved"),
+    "notify_kind_idea_rejected": ("Din idé blev afvist", "Your idea was rejected"),
+    "notify_kind_idea_merged": ("Din idé blev lagt sammen med en anden",
+                                "Your idea was merged with another"),
+    "notify_kind_idea_answered": ("En idé, du følger, har fået svar",
+                                  "An idea you follow was answered"),
+    "notify_kind_idea_adopted": ("En idé, du følger, er taget med i handlingsplanen",
+                                 "An idea you follow was taken into the action plan"),
+    "notify_kind_milestone_reached": ("En milepæl er nået for en idé, du følger",
+                                      "A milestone was reached for an idea you follow"),
+    "notify_kind_comment_reply": ("Nyt svar på din kommentar", "A reply to your comment"),
+    "notify_kind_campaign_opened": ("En kampagne, du følger, er åbnet",
+                                    "A campaign you follow opened"),
+    "notify_no_sink": ("E-mails sendes til en rigtig SMTP-server; der er ingen lokal postkasse "
+                       "at vise.", "E-mail goes to a real SMTP server; there is no local mailbox "
+                       "to show."),
+    "notify_no_mail": ("E-mailen findes ikke.", "The e-mail does not exist."),
+    "notify_sink": ("Sendte e-mails (udvikling)", "E-mails sent (development)"),
+    "notify_sink_count": ("%s e-mails i den lokale postkasse.", "%s e-mails in the local mailbox."),
+    "notify_to": ("Til", "To"),
+    "notify_subject": ("Emne", "Subject"),
+    "notify_date": ("Dato", "Date"),
+    "notify_kind_campaign_closed": ("En kampagne, du følger, er lukket, og resultatet er "
+                                    "offentligt",
+                                    "A campaign you follow closed and its results are published"),
 }
 
 

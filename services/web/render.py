@@ -40,6 +40,7 @@ def page(request: Request, v: Visit, template: str, *, status: int = 200,
     values.setdefault("errors", [])
     values.setdefault("err", {})
     values.setdefault("values", {})
+    values.setdefault("notify", getattr(request.state, "notify", None))  # services/web/notify.py
     html = env.get_template(template).render(
         t=t, when=lambda value: i18n.when(value, lang), v=v, lang=lang,
         day=lambda value: i18n.day(value, lang),

@@ -11,6 +11,7 @@ from services.web import (
     decisions,
     journey,
     mine,
+    notify,
     pages,
     planning,
     receipts,
@@ -35,4 +36,6 @@ def mount(app: FastAPI) -> None:
     app.include_router(journey.router)
     app.include_router(mine.router)
     app.include_router(receipts.router)
+    app.include_router(notify.router)
+    app.add_middleware(notify.NotifyState)  # the header's unread count, the follow buttons
     app.include_router(pages.router)

@@ -24,7 +24,7 @@ BUSINESS = ("ideas", "voting", "reporting", "identity")
 ROOMS = ("domain", "handlers.py", "projections", "queries", "api.py", "worker.py",
          "settings.py", "migrations")
 # services that consume no topic, so have no worker; their package docstring says why
-WORKERLESS = {"identity"}
+WORKERLESS: set[str] = set()  # identity has one since it notifies (follows, inboxes, e-mail)
 CONSUMING = ("faust", "aiokafka", "services.infra.worker", "services.infra.consumer")
 # infra's generic consumer, migration runner, replay tool and event archive write their own SQL
 PURE_LIBRARIES = {"schemas", "numpy"}

@@ -11,8 +11,9 @@ import pytest
 from schemas.common import Sector
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision, IdeaStatus
-from schemas.participation import AnswerState
+from schemas.participation import AnswerState, EmailFrequency
 from schemas.plan import Rag
+from services.identity import domain as identity_domain
 from services.infra.auth import Role
 from services.voting.domain import what_if
 from services.web import i18n, oidc
@@ -75,7 +76,7 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
               "jr_decision_": Decision, "jr_answer_": AnswerState}
     assert {k for k in used if k.endswith("_")} <= {
         *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_", "receipt_",
-        "wi_rule_", "wi_", "wi_skipped_"}
+        "wi_rule_", "wi_", "wi_skipped_", "notify_email_", "notify_answer_", "notify_kind_"}
     used = {k for k in used if not k.endswith("_")}
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
     used |= {"plan_status_draft", "plan_status_approved"}
@@ -92,6 +93,10 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     used |= {f"wi_{v}" for v in variations if v != what_if.BASELINE} | {"wi_baseline"}
     used |= {f"wi_skipped_{v}" for v in (*variations[1:], what_if.WITHOUT_SECTOR.rstrip(":"),
                                          "all")}
+    # following and notifications: what a notification tells, e-mail choices, answer states
+    used |= {f"notify_kind_{k}" for k in identity_domain.KINDS}
+    used |= {f"notify_email_{f.value}" for f in EmailFrequency}
+    used |= {f"notify_answer_{a.value}" for a in AnswerState}
     missing = sorted(used - i18n.WORDS.keys())
     assert not missing, f"words without a translation: {missing}"
     same = [k for k, (da, en) in i18n.WORDS.items() if not da or not en]
