@@ -30,6 +30,7 @@ from fastapi import HTTPException
 from schemas import topics
 from schemas.base import Payload
 from schemas.campaigns import (
+    AnswerThreshold,
     CampaignChanged,
     CampaignClosed,
     CampaignCreated,
@@ -63,8 +64,9 @@ from schemas.moderation import (
     RevisionDecision,
     StatusText,
 )
+from schemas.participation import IdeaAnswerDue, IdeaAnswered, IdeaAnswerOverdue
 from schemas.votes import TallyChanged, VoteHoldDecided
-from services.ideas import queries
+from services.ideas import answers, queries
 from services.ideas.domain import (
     FINAL,
     FLAGS,
@@ -85,6 +87,7 @@ from services.ideas.domain import (
 from services.ideas.models import (
     AcceptedCampaign,
     AcceptedIdea,
+    AnswerIdea,
     ChangeCampaign,
     Command,
     CreateCampaign,
@@ -258,11 +261,6 @@ async def vote_hold_decided(ctx: BatchContext, messages: list[Message]) -> None:
     await ctx.store.add_vote_decisions(messages)
 
 
-async def tally_changed(ctx: BatchContext, messages: list[Message]) -> None:
-    # the voting service's figures, shown beside published ideas on the campaign page
-    await ctx.store.apply_tallies(messages)
-
-
 async def moderation_decided(ctx: BatchContext, messages: list[Message]) -> None:
     # kept even when the idea is not known yet (another topic): the fold picks it up later
     await ctx.store.add_decisions(messages)
@@ -306,7 +304,10 @@ MESSAGE_HANDLERS: dict[type, Handler] = {
     IdeaWithdrawn: idea_withdrawn,
     IdeaHiddenByFlags: hidden_by_flags,
     VoteHoldDecided: vote_hold_decided,
-    TallyChanged: tally_changed,
+    TallyChanged: answers.tally_changed,  # the figures, then the answers they make due
+    IdeaAnswered: answers.idea_answered,
+    IdeaAnswerDue: answers.answer_due_recorded,
+    IdeaAnswerOverdue: answers.answer_overdue_recorded,
     IdeaStatusChanged: ignore,
     IdeaRevisionPublished: ignore,
     # last: what this batch stored of the participant is erased with the rest
@@ -516,7 +517,9 @@ def settings_of(row: dict[str, Any]) -> CampaignSettings:
         vote_rules=VoteRules.model_validate(row["vote_rules"]),
         flag_threshold=row["flag_threshold"], budget=row["budget"],
         min_votes_to_fund=row["min_votes_to_fund"],
-        shows_author_names=row["shows_author_names"])
+        shows_author_names=row["shows_author_names"],
+        answer_threshold=(AnswerThreshold.model_validate(row["answer_threshold"])
+                          if row["answer_threshold"] is not None else None))
 
 
 async def change_campaign(ctx: HttpContext, principal: Principal, command: ChangeCampaign,
@@ -532,6 +535,8 @@ async def change_campaign(ctx: HttpContext, principal: Principal, command: Chang
         given["audience"] = frozenset(command.body.audience or ())
     if "vote_rules" in given:
         given["vote_rules"] = command.body.vote_rules
+    if "answer_threshold" in given:
+        given["answer_threshold"] = command.body.answer_threshold
     new = replace(old, **given)
     try:
         changed = check_change(old, new, datetime.now(UTC))
@@ -673,6 +678,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     FlagIdea: flag_idea,
     WithdrawIdea: withdraw_idea,
     DecideModeration: decide_moderation,
+    AnswerIdea: answers.answer_idea,
 }
 
 
