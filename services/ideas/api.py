@@ -192,7 +192,10 @@ async def get_idea(idea_id: uuid.UUID, ctx: Context, principal: OptionalPrincipa
     if not sees_unreviewed(row["author"], principal.sub if principal else None,
                            is_staff(principal)):
         row = {**row, "pending_revision": None}
-    row = {**row, "answer": await queries.current_answer(ctx.pool, idea_id)}
+    answer = await queries.current_answer(ctx.pool, idea_id)
+    if answer is not None and not is_staff(principal):
+        answer["answered_by"] = None  # the answer is the institution's; who gave it, staff's
+    row = {**row, "answer": answer}
     return IdeaOut.model_validate((await _credited(ctx, [row]))[0])
 
 

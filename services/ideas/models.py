@@ -378,7 +378,7 @@ class AnswerOut(BaseModel):
     state: AnswerState
     reason: str
     initiative_id: uuid.UUID | None
-    answered_by: str
+    answered_by: str | None = None  # who answered: shown to staff only
     answered_at: datetime
 
 
