@@ -32,6 +32,7 @@ from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.identity import ParticipantErased
 from schemas.moderation import IdeaRevisionPublished, IdeaStatusChanged, ModerationDecided
+from schemas.participation import IdeaAnswerDue, IdeaAnswered, IdeaAnswerOverdue
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -363,7 +364,8 @@ async def plan_fact(conn: asyncpg.Connection, messages: list[Message], outcome: 
 
 async def campaign_or_idea_event(conn: asyncpg.Connection, messages: list[Message],
                                  outcome: Outcome) -> None:
-    """Campaigns, ideas, their statuses and moderation decisions, kept whole for the report and
+    """Campaigns, ideas, their statuses, moderation decisions and official answers (given, due,
+    overdue), kept whole for the report and
     for the titles and statuses of adopted ideas (participant text opened: the report reads it)."""
     kept, texts = await vault.open_batch(conn, outcome, messages)
     rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
@@ -462,6 +464,9 @@ HANDLERS: dict[type, Handler] = {
     IdeaStatusChanged: campaign_or_idea_event,
     IdeaRevisionPublished: campaign_or_idea_event,
     ModerationDecided: campaign_or_idea_event,
+    IdeaAnswered: campaign_or_idea_event,
+    IdeaAnswerDue: campaign_or_idea_event,
+    IdeaAnswerOverdue: campaign_or_idea_event,
     VoteCast: vote,
     VoteWithdrawn: vote,
     WhatIfComputed: what_if_computed,

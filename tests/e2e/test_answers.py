@@ -4,6 +4,8 @@ a campaign's support threshold makes an answer due (once per idea) and the timer
 from __future__ import annotations
 
 import json
+import random
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -13,8 +15,12 @@ import asyncpg
 import httpx
 import pytest
 
+from schemas.campaigns import AnswerThreshold, CampaignCreated, ModerationMode
+from schemas.envelope import Envelope
+from schemas.participation import AnswerState, IdeaAnswerDue, IdeaAnswered, IdeaAnswerOverdue
 from services.ideas.timers import announce_overdue_answers
 from services.infra.kafka import EventProducer
+from services.reporting.report.quarter import Quarter
 from tests.e2e.ideas_client import IdeasClient, bearer
 from tests.helpers import eventually
 
@@ -154,3 +160,52 @@ async def test_reaching_the_threshold_makes_one_answer_due_and_the_timer_one_ove
         "state": "taken_forward", "reason": "the night bus runs from March"})
     await client.wait(answer)
     assert await due_list("overdue") == [] and await due_list("due") == []
+
+
+async def test_the_quarterly_report_shows_answers_given_and_overdue_in_its_quarter(
+    http: httpx.AsyncClient, token: Callable[..., str], producer: EventProducer
+) -> None:
+    planner = bearer(token("planner"))
+    # a past quarter no other test writes to: its report is final, cut at the quarter's end
+    q = Quarter(random.randint(2001, 2009), 2)
+    campaign_id, idea_ids = uuid.uuid4(), [uuid.uuid4() for _ in range(3)]
+
+    def at(days: float) -> datetime:
+        return q.start + timedelta(days=days)
+
+    def wrap(payload: Any, days: float, actor: str = "mod-1") -> Envelope:
+        return Envelope.wrap(payload, actor=actor, occurred_at=at(days))
+
+    events = [
+        wrap(CampaignCreated(campaign_id=campaign_id, title=f"Natbusser {campaign_id}",
+                             question="Hvor skal natbussen køre?", opens_at=at(1),
+                             closes_at=at(20), moderation=ModerationMode.POST,
+                             answer_threshold=AnswerThreshold(supports=2, days=7)), 0),
+        wrap(IdeaAnswerDue(idea_id=idea_ids[0], campaign_id=campaign_id, supports=2,
+                           threshold=2, reached_at=at(10), due=at(17)), 10, "system:ideas"),
+        wrap(IdeaAnswered(idea_id=idea_ids[1], campaign_id=campaign_id,
+                          state=AnswerState.NOT_TAKEN_FORWARD, reason="ikke i år"), 12),
+        wrap(IdeaAnswerOverdue(idea_id=idea_ids[0], campaign_id=campaign_id, due=at(17)), 17,
+             "system:ideas"),
+        # in the next quarter: not in this quarter's report
+        wrap(IdeaAnswered(idea_id=idea_ids[2], campaign_id=campaign_id,
+                          state=AnswerState.TAKEN_FORWARD, reason="med i planen"), 95),
+    ]
+    await producer.publish_many(events)
+    await eventually(
+        lambda: http.get("/plans", params={"wait_for": str(events[3].event_id)},
+                         headers=planner),
+        lambda r: r.status_code == 200, timeout=60, what="the answers processed by reporting")
+
+    made = await http.post("/reports", json={"quarter": str(q)}, headers=planner)
+    assert made.status_code == 201, made.text
+    page = (await http.get(made.json()["files"]["da.md"], headers=planner)).text
+    ours = page[page.index(f"### Natbusser {campaign_id}"):]
+    section = ours[ours.index("#### Officielle svar"):]
+    section = re.split(r"\n##?#? ", section)[0]  # up to the next campaign or section
+    assert "Kampagnen lover svar på idéer med 2 støtter inden for 7 dage." in section
+    assert "| Ikke taget videre | 1 |" in section
+    assert "Taget videre |" not in section  # the answer of the next quarter
+    assert "Idéer, der nåede støttetærsklen i kvartalet: 1." in section
+    assert "Svar over tiden \\(1\\)" in section
+    assert "| Ikke besvaret |" in section

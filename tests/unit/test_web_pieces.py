@@ -11,6 +11,7 @@ import pytest
 from schemas.common import Sector
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision, IdeaStatus
+from schemas.participation import AnswerState
 from schemas.plan import Rag
 from services.infra.auth import Role
 from services.voting.domain import what_if
@@ -72,10 +73,13 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
               "sector_": Sector, "rag_": Rag}
     assert {k for k in used if k.endswith("_")} <= {
         *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_", "receipt_",
-        "wi_rule_", "wi_", "wi_skipped_"}
+        "wi_rule_", "wi_", "wi_skipped_", "answer_state_", "answer_option_"}
     used = {k for k in used if not k.endswith("_")}
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
     used |= {"plan_status_draft", "plan_status_approved"}
+    # official answers: the state on the idea page and the console, and in the moderation log
+    used |= {f"{prefix}{a.value}" for prefix in ("answer_state_", "decision_") for a in AnswerState}
+    used |= {"answer_option_taken_forward_into_initiative"}
     used |= {f"phase_{p}" for p in ("scheduled", "open", "closed")}
     used |= {f"vote_state_{s}" for s in ("counted", "refused", "pending", "withdrawn",
                                          "replaced", "applied", "merged_duplicate", "held",
