@@ -626,7 +626,7 @@ WORDS: dict[str, tuple[str, str]] = {
                                                "Answer: taken forward into an initiative"),
     "decision_not_taken_forward": ("Svar: ikke taget videre", "Answer: not taken forward"),
     "answer_given": ("Besvaret %s", "Answered %s"),
-    "rule_answer": ("Ideer med %s støtter besvares inden for %s dage.",
+    "rule_answer": ("Idéer med %s støtter besvares inden for %s dage.",
                     "Ideas with %s supports are answered within %s days."),
     "official_answers": ("Officielle svar", "Official answers"),
     "answers_overdue": ("Svar over tiden", "Overdue answers"),

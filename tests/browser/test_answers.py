@@ -93,7 +93,7 @@ async def test_a_moderator_answers_from_the_console_and_everyone_sees_the_answer
 
     await anyone.goto(f"/c/{campaign_id}")
     await expect(anyone.locator("#rule-answer")).to_have_text(
-        "Ideer med 2 støtter besvares inden for 14 dage.")
+        "Idéer med 2 støtter besvares inden for 14 dage.")
     await look(anyone, "campaign-answer-promise")
 
     # the moderation log has the answer
