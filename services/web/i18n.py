@@ -642,6 +642,14 @@ WORDS: dict[str, tuple[str, str]] = {
                           "The initiative's id (only for \"Taken forward into an initiative\")"),
     "give_answer": ("Giv svaret", "Give the answer"),
     "answer_given_ok": ("Svaret er givet.", "The answer was given."),
+    "answer_promise": ("Løfte om officielt svar (valgfrit)",
+                       "Promise of an official answer (optional)"),
+    "answer_promise_hint": ("Idéer med så mange støtter besvares inden for så mange dage. Tøm "
+                            "begge felter for intet løfte.",
+                            "Ideas with this many supports are answered within this many days. "
+                            "Empty both fields for no promise."),
+    "answer_supports": ("Antal støtter", "Supports"),
+    "answer_days": ("Antal dage (1–365)", "Days (1–365)"),
 }
 
 

@@ -96,6 +96,23 @@ async def test_a_moderator_answers_from_the_console_and_everyone_sees_the_answer
         "Idéer med 2 støtter besvares inden for 14 dage.")
     await look(anyone, "campaign-answer-promise")
 
+    # an administrator changes the promise on the open campaign; a year and more is refused
+    admin = await contexts()
+    await sign_in(admin, "admin", f"admin-{uid}")
+    await admin.goto(f"/staff/campaigns/{campaign_id}/edit")
+    days = admin.get_by_label("Antal dage (1–365)")
+    await expect(days).to_have_value("14")
+    await days.fill("400")
+    await admin.get_by_role("button", name="Gem ændringerne").click()
+    await expect(admin.locator("#error-summary")).to_contain_text("Antal dage")
+    await expect(admin.get_by_label("Antal dage (1–365)")).to_have_value("400")
+    await look(admin, "admin-campaign-answer-promise-refused")
+    await admin.get_by_label("Antal dage (1–365)").fill("21")
+    await admin.get_by_role("button", name="Gem ændringerne").click()
+    await expect(admin.locator(".flash.ok")).to_contain_text("Kampagnen er ændret")
+    await expect(admin.locator("#rule-answer")).to_have_text(
+        "Idéer med 2 støtter besvares inden for 21 dage.")
+
     # the moderation log has the answer
     await mod.goto("/staff/log")
     await expect(mod.locator("tbody tr").filter(has_text=title).first).to_contain_text(
