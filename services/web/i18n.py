@@ -642,6 +642,8 @@ WORDS: dict[str, tuple[str, str]] = {
                           "The initiative's id (only for \"Taken forward into an initiative\")"),
     "give_answer": ("Giv svaret", "Give the answer"),
     "answer_given_ok": ("Svaret er givet.", "The answer was given."),
+    "give_answer_link": ("Giv idéen et officielt svar", "Give the idea an official answer"),
+    "answer_this_idea": ("Besvar idéen", "Answer the idea"),
     "answer_promise": ("Løfte om officielt svar (valgfrit)",
                        "Promise of an official answer (optional)"),
     "answer_promise_hint": ("Idéer med så mange støtter besvares inden for så mange dage. Tøm "

@@ -113,8 +113,22 @@ async def test_a_moderator_answers_from_the_console_and_everyone_sees_the_answer
     await expect(admin.locator("#rule-answer")).to_have_text(
         "Idéer med 2 støtter besvares inden for 21 dage.")
 
-    # the moderation log has the answer
+    # any published idea may be answered, from its own page too: a later answer replaces it
+    await mod.goto(f"/i/{idea_id}")
+    await mod.get_by_role("link", name="Giv idéen et officielt svar").click()
+    chosen = mod.locator("#answer-chosen")
+    await expect(chosen).to_contain_text("Officielt svar: Taget videre i initiativ")
+    await look(mod, "staff-answer-chosen")
+    await chosen.get_by_label("Svar", exact=True).select_option("not_taken_forward")
+    await chosen.get_by_label("Begrundelse").fill("Trafikplanen blev ikke vedtaget.")
+    await chosen.get_by_role("button", name="Giv svaret").click()
+    await expect(mod.locator(".flash.ok")).to_contain_text("Svaret er givet")
+    await expect(mod.locator("#official-answer h2")).to_have_text(
+        "Officielt svar: Ikke taget videre")
+
+    # the moderation log has the answers
     await mod.goto("/staff/log")
-    await expect(mod.locator("tbody tr").filter(has_text=title).first).to_contain_text(
-        "Svar: taget videre i et initiativ")
+    rows = mod.locator("tbody tr").filter(has_text=title)
+    await expect(rows.nth(0)).to_contain_text("Svar: ikke taget videre")
+    await expect(rows.nth(1)).to_contain_text("Svar: taget videre i et initiativ")
     await look(mod, "staff-log-answer")
