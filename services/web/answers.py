@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.web.api import Api
+from services.web.errors import sentence
 from services.web.forms import refused
 from services.web.pages import posted, signed_in
 from services.web.render import back, page, unavailable
@@ -56,7 +57,10 @@ async def answer(request: Request) -> Response:
     if isinstance(got := await posted(request, *STAFF), Response):
         return got
     v, f = got
-    idea_id = f.get("idea_id", "")
+    try:  # the form's own hidden field: anything else did not come from the page
+        idea_id = str(uuid.UUID(f.get("idea_id", "")))
+    except ValueError:
+        return back(request, v, "/staff/answers", error=sentence("not_found", v.lang))
     values = {name: f.get(name, "").strip() for name in ("state", "reason", "initiative_id")}
     body: dict[str, Any] = {"state": values["state"], "reason": values["reason"]}
     if values["initiative_id"]:
