@@ -41,6 +41,16 @@ class VoteRules(BaseModel):
     max_votes_per_participant: int = Field(default=5, ge=1, le=10_000)
 
 
+class AnswerThreshold(BaseModel):
+    """A campaign's promise: an idea with `supports` supports is officially answered within
+    `days` days of reaching them (the ideas service derives `idea.answer_due`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    supports: int = Field(ge=1, le=10**9)
+    days: int = Field(ge=1, le=365)
+
+
 class _Campaign(Payload):
     __topic__ = topics.STATUS
     __key_field__ = "campaign_id"
@@ -74,6 +84,9 @@ class CampaignCreated(_Campaign):
     # where an imported campaign came from (e.g. a public participatory-budget data set): set,
     # the campaign is not one of the centre's own ideastorms; optional: absent on older events
     imported_from: ShortText | None = None
+    # ideas with this many supports must be answered within so many days; optional: absent on
+    # older events, which promise no answer
+    answer_threshold: AnswerThreshold | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -110,7 +123,7 @@ class VoteRulesChanged(_Campaign):
 # what a `CampaignChanged` may name in `changed`: every setting staff may change after creating
 CampaignSetting = Literal["title", "question", "description", "opens_at", "closes_at",
                           "audience", "moderation", "vote_rules", "flag_threshold", "budget",
-                          "min_votes_to_fund", "shows_author_names"]
+                          "min_votes_to_fund", "shows_author_names", "answer_threshold"]
 CHANGEABLE: tuple[str, ...] = get_args(CampaignSetting)
 
 
@@ -139,6 +152,7 @@ class CampaignChanged(_Campaign):
     budget: int | None = Field(default=None, ge=0, le=10**15)
     min_votes_to_fund: int | None = Field(default=None, ge=0, le=10**9)
     shows_author_names: bool
+    answer_threshold: AnswerThreshold | None = None  # optional: absent on older events
     reason: Reason | None = None  # why, for the record (optional)
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 
 from schemas.moderation import Decision, IdeaStatus
@@ -18,9 +18,11 @@ from services.ideas import handlers, queries
 from services.ideas.comments import queries as comment_queries
 from services.ideas.domain import (
     CURSOR_MAX,
+    AnswerStanding,
     BadCursor,
     PageCursor,
     PageOrder,
+    answer_standing,
     applicable_decisions,
     auto_hide_reason,
     credited_name,
@@ -32,6 +34,9 @@ from services.ideas.handlers import is_staff, settings_of, visible_idea, window_
 from services.ideas.models import (
     AcceptedCampaign,
     AcceptedIdea,
+    AnswerDueOut,
+    AnswerIdea,
+    AnswerIn,
     CampaignChangeIn,
     CampaignIdeasPage,
     CampaignIn,
@@ -55,7 +60,7 @@ from services.ideas.models import (
     WithdrawalIn,
     WithdrawIdea,
 )
-from services.infra.auth import Principal
+from services.infra.auth import Principal, Role
 from services.infra.http import (
     Accepted,
     Admin,
@@ -70,6 +75,7 @@ from services.infra.http import (
     Participant,
     WaitFor,
     not_found,
+    require,
     wait_for_event,
 )
 
@@ -190,6 +196,10 @@ async def get_idea(idea_id: uuid.UUID, ctx: Context, principal: OptionalPrincipa
     if not sees_unreviewed(row["author"], principal.sub if principal else None,
                            is_staff(principal)):
         row = {**row, "pending_revision": None}
+    answer = await queries.current_answer(ctx.pool, idea_id)
+    if answer is not None and not is_staff(principal):
+        answer["answered_by"] = None  # the answer is the institution's; who gave it, staff's
+    row = {**row, "answer": answer}
     return IdeaOut.model_validate((await _credited(ctx, [row]))[0])
 
 
@@ -312,6 +322,49 @@ async def personal_data(ctx: HttpContext, principal: Principal) -> dict[str, Any
         **await queries.personal_data(ctx.pool, principal.sub),
         **await comment_queries.personal_data(ctx.pool, principal.sub)})
     return data
+
+
+# -- official answers
+
+Answerer = Annotated[Principal, Depends(require(Role.MODERATOR, Role.PLANNER))]
+StandingFilter = Annotated[AnswerStanding | None, Query(
+    alias="status", description="due: still in time; overdue: the date has passed; both when"
+                                " left out")]
+
+
+@ideas.post("/ideas/{idea_id}/answers", status_code=202, response_model=Accepted, responses={
+    404: {"description": "No such idea (`not_found`)"},
+    409: {"description": (
+        "Only a published idea is answered: `not_published` (pending, hidden, rejected or"
+        " withdrawn), `idea_merged` (answer the idea it was merged into)")},
+    422: {"description": (
+        "The body is not valid (`invalid_request`): a state that is none of the four, no"
+        " reason, or `initiative_id` missing for `taken_forward_into_initiative` or given for"
+        " another state")},
+})
+async def answer_idea(idea_id: uuid.UUID, body: AnswerIn, ctx: Context, principal: Answerer,
+                      idempotency_key: IdempotencyKey = None) -> Accepted:
+    """Give a published idea its official, public answer (moderator, planner, admin); a later
+    answer replaces it, and every answer stays in the moderation log."""
+    return await handlers.handle(ctx, principal, AnswerIdea(idea_id, body),
+                                 idempotency_key=idempotency_key)
+
+
+@moderation.get("/moderation/answers", response_model=list[AnswerDueOut])
+async def answers_due(ctx: Context, principal: Answerer, status: StandingFilter = None,
+                      campaign_id: CampaignFilter = None, wait_for: WaitFor = None,
+                      limit: Limit = 200) -> list[AnswerDueOut]:
+    """Ideas whose campaign promised an answer (they reached its support threshold) and that
+    have none yet, soonest due first: `due` while in time, `overdue` once the date passed."""
+    await wait_for_event(ctx, "ideas", wait_for)
+    now = datetime.now(UTC)
+    out = []
+    for r in await queries.unanswered_due(ctx.pool, campaign_id, limit=limit):
+        standing = answer_standing(r["due"], None, now,
+                                   found_overdue=r["overdue_at"] is not None)
+        if standing is not None and status in (None, standing):
+            out.append(AnswerDueOut.model_validate({**r, "standing": standing}))
+    return out
 
 
 router.include_router(campaigns)

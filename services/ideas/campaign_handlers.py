@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.campaigns import (
+    AnswerThreshold,
     CampaignChanged,
     CampaignCreated,
     ModerationMode,
@@ -57,11 +58,6 @@ async def vote_rules_changed(ctx: BatchContext, messages: list[Message]) -> None
     await ctx.store.change_vote_rules(messages)
 
 
-async def tally_changed(ctx: BatchContext, messages: list[Message]) -> None:
-    # the voting service's figures, shown beside published ideas on the campaign page
-    await ctx.store.apply_tallies(messages)
-
-
 
 async def create_campaign(ctx: HttpContext, principal: Principal, command: CreateCampaign,
                           idempotency_key: str | None) -> AcceptedCampaign:
@@ -81,7 +77,9 @@ def settings_of(row: dict[str, Any]) -> CampaignSettings:
         vote_rules=VoteRules.model_validate(row["vote_rules"]),
         flag_threshold=row["flag_threshold"], budget=row["budget"],
         min_votes_to_fund=row["min_votes_to_fund"],
-        shows_author_names=row["shows_author_names"])
+        shows_author_names=row["shows_author_names"],
+        answer_threshold=(AnswerThreshold.model_validate(row["answer_threshold"])
+                          if row["answer_threshold"] is not None else None))
 
 
 async def change_campaign(ctx: HttpContext, principal: Principal, command: ChangeCampaign,
@@ -97,6 +95,8 @@ async def change_campaign(ctx: HttpContext, principal: Principal, command: Chang
         given["audience"] = frozenset(command.body.audience or ())
     if "vote_rules" in given:
         given["vote_rules"] = command.body.vote_rules
+    if "answer_threshold" in given:
+        given["answer_threshold"] = command.body.answer_threshold
     new = replace(old, **given)
     try:
         changed = check_change(old, new, datetime.now(UTC))

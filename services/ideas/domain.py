@@ -16,7 +16,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from schemas.campaigns import CHANGEABLE, ModerationMode, VoteRules, audience_refusal
+from schemas.campaigns import (
+    CHANGEABLE,
+    AnswerThreshold,
+    ModerationMode,
+    VoteRules,
+    audience_refusal,
+)
 from schemas.common import Sector
 from schemas.moderation import Decision, IdeaStatus
 
@@ -61,6 +67,9 @@ class CampaignWindow:
 # late the change is read.
 
 TEXT_SETTINGS = frozenset({"title", "question", "description"})
+# what a campaign promises about official answers may change at any time, also once it is
+# closed (answers mostly come after the votes): it changes no verdict on an idea or a vote
+ALWAYS_CHANGEABLE = TEXT_SETTINGS | {"answer_threshold"}
 # fixed once a campaign opens: who may take part, how ideas are moderated, how votes count
 FROZEN_ONCE_OPEN = ("opens_at", "audience", "moderation", "vote_rules", "flag_threshold",
                     "budget", "min_votes_to_fund")
@@ -86,6 +95,7 @@ class CampaignSettings:
     budget: int | None
     min_votes_to_fund: int | None
     shows_author_names: bool
+    answer_threshold: AnswerThreshold | None = None
 
 
 class ChangeRefused(Exception):
@@ -118,7 +128,7 @@ def check_change(old: CampaignSettings, new: CampaignSettings, at: datetime) -> 
     phase = CampaignWindow(old.opens_at, old.closes_at).phase(at)
     names_off = "shows_author_names" in changed and not new.shows_author_names
     if phase is CampaignPhase.CLOSED:
-        frozen = [c for c in changed if c not in TEXT_SETTINGS
+        frozen = [c for c in changed if c not in ALWAYS_CHANGEABLE
                   and not (c == "shows_author_names" and names_off)]
         if frozen:
             raise ChangeRefused(
@@ -169,7 +179,7 @@ def frozen_settings(current: CampaignSettings, at: datetime) -> dict[str, str]:
         held = dict.fromkeys(FROZEN_ONCE_OPEN, "campaign_open_settings")
         names = "author_names_after_opening"
     else:
-        held = dict.fromkeys([c for c in CHANGEABLE if c not in TEXT_SETTINGS],
+        held = dict.fromkeys([c for c in CHANGEABLE if c not in ALWAYS_CHANGEABLE],
                              "campaign_closed_settings")
         names = "campaign_closed_settings"
     held.pop("shows_author_names", None)
@@ -452,3 +462,54 @@ class PageCursor:
                             f" {order.value}: ask with sort={made_for_order.value}, or leave"
                             " `after` out to start again")
         return cls(order, value, idea_id)
+
+
+# -- official answers
+#
+# Staff answer a published idea (a merged idea is answered on the idea it was merged into: its
+# own content is no longer public, so neither would an answer on it be). A campaign may promise
+# an answer (`AnswerThreshold`): an idea whose supports first reach the threshold must be
+# answered within the promised days of that moment, and any official answer keeps the promise,
+# also one given before the threshold was reached. The moment is the `occurred_at` of the tally
+# that reached it, so a replay derives the same due date.
+
+
+class AnswerStanding(StrEnum):
+    DUE = "due"  # promised, not answered yet, still in time
+    OVERDUE = "overdue"  # promised, not answered by the due date
+
+
+def answer_refusal(status: IdeaStatus) -> tuple[str, str] | None:
+    """Why an idea of `status` cannot be answered now, as (code, sentence), or None."""
+    if status is IdeaStatus.PUBLISHED:
+        return None
+    if status is IdeaStatus.MERGED:
+        return ("idea_merged", "the idea was merged into another: answer that idea")
+    return ("not_published", f"only a published idea is answered publicly; this one is "
+                             f"{status.value}")
+
+
+def answer_due(threshold: AnswerThreshold | None, supports: int, reached_at: datetime,
+               *, already_due: bool) -> datetime | None:
+    """When an idea whose supports became `supports` at `reached_at` must be answered, if this
+    is the moment it first reaches its campaign's threshold; otherwise None (once per idea)."""
+    if threshold is None or already_due or supports < threshold.supports:
+        return None
+    return reached_at + timedelta(days=threshold.days)
+
+
+def answer_overdue(due: datetime, answered_at: datetime | None, now: datetime) -> bool:
+    """Whether a promised answer was not given by its due date (judged at `now`): none by then,
+    or only one given after it."""
+    return now >= due and (answered_at is None or answered_at > due)
+
+
+def answer_standing(due: datetime, answered_at: datetime | None, now: datetime, *,
+                    found_overdue: bool = False) -> AnswerStanding | None:
+    """Where a promised answer stands for the staff who owe it: None once answered; overdue
+    once its date has passed, or once the timer found it so (`idea.answer_overdue`)."""
+    if answered_at is not None:
+        return None
+    if found_overdue or answer_overdue(due, None, now):
+        return AnswerStanding.OVERDUE
+    return AnswerStanding.DUE

@@ -59,7 +59,9 @@ from schemas.moderation import (
     ModerationDecided,
     RevisionDecided,
 )
+from schemas.participation import IdeaAnswerDue, IdeaAnswered, IdeaAnswerOverdue
 from schemas.votes import TallyChanged, VoteHoldDecided
+from services.ideas import answers
 from services.ideas.batch import SYSTEM_ACTOR, BatchContext, Handler, seal_titles
 from services.ideas.campaign_handlers import (
     campaign_changed,
@@ -69,7 +71,6 @@ from services.ideas.campaign_handlers import (
     change_campaign,
     create_campaign,
     settings_of,
-    tally_changed,
     vote_rules_changed,
 )
 from services.ideas.comments.commands import (
@@ -111,6 +112,7 @@ from services.ideas.idea_handlers import (
     withdraw_idea,
 )
 from services.ideas.models import (
+    AnswerIdea,
     ChangeCampaign,
     Command,
     CreateCampaign,
@@ -165,7 +167,10 @@ MESSAGE_HANDLERS: dict[type, Handler] = {
     IdeaWithdrawn: idea_withdrawn,
     IdeaHiddenByFlags: hidden_by_flags,
     VoteHoldDecided: vote_hold_decided,
-    TallyChanged: tally_changed,
+    TallyChanged: answers.tally_changed,  # the figures, then the answers they make due
+    IdeaAnswered: answers.idea_answered,
+    IdeaAnswerDue: answers.answer_due_recorded,
+    IdeaAnswerOverdue: answers.answer_overdue_recorded,
     IdeaStatusChanged: ignore,
     IdeaRevisionPublished: ignore,
     # comments: after the ideas they are on
@@ -323,6 +328,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     FlagComment: flag_comment,
     WithdrawComment: withdraw_comment,
     DecideComment: decide_comment,
+    AnswerIdea: answers.answer_idea,
 }
 
 

@@ -9,11 +9,12 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from schemas.campaigns import ModerationMode, VoteRules
+from schemas.campaigns import AnswerThreshold, ModerationMode, VoteRules
 from schemas.common import LongText, Reason, Sector, ShortText, Tags
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision
-from services.ideas.domain import CampaignPhase, PageOrder
+from schemas.participation import AnswerState
+from services.ideas.domain import AnswerStanding, CampaignPhase, PageOrder
 from services.infra.http import Accepted, StrictBody
 
 
@@ -44,6 +45,8 @@ class CampaignIn(_Request):
     flag_threshold: int = Field(default=3, ge=1, le=1_000)
     shows_author_names: bool = Field(default=False, description=(
         "credit ideas to their authors by name, for authors who agreed in their profile"))
+    answer_threshold: AnswerThreshold | None = Field(default=None, description=(
+        "ideas with `supports` supports are officially answered within `days` days"))
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -77,6 +80,9 @@ class CampaignChangeIn(_Request):
         "a participatory budget the selection rules fund ideas within (currency units)"))
     min_votes_to_fund: int | None = Field(default=None, ge=0, le=10**9)
     shows_author_names: bool | None = None
+    answer_threshold: AnswerThreshold | None = Field(default=None, description=(
+        "ideas with `supports` supports are officially answered within `days` days (`null`: "
+        "no such promise); may change at any time"))
     reason: Reason | None = Field(default=None, description="why, kept with the change")
 
     @model_validator(mode="after")
@@ -89,7 +95,7 @@ class CampaignChangeIn(_Request):
         return self
 
 
-NULLABLE = frozenset({"description", "budget", "min_votes_to_fund", "reason"})
+NULLABLE = frozenset({"description", "budget", "min_votes_to_fund", "answer_threshold", "reason"})
 
 
 class IdeaIn(_Request):
@@ -124,6 +130,7 @@ class CampaignOut(BaseModel):
     shows_author_names: bool = False
     budget: int | None = None
     min_votes_to_fund: int | None = None
+    answer_threshold: AnswerThreshold | None = None
     published_ideas: int | None = None
     fixed: dict[str, str] = Field(default={}, description=(
         "the settings that cannot change now, each with the code `PATCH /campaigns/{id}` "
@@ -154,6 +161,7 @@ class IdeaOut(BaseModel):
     submitted_at: datetime
     updated_at: datetime
     pending_revision: int | None = None  # a revision waiting for a moderator (author, staff)
+    answer: AnswerOut | None = None  # the current official answer, if any
 
 
 class PageIdea(IdeaOut):
@@ -274,16 +282,18 @@ class QueueCampaign(BaseModel):
 class LogEntry(BaseModel):
     """One entry of the moderation log. `kind`: a decision on an idea, on a revision of one
     (`revision`), an idea hidden by flags (moderator `system:ideas`, the flaggers in the reason),
-    or a held vote released or discarded (`vote_event_id`)."""
+    a held vote released or discarded (`vote_event_id`), or an official answer (`answer`: the
+    decision is the answer's state)."""
 
-    kind: Literal["idea", "revision", "auto_hide", "vote"] = "idea"
+    kind: Literal["idea", "revision", "auto_hide", "vote", "answer"] = "idea"
     event_id: uuid.UUID
     idea_id: uuid.UUID
     idea_title: str | None
     campaign_id: uuid.UUID
     moderator: str
     decision: Literal["approve", "reject", "hide", "restore", "merge", "keep", "release",
-                      "discard"]
+                      "discard", "under_consideration", "taken_forward",
+                      "taken_forward_into_initiative", "not_taken_forward"]
     reason: str
     merge_into: uuid.UUID | None
     revision: int | None = None
@@ -333,5 +343,62 @@ class DecideModeration:
     body: DecisionIn
 
 
+@dataclass(frozen=True)
+class AnswerIdea:
+    idea_id: uuid.UUID
+    body: AnswerIn  # declared below, with the other bodies of official answers
+
+
 Command = (CreateCampaign | ChangeCampaign | SubmitIdea | ReviseIdea | FlagIdea | WithdrawIdea
-           | DecideModeration)
+           | DecideModeration | AnswerIdea)
+
+
+# official answers ------------------------------------------------------------------------------
+
+
+class AnswerIn(_Request):
+    """An official answer to a published idea: the state, the reason, and for
+    `taken_forward_into_initiative` the action-plan initiative the idea went into."""
+
+    state: AnswerState
+    reason: Reason
+    initiative_id: uuid.UUID | None = Field(default=None, description=(
+        "the initiative of the action plan; required for `taken_forward_into_initiative` and"
+        " only for it"))
+
+    @model_validator(mode="after")
+    def _initiative(self) -> Self:
+        into = self.state is AnswerState.TAKEN_FORWARD_INTO_INITIATIVE
+        if into != (self.initiative_id is not None):
+            raise ValueError("initiative_id is required for taken_forward_into_initiative"
+                             " and only for it")
+        return self
+
+
+class AnswerOut(BaseModel):
+    """An idea's official answer, public with the idea."""
+
+    state: AnswerState
+    reason: str
+    initiative_id: uuid.UUID | None
+    answered_by: str | None = None  # who answered: shown to staff only
+    answered_at: datetime
+
+
+class AnswerDueOut(BaseModel):
+    """An idea whose official answer its campaign promised and that is not given yet."""
+
+    idea_id: uuid.UUID
+    campaign_id: uuid.UUID
+    campaign_title: str
+    title: str
+    status: str
+    supports: int
+    threshold: int
+    reached_at: datetime
+    due: datetime
+    standing: AnswerStanding
+
+
+IdeaOut.model_rebuild()  # `answer` names a model declared after it
+PageIdea.model_rebuild()

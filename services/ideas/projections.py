@@ -13,6 +13,7 @@ import asyncpg
 
 from schemas.campaigns import (
     CHANGEABLE,
+    AnswerThreshold,
     CampaignChanged,
     CampaignCreated,
     ModerationMode,
@@ -36,6 +37,7 @@ from schemas.moderation import (
     ModerationDecided,
     RevisionDecided,
 )
+from schemas.participation import IdeaAnswerDue, IdeaAnswered
 from schemas.votes import TallyChanged, VoteHoldDecided
 from services.ideas.domain import (
     CampaignWindow,
@@ -109,12 +111,12 @@ class IdeasStore:
                          p.closes_at, [a.value for a in p.audience], p.moderation.value,
                          p.vote_rules.model_dump(mode="json"), p.flag_threshold,
                          m.envelope.actor, m.envelope.occurred_at, p.shows_author_names,
-                         p.budget, p.min_votes_to_fund))
+                         p.budget, p.min_votes_to_fund, _threshold(p.answer_threshold)))
         await self.conn.executemany(
             f"INSERT INTO {self.s}.campaigns (campaign_id, title, question, description, opens_at,"
             " closes_at, audience, moderation, vote_rules, flag_threshold, created_by, created_at,"
-            " shows_author_names, budget, min_votes_to_fund)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            " shows_author_names, budget, min_votes_to_fund, answer_threshold)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
             " ON CONFLICT (campaign_id) DO NOTHING", rows)
 
     async def change_campaigns(self, messages: Sequence[Message]) -> set[uuid.UUID]:
@@ -125,7 +127,8 @@ class IdeasStore:
             p = m.payload
             assert isinstance(p, CampaignChanged)
             values = {"audience": [a.value for a in p.audience], "moderation": p.moderation.value,
-                      "vote_rules": p.vote_rules.model_dump(mode="json")}
+                      "vote_rules": p.vote_rules.model_dump(mode="json"),
+                      "answer_threshold": _threshold(p.answer_threshold)}
             columns = [c for c in p.changed if c in CHANGEABLE]  # the schema allows no other
             sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
             found = await self.conn.fetchval(
@@ -493,3 +496,65 @@ class IdeasStore:
         await self.conn.execute(
             f"UPDATE {self.s}.withdrawals SET reason = $2 WHERE actor = ANY($1)"
             " AND reason IS NOT NULL", ids, ERASED)
+
+
+# official answers ------------------------------------------------------------------------------
+
+
+def _threshold(threshold: AnswerThreshold | None) -> dict[str, int] | None:
+    return threshold.model_dump(mode="json") if threshold is not None else None
+
+
+class AnswersStore:
+    """The answers read model: every answer, and the ideas whose answer is due."""
+
+    def __init__(self, conn: asyncpg.Connection, schema: str = "ideas") -> None:
+        self.conn = conn
+        self.s = schema
+
+    async def add_answers(self, messages: Sequence[Message]) -> None:
+        rows = []
+        for m in messages:
+            p = m.payload
+            assert isinstance(p, IdeaAnswered)
+            rows.append((m.envelope.event_id, p.idea_id, p.campaign_id, m.envelope.actor,
+                         p.state.value, p.reason, p.initiative_id, m.envelope.occurred_at))
+        await self.conn.executemany(
+            f"INSERT INTO {self.s}.answers (event_id, idea_id, campaign_id, actor, state, reason,"
+            " initiative_id, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT DO NOTHING", rows)
+
+    async def thresholds(self, campaign_ids: Iterable[uuid.UUID]
+                         ) -> dict[uuid.UUID, AnswerThreshold]:
+        rows = await self.conn.fetch(
+            f"SELECT campaign_id, answer_threshold FROM {self.s}.campaigns"
+            " WHERE campaign_id = ANY($1::uuid[]) AND answer_threshold IS NOT NULL",
+            sorted(set(campaign_ids)))
+        return {r["campaign_id"]: AnswerThreshold.model_validate(r["answer_threshold"])
+                for r in rows}
+
+    async def already_due(self, idea_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        rows = await self.conn.fetch(
+            f"SELECT idea_id FROM {self.s}.answers_due WHERE idea_id = ANY($1::uuid[])",
+            sorted(set(idea_ids)))
+        return {r["idea_id"] for r in rows}
+
+    async def add_due(self, dues: Sequence[tuple[uuid.UUID, IdeaAnswerDue]]) -> set[uuid.UUID]:
+        """Record each idea's due answer (event id, payload) unless it has one; the event ids
+        of those recorded now."""
+        rows = await self.conn.fetch(
+            f"INSERT INTO {self.s}.answers_due (idea_id, campaign_id, supports, threshold,"
+            " reached_at, due, event_id)"
+            " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[],"
+            " $5::timestamptz[], $6::timestamptz[], $7::uuid[])"
+            " ON CONFLICT (idea_id) DO NOTHING RETURNING event_id",
+            [p.idea_id for _, p in dues], [p.campaign_id for _, p in dues],
+            [p.supports for _, p in dues], [p.threshold for _, p in dues],
+            [p.reached_at for _, p in dues], [p.due for _, p in dues], [e for e, _ in dues])
+        return {r["event_id"] for r in rows}
+
+    async def mark_overdue(self, messages: Sequence[Message]) -> None:
+        await self.conn.executemany(
+            f"UPDATE {self.s}.answers_due SET overdue_at = $2 WHERE idea_id = $1"
+            " AND overdue_at IS NULL",
+            [(m.payload.idea_id, m.envelope.occurred_at) for m in messages])  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from services.infra.vault import ERASED
 _CAMPAIGN_COLS = (
     "campaign_id, title, question, description, opens_at, closes_at, audience, moderation,"
     " vote_rules, flag_threshold, created_by, created_at, opened_at, closed_at,"
-    " shows_author_names, budget, min_votes_to_fund"
+    " shows_author_names, budget, min_votes_to_fund, answer_threshold"
 )
 _IDEA_COLS = (
     "idea_id, campaign_id, author, sector, title, body, tags, category, estimated_cost, revision,"
@@ -217,6 +217,10 @@ UNION ALL
 SELECT 'vote', v.event_id, v.idea_id, v.campaign_id, v.moderator, v.decision, v.reason,
        NULL, NULL, v.vote_event_id, v.decided_at, NULL
   FROM ideas.vote_decisions v
+UNION ALL
+SELECT 'answer', a.event_id, a.idea_id, a.campaign_id, a.actor, a.state, a.reason, NULL, NULL,
+       NULL, a.answered_at, NULL
+  FROM ideas.answers a
 ) l LEFT JOIN LATERAL (SELECT title AS idea_title FROM ideas.ideas i
                         WHERE i.idea_id = l.idea_id) t ON true
  WHERE ($1::uuid IS NULL OR l.campaign_id = $1) AND ($2::uuid IS NULL OR l.idea_id = $2)
@@ -267,3 +271,54 @@ async def personal_data(pool: asyncpg.Pool, participant: str) -> dict[str, list[
     return {"ideas": [dict(r) for r in ideas], "revisions": [dict(r) for r in revisions],
             "flags": [dict(r) for r in flags], "withdrawals": [dict(r) for r in withdrawals],
             "moderation_decisions": [dict(r) for r in decisions]}
+
+
+# official answers --------------------------------------------------------------------------
+
+_ANSWER_COLS = ("state, reason, initiative_id, actor AS answered_by, answered_at")
+
+
+async def current_answer(pool: asyncpg.Pool, idea_id: uuid.UUID) -> dict[str, Any] | None:
+    """The idea's latest official answer (by when it was given)."""
+    return _dict(await pool.fetchrow(
+        f"SELECT {_ANSWER_COLS} FROM ideas.answers WHERE idea_id = $1"
+        " ORDER BY answered_at DESC, event_id DESC LIMIT 1", idea_id))
+
+
+async def current_answers(pool: asyncpg.Pool, idea_ids: list[uuid.UUID]
+                          ) -> dict[uuid.UUID, dict[str, Any]]:
+    rows = await pool.fetch(
+        f"SELECT DISTINCT ON (idea_id) idea_id, {_ANSWER_COLS} FROM ideas.answers"
+        " WHERE idea_id = ANY($1::uuid[]) ORDER BY idea_id, answered_at DESC, event_id DESC",
+        idea_ids)
+    return {r["idea_id"]: {k: v for k, v in dict(r).items() if k != "idea_id"} for r in rows}
+
+
+async def unanswered_due(pool: asyncpg.Pool, campaign_id: uuid.UUID | None, *,
+                         limit: int) -> list[dict[str, Any]]:
+    """Ideas whose answer is due and that have no answer yet, soonest due first."""
+    rows = await pool.fetch(
+        "SELECT d.idea_id, d.campaign_id, c.title AS campaign_title, i.title, i.status,"
+        " d.supports, d.threshold, d.reached_at, d.due, d.overdue_at"
+        " FROM ideas.answers_due d JOIN ideas.campaigns c USING (campaign_id)"
+        " JOIN ideas.ideas i USING (idea_id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM ideas.answers a WHERE a.idea_id = d.idea_id)"
+        " AND ($1::uuid IS NULL OR d.campaign_id = $1)"
+        " ORDER BY d.due, d.idea_id LIMIT $2", campaign_id, limit)
+    return [dict(r) for r in rows]
+
+
+async def passed_due(pool: asyncpg.Pool, now: datetime) -> list[dict[str, Any]]:
+    """Due answers whose date has passed and that are not known to be overdue yet, with the
+    first answer each idea was given (for `domain.answer_overdue`)."""
+    rows = await pool.fetch(
+        "SELECT d.idea_id, d.campaign_id, d.due, d.event_id,"
+        " (SELECT min(a.answered_at) FROM ideas.answers a WHERE a.idea_id = d.idea_id)"
+        "  AS answered_at"
+        " FROM ideas.answers_due d WHERE d.due <= $1 AND d.overdue_at IS NULL"
+        # narrowing only (those answered in time never become overdue, and would otherwise
+        # be read on every tick): `domain.answer_overdue` decides
+        " AND NOT EXISTS (SELECT 1 FROM ideas.answers a WHERE a.idea_id = d.idea_id"
+        "  AND a.answered_at <= d.due)"
+        " ORDER BY d.due, d.idea_id LIMIT 1000", now)
+    return [dict(r) for r in rows]

@@ -1,4 +1,5 @@
-"""What the ideas worker does on a clock: open and close campaigns, give up on parked submissions.
+"""What the ideas worker does on a clock: open and close campaigns, give up on parked submissions,
+say when a promised answer was not given in time.
 
 Campaign transitions carry ids derived from the campaign id and the time of the transition, so a
 restart or a second worker that announces the same transition again publishes a duplicate that
@@ -16,7 +17,10 @@ import structlog
 
 from schemas.campaigns import CampaignClosed, CampaignOpened
 from schemas.envelope import Envelope, derived_id
+from schemas.participation import IdeaAnswerOverdue
 from services.ideas import queries
+from services.ideas.answers import overdue_id
+from services.ideas.domain import answer_overdue
 from services.ideas.handlers import SYSTEM_ACTOR
 from services.infra.kafka import EventProducer
 
@@ -77,3 +81,27 @@ async def expire_parked_submissions(pool: asyncpg.Pool, producer: EventProducer,
         await outbox.stage(conn)
     await outbox.deliver()
     return len(rows)
+
+
+async def announce_overdue_answers(pool: asyncpg.Pool, producer: EventProducer, now: datetime,
+                                   announced: set[uuid.UUID] | None = None) -> int:
+    """Publish `IdeaAnswerOverdue` once for each due answer not given by its date (`occurred_at`
+    is the due date; the id is derived from the idea and the date, so a restart or a second
+    worker publishes a duplicate that consumers ignore). `announced` as above."""
+    envs = [
+        Envelope.wrap(IdeaAnswerOverdue(idea_id=r["idea_id"], campaign_id=r["campaign_id"],
+                                        due=r["due"]),
+                      actor=SYSTEM_ACTOR, occurred_at=r["due"],
+                      event_id=overdue_id(r["idea_id"], r["due"].isoformat()),
+                      correlation_id=r["event_id"])
+        for r in await queries.passed_due(pool, now)
+        if answer_overdue(r["due"], r["answered_at"], now)
+    ]
+    if announced is not None:
+        envs = [e for e in envs if e.event_id not in announced]
+    if envs:
+        await producer.publish_many(envs)
+        log.info("answers.overdue", published=len(envs))
+        if announced is not None:
+            announced.update(e.event_id for e in envs)
+    return len(envs)

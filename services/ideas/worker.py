@@ -9,7 +9,11 @@ import faust
 
 from services.ideas.handlers import IdeasProjection
 from services.ideas.settings import IdeasSettings
-from services.ideas.timers import announce_campaign_transitions, expire_parked_submissions
+from services.ideas.timers import (
+    announce_campaign_transitions,
+    announce_overdue_answers,
+    expire_parked_submissions,
+)
 from services.infra.settings import Settings
 from services.infra.worker import ProjectionsService, build_app, every_tick
 
@@ -30,5 +34,6 @@ def create_app(settings: Settings) -> faust.App:
         now = datetime.now(UTC)
         await announce_campaign_transitions(resources.pool, resources.producer, now, announced)
         await expire_parked_submissions(resources.pool, resources.producer, now)
+        await announce_overdue_answers(resources.pool, resources.producer, now, announced)
 
     return app

@@ -32,7 +32,7 @@ from schemas.governance import DecisionRequested, DecisionTaken
 from schemas.ideas import IdeaRevised, IdeaSubmitted, IdeaWithdrawn
 from schemas.identity import ParticipantErased
 from schemas.moderation import IdeaRevisionPublished, IdeaStatusChanged, ModerationDecided
-from schemas.participation import IdeaAnswered
+from schemas.participation import IdeaAnswerDue, IdeaAnswered, IdeaAnswerOverdue
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -364,7 +364,8 @@ async def plan_fact(conn: asyncpg.Connection, messages: list[Message], outcome: 
 
 async def campaign_or_idea_event(conn: asyncpg.Connection, messages: list[Message],
                                  outcome: Outcome) -> None:
-    """Campaigns, ideas, their statuses and moderation decisions, kept whole for the report and
+    """Campaigns, ideas, their statuses, moderation decisions and official answers (given, due,
+    overdue), kept whole for the report and
     for the titles and statuses of adopted ideas (participant text opened: the report reads it)."""
     kept, texts = await vault.open_batch(conn, outcome, messages)
     rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
@@ -433,21 +434,6 @@ async def what_if_computed(conn: asyncpg.Connection, messages: list[Message],
     await projections.insert_what_ifs(conn, rows)
 
 
-async def idea_answered(conn: asyncpg.Connection, messages: list[Message],
-                        outcome: Outcome) -> None:
-    """Official answers to ideas (staff's words, public, not sealed), kept whole for an idea's
-    journey (`domain.journey`)."""
-    rows: list[tuple[Message, int | None, uuid.UUID | None]] = []
-    for m in messages:
-        bind_message(m.envelope)
-        if contains_nul(m.envelope.payload):
-            outcome.refuse.append((m, "malformed", "text contains a NUL character"))
-        else:
-            rows.append((m, None, None))
-    if rows:
-        await projections.insert_events(conn, rows)
-
-
 # Plan facts share one handler so that they are judged in the order they arrived in.
 HANDLERS: dict[type, Handler] = {
     ActionPlanDrafted: plan_fact,
@@ -478,10 +464,12 @@ HANDLERS: dict[type, Handler] = {
     IdeaStatusChanged: campaign_or_idea_event,
     IdeaRevisionPublished: campaign_or_idea_event,
     ModerationDecided: campaign_or_idea_event,
+    IdeaAnswered: campaign_or_idea_event,
+    IdeaAnswerDue: campaign_or_idea_event,
+    IdeaAnswerOverdue: campaign_or_idea_event,
     VoteCast: vote,
     VoteWithdrawn: vote,
     WhatIfComputed: what_if_computed,
-    IdeaAnswered: idea_answered,
     ParticipantErased: participant_erased,
 }
 

@@ -32,12 +32,15 @@ LABELS = {"title": "title", "question": "question_label", "description": "descri
           "vote_rules.max_votes_per_participant": "max_votes", "vote_rules": "rules",
           "flag_threshold": "flag_threshold", "budget": "campaign_budget",
           "min_votes_to_fund": "min_votes_to_fund", "shows_author_names": "shows_names",
-          "reason": "change_reason"}  # a field's own name before the name of what holds it
+          # a field's own name before the name of what holds it
+          "answer_threshold.supports": "answer_supports", "answer_threshold.days": "answer_days",
+          "answer_threshold": "answer_promise", "reason": "change_reason"}
 # the field a refusal that names no field is about (the error summary links to it); a refusal
 # about the campaign as a whole (what may change now, nothing changed) stands on its own
 REFUSAL_FIELD = {"opens_in_past": "opens_at", "closes_in_past": "closes_at",
                  "closes_before_opens": "closes_at", "campaign_too_long": "closes_at"}
 SECTOR_FIELDS = tuple(f"audience-{s.value}" for s in Sector)
+ANSWER_FIELDS = ("answer_threshold-supports", "answer_threshold-days")
 # setting -> the form's fields for it, and how their text becomes the API's value
 SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, str]], Any]]] = {
     "title": (("title",), lambda f: f["title"]),
@@ -54,6 +57,7 @@ SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, str]], Any]]] = {
     "flag_threshold": (("flag_threshold",), lambda f: _whole(f["flag_threshold"])),
     "budget": (("budget",), lambda f: _whole(f["budget"]) if f["budget"] else None),
     "shows_author_names": (("shows_author_names",), lambda f: f["shows_author_names"] == "yes"),
+    "answer_threshold": (ANSWER_FIELDS, lambda f: promise_of(f)),
 }
 FIELDS = ("reason", *(fid for fids, _ in SETTINGS.values() for fid in fids))
 
@@ -70,6 +74,8 @@ def form_values(c: dict[str, Any]) -> dict[str, str]:
         "budget": "" if c.get("budget") is None else str(c["budget"]),
         "shows_author_names": "yes" if c["shows_author_names"] else "",
         **{f"audience-{s.value}": "yes" if s.value in c["audience"] else "" for s in Sector},
+        **{fid: str((c.get("answer_threshold") or {}).get(fid.split("-")[1], ""))
+           for fid in ANSWER_FIELDS},
         "reason": ""}
 
 
@@ -149,6 +155,14 @@ def _api_time(text: str) -> str:
         return datetime.fromisoformat(text).replace(tzinfo=LOCAL).isoformat()
     except ValueError:
         return text
+
+
+def promise_of(f: dict[str, str]) -> dict[str, int | str] | None:
+    """The promise of an answer as the API takes it; both fields emptied withdraw it."""
+    supports, days = (f[fid] for fid in ANSWER_FIELDS)
+    if not supports and not days:
+        return None
+    return {"supports": _whole(supports), "days": _whole(days)}
 
 
 def _whole(text: str) -> int | str:

@@ -63,6 +63,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_author": ("Kun idéens forfatter kan ændre den.", "Only the idea's author may change it."),
     "idea_closed": ("Idéen kan ikke ændres længere.", "The idea can no longer be changed."),
     "not_published": ("Idéen er ikke offentliggjort.", "The idea is not published."),
+    "idea_merged": ("Idéen er lagt sammen med en anden idé. Besvar den idé i stedet.",
+                    "The idea was merged into another. Answer that idea instead."),
     "already_flagged": ("Du har allerede anmeldt denne idé.", "You have already flagged this idea."),
     "own_idea": ("Du kan ikke anmelde eller stemme på din egen idé.",
                  "You cannot flag or vote for your own idea."),

@@ -773,6 +773,47 @@ WORDS: dict[str, tuple[str, str]] = {
     "notify_kind_campaign_closed": ("En kampagne, du følger, er lukket, og resultatet er "
                                     "offentligt",
                                     "A campaign you follow closed and its results are published"),
+    # official answers and the support threshold (idea page, campaign page, moderation console)
+    "official_answer": ("Officielt svar", "Official answer"),
+    "answer_state_under_consideration": ("Under overvejelse", "Under consideration"),
+    "answer_state_taken_forward": ("Taget videre", "Taken forward"),
+    "answer_state_taken_forward_into_initiative": ("Taget videre i initiativ %s",
+                                                   "Taken forward into initiative %s"),
+    "answer_state_not_taken_forward": ("Ikke taget videre", "Not taken forward"),
+    "answer_option_taken_forward_into_initiative": ("Taget videre i et initiativ",
+                                                    "Taken forward into an initiative"),
+    "decision_under_consideration": ("Svar: under overvejelse", "Answer: under consideration"),
+    "decision_taken_forward": ("Svar: taget videre", "Answer: taken forward"),
+    "decision_taken_forward_into_initiative": ("Svar: taget videre i et initiativ",
+                                               "Answer: taken forward into an initiative"),
+    "decision_not_taken_forward": ("Svar: ikke taget videre", "Answer: not taken forward"),
+    "answer_given": ("Besvaret %s", "Answered %s"),
+    "rule_answer": ("Idéer med %s støtter besvares inden for %s dage.",
+                    "Ideas with %s supports are answered within %s days."),
+    "official_answers": ("Officielle svar", "Official answers"),
+    "answers_overdue": ("Svar over tiden", "Overdue answers"),
+    "answers_due": ("Svar, der skal gives", "Answers due"),
+    "answers_none_overdue": ("Intet svar er over tiden.", "No answer is overdue."),
+    "answers_none_due": ("Ingen idé venter på et officielt svar.",
+                         "No idea is waiting for an official answer."),
+    "answer_due_by": ("Skal besvares senest %s", "To be answered by %s"),
+    "answer_reached": ("Nåede %s støtter (tærsklen er %s) %s", "Reached %s supports (the "
+                       "threshold is %s) %s"),
+    "answer_state": ("Svar", "Answer"),
+    "answer_initiative": ("Initiativets id (kun ved »Taget videre i et initiativ«)",
+                          "The initiative's id (only for \"Taken forward into an initiative\")"),
+    "give_answer": ("Giv svaret", "Give the answer"),
+    "answer_given_ok": ("Svaret er givet.", "The answer was given."),
+    "give_answer_link": ("Giv idéen et officielt svar", "Give the idea an official answer"),
+    "answer_this_idea": ("Besvar idéen", "Answer the idea"),
+    "answer_promise": ("Løfte om officielt svar (valgfrit)",
+                       "Promise of an official answer (optional)"),
+    "answer_promise_hint": ("Idéer med så mange støtter besvares inden for så mange dage. Tøm "
+                            "begge felter for intet løfte.",
+                            "Ideas with this many supports are answered within this many days. "
+                            "Empty both fields for no promise."),
+    "answer_supports": ("Antal støtter", "Supports"),
+    "answer_days": ("Antal dage (1–365)", "Days (1–365)"),
 }
 
 

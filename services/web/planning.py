@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from schemas.common import Sector
 from services.web.api import Api, Reply
+from services.web.campaigns import ANSWER_FIELDS, promise_of
 from services.web.changes import in_words
 from services.web.errors import explain
 from services.web.forms import refused
@@ -202,7 +203,9 @@ async def download(request: Request, report_id: uuid.UUID, fmt: str,
 CAMPAIGN_FIELDS = {"title": "title", "question": "question_label", "description": "description",
                    "opens_at": "opens_at", "closes_at": "closes_at",
                    "vote_rules.max_votes_per_participant": "max_votes",
-                   "flag_threshold": "flag_threshold", "audience": "audience"}
+                   "flag_threshold": "flag_threshold", "audience": "audience",
+                   "answer_threshold.supports": "answer_supports",
+                   "answer_threshold.days": "answer_days", "answer_threshold": "answer_promise"}
 
 
 def _campaign_page(request: Request, v: Visit, *, status: int = 200,
@@ -233,7 +236,7 @@ async def create_campaign(request: Request) -> Response:
     v, f = got
     names = ("title", "question", "description", "opens_at", "closes_at", "moderation",
              "vote_rules-mode", "vote_rules-max_votes_per_participant", "flag_threshold",
-             "shows_author_names")
+             "shows_author_names", *ANSWER_FIELDS)
     values = {k: f.get(k, "").strip() for k in names}
     values |= {f"audience-{s.value}": f.get(f"audience-{s.value}", "") for s in Sector}
     body: dict[str, Any] = {
@@ -248,6 +251,8 @@ async def create_campaign(request: Request) -> Response:
         "shows_author_names": values["shows_author_names"] == "yes"}
     if values["description"]:
         body["description"] = values["description"]
+    if (promise := promise_of(values)) is not None:
+        body["answer_threshold"] = promise
     r = await Api(request, v.token).post("/campaigns", body)
     if not r.ok:
         return _campaign_page(request, v, status=r.status, **refused(

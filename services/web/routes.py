@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.web import (
+    answers,
     campaigns,
     comments,
     decisions,
@@ -28,6 +29,7 @@ def mount(app: FastAPI) -> None:
     add_docs(app)
     app.include_router(signin.router)
     app.include_router(staff.router)
+    app.include_router(answers.router)
     app.include_router(planning.router)
     app.include_router(campaigns.router)
     app.include_router(comments.router)

@@ -60,6 +60,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/ideas/{idea_id}/journey"): optional_token(),
     ("POST", "/ideas/{idea_id}/flags"): only("participant"),
     ("POST", "/ideas/{idea_id}/withdrawal"): only("participant"),
+    # official answers
+    ("POST", "/ideas/{idea_id}/answers"): only("moderator", "planner"),
+    ("GET", "/moderation/answers"): only("moderator", "planner"),
     # moderation
     ("GET", "/moderation/queue"): only("moderator"),
     ("POST", "/moderation/decisions"): only("moderator"),

@@ -12,10 +12,17 @@ import asyncpg
 import httpx
 import pytest
 
-from schemas.campaigns import CHANGEABLE, CampaignChanged, CampaignCreated, ModerationMode
+from schemas.campaigns import (
+    CHANGEABLE,
+    AnswerThreshold,
+    CampaignChanged,
+    CampaignCreated,
+    ModerationMode,
+)
 from schemas.envelope import Envelope
 from schemas.ideas import FlagReason, IdeaFlagged, IdeaRevised
 from schemas.moderation import Decision, ModerationDecided
+from schemas.participation import AnswerState, IdeaAnswered
 from schemas.votes import IdeaTally, TallyChanged
 from services.ideas.handlers import IdeasProjection
 from services.infra.consumer import ProjectionRunner
@@ -30,7 +37,7 @@ pytestmark = pytest.mark.integration
 
 TABLES = ("campaigns", "ideas", "revisions", "flags", "decisions", "withdrawals",
           "parked_submissions", "consumer_offsets", "applied_events", "revision_decisions",
-          "auto_hides", "vote_decisions", "tallies",
+          "auto_hides", "vote_decisions", "tallies", "answers", "answers_due",
           # the projection also keeps comments (services/ideas/comments), erased with the rest
           "comments", "comment_flags", "comment_decisions", "comment_withdrawals",
           "comment_auto_hides")
@@ -132,16 +139,22 @@ def _scenario() -> tuple[list[uuid.UUID], list[Envelope], list[Envelope]]:
     # (The session's voting worker publishes b's and c's, zero, when it moves c's votes to b.)
     early = [decide("b", Decision.APPROVE, 1), decide("c", Decision.MERGE, 2, merge_into=ids["b"]),
              d, d_revised, d_flag, tally(late_id, d_id, 2)]
-    # staff correct the post-moderated campaign's title and move its close (campaign.changed)
+    # staff correct the post-moderated campaign's title, move its close and promise an answer
+    # to ideas with 4 supports (campaign.changed): a's tally of 5 makes its answer due, once
     created = post.model()
     assert isinstance(created, CampaignCreated)
     corrected = Envelope.wrap(CampaignChanged(
         **{**created.model_dump(include=set(CHANGEABLE)), "title": "Greener streets and squares",
-           "closes_at": created.closes_at + 7 * day}, campaign_id=post_id,
-        changed=["title", "closes_at"]), actor="admin-1", occurred_at=OPENS + day)
+           "closes_at": created.closes_at + 7 * day,
+           "answer_threshold": AnswerThreshold(supports=4, days=10)}, campaign_id=post_id,
+        changed=["title", "closes_at", "answer_threshold"]), actor="admin-1",
+        occurred_at=OPENS + day)
+    answered = Envelope.wrap(IdeaAnswered(idea_id=ids["b"], campaign_id=pre_id,
+                                          state=AnswerState.TAKEN_FORWARD, reason="in the plan"),
+                             actor="m-1", occurred_at=OPENS + 4 * day)
     later = [post, corrected, pre, a, revise, b, c, flag("p-x", 1), flag("p-y", 2), flag("p-y", 3),
              decide("a", Decision.RESTORE, 4), late, tally(post_id, ids["a"], 3),
-             tally(post_id, ids["a"], 5)]
+             tally(post_id, ids["a"], 5), answered, tally(post_id, ids["a"], 6)]
     return [post_id, pre_id, late_id], early, later
 
 
@@ -155,6 +168,8 @@ async def _rows(pool: asyncpg.Pool, schema: str, campaigns: list[uuid.UUID]) -> 
         "decisions": "SELECT * FROM {s}.decisions WHERE campaign_id = ANY($1::uuid[])",
         "auto_hides": "SELECT * FROM {s}.auto_hides WHERE campaign_id = ANY($1::uuid[])",
         "tallies": "SELECT * FROM {s}.tallies WHERE campaign_id = ANY($1::uuid[])",
+        "answers": "SELECT * FROM {s}.answers WHERE campaign_id = ANY($1::uuid[])",
+        "answers_due": "SELECT * FROM {s}.answers_due WHERE campaign_id = ANY($1::uuid[])",
     }
     out = {}
     for name, sql in queries.items():
@@ -174,15 +189,18 @@ async def test_replaying_both_topics_into_empty_tables_gives_the_same_tables(
                             lambda t: len(t["ideas"]) == 4 and len(t["decisions"]) == 3
                             and len(t["flags"]) == 3 and len(t["revisions"]) == 6
                             and len(t["auto_hides"]) == 1
-                            and sorted(dict(r)["supports"] for r in t["ideas"]) == [0, 0, 2, 5]
+                            and sorted(dict(r)["supports"] for r in t["ideas"]) == [0, 0, 2, 6]
                             and len(t["tallies"]) == 4
+                            and len(t["answers"]) == 1 and len(t["answers_due"]) == 1
                             and all(dict(c)["closed_at"] for c in t["campaigns"]),
                             what="live worker applied the scenario and closed the campaigns")
     ideas = sorted((dict(r)["author"], dict(r)["status"], dict(r)["title"])
                    for r in live["ideas"])
     assert "Greener streets and squares" in {dict(r)["title"] for r in live["campaigns"]}
     assert sorted((dict(r)["author"], dict(r)["supports"]) for r in live["ideas"]) == [
-        ("p-a", 5), ("p-b", 0), ("p-c", 0), ("p-d", 2)]
+        ("p-a", 6), ("p-b", 0), ("p-c", 0), ("p-d", 2)]
+    [due] = live["answers_due"]  # reached at 5 supports, not again at 6
+    assert (dict(due)["supports"], dict(due)["threshold"]) == (5, 4)
     # a was hidden by two distinct flaggers, then restored; c's merge waited for c to arrive;
     # d and its revision waited for their campaign
     assert ideas == [("p-a", "published", "Shade"), ("p-b", "published", "Trees on the square"),

@@ -11,6 +11,7 @@ import pytest
 
 from schemas.campaigns import (
     CHANGEABLE,
+    AnswerThreshold,
     CampaignChanged,
     CampaignCreated,
     ModerationMode,
@@ -55,6 +56,7 @@ EACH: dict[str, dict[str, Any]] = {
     "budget": {"budget": 100_000},
     "min_votes_to_fund": {"min_votes_to_fund": 10},
     "shows_author_names": {"shows_author_names": True},
+    "answer_threshold": {"answer_threshold": AnswerThreshold(supports=50, days=30)},
 }
 
 
@@ -123,6 +125,14 @@ def test_once_closed_only_the_text_may_be_corrected(name: str) -> None:
         assert check_change(CAMPAIGN, replace(CAMPAIGN, **EACH[text]), AFTER) == [text]
 
 
+def test_the_promise_of_an_answer_may_change_at_any_time_also_once_closed() -> None:
+    # answers mostly come after the votes: staff may state or correct the promise then too
+    for at in (BEFORE, DURING, AFTER):
+        assert check_change(CAMPAIGN, replace(CAMPAIGN, **EACH["answer_threshold"]), at) \
+            == ["answer_threshold"]
+    assert "answer_threshold" not in frozen_settings(CAMPAIGN, AFTER)
+
+
 def test_a_campaign_not_yet_open_cannot_be_moved_to_open_in_the_past() -> None:
     refused = refusal(CAMPAIGN, BEFORE, opens_at=BEFORE - timedelta(minutes=2))
     assert (refused.code, refused.conflict) == ("opens_in_past", False)
@@ -168,7 +178,8 @@ def test_a_form_shows_which_settings_are_held_and_by_which_rule() -> None:
         replace(CAMPAIGN, shows_author_names=True), DURING)
     closed = frozen_settings(CAMPAIGN, AFTER)
     assert closed["closes_at"] == "campaign_closed_settings"
-    assert set(closed) == set(CHANGEABLE) - {"title", "question", "description"}
+    assert set(closed) == set(CHANGEABLE) - {"title", "question", "description",
+                                             "answer_threshold"}
 
 
 def test_a_report_sees_a_campaign_as_changed_by_its_date_and_no_later() -> None:

@@ -76,10 +76,14 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
               "jr_decision_": Decision, "jr_answer_": AnswerState}
     assert {k for k in used if k.endswith("_")} <= {
         *values, "plan_status_", "phase_", "vote_state_", "kind_", "lang_", "receipt_",
-        "wi_rule_", "wi_", "wi_skipped_", "notify_email_", "notify_answer_", "notify_kind_"}
+        "wi_rule_", "wi_", "wi_skipped_", "notify_email_", "notify_answer_", "notify_kind_",
+        "answer_state_", "answer_option_"}
     used = {k for k in used if not k.endswith("_")}
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
     used |= {"plan_status_draft", "plan_status_approved"}
+    # official answers: the state on the idea page and the console, and in the moderation log
+    used |= {f"{prefix}{a.value}" for prefix in ("answer_state_", "decision_") for a in AnswerState}
+    used |= {"answer_option_taken_forward_into_initiative"}
     used |= {f"phase_{p}" for p in ("scheduled", "open", "closed")}
     used |= {f"vote_state_{s}" for s in ("counted", "refused", "pending", "withdrawn",
                                          "replaced", "applied", "merged_duplicate", "held",

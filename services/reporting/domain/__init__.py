@@ -25,6 +25,7 @@ from schemas.moderation import (
     IdeaStatusChanged,
     ModerationDecided,
 )
+from schemas.participation import IdeaAnswerDue, IdeaAnswered, IdeaAnswerOverdue
 from schemas.plan import (
     ActionPlanApproved,
     ActionPlanDrafted,
@@ -53,6 +54,8 @@ DECISION_EVENTS = (DecisionRequested, DecisionTaken)
 PLAN_FACTS = (*PLAN_EVENTS, *INITIATIVE_EVENTS, SteeringMeetingHeld, *DECISION_EVENTS)
 # what else reporting records: campaigns, ideas, their statuses and moderation decisions
 CAMPAIGN_EVENTS = (CampaignCreated, CampaignChanged, CampaignOpened, CampaignClosed)
+# official answers to ideas, and the answers a campaign's support threshold made due
+ANSWER_EVENTS = (IdeaAnswered, IdeaAnswerDue, IdeaAnswerOverdue)
 IDEA_EVENTS = (IdeaSubmitted, IdeaRevised, IdeaWithdrawn, IdeaStatusChanged, IdeaRevisionPublished,
                ModerationDecided)
 
@@ -510,6 +513,7 @@ class World:
     ideas: dict[uuid.UUID, IdeaState] = field(default_factory=dict)
     decisions: list[Fact] = field(default_factory=list)  # moderation decisions
     requests: dict[uuid.UUID, DecisionState] = field(default_factory=dict)  # steering items
+    answers: list[Fact] = field(default_factory=list)  # `ANSWER_EVENTS`, in order
 
     def plan(self, year: int) -> PlanState:
         return self.plans.setdefault(year, PlanState(year=year, as_of=self.as_of))
@@ -553,6 +557,8 @@ def fold(facts: Iterable[Fact], as_of: date) -> World:
                 _apply_initiative(known, f)
         elif isinstance(p, (*CAMPAIGN_EVENTS, *IDEA_EVENTS)):
             _apply_campaign_or_idea(world, f)
+        elif isinstance(p, ANSWER_EVENTS):
+            world.answers.append(f)
     return world
 
 

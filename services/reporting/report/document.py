@@ -6,12 +6,21 @@ turn blocks into their format (and escape text for it), so the three always say 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 from services.reporting.domain import end_of_day
 from services.reporting.report import charts
+from services.reporting.report.blocks import (
+    Block,
+    Bullets,
+    Chart,
+    Facts,
+    Heading,
+    PageBreak,
+    Para,
+    Table,
+)
+from services.reporting.report.document_answers import answer_blocks
 from services.reporting.report.i18n import (
     LABELS,
     Lang,
@@ -39,52 +48,6 @@ from services.reporting.report.model import (
     Report,
     Stability,
 )
-
-Align = Literal["l", "r"]
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int  # 1 title, 2 section, 3 subsection, 4 minor
-    text: str
-
-
-@dataclass(frozen=True)
-class Para:
-    text: str
-    muted: bool = False
-
-
-@dataclass(frozen=True)
-class Facts:
-    pairs: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    align: tuple[Align, ...]
-    widths: tuple[float, ...]  # relative column widths (PDF)
-    small: bool = False  # reference material in a smaller type (PDF)
-
-
-@dataclass(frozen=True)
-class Bullets:
-    items: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Chart:
-    drawing: charts.Drawing
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    pass
-
-
-Block = Heading | Para | Facts | Table | Bullets | Chart | PageBreak
 
 
 def _fp(fp: Fingerprint | None, lang: Lang) -> str:
@@ -495,6 +458,8 @@ def _campaign(c: CampaignSection, lang: Lang) -> list[Block]:
             ("l", "l", "l", "l", "l"), (3.4, 2.6, 2, 2.8, 1.2), small=True))
     if c.stability is not None:
         out += _stability(c.stability, lang)
+    if c.answers is not None:
+        out += answer_blocks(c.answers, lang)
     return out
 
 

@@ -546,6 +546,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "variation.merges_undone": ("sammenlægninger fortrudt", "merges undone"),
     "variation.without_sector": ("uden sektoren {sector}", "without the {sector} sector"),
     "variation.without_sector.all": ("hver sektor udeladt", "each sector left out"),
+    # official answers (the campaign section)
+    "official_answers": ("Officielle svar", "Official answers"),
+    "answers_promise": ("Kampagnen lover svar på idéer med {supports} støtter inden for {days} "
+                        "dage.", "The campaign promises an answer to ideas with {supports} "
+                        "supports within {days} days."),
+    "answers_none_given": ("Der er ikke givet officielle svar i kvartalet.",
+                           "No official answer was given in the quarter."),
+    "answer_state": ("Svar", "Answer"),
+    "answers_given": ("Givet i kvartalet", "Given in the quarter"),
+    "answers_became_due": ("Idéer, der nåede støttetærsklen i kvartalet: {n}.",
+                           "Ideas that reached the support threshold in the quarter: {n}."),
+    "answers_overdue": ("Svar over tiden", "Overdue answers"),
+    "answer_due": ("Skulle besvares senest", "Due by"),
+    "answer_given_on": ("Besvaret", "Answered"),
+    "answer_not_given": ("Ikke besvaret", "Not answered"),
+    "answer.under_consideration": ("Under overvejelse", "Under consideration"),
+    "answer.taken_forward": ("Taget videre", "Taken forward"),
+    "answer.taken_forward_into_initiative": ("Taget videre i et initiativ",
+                                             "Taken forward into an initiative"),
+    "answer.not_taken_forward": ("Ikke taget videre", "Not taken forward"),
+    "figure.answers": ("Officielle svar", "Official answers"),
 }
 
 

@@ -298,6 +298,34 @@ class CampaignSection:
     imported_from: str | None = None  # the source of an imported campaign
     counts_for_goals: bool = True  # an imported campaign counts only for goals naming it
     stability: Stability | None = None  # closed in the quarter with a budget: other rules
+    answers: AnswersSection | None = None  # official answers, where the quarter had any
+
+
+@dataclass(frozen=True)
+class AnswerCount:
+    state: str  # under_consideration / taken_forward / taken_forward_into_initiative / ...
+    count: int
+
+
+@dataclass(frozen=True)
+class OverdueAnswer:
+    """An answer the campaign promised that was not given by its due date."""
+
+    idea_title: str
+    due: date  # Danish time
+    answered_on: date | None  # the first answer after the due date, by the cut-off
+
+
+@dataclass(frozen=True)
+class AnswersSection:
+    """A campaign's official answers in the quarter: those given, by state; how many ideas
+    reached the support threshold (their answer became due); those that became overdue."""
+
+    given: tuple[AnswerCount, ...]
+    became_due: int
+    overdue: tuple[OverdueAnswer, ...]
+    threshold_supports: int | None = None  # the campaign's promise at the cut-off, if any
+    threshold_days: int | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.reporting.report.document import (
+from services.reporting.report.blocks import (
     Block,
     Bullets,
     Chart,
@@ -11,8 +11,8 @@ from services.reporting.report.document import (
     PageBreak,
     Para,
     Table,
-    build,
 )
+from services.reporting.report.document import build
 from services.reporting.report.i18n import Lang, fmt_quarter, t
 from services.reporting.report.markup import Markup, el, join, void
 from services.reporting.report.model import Report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from services.reporting.report.document import (
+from services.reporting.report.blocks import (
     Block,
     Bullets,
     Chart,
@@ -13,8 +13,8 @@ from services.reporting.report.document import (
     PageBreak,
     Para,
     Table,
-    build,
 )
+from services.reporting.report.document import build
 from services.reporting.report.i18n import Lang
 from services.reporting.report.model import Report
 

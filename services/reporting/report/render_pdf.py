@@ -15,8 +15,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from services.reporting.report.charts import Drawing, Line, Rect, Text
-from services.reporting.report.document import (
+from services.reporting.report.blocks import (
     Block,
     Bullets,
     Chart,
@@ -25,8 +24,9 @@ from services.reporting.report.document import (
     PageBreak,
     Para,
     Table,
-    build,
 )
+from services.reporting.report.charts import Drawing, Line, Rect, Text
+from services.reporting.report.document import build
 from services.reporting.report.i18n import Lang, fmt_quarter, t
 from services.reporting.report.model import Report
 

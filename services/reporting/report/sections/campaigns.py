@@ -24,6 +24,7 @@ from services.reporting.report.model import (
     Stability,
     fingerprint_of,
 )
+from services.reporting.report.sections.answers import answered_campaigns, answers
 from services.reporting.report.sections.common import (
     CampaignVotes,
     Ctx,
@@ -117,6 +118,7 @@ def campaign(ctx: Ctx, cid: uuid.UUID, votes: CampaignVotes | None
     adopted, adoption_ids = _adopted(ctx, {i.idea_id for i in ideas})
     real_times = created.vote_times is VoteTimes.RECORDED
     stable, stability_sources = stability(ctx, cid)
+    answered, answer_sources = answers(ctx, cid)
     first, last = window_days(created.opens_at, created.closes_at)
     section = CampaignSection(
         campaign_id=str(cid), title=created.title, opens_at=created.opens_at,
@@ -138,6 +140,7 @@ def campaign(ctx: Ctx, cid: uuid.UUID, votes: CampaignVotes | None
         imported_from=created.imported_from,
         counts_for_goals=created.imported_from is None,
         stability=stable,
+        answers=answered,
     )
     idea_ids = [e for i in ideas for e in i.ids] + c.ids
     sources = [source("campaign", created.title, types(ctx.by_id, idea_ids), idea_ids)]
@@ -147,13 +150,15 @@ def campaign(ctx: Ctx, cid: uuid.UUID, votes: CampaignVotes | None
     if adoption_ids:
         sources.append(source("adoptions", created.title, {"progress.idea_adopted"},
                               adoption_ids))
-    return section, sources + stability_sources
+    return section, sources + stability_sources + answer_sources
 
 
 def campaigns(ctx: Ctx) -> tuple[list[CampaignSection], list[Source]]:
     q = ctx.q
+    answered = answered_campaigns(ctx)
     active = sorted((c.created for c in ctx.state.campaigns.values()
-                     if c.created.opens_at < q.end and c.created.closes_at > q.start),
+                     if (c.created.opens_at < q.end and c.created.closes_at > q.start)
+                     or c.created.campaign_id in answered),
                     key=lambda c: (c.opens_at, c.title, str(c.campaign_id)))
     out, sources = [], []
     for c in active:
