@@ -70,6 +70,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/moderation/votes"): only("moderator"),
     ("POST", "/moderation/votes/decisions"): only("moderator"),
     ("POST", "/moderation/votes/decisions/bulk"): only("moderator"),
+    # following and notifications (the identity service)
+    ("PUT", "/ideas/{idea_id}/follow"): only("participant"),
+    ("DELETE", "/ideas/{idea_id}/follow"): only("participant"),
+    ("PUT", "/campaigns/{campaign_id}/follow"): only("participant"),
+    ("DELETE", "/campaigns/{campaign_id}/follow"): only("participant"),
+    ("GET", "/me/follows"): only("participant"),
+    ("GET", "/me/notifications"): only("participant"),
+    ("POST", "/me/notifications/read"): only("participant"),
+    ("GET", "/me/notification-preferences"): only("participant"),
+    ("PUT", "/me/notification-preferences"): only("participant"),
+    # the one-click unsubscribe: no session, the signed token in the link is the credential
+    ("POST", "/unsubscribe"): public(),
     # comments
     ("POST", "/ideas/{idea_id}/comments"): only("participant"),
     ("GET", "/ideas/{idea_id}/comments"): optional_token(),
