@@ -24,8 +24,6 @@ BUSINESS = ("ideas", "voting", "reporting", "identity")
 ROOMS = ("domain", "handlers.py", "projections", "queries", "api.py", "worker.py",
          "settings.py", "migrations")
 # services that consume no topic, so have no worker; their package docstring says why
-WORKERLESS: set[str] = set()  # identity has one since it notifies (follows, inboxes, e-mail)
-CONSUMING = ("faust", "aiokafka", "services.infra.worker", "services.infra.consumer")
 # infra's generic consumer, migration runner, replay tool and event archive write their own SQL
 PURE_LIBRARIES = {"schemas", "numpy"}
 SQL_ALLOWED_IN_INFRA = {"consumer.py", "db.py", "replay.py", "archive.py", "archive_io.py", "health.py",
@@ -75,21 +73,9 @@ def _rel(path: Path) -> str:
 @pytest.mark.parametrize("service", BUSINESS)
 def test_every_service_has_the_same_rooms(service: str) -> None:
     folder = SERVICES / service
-    rooms = [r for r in ROOMS if not (r == "worker.py" and service in WORKERLESS)]
-    missing = [room for room in rooms
+    missing = [room for room in ROOMS
                if not ((folder / room).exists() or (folder / f"{room}.py").exists())]
     assert not missing, f"services/{service} lacks {missing}"
-
-
-@pytest.mark.parametrize("service", sorted(WORKERLESS))
-def test_a_service_without_a_worker_says_why_and_consumes_nothing(service: str) -> None:
-    folder = SERVICES / service
-    assert not (folder / "worker.py").exists(), f"services/{service} has a worker after all"
-    doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8")))
-    assert doc and "no worker" in doc, f"services/{service}/__init__.py must say why it has no worker"
-    consuming = [f"{_rel(path)} imports {name}" for path in _modules(folder)
-                 for name in _imports(path) if name.startswith(CONSUMING)]
-    assert not consuming, "a service without a worker consumes nothing:\n" + "\n".join(consuming)
 
 
 def test_no_service_imports_another() -> None:
