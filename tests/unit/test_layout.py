@@ -23,7 +23,6 @@ SERVICES = ROOT / "services"
 BUSINESS = ("ideas", "voting", "reporting", "identity")
 ROOMS = ("domain", "handlers.py", "projections", "queries", "api.py", "worker.py",
          "settings.py", "migrations")
-# services that consume no topic, so have no worker; their package docstring says why
 # infra's generic consumer, migration runner, replay tool and event archive write their own SQL
 PURE_LIBRARIES = {"schemas", "numpy"}
 SQL_ALLOWED_IN_INFRA = {"consumer.py", "db.py", "replay.py", "archive.py", "archive_io.py", "health.py",
