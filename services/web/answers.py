@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from services.web.api import Api
 from services.web.errors import sentence
 from services.web.forms import refused
+from services.web.initiatives import PLAN_READERS, named, plan_choices
 from services.web.pages import posted, signed_in
 from services.web.render import back, page, unavailable
 from services.web.session import Visit, visit
@@ -31,16 +32,20 @@ async def answers_page(request: Request, v: Visit, *, wait: uuid.UUID | None = N
     r = await api.get("/moderation/answers", wait_for=wait)
     if not r.ok:
         return unavailable(request, v, r)
-    chosen = None
+    # the initiatives to choose from; None (the id typed by hand) when the plan cannot be read
+    choices = await plan_choices(api) if v.has(*PLAN_READERS) else None
+    chosen, into = None, None
     if idea:
         found = await api.get(f"/ideas/{idea}")
         if not found.ok:
             return unavailable(request, v, found)
         chosen = found.body
+        if iid := (chosen.get("answer") or {}).get("initiative_id"):
+            into = await named(api, v, idea, str(iid))
     overdue = [i for i in r.body if i["standing"] == "overdue"]
     due = [i for i in r.body if i["standing"] == "due"]
     return page(request, v, "staff/answers.html", status=status, overdue=overdue, due=due,
-                states=STATES, chosen=chosen, **form_state)
+                states=STATES, chosen=chosen, into=into, choices=choices, **form_state)
 
 
 @router.get("/answers")
@@ -74,7 +79,7 @@ async def answer(request: Request) -> Response:
     if not r.ok:
         # the fields of this idea's form: the API's names, suffixed with the idea
         ids = {name: f"{name.replace('_', '-')}-{idea_id}" for name in values}
-        state = refused(r, v.lang, {"reason": "reason", "initiative_id": "answer_initiative",
+        state = refused(r, v.lang, {"reason": "reason", "initiative_id": "answer_initiative_field",
                                     "state": "answer_state"},
                         {ids[k]: val for k, val in values.items()},
                         summary_field=ids["reason"])

@@ -814,6 +814,20 @@ WORDS: dict[str, tuple[str, str]] = {
                             "Empty both fields for no promise."),
     "answer_supports": ("Antal støtter", "Supports"),
     "answer_days": ("Antal dage (1–365)", "Days (1–365)"),
+    # answers name their initiative (answer form, idea page, journey)
+    "answer_initiative_pick": ("Initiativ (kun ved »Taget videre i et initiativ«)",
+                               "Initiative (only for \"Taken forward into an initiative\")"),
+    "answer_initiative_none": ("Intet initiativ", "No initiative"),
+    "answer_plan_year": ("Handlingsplan %s", "Action plan %s"),
+    "answer_initiative_hint": ("Handlingsplanen kan ikke vises for dig, eller den har endnu ingen "
+                               "initiativer. Skriv initiativets id, som planlæggeren har givet "
+                               "dig.",
+                               "The action plan cannot be shown to you, or it has no initiatives "
+                               "yet. Type the initiative's id the planner gave you."),
+    "answer_initiative_field": ("Initiativ", "Initiative"),
+    "answer_into_named": ("Taget videre i initiativet", "Taken forward into the initiative"),
+    "answer_into_unnamed": ("Taget videre i et initiativ i handlingsplanen",
+                            "Taken forward into an initiative in the action plan"),
 }
 
 

@@ -16,6 +16,7 @@ from services.web.api import Api
 from services.web.errors import sentence
 from services.web.forms import missing, refused, vote_outcome
 from services.web.i18n import translate
+from services.web.initiatives import named
 from services.web.render import back, page, problem, unavailable
 from services.web.session import (
     LANG,
@@ -227,7 +228,10 @@ async def idea_page(request: Request, v: Visit, idea_id: uuid.UUID, *,
     allowed = may_take_part(v, c.body) if c.ok else False
     can_comment = (v.has("participant") and allowed and r.body["status"] == "published"
                    and c.ok and c.body["phase"] == "open")
-    return page(request, v, "idea.html", status=status, idea=r.body, own=own,
+    answer = r.body.get("answer") or {}
+    into = (await named(api, v, str(idea_id), str(answer["initiative_id"]))
+            if answer.get("initiative_id") else None)
+    return page(request, v, "idea.html", status=status, idea=r.body, own=own, into=into,
                 comments=comments.body if comments.ok else [], can_comment=can_comment,
                 history=history.body if history.ok else [], merged_from=merged_from,
                 campaign=c.body if c.ok else None,

@@ -1,8 +1,10 @@
-"""A moderator gives an idea its official answer from the console, in Danish, in a real
-Chromium against the real stack: an idea that reached its campaign's support threshold waits
-under "Svar, der skal gives"; an answer without a reason comes back with the error beside the
-field; the answer given, everyone sees it on the idea's page, and the campaign page states the
-promise. Every page state is checked by axe-core, at 1280 and at 320 CSS pixels."""
+"""Official answers from the console, in Danish, in a real Chromium against the real stack: an
+idea that reached its campaign's support threshold waits under "Svar, der skal gives"; an answer
+without a reason comes back with the error beside the field; a moderator, who does not read the
+action plan, is asked for the initiative's id, while a planner picks the initiative from the
+plan; the answer given, everyone sees it on the idea's page, the initiative named by its code and
+title once its plan year is approved (and not even its id before), and the campaign page states
+the promise. Every page state is checked by axe-core, at 1280 and at 320 CSS pixels."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.conftest import look, look_narrow, sign_in
 from tests.e2e.ideas_client import IdeasClient
+from tests.e2e.test_reporting_api import TODAY, auth, new_plan, post
 from tests.helpers import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -50,6 +53,18 @@ async def test_a_moderator_answers_from_the_console_and_everyone_sees_the_answer
         contexts: NewPage, http: httpx.AsyncClient, token: Callable[..., str], uid: str) -> None:
     ideas = IdeasClient(http, token, uid)
     campaign_id, idea_id, title = await an_idea_owed_an_answer(http, ideas, uid)
+    # a draft plan with initiative F1, the idea adopted into it
+    planner = token("planner", sub=f"planner-{uid}")
+    year, initiative = await new_plan(http, planner)
+    ini_title = "Kortlægning af innovationslandskabet"  # tests.e2e.test_reporting_api
+    await eventually(lambda: http.get(f"/ideas/{idea_id}/journey", headers=auth(planner)),
+                     lambda r: r.status_code == 200, timeout=60,
+                     what="the published idea in the reporting service")
+    adopted = await post(http, f"/plans/{year}/initiatives/{initiative}/ideas",
+                         {"idea_id": idea_id, "note": "Fra idéstormen"}, planner)
+    r = await http.get(f"/ideas/{idea_id}/journey", headers=auth(planner),
+                       params={"wait_for": adopted["event_id"]})
+    assert [i["initiative_id"] for i in r.json()["initiatives"]] == [initiative], r.text
 
     mod = await contexts()
     await sign_in(mod, "moderator", f"mod-{uid}")
@@ -72,22 +87,65 @@ async def test_a_moderator_answers_from_the_console_and_everyone_sees_the_answer
         "taken_forward_into_initiative")
     await look(mod, "staff-answers-refused")
 
-    initiative = str(uuid.uuid4())
-    await item.get_by_label("Begrundelse").fill("Natbussen indgår i trafikplanen for 2027.")
-    await item.get_by_label("Initiativets id").fill(initiative)
-    await item.get_by_role("button", name="Giv svaret").click()
-    await expect(mod.locator(".flash.ok")).to_contain_text("Svaret er givet")
-    await expect(mod.locator(f"#answer-{idea_id}")).to_have_count(0)
-    await expect(mod.locator("#answers_due")).to_contain_text("Ingen idé venter")
+    # the moderator does not read the action plan: the initiative's id is typed, with a hint
+    await expect(item.get_by_label("Initiativets id")).to_have_attribute("type", "text")
+    await expect(item.locator(".hint-text")).to_contain_text(
+        "Handlingsplanen kan ikke vises for dig")
 
-    # everyone, signed in or not, sees the answer on the idea's page
+    # a planner picks the initiative from the plan, grouped by plan year
+    plan_reader = await contexts()
+    await sign_in(plan_reader, "planner", f"planner-{uid}")
+    await plan_reader.goto("/staff/answers")
+    item = plan_reader.locator(f"#answer-{idea_id}")
+    pick = item.get_by_label("Initiativ (kun ved »Taget videre i et initiativ«)")
+    label = f"F1 – {ini_title}"
+    await expect(pick.locator(f"optgroup[label='Handlingsplan {year}'] option")).to_have_text(
+        [label])
+    await look(plan_reader, "staff-answers-initiatives")
+    await look_narrow(plan_reader, "staff-answers-initiatives")
+    await item.get_by_label("Svar", exact=True).select_option("taken_forward_into_initiative")
+    await item.get_by_label("Begrundelse").fill("Natbussen indgår i trafikplanen for 2027.")
+    await pick.select_option(label=label)
+    await item.get_by_role("button", name="Giv svaret").click()
+    await expect(plan_reader.locator(".flash.ok")).to_contain_text("Svaret er givet")
+    await expect(plan_reader.locator(f"#answer-{idea_id}")).to_have_count(0)
+    await expect(plan_reader.locator("#answers_due")).to_contain_text("Ingen idé venter")
+
+    # while the plan is a draft, anyone else is told only that it went into the plan
     anyone = await contexts()
     await anyone.goto(f"/i/{idea_id}")
     answer = anyone.locator("#official-answer")
     await expect(answer.get_by_role("heading", level=2)).to_have_text(
-        f"Officielt svar: Taget videre i initiativ {initiative}")
+        "Officielt svar: Taget videre i et initiativ i handlingsplanen")
+    await expect(answer).not_to_contain_text(initiative)
+    await expect(answer).not_to_contain_text(ini_title)
     await expect(answer).to_contain_text("Natbussen indgår i trafikplanen for 2027.")
     await expect(answer).to_contain_text("Besvaret")
+    await look(anyone, "idea-official-answer-draft-plan")
+
+    # the plan's reader sees it named, linked to the initiative's page
+    await plan_reader.goto(f"/i/{idea_id}")
+    named = plan_reader.locator("#official-answer h2").get_by_role("link", name=label)
+    await expect(named).to_have_attribute("href",
+                                          f"/staff/plan/{year}/initiatives/{initiative}")
+
+    # the steering group approves the plan year: everyone sees the initiative named
+    approved = await post(http, f"/plans/{year}/approval",
+                          {"meeting_id": str(uuid.uuid4()), "approved_on": TODAY.isoformat()},
+                          planner)
+    r = await http.get("/plans", params={"wait_for": approved["event_id"]},
+                       headers=auth(planner))
+    assert r.status_code == 200, r.text
+    r = await http.get(f"/ideas/{idea_id}/journey")  # as anyone sees it
+    assert r.status_code == 200 and r.json()["initiatives"][0]["shown"] is True, r.text
+    await anyone.goto(f"/i/{idea_id}")
+    answer = anyone.locator("#official-answer")
+    await expect(answer.get_by_role("heading", level=2)).to_have_text(
+        f"Officielt svar: Taget videre i initiativet {label}")
+    await answer.get_by_role("link", name=label).click()
+    await expect(anyone.get_by_role("heading", level=1)).to_have_text("Hvor er min idé nu?")
+    await expect(anyone.locator(f"#initiative-{initiative}")).to_contain_text(ini_title)
+    await anyone.goto(f"/i/{idea_id}")
     await look(anyone, "idea-official-answer")
     await look_narrow(anyone, "idea-official-answer")
 
@@ -117,7 +175,7 @@ async def test_a_moderator_answers_from_the_console_and_everyone_sees_the_answer
     await mod.goto(f"/i/{idea_id}")
     await mod.get_by_role("link", name="Giv idéen et officielt svar").click()
     chosen = mod.locator("#answer-chosen")
-    await expect(chosen).to_contain_text("Officielt svar: Taget videre i initiativ")
+    await expect(chosen).to_contain_text(f"Officielt svar: Taget videre i initiativet {label}")
     await look(mod, "staff-answer-chosen")
     await chosen.get_by_label("Svar", exact=True).select_option("not_taken_forward")
     await chosen.get_by_label("Begrundelse").fill("Trafikplanen blev ikke vedtaget.")
