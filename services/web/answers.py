@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.web.api import Api
-from services.web.errors import sentence
+from services.web.api import Api, Reply
+from services.web.errors import explain, sentence
 from services.web.forms import refused
+from services.web.i18n import translate
 from services.web.initiatives import PLAN_READERS, named, plan_choices
 from services.web.pages import posted, signed_in
 from services.web.render import back, page, unavailable
@@ -85,7 +86,23 @@ async def answer(request: Request) -> Response:
                         summary_field=ids["reason"])
         state["err"] = {ids.get(k.replace("-", "_"), k): m for k, m in state["err"].items()}
         state["errors"] = [(ids.get(k.replace("-", "_"), k), m) for k, m in state["errors"]]
+        if (why := _initiative_problem(r, values, v.lang)) is not None:
+            state["err"] = {ids["initiative_id"]: why}
+            state["errors"] = [(ids["initiative_id"], why)]
         return await answers_page(request, v, status=r.status, idea=chosen, **state)
     if chosen:  # back to the idea, which shows the answer now
         return back(request, v, f"/i/{idea_id}?wait={r.body['event_id']}", ok="answer_given_ok")
     return back(request, v, f"/staff/answers?wait={r.body['event_id']}", ok="answer_given_ok")
+
+
+def _initiative_problem(r: Reply, values: dict[str, str], lang: str) -> str | None:
+    """The API refuses an initiative missing for "taken forward into an initiative", or given
+    for another state, without naming a field: said beside the initiative's field instead."""
+    if r.status != 422 or explain(r, lang, {k: k for k in values}).fields:
+        return None
+    into = values["state"] == "taken_forward_into_initiative"
+    if into and not values["initiative_id"]:
+        return translate("answer_initiative_missing", lang)
+    if values["initiative_id"] and not into:
+        return translate("answer_initiative_unwanted", lang)
+    return None

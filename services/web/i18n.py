@@ -828,6 +828,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "answer_into_named": ("Taget videre i initiativet", "Taken forward into the initiative"),
     "answer_into_unnamed": ("Taget videre i et initiativ i handlingsplanen",
                             "Taken forward into an initiative in the action plan"),
+    "answer_initiative_missing": ("Angiv det initiativ, idéen er taget videre i.",
+                                  "Give the initiative the idea was taken forward into."),
+    "answer_initiative_unwanted": ("Et initiativ angives kun ved svaret »Taget videre i et "
+                                   "initiativ«.",
+                                   "An initiative is given only with the answer \"Taken "
+                                   "forward into an initiative\"."),
 }
 
 

@@ -103,8 +103,20 @@ async def test_a_moderator_answers_from_the_console_and_everyone_sees_the_answer
         [label])
     await look(plan_reader, "staff-answers-initiatives")
     await look_narrow(plan_reader, "staff-answers-initiatives")
+    # "taken forward into an initiative" without one: refused, said in Danish, the form kept
     await item.get_by_label("Svar", exact=True).select_option("taken_forward_into_initiative")
     await item.get_by_label("Begrundelse").fill("Natbussen indgår i trafikplanen for 2027.")
+    await item.get_by_role("button", name="Giv svaret").click()
+    await expect(plan_reader.locator("#error-summary")).to_contain_text(
+        "Angiv det initiativ, idéen er taget videre i.")
+    item = plan_reader.locator(f"#answer-{idea_id}")
+    pick = item.get_by_label("Initiativ (kun ved »Taget videre i et initiativ«)")
+    await expect(pick).to_have_attribute("aria-invalid", "true")
+    await expect(item.locator(".field-error")).to_have_text(
+        "Fejl: Angiv det initiativ, idéen er taget videre i.")
+    await look(plan_reader, "staff-answers-initiative-missing")
+    await expect(item.get_by_label("Begrundelse")).to_have_value(
+        "Natbussen indgår i trafikplanen for 2027.")
     await pick.select_option(label=label)
     await item.get_by_role("button", name="Giv svaret").click()
     await expect(plan_reader.locator(".flash.ok")).to_contain_text("Svaret er givet")
