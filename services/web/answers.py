@@ -42,7 +42,7 @@ async def answers_page(request: Request, v: Visit, *, wait: uuid.UUID | None = N
             return unavailable(request, v, found)
         chosen = found.body
         if iid := (chosen.get("answer") or {}).get("initiative_id"):
-            into = await named(api, v, idea, str(iid))
+            into = await named(api, v, idea, str(iid), choices)
     overdue = [i for i in r.body if i["standing"] == "overdue"]
     due = [i for i in r.body if i["standing"] == "due"]
     return page(request, v, "staff/answers.html", status=status, overdue=overdue, due=due,

@@ -43,13 +43,15 @@ def _natural(code: str) -> tuple[str, int, str]:
     return head, int(tail) if tail else -1, code
 
 
-async def named(api: Api, v: Visit, idea_id: str, initiative_id: str) -> dict[str, Any] | None:
+async def named(api: Api, v: Visit, idea_id: str, initiative_id: str,
+                choices: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
     """The initiative an answer went into as the caller may see it: {code, title, year, href},
     or None when they may not (a draft plan, for those who do not read the plan) or it is not
     found. A plan reader links to the initiative's page, anyone else to the idea's journey,
-    where the approved plan's part of it is shown."""
+    where the approved plan's part of it is shown. `choices`: the plan's initiatives, when the
+    caller already has them (`plan_choices`)."""
     if v.has(*PLAN_READERS):
-        for group in await plan_choices(api) or []:
+        for group in choices or await plan_choices(api) or []:
             for ini in group["initiatives"]:
                 if ini["initiative_id"] == initiative_id:
                     return {**ini, "href": f"/staff/plan/{ini['year']}/initiatives/"
