@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import httpx
@@ -112,11 +111,6 @@ async def check_selection(http: httpx.AsyncClient, election: pabulib.Election,
                                 f" by {rule} only: {', '.join(only_rule) or 'none'}")
 
 
-def _chunks(events: Iterator[Envelope], size: int) -> Iterator[list[Envelope]]:
-    while chunk := list(islice(events, size)):
-        yield chunk
-
-
 async def tally(http: httpx.AsyncClient, campaign_id: uuid.UUID,
                 wait_for: uuid.UUID | None = None) -> dict[str, Any] | None:
     """The campaign's tally, or None while the voting service does not know the campaign."""
@@ -166,13 +160,46 @@ async def publish_election(producer: EventProducer, http: httpx.AsyncClient,
     return sent
 
 
+CHUNK = 20_000  # votes per `publish_many`
+SLICE = 1_000  # votes made between two looks at the chunk being archived and sent
+
+
 async def publish_votes(producer: EventProducer, election: pabulib.Election) -> int:
-    """Publish every vote of the election, in chunks; returns how many."""
+    """Publish every vote of the election, in chunks; returns how many.
+
+    The next chunk's events are made while the previous chunk is being archived and sent (one
+    chunk in flight at most, so the order of the votes is kept): making events is this
+    process's own work, archiving and sending mostly waits for the database and the broker, and
+    before they overlapped the importer spent that wait idle."""
     sent = 0
-    for chunk in _chunks(pabulib.vote_events(election), 20_000):
-        await producer.publish_many(chunk)
-        sent += len(chunk)
+    in_flight: asyncio.Task[None] | None = None
+    try:
+        async for chunk in _slowly(pabulib.vote_events(election), CHUNK):
+            if in_flight is not None:
+                await in_flight
+            in_flight = asyncio.create_task(producer.publish_many(chunk))
+            sent += len(chunk)
+        if in_flight is not None:
+            await in_flight
+    finally:
+        if in_flight is not None and not in_flight.done():
+            in_flight.cancel()
     return sent
+
+
+async def _slowly(events: Iterator[Envelope], size: int) -> AsyncIterator[list[Envelope]]:
+    """`events` in chunks of `size`, letting the event loop run after every SLICE made (the
+    chunk in flight gets on with its database and broker work meanwhile)."""
+    chunk: list[Envelope] = []
+    for env in events:
+        chunk.append(env)
+        if len(chunk) % SLICE == 0:
+            await asyncio.sleep(0)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
 
 
 async def wait_for_tallies(http: httpx.AsyncClient, campaign_id: uuid.UUID, expected: int, *,

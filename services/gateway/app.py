@@ -29,6 +29,8 @@ from services.web import routes as web
 log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-Id"
+# mounted only with HTTP_BENCH_ROUTE (off by default, refused in production): bench.voting
+BENCH_ROUTE = "/_bench/noop"
 # what a 503 tells a client to wait before trying again: a restarted database or broker is
 # usually back within seconds
 RETRY_AFTER_S = 2
@@ -172,6 +174,12 @@ def create_app(settings: Settings) -> FastAPI:
     async def prometheus() -> Response:
         """Prometheus metrics of this process."""
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
+
+    if settings.http_bench_route:
+        @app.post(BENCH_ROUTE, include_in_schema=False, status_code=202)
+        async def bench_noop() -> dict[str, str]:
+            """Nothing: bench.voting's raw limit of this edge (every middleware, no work)."""
+            return {"status": "accepted"}
 
     # innermost first: a 413 / 429 is answered before the request reaches a route
     limits.install(app, settings)
