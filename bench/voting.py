@@ -1,6 +1,7 @@
 """Voting throughput and latency on the embedded stack, beside this machine's raw limits.
 
     .venv/bin/python -m bench.voting          (or: make bench)
+    .venv/bin/python -m bench.voting --http   (the HTTP figures alone, step 5)
 
 1. Publishing: the 287,475 votes of poland_warszawa_2026.pb are published the way the importer
    does it (clients/election_import.py `publish_votes`: make the events, archive each chunk in
@@ -278,7 +279,7 @@ def say(line: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
-async def run(settings: Settings, stack: Stack) -> None:
+async def run(settings: Settings, stack: Stack, http_only: bool = False) -> None:
     assert settings.kafka_bootstrap_servers and settings.database_url
     election = pabulib.parse(FILE.read_bytes())
     await ensure_topics(settings.kafka_bootstrap_servers)
@@ -287,6 +288,10 @@ async def run(settings: Settings, stack: Stack) -> None:
     load_before = machine()
     async with archiving_producer(settings.kafka_bootstrap_servers, settings.database_url,
                                   linger_ms=20) as producer:
+        if http_only:
+            await http_figures(stack, settings, pool, producer, load_before)
+            await pool.close()
+            return
         say("end to end: publishing and tallying the votes")
         e2e = await end_to_end(stack, pool, producer, election, dsn=settings.database_url)
         say(f"publishing {e2e['publish_per_s']:,.0f} votes/s; end to end"
@@ -307,11 +312,7 @@ async def run(settings: Settings, stack: Stack) -> None:
         say("raw limit: COPY")
         copy = await raw_copy(pool, election)
         say(f"raw limits: getmany {consume:,.0f} msgs/s, COPY {copy:,.0f} rows/s")
-        say(f"latency: {RATE} votes/s through HTTP for {SECONDS} s")
-        latency = await http_latency(stack, settings, pool, producer)
-        say("raw limit: the gateway's no-op route")
-        raw_edge = await raw_http(stack, settings)
-        say(f"raw limit: HTTP no-op {raw_edge:,.0f} requests/s")
+        latency, raw_edge = await http_phase(stack, settings, pool, producer)
     await pool.close()
     limit = min(consume, copy)
     print(f"\nvoting benchmark ({FILE.name}, {int(e2e['votes']):,} votes; broker, database and"
@@ -328,6 +329,30 @@ async def run(settings: Settings, stack: Stack) -> None:
     print(f"  voting worker peak RSS  {e2e['rss_mb']:,.0f} MB  (VmHWM of the worker process in"
           " /proc/<pid>/status, after the Warsaw load)")
     print(f"  (worker start to first tally {e2e['worker_start_s']:.1f} s)")
+    print_http(latency, raw_edge)
+
+
+async def http_phase(stack: Stack, settings: Settings, pool: asyncpg.Pool,
+                     producer: EventProducer) -> tuple[dict[str, float], float]:
+    say(f"latency: {RATE} votes/s through HTTP for {SECONDS} s")
+    latency = await http_latency(stack, settings, pool, producer)
+    say("raw limit: the gateway's no-op route")
+    raw_edge = await raw_http(stack, settings)
+    say(f"raw limit: HTTP no-op {raw_edge:,.0f} requests/s")
+    return latency, raw_edge
+
+
+async def http_figures(stack: Stack, settings: Settings, pool: asyncpg.Pool,
+                       producer: EventProducer, load_before: str) -> None:
+    """`--http`: the HTTP figures alone (no election is published)."""
+    latency, raw_edge = await http_phase(stack, settings, pool, producer)
+    print("\nvoting benchmark, HTTP only (broker, database, worker and gateway on this machine)")
+    print(f"  machine at start: {load_before}")
+    print(f"  machine at end:   {machine()}")
+    print_http(latency, raw_edge)
+
+
+def print_http(latency: dict[str, float], raw_edge: float) -> None:
     print(f"  HTTP at {RATE} votes/s asked: {latency['rate']:,.0f} votes/s reached,"
           f" p50 {latency['p50_ms']:.0f} ms, p99 {latency['p99_ms']:.0f} ms"
           f"  (POST -> visible in GET tally; {latency['posted']:,} votes in {SECONDS} s asked,"
@@ -353,7 +378,7 @@ def main() -> int:
                       log_dir=Path(logs) if logs else None, extra_env=BENCH_ENV)
         try:
             stack.start(timeout=120)
-            asyncio.run(run(settings, stack))
+            asyncio.run(run(settings, stack, http_only="--http" in sys.argv[1:]))
         finally:
             stack.stop()
             infra.stop()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import httpx
@@ -161,20 +162,21 @@ async def publish_election(producer: EventProducer, http: httpx.AsyncClient,
 
 
 CHUNK = 20_000  # votes per `publish_many`
-SLICE = 1_000  # votes made between two looks at the chunk being archived and sent
 
 
 async def publish_votes(producer: EventProducer, election: pabulib.Election) -> int:
     """Publish every vote of the election, in chunks; returns how many.
 
-    The next chunk's events are made while the previous chunk is being archived and sent (one
-    chunk in flight at most, so the order of the votes is kept): making events is this
-    process's own work, archiving and sending mostly waits for the database and the broker, and
-    before they overlapped the importer spent that wait idle."""
+    The next chunk's events are made in a thread while the previous chunk is archived and sent
+    (one chunk in flight at most, so the votes keep their order): making events is this
+    process's own work, archiving and sending mostly waits for the database and the broker.
+    In a thread, the event loop gets the interpreter back within its switch interval whenever an
+    answer arrives, so the chunk in flight does not wait behind the making of the next one."""
+    events = pabulib.vote_events(election)
     sent = 0
     in_flight: asyncio.Task[None] | None = None
     try:
-        async for chunk in _slowly(pabulib.vote_events(election), CHUNK):
+        while chunk := await asyncio.to_thread(_take, events, CHUNK):
             if in_flight is not None:
                 await in_flight
             in_flight = asyncio.create_task(producer.publish_many(chunk))
@@ -187,19 +189,8 @@ async def publish_votes(producer: EventProducer, election: pabulib.Election) -> 
     return sent
 
 
-async def _slowly(events: Iterator[Envelope], size: int) -> AsyncIterator[list[Envelope]]:
-    """`events` in chunks of `size`, letting the event loop run after every SLICE made (the
-    chunk in flight gets on with its database and broker work meanwhile)."""
-    chunk: list[Envelope] = []
-    for env in events:
-        chunk.append(env)
-        if len(chunk) % SLICE == 0:
-            await asyncio.sleep(0)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
+def _take(events: Iterator[Envelope], size: int) -> list[Envelope]:
+    return list(islice(events, size))
 
 
 async def wait_for_tallies(http: httpx.AsyncClient, campaign_id: uuid.UUID, expected: int, *,
