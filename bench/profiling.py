@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,24 +37,37 @@ def profile_dir() -> Path | None:
 
 
 def _py_spy() -> str | None:
-    here = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "py-spy"
+    here = ROOT / ".venv" / "bin" / "py-spy"
     return str(here) if here.exists() else shutil.which("py-spy")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def label(cmd: str) -> str:
+    """A process's command line without folders: this checkout's processes as they were
+    started here, any other process marked as such (a database server process cannot be told
+    apart: every PostgreSQL on the machine names its sessions alike)."""
+    mine = f"{ROOT}/" in cmd or cmd.startswith((".venv/", "postgres:"))
+    short = re.sub(r"(?<![\w.])/\S*/", "", cmd.replace(f"{ROOT}/", "")).strip()
+    return short[:90] if mine else f"(other) {short[:80]}"
+
+
 def cpu_times() -> dict[int, tuple[str, float]]:
-    """Every process's (name, CPU seconds used so far)."""
+    """Every user process's (label, CPU seconds used so far)."""
     out: dict[int, tuple[str, float]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or entry.name == "1":
             continue
         try:
             stat = (entry / "stat").read_text()
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
+        if not cmd.strip():
+            continue  # a kernel thread
         fields = stat[stat.rindex(")") + 2:].split()
-        name = cmd.strip()[:90] or stat[stat.index("(") + 1: stat.rindex(")")]
-        out[int(entry.name)] = (name, (int(fields[11]) + int(fields[12])) / TICKS)
+        out[int(entry.name)] = (label(cmd), (int(fields[11]) + int(fields[12])) / TICKS)
     return out
 
 

@@ -13,7 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
@@ -184,15 +186,7 @@ def create_app(settings: Settings) -> FastAPI:
     # innermost first: a 413 / 429 is answered before the request reaches a route
     limits.install(app, settings)
 
-    @app.middleware("http")
-    async def _correlate(request: Request, call_next: Any) -> Response:
-        # one id per request, or the caller's own, so its log lines and events can be joined
-        correlation = _correlation_from(request.headers.get(CORRELATION_HEADER))
-        bind_request(correlation)
-        response: Response = await call_next(request)
-        response.headers[CORRELATION_HEADER] = str(correlation)
-        return response
-
+    app.add_middleware(Correlate)
     app.add_middleware(metrics.HttpMetricsMiddleware)
     # outermost: every response carries them, errors and refusals included
     app.add_middleware(limits.SecurityHeaders, headers=limits.security_headers(settings))
@@ -202,6 +196,30 @@ def create_app(settings: Settings) -> FastAPI:
     web.mount(app)  # pages, after the API: they call its routes in-process
     openapi.install(app)
     return app
+
+
+class Correlate:
+    """One id per request, or the caller's own (`X-Correlation-Id`), so its log lines and
+    events can be joined; the answer carries it. Plain ASGI: no task and streams per request,
+    which a function middleware (`@app.middleware`) costs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation = _correlation_from(Headers(scope=scope).get(CORRELATION_HEADER))
+        bind_request(correlation)
+        value = str(correlation)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def app_from_environment() -> FastAPI:
