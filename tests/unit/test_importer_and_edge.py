@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from clients import pabulib
 from schemas.envelope import derived_id
 from services.gateway.app import BENCH_ROUTE, create_app
+from services.infra.logging import current_correlation_id
 from services.infra.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -37,3 +40,26 @@ def test_the_benchmark_route_is_not_served_unless_asked_for_and_never_documented
     app = create_app(Settings(ideastorm_env="test", http_bench_route=True))
     assert BENCH_ROUTE in {getattr(r, "path", "") for r in app.routes}
     assert BENCH_ROUTE not in app.openapi()["paths"]
+
+
+async def test_every_answer_carries_the_correlation_id_the_request_was_handled_under() -> None:
+    """The caller's own id is kept (its log lines and events are joined by it); without one,
+    or with one that is no UUID, a new id is made; the route sees the id the answer names."""
+    app = create_app(Settings(ideastorm_env="test"))
+
+    @app.get("/correlation-probe")
+    async def probe() -> dict[str, str]:
+        return {"seen": str(current_correlation_id())}
+
+    mine = str(uuid.uuid4())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://gateway") as client:
+        kept = await client.get("/correlation-probe", headers={"X-Correlation-Id": mine})
+        made = await client.get("/correlation-probe")
+        bad = await client.get("/correlation-probe", headers={"X-Correlation-Id": "not-a-uuid"})
+        missing = await client.get("/no-such-route", headers={"X-Correlation-Id": mine})
+    assert kept.headers["X-Correlation-Id"] == kept.json()["seen"] == mine
+    for r in (made, bad):
+        assert r.headers["X-Correlation-Id"] == r.json()["seen"] != mine
+        uuid.UUID(r.headers["X-Correlation-Id"])
+    assert missing.status_code == 404 and missing.headers["X-Correlation-Id"] == mine
