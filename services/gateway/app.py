@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import importlib
 import uuid
 from collections.abc import AsyncIterator
@@ -210,6 +212,15 @@ class Correlate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope.get(limits.IN_PROCESS):
+            # a page calling the API in its own request's task: the call gets a context of its
+            # own, so its id and log fields do not stay with the page's request afterwards
+            await asyncio.create_task(self._handle(scope, receive, send),
+                                      context=contextvars.copy_context())
+        else:
+            await self._handle(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         correlation = _correlation_from(Headers(scope=scope).get(CORRELATION_HEADER))
         bind_request(correlation)
         value = str(correlation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from clients import pabulib
 from schemas.envelope import derived_id
 from services.gateway.app import BENCH_ROUTE, create_app
+from services.infra.limits import IN_PROCESS
 from services.infra.logging import current_correlation_id
 from services.infra.settings import Settings
 
@@ -63,3 +65,28 @@ async def test_every_answer_carries_the_correlation_id_the_request_was_handled_u
         assert r.headers["X-Correlation-Id"] == r.json()["seen"] != mine
         uuid.UUID(r.headers["X-Correlation-Id"])
     assert missing.status_code == 404 and missing.headers["X-Correlation-Id"] == mine
+
+
+async def test_a_pages_call_of_the_api_in_process_leaves_the_pages_correlation_id_alone() -> None:
+    app = create_app(Settings(ideastorm_env="test"))
+
+    async def in_process(scope: Any, receive: Any, send: Any) -> None:
+        await app({**scope, IN_PROCESS: True}, receive, send)
+
+    @app.get("/correlation-probe")
+    async def probe() -> dict[str, str]:
+        return {"seen": str(current_correlation_id())}
+
+    @app.get("/page-probe")
+    async def page() -> dict[str, str]:
+        before = str(current_correlation_id())
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=in_process),
+                                     base_url="http://gateway") as inner:
+            called = (await inner.get("/correlation-probe")).json()["seen"]
+        return {"before": before, "called": called, "after": str(current_correlation_id())}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://gateway") as client:
+        r = await client.get("/page-probe")
+    body = r.json()
+    assert body["before"] == body["after"] == r.headers["X-Correlation-Id"] != body["called"]
