@@ -1,6 +1,7 @@
 """Voting throughput and latency on the embedded stack, beside this machine's raw limits.
 
     .venv/bin/python -m bench.voting          (or: make bench)
+    .venv/bin/python -m bench.voting --http   (the HTTP figures alone, step 5)
 
 1. Publishing: the 287,475 votes of poland_warszawa_2026.pb are published the way the importer
    does it (clients/election_import.py `publish_votes`: make the events, archive each chunk in
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 from bench.limits import raw_consume  # noqa: E402
+from bench.profiling import Probe  # noqa: E402
 from clients import pabulib  # noqa: E402
 from clients.election_import import publish_votes  # noqa: E402
 from schemas.campaigns import CampaignCreated, ModerationMode, VoteRules  # noqa: E402
@@ -61,7 +63,8 @@ from services.voting.projections import VOTE_COLUMNS  # noqa: E402
 FILE = ROOT / "examples" / "data" / "poland_warszawa_2026.pb"
 RATE = 1_000  # votes per second asked through the HTTP API
 SECONDS = 20
-BENCH_ENV = {"VOTING_BURST_VOTES": "1000000"}
+BENCH_ENV = {"VOTING_BURST_VOTES": "1000000", "HTTP_BENCH_ROUTE": "true"}
+RAW_HTTP_REQUESTS = 10_000  # no-op requests timed for the edge's raw limit
 SENDERS = 256  # requests in flight at most: enough for RATE at a quarter of a second each
 
 
@@ -85,7 +88,8 @@ async def wait(probe: Any, accept: Any, timeout: float = 600, every: float = 0.1
 
 
 async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
-                     election: pabulib.Election, workers: int = 1) -> dict[str, float]:
+                     election: pabulib.Election, workers: int = 1,
+                     dsn: str | None = None) -> dict[str, float]:
     campaign = pabulib.campaign_events(election, "bench")[0]
     await producer.publish_many([campaign, *statuses(election)])
     ids = [pabulib.idea_id(election, p) for p in election.projects]
@@ -94,9 +98,11 @@ async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
     total = sum(len(ids) for _, ids in election.ballots)
     for key in [k for k in stack.procs if k == "voting" or k.startswith("voting-")]:
         stack.stop_process(key)
-    started = time.perf_counter()
-    published = await publish_votes(producer, election)
-    publish_s = time.perf_counter() - started
+    phase = "publish" if workers == 1 else f"publish-{workers}"
+    async with Probe(phase, {"importer": os.getpid()}, dsn, idle=True):
+        started = time.perf_counter()
+        published = await publish_votes(producer, election)
+        publish_s = time.perf_counter() - started
     assert published == total, (published, total)
 
     cid = pabulib.campaign_id(election)
@@ -113,7 +119,9 @@ async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
                                 ("voting", *(f"voting-{i}" for i in range(2, workers + 1))))
     first = await wait(tallied, lambda n: n > 0, every=0.02)
     t_first = time.perf_counter()
-    await wait(tallied, lambda n: n >= total, every=0.05)
+    workers_pids = {key: proc.pid for key, proc in stack.procs.items() if key.startswith("voting")}
+    async with Probe(f"consume-{workers}", workers_pids, dsn):
+        await wait(tallied, lambda n: n >= total, every=0.05)
     t_done = time.perf_counter()
     return {"votes": total, "publish_per_s": total / publish_s,
             "rss_mb": peak_rss_mb(stack.procs["voting"].pid),
@@ -218,7 +226,8 @@ async def http_latency(stack: Stack, settings: Settings, pool: asyncpg.Pool,
                     await asyncio.sleep(delay)
                 await post(n)
 
-        await asyncio.gather(*(sender() for _ in range(SENDERS)))
+        async with Probe("http", {"gateway": stack.procs["gateway"].pid}, settings.database_url):
+            await asyncio.gather(*(sender() for _ in range(SENDERS)))
         sent_rate = len(accepted) / (time.perf_counter() - started)
 
         async def shown() -> int:
@@ -239,11 +248,38 @@ async def http_latency(stack: Stack, settings: Settings, pool: asyncpg.Pool,
             "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
 
 
+async def raw_http(stack: Stack, settings: Settings) -> float:
+    """Requests per second the gateway answers on its no-op route (`HTTP_BENCH_ROUTE`): the
+    same server, middleware and client as the votes, as fast as SENDERS senders can go."""
+    from services.gateway.app import BENCH_ROUTE
+
+    token = mint_token(settings, sub="bench-raw", roles=["participant"])
+    connector = aiohttp.TCPConnector(limit=SENDERS + 4)
+    answered = 0
+    async with aiohttp.ClientSession(base_url=stack.base_url, connector=connector) as client:
+        schedule = iter(range(RAW_HTTP_REQUESTS))
+
+        async def sender() -> None:
+            nonlocal answered
+            for _ in schedule:
+                async with client.post(BENCH_ROUTE,
+                                       headers={"Authorization": f"Bearer {token}"}) as r:
+                    await r.read()
+                    answered += r.status == 202
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(SENDERS)))
+        elapsed = time.perf_counter() - started
+    if answered != RAW_HTTP_REQUESTS:
+        raise RuntimeError(f"the no-op route answered {answered} of {RAW_HTTP_REQUESTS} with 202")
+    return answered / elapsed
+
+
 def say(line: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
-async def run(settings: Settings, stack: Stack) -> None:
+async def run(settings: Settings, stack: Stack, http_only: bool = False) -> None:
     assert settings.kafka_bootstrap_servers and settings.database_url
     election = pabulib.parse(FILE.read_bytes())
     await ensure_topics(settings.kafka_bootstrap_servers)
@@ -252,14 +288,19 @@ async def run(settings: Settings, stack: Stack) -> None:
     load_before = machine()
     async with archiving_producer(settings.kafka_bootstrap_servers, settings.database_url,
                                   linger_ms=20) as producer:
+        if http_only:
+            await http_figures(stack, settings, pool, producer, load_before)
+            await pool.close()
+            return
         say("end to end: publishing and tallying the votes")
-        e2e = await end_to_end(stack, pool, producer, election)
+        e2e = await end_to_end(stack, pool, producer, election, dsn=settings.database_url)
         say(f"publishing {e2e['publish_per_s']:,.0f} votes/s; end to end"
             f" {e2e['e2e_per_s']:,.0f} votes/s; worker peak RSS {e2e['rss_mb']:,.0f} MB")
         say("end to end again with two voting workers in one consumer group")
         # a copy of the election under another identity: new campaign, ideas and vote ids
         twin = dataclasses.replace(election, digest=election.digest + "/second-run")
-        e2e_two = await end_to_end(stack, pool, producer, twin, workers=2)
+        e2e_two = await end_to_end(stack, pool, producer, twin, workers=2,
+                                   dsn=settings.database_url)
         say(f"two workers: end to end {e2e_two['e2e_per_s']:,.0f} votes/s")
         for key in [k for k in stack.procs if k.startswith("voting-")]:
             stack.stop_process(key)
@@ -271,8 +312,7 @@ async def run(settings: Settings, stack: Stack) -> None:
         say("raw limit: COPY")
         copy = await raw_copy(pool, election)
         say(f"raw limits: getmany {consume:,.0f} msgs/s, COPY {copy:,.0f} rows/s")
-        say(f"latency: {RATE} votes/s through HTTP for {SECONDS} s")
-        latency = await http_latency(stack, settings, pool, producer)
+        latency, raw_edge = await http_phase(stack, settings, pool, producer)
     await pool.close()
     limit = min(consume, copy)
     print(f"\nvoting benchmark ({FILE.name}, {int(e2e['votes']):,} votes; broker, database and"
@@ -289,10 +329,37 @@ async def run(settings: Settings, stack: Stack) -> None:
     print(f"  voting worker peak RSS  {e2e['rss_mb']:,.0f} MB  (VmHWM of the worker process in"
           " /proc/<pid>/status, after the Warsaw load)")
     print(f"  (worker start to first tally {e2e['worker_start_s']:.1f} s)")
+    print_http(latency, raw_edge)
+
+
+async def http_phase(stack: Stack, settings: Settings, pool: asyncpg.Pool,
+                     producer: EventProducer) -> tuple[dict[str, float], float]:
+    say(f"latency: {RATE} votes/s through HTTP for {SECONDS} s")
+    latency = await http_latency(stack, settings, pool, producer)
+    say("raw limit: the gateway's no-op route")
+    raw_edge = await raw_http(stack, settings)
+    say(f"raw limit: HTTP no-op {raw_edge:,.0f} requests/s")
+    return latency, raw_edge
+
+
+async def http_figures(stack: Stack, settings: Settings, pool: asyncpg.Pool,
+                       producer: EventProducer, load_before: str) -> None:
+    """`--http`: the HTTP figures alone (no election is published)."""
+    latency, raw_edge = await http_phase(stack, settings, pool, producer)
+    print("\nvoting benchmark, HTTP only (broker, database, worker and gateway on this machine)")
+    print(f"  machine at start: {load_before}")
+    print(f"  machine at end:   {machine()}")
+    print_http(latency, raw_edge)
+
+
+def print_http(latency: dict[str, float], raw_edge: float) -> None:
     print(f"  HTTP at {RATE} votes/s asked: {latency['rate']:,.0f} votes/s reached,"
           f" p50 {latency['p50_ms']:.0f} ms, p99 {latency['p99_ms']:.0f} ms"
           f"  (POST -> visible in GET tally; {latency['posted']:,} votes in {SECONDS} s asked,"
           f" {latency['errors']} errors)")
+    print(f"  raw: HTTP no-op route, same server and client  {raw_edge:>10,.0f} requests/s"
+          f"  ({SENDERS} in flight, {RAW_HTTP_REQUESTS:,} requests)")
+    print(f"  ratio HTTP votes reached / HTTP raw limit       {latency['rate'] / raw_edge:>10.2f}")
 
 
 def main() -> int:
@@ -311,7 +378,7 @@ def main() -> int:
                       log_dir=Path(logs) if logs else None, extra_env=BENCH_ENV)
         try:
             stack.start(timeout=120)
-            asyncio.run(run(settings, stack))
+            asyncio.run(run(settings, stack, http_only="--http" in sys.argv[1:]))
         finally:
             stack.stop()
             infra.stop()

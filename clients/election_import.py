@@ -112,11 +112,6 @@ async def check_selection(http: httpx.AsyncClient, election: pabulib.Election,
                                 f" by {rule} only: {', '.join(only_rule) or 'none'}")
 
 
-def _chunks(events: Iterator[Envelope], size: int) -> Iterator[list[Envelope]]:
-    while chunk := list(islice(events, size)):
-        yield chunk
-
-
 async def tally(http: httpx.AsyncClient, campaign_id: uuid.UUID,
                 wait_for: uuid.UUID | None = None) -> dict[str, Any] | None:
     """The campaign's tally, or None while the voting service does not know the campaign."""
@@ -166,13 +161,36 @@ async def publish_election(producer: EventProducer, http: httpx.AsyncClient,
     return sent
 
 
+CHUNK = 20_000  # votes per `publish_many`
+
+
 async def publish_votes(producer: EventProducer, election: pabulib.Election) -> int:
-    """Publish every vote of the election, in chunks; returns how many."""
+    """Publish every vote of the election, in chunks; returns how many.
+
+    The next chunk's events are made in a thread while the previous chunk is archived and sent
+    (one chunk in flight at most, so the votes keep their order): making events is this
+    process's own work, archiving and sending mostly waits for the database and the broker.
+    In a thread, the event loop gets the interpreter back within its switch interval whenever an
+    answer arrives, so the chunk in flight does not wait behind the making of the next one."""
+    events = pabulib.vote_events(election)
     sent = 0
-    for chunk in _chunks(pabulib.vote_events(election), 20_000):
-        await producer.publish_many(chunk)
-        sent += len(chunk)
+    in_flight: asyncio.Task[None] | None = None
+    try:
+        while chunk := await asyncio.to_thread(_take, events, CHUNK):
+            if in_flight is not None:
+                await in_flight
+            in_flight = asyncio.create_task(producer.publish_many(chunk))
+            sent += len(chunk)
+        if in_flight is not None:
+            await in_flight
+    finally:
+        if in_flight is not None and not in_flight.done():
+            in_flight.cancel()
     return sent
+
+
+def _take(events: Iterator[Envelope], size: int) -> list[Envelope]:
+    return list(islice(events, size))
 
 
 async def wait_for_tallies(http: httpx.AsyncClient, campaign_id: uuid.UUID, expected: int, *,

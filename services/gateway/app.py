@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import importlib
 import uuid
 from collections.abc import AsyncIterator
@@ -13,7 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway import openapi
 from services.gateway.queries import IdempotencyTable
@@ -29,6 +33,8 @@ from services.web import routes as web
 log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-Id"
+# mounted only with HTTP_BENCH_ROUTE (off by default, refused in production): bench.voting
+BENCH_ROUTE = "/_bench/noop"
 # what a 503 tells a client to wait before trying again: a restarted database or broker is
 # usually back within seconds
 RETRY_AFTER_S = 2
@@ -176,18 +182,16 @@ def create_app(settings: Settings) -> FastAPI:
         """Prometheus metrics of this process."""
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
+    if settings.http_bench_route:
+        @app.post(BENCH_ROUTE, include_in_schema=False, status_code=202)
+        async def bench_noop() -> dict[str, str]:
+            """Nothing: bench.voting's raw limit of this edge (every middleware, no work)."""
+            return {"status": "accepted"}
+
     # innermost first: a 413 / 429 is answered before the request reaches a route
     limits.install(app, settings)
 
-    @app.middleware("http")
-    async def _correlate(request: Request, call_next: Any) -> Response:
-        # one id per request, or the caller's own, so its log lines and events can be joined
-        correlation = _correlation_from(request.headers.get(CORRELATION_HEADER))
-        bind_request(correlation)
-        response: Response = await call_next(request)
-        response.headers[CORRELATION_HEADER] = str(correlation)
-        return response
-
+    app.add_middleware(Correlate)
     app.add_middleware(metrics.HttpMetricsMiddleware)
     # outermost: every response carries them, errors and refusals included
     app.add_middleware(limits.SecurityHeaders, headers=limits.security_headers(settings))
@@ -197,6 +201,39 @@ def create_app(settings: Settings) -> FastAPI:
     web.mount(app)  # pages, after the API: they call its routes in-process
     openapi.install(app)
     return app
+
+
+class Correlate:
+    """One id per request, or the caller's own (`X-Correlation-Id`), so its log lines and
+    events can be joined; the answer carries it. Plain ASGI: no task and streams per request,
+    which a function middleware (`@app.middleware`) costs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get(limits.IN_PROCESS):
+            # a page calling the API in its own request's task: the call gets a context of its
+            # own, so its id and log fields do not stay with the page's request afterwards
+            await asyncio.create_task(self._handle(scope, receive, send),
+                                      context=contextvars.copy_context())
+        else:
+            await self._handle(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        correlation = _correlation_from(Headers(scope=scope).get(CORRELATION_HEADER))
+        bind_request(correlation)
+        value = str(correlation)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def app_from_environment() -> FastAPI:

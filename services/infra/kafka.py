@@ -109,7 +109,7 @@ class EventProducer:
         self._mismatched: set[tuple[str, int]] = set()
         self._key_partition: dict[tuple[str, bytes], int] = {}
         self._pending: list[tuple[Sequence[Outgoing], set[TP], dict[TP, Staged],
-                                  asyncio.Future[list[Logged]]]] = []
+                                  asyncio.Future[list[Logged]], bool]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
@@ -148,7 +148,7 @@ class EventProducer:
         """Publish many envelopes, pipelined, and wait until the broker has all of them."""
         for start in range(0, len(envs), chunk):
             await self._produce([(e.topic, e.key(), e.to_bytes(), None)
-                                 for e in envs[start : start + chunk]])
+                                 for e in envs[start : start + chunk]], placed=False)
 
     async def send_raw(
         self, topic: str, value: bytes | None, key: bytes | None = None,
@@ -158,11 +158,11 @@ class EventProducer:
 
     async def send_raw_many(self, records: Sequence[Outgoing]) -> None:
         """Send (topic, key, value, headers) records, pipelined, and wait for all of them."""
-        await self._produce(records)
+        await self._produce(records, placed=False)
 
     async def dead_letter_many(self, records: Sequence[dict[str, Any]]) -> None:
         """Send many refusals (each the keyword arguments of `dead_letter`) and wait for all."""
-        await self._produce(dead_letters(records))
+        await self._produce(dead_letters(records), placed=False)
 
     async def dead_letter(
         self, *, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
@@ -186,14 +186,17 @@ class EventProducer:
         async with self.archive.pool.acquire() as conn:
             partitions = await self.archive.undelivered(conn)
         if partitions:
-            await self._produce([], partitions)
+            await self._produce([], partitions, placed=False)
         return len(partitions)
 
     async def _produce(self, out: Sequence[Outgoing],
-                       tails: Iterable[TP] | Mapping[TP, Staged] = ()) -> list[Logged]:
+                       tails: Iterable[TP] | Mapping[TP, Staged] = (), *,
+                       placed: bool = True) -> list[Logged]:
         """Archive and send `out`, after sending what is archived and not yet sent in its
         partitions and in `tails` (a mapping also gives records known to be archived there, which
-        then need not be read back). Returns where the archive put each record of `out`."""
+        then need not be read back). Returns where the archive put each record of `out` (with
+        `placed` false, an empty list: a bulk publish that does not ask is spared one object
+        per record)."""
         known = dict(tails) if isinstance(tails, Mapping) else {}
         tails = set(tails)
         if not out and not tails:
@@ -207,7 +210,7 @@ class EventProducer:
         # (the gateway's) then share one lock, transaction and broker request instead of
         # queueing one by one behind a partition's lock.
         done: asyncio.Future[list[Logged]] = asyncio.get_running_loop().create_future()
-        self._pending.append((out, tails, known, done))
+        self._pending.append((out, tails, known, done, placed))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_pending())
         return await done
@@ -216,24 +219,25 @@ class EventProducer:
         while self._pending:
             group, self._pending = self._pending, []
             known: dict[TP, list[Staged]] = {}
-            for _, _, staged, _ in group:
+            for _, _, staged, _, _ in group:
                 for tp, part in staged.items():
                     known.setdefault(tp, []).append(part)
             try:
-                placed = await self._archive_and_send(
-                    [r for out, _, _, _ in group for r in out],
-                    set().union(*(tails for _, tails, _, _ in group)), known)
+                where, grouped, firsts = await self._archive_and_send(
+                    [r for out, _, _, _, _ in group for r in out],
+                    set().union(*(tails for _, tails, _, _, _ in group)), known)
             except BaseException as exc:
-                for _, _, _, done in group:
+                for _, _, _, done, _ in group:
                     if not done.done():
                         done.set_exception(exc)
                 if not isinstance(exc, Exception):
                     raise
             else:
                 start = 0
-                for out, _, _, done in group:
+                for out, _, _, done, wanted in group:
                     if not done.done():
-                        done.set_result(placed[start:start + len(out)])
+                        done.set_result(_placed(where[start:start + len(out)], grouped, firsts)
+                                        if wanted else [])
                     start += len(out)
 
     async def _group(self, out: Sequence[Outgoing]) -> dict[TP, list[Pending]]:
@@ -253,12 +257,15 @@ class EventProducer:
             recs.append((stamp, key, value, encode_headers(headers)))
         return grouped, where
 
-    async def _archive_and_send(self, out: Sequence[Outgoing], tails: set[TP],
-                                known: Mapping[TP, list[Staged]] | None = None
-                                ) -> list[Logged]:
+    async def _archive_and_send(
+        self, out: Sequence[Outgoing], tails: set[TP],
+        known: Mapping[TP, list[Staged]] | None = None,
+    ) -> tuple[list[tuple[TP, int]], dict[TP, list[Pending]], dict[TP, int]]:
         """Under the partitions' locks: find what is archived and not yet on the broker, archive
         `out` after it, mark the lot as being sent (committed), send it in offset order, and
-        mark it delivered once the broker has acknowledged it."""
+        mark it delivered once the broker has acknowledged it. Returns where each record of
+        `out` is among its partition's records, those records, and each partition's first
+        offset (`_placed` makes them `Logged`)."""
         assert self.archive is not None
         grouped, where = await self._group_placed(out)
         async with self.archive.locked(grouped.keys() | tails) as conn:
@@ -278,7 +285,7 @@ class EventProducer:
             await self._send_in_order({tp: recs for tp, (_, recs) in sending.items() if recs},
                                       {tp: start for tp, (start, _) in sending.items()})
             await self.archive.mark_delivered(conn, ends)
-        return _placed(where, grouped, firsts)
+        return where, grouped, firsts
 
     async def _tails(self, conn: asyncpg.Connection, partitions: Iterable[TP],
                      known: Mapping[TP, list[Staged]]) -> dict[TP, tuple[int, list[Pending], int]]:
@@ -443,7 +450,7 @@ class Outbox:
         """Send what was staged (call after the commit); returns once the broker has it."""
         out, self._out = self._out, []
         staged, self._staged = self._staged, {}
-        await self.producer._produce(out, staged)  # noqa: SLF001
+        await self.producer._produce(out, staged, placed=False)  # noqa: SLF001
 
 
 def dead_letter_record(

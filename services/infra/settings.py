@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # two cores, at most four (the broker, database and workers need the rest of the machine)
     http_workers: int | None = Field(default=None, ge=1, le=64)
     wait_for_timeout_s: float = Field(default=5.0, gt=0, le=5)  # http.WAIT_FOR_MAX_S
+    # bench.voting's raw limit of the HTTP edge: an undeclared route that does nothing, behind
+    # the same middleware and server settings as every route; never in production
+    http_bench_route: bool = False
 
     # A worker's own web server (/healthz, /readyz, /metrics). 0: any free port, so several
     # workers share a laptop; containers set a fixed port and bind 0.0.0.0 for their probes.
@@ -122,6 +125,8 @@ class Settings(BaseSettings):
                 raise ValueError("WEB_SESSION_SECRET is required with RS256 in production: the"
                                  " web pages sign their forms and sign-in state with it, and"
                                  " JWT_SECRET (unused by RS256) is no real secret to fall back on")
+            if self.http_bench_route:
+                raise ValueError("HTTP_BENCH_ROUTE is for benchmarks only; unset it in production")
             if not self.kafka_bootstrap_servers or not self.database_url:
                 raise ValueError("production needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL")
             if PLACEHOLDER in self.database_url:

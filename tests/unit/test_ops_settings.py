@@ -33,6 +33,7 @@ OVERRIDES: dict[str, tuple[str, Any]] = {
     "database_url": ("postgresql://u:p@db/x", "postgresql://u:p@db/x"),
     "kafka_replication_factor": ("3", 3),
     "http_workers": ("4", 4),
+    "http_bench_route": ("true", True),
     "consumer_fetch_wait_ms": ("80", 80),
     "kafka_session_timeout_ms": ("30000", 30_000),
     "kafka_heartbeat_interval_ms": ("3000", 3_000),
@@ -118,6 +119,7 @@ RS256 = {"JWT_ALGORITHM": "RS256", "JWT_JWKS_URL": "https://id.example.dk/jwks",
     ({"LOG_SIGNING_KEY": ""}, "LOG_SIGNING_KEY"),
     ({"LOG_SIGNING_KEY": "change-me"}, "LOG_SIGNING_KEY"),
     ({"LOG_SIGNING_KEY": "c2hvcnQ="}, "32 bytes"),
+    ({"HTTP_BENCH_ROUTE": "true"}, "HTTP_BENCH_ROUTE is for benchmarks only"),
 ])
 def test_production_refuses_development_secrets(
     clean_env: pytest.MonkeyPatch, change: dict[str, str], complaint: str

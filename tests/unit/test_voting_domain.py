@@ -224,6 +224,20 @@ def test_a_restricted_campaign_refuses_votes_from_other_sectors_and_from_no_sect
     assert outcome(run(votes, c, [a])) == [("refused", "no_sector"), ("counted", None)]
 
 
+def test_one_batch_judges_each_sector_by_its_own_audience_answer() -> None:
+    """The audience rule is decided once per campaign and sector within a batch: each vote
+    still gets its own sector's answer, whatever came before it in the batch."""
+    base = campaign()
+    c = Campaign(base.campaign_id, base.opens_at, base.closes_at, base.rules,
+                 frozenset({Sector.MUNICIPALITY}))
+    a = idea(c)
+    sectors = ["municipality", "citizen", None, "municipality", "citizen", None]
+    votes = [Vote(uuid.uuid4(), domain.CAST, f"v{n}", c.campaign_id, a.idea_id, 1, hours(1),
+                  sector=s) for n, s in enumerate(sectors)]
+    assert outcome(run(votes, c, [a])) == [
+        ("counted", None), ("refused", "not_in_audience"), ("refused", "no_sector")] * 2
+
+
 # -- holds
 
 RULES = HoldRules(burst_votes=5, burst_window=timedelta(seconds=60))

@@ -288,6 +288,8 @@ def _judge(
     targets: dict[uuid.UUID, Idea | None] = {}
     # an idea whose (and whose target's) status never changed is votable or not at any time
     constant: dict[uuid.UUID, bool | None] = {}
+    # the audience rule decided once per campaign and sector, not once per vote
+    audience: dict[tuple[uuid.UUID, str | None], tuple[str, str] | None] = {}
     for vote in votes:
         campaign = campaigns.get(vote.campaign_id)
         idea = ideas.get(vote.idea_id)
@@ -316,10 +318,16 @@ def _judge(
         if outside is not None:
             verdict.reason = outside
             continue
-        if vote.kind == CAST and (refused := audience_refusal(
-                campaign.audience, Sector(vote.sector) if vote.sector else None)) is not None:
-            verdict.reason = refused[0]
-            continue
+        if vote.kind == CAST:
+            key = (vote.campaign_id, vote.sector)
+            if key in audience:
+                refused = audience[key]
+            else:
+                refused = audience[key] = audience_refusal(
+                    campaign.audience, Sector(vote.sector) if vote.sector else None)
+            if refused is not None:
+                verdict.reason = refused[0]
+                continue
         voter = voters.get(vote.voter_id)
         if voter is None:
             voter = voters[vote.voter_id] = _Voter(active.get(vote.voter_id, []))

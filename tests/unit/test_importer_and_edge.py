@@ -1,0 +1,92 @@
+"""The importer's and the edge's speed work keeps what they publish and what they serve."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from clients import pabulib
+from schemas.envelope import derived_id
+from services.gateway.app import BENCH_ROUTE, create_app
+from services.infra.limits import IN_PROCESS
+from services.infra.logging import current_correlation_id
+from services.infra.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
+
+
+def test_every_imported_vote_keeps_the_id_derived_from_its_file_voter_and_project() -> None:
+    """A re-import must give the same event ids (the consumers apply each id once): the ids
+    made with the file's shared hash computed once are the ones `derived_id` gives."""
+    election = pabulib.parse((DATA / "france_toulouse_2022_6.pb").read_bytes())
+    ballots = [(voter, pid) for voter, ids in election.ballots for pid in ids]
+    events = list(pabulib.vote_events(election))
+    assert len(events) == len(ballots) > 100
+    assert [e.event_id for e in events] == [
+        derived_id("pabulib", election.digest, "vote", voter, pid) for voter, pid in ballots]
+    assert len({e.event_id for e in events}) == len(events)
+
+
+def _paths(settings: Settings) -> set[str]:
+    return {getattr(r, "path", "") for r in create_app(settings).routes}
+
+
+def test_the_benchmark_route_is_not_served_unless_asked_for_and_never_documented() -> None:
+    assert BENCH_ROUTE not in _paths(Settings(ideastorm_env="test"))
+    app = create_app(Settings(ideastorm_env="test", http_bench_route=True))
+    assert BENCH_ROUTE in {getattr(r, "path", "") for r in app.routes}
+    assert BENCH_ROUTE not in app.openapi()["paths"]
+
+
+async def test_every_answer_carries_the_correlation_id_the_request_was_handled_under() -> None:
+    """The caller's own id is kept (its log lines and events are joined by it); without one,
+    or with one that is no UUID, a new id is made; the route sees the id the answer names."""
+    app = create_app(Settings(ideastorm_env="test"))
+
+    @app.get("/correlation-probe")
+    async def probe() -> dict[str, str]:
+        return {"seen": str(current_correlation_id())}
+
+    mine = str(uuid.uuid4())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://gateway") as client:
+        kept = await client.get("/correlation-probe", headers={"X-Correlation-Id": mine})
+        made = await client.get("/correlation-probe")
+        bad = await client.get("/correlation-probe", headers={"X-Correlation-Id": "not-a-uuid"})
+        missing = await client.get("/no-such-route", headers={"X-Correlation-Id": mine})
+    assert kept.headers["X-Correlation-Id"] == kept.json()["seen"] == mine
+    for r in (made, bad):
+        assert r.headers["X-Correlation-Id"] == r.json()["seen"] != mine
+        uuid.UUID(r.headers["X-Correlation-Id"])
+    assert missing.status_code == 404 and missing.headers["X-Correlation-Id"] == mine
+
+
+async def test_a_pages_call_of_the_api_in_process_leaves_the_pages_correlation_id_alone() -> None:
+    app = create_app(Settings(ideastorm_env="test"))
+
+    async def in_process(scope: Any, receive: Any, send: Any) -> None:
+        await app({**scope, IN_PROCESS: True}, receive, send)
+
+    @app.get("/correlation-probe")
+    async def probe() -> dict[str, str]:
+        return {"seen": str(current_correlation_id())}
+
+    @app.get("/page-probe")
+    async def page() -> dict[str, str]:
+        before = str(current_correlation_id())
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=in_process),
+                                     base_url="http://gateway") as inner:
+            called = (await inner.get("/correlation-probe")).json()["seen"]
+        return {"before": before, "called": called, "after": str(current_correlation_id())}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://gateway") as client:
+        r = await client.get("/page-probe")
+    body = r.json()
+    assert body["before"] == body["after"] == r.headers["X-Correlation-Id"] != body["called"]
