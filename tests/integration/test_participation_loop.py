@@ -67,7 +67,6 @@ async def test_submit_comment_reply_answer_reach_each_person_once(
         await comments.decide(comment, "approve", "fint")
     reply = await comments.post(idea, a.headers, "Tak, kom forbi!", parent=comment)
     if pre:  # the reply is told when it is published, not while it waits
-        assert await kinds(b) == []
         await comments.decide(reply, "approve", "fint")
     [reply_mail] = await wait_mails(b.address, 1, "the reply's e-mail to B")
     assert reply_mail["Subject"] == f"Nyt svar på din kommentar: {title}"
