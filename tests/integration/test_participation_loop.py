@@ -96,6 +96,9 @@ async def test_submit_comment_reply_answer_reach_each_person_once(
     assert await kinds(b) == ["comment_reply", "idea_answered"]
     answered = (await a.inbox())["notifications"][0]
     assert (answered["state"], answered["reason"]) == ("taken_forward", REASON)
+    # the inbox too tells the author it is their idea, and B that it is not theirs
+    assert {n["yours"] for n in (await a.inbox())["notifications"]} == {True}
+    assert {n["yours"] for n in (await b.inbox())["notifications"]} == {False}
     assert len(mails_to(a.address)) == expected_a  # nothing for A's own reply
     assert len(mails_to(b.address)) == 2
     assert not list(sink().glob("*~*.eml")), "a message reached the SMTP server twice"

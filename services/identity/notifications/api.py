@@ -98,7 +98,8 @@ async def my_notifications(ctx: Context, principal: Participant, limit: Limit = 
     rows = await with_titles(ctx.pool, await queries.inbox(ctx.pool, principal.sub,
                                                            limit=limit, offset=offset),
                              reader=principal.sub)
-    items = [{**r, "link": mail.link(r), "read": r["read_at"] is not None} for r in rows]
+    items = [{**r, "link": mail.link(r), "read": r["read_at"] is not None,
+              "yours": domain.own_idea(r["idea_author"], principal.sub)} for r in rows]
     return {"unread": await queries.unread(ctx.pool, principal.sub), "notifications": items}
 
 
