@@ -162,6 +162,11 @@ def reply_recipient(author: str, parent_author: str | None) -> str | None:
     return parent_author if parent_author and parent_author != author else None
 
 
+def own_idea(author: str | None, reader: str | None) -> bool:
+    """A notification about the reader's own idea speaks of it as theirs, not as one followed."""
+    return author is not None and author == reader
+
+
 def title_shown(status: str | None, author: str | None, reader: str) -> bool:
     """An idea's title in someone's inbox: while it is published, or to its author."""
     return status == IdeaStatus.PUBLISHED.value or (author is not None and author == reader)

@@ -834,6 +834,17 @@ WORDS: dict[str, tuple[str, str]] = {
                                    "initiativ«.",
                                    "An initiative is given only with the answer \"Taken "
                                    "forward into an initiative\"."),
+    # the participation loop: the inbox speaks of the reader's own idea as theirs
+    "notify_yours_idea_approved": ("Din idé er godkendt", "Your idea was approved"),
+    "notify_yours_idea_rejected": ("Din idé blev afvist", "Your idea was rejected"),
+    "notify_yours_idea_merged": ("Din idé blev lagt sammen med en anden",
+                                 "Your idea was merged with another"),
+    "notify_yours_idea_answered": ("Din idé har fået svar", "Your idea was answered"),
+    "notify_yours_idea_adopted": ("Din idé er taget med i handlingsplanen",
+                                  "Your idea was taken into the action plan"),
+    "notify_yours_milestone_reached": ("En milepæl er nået for din idé",
+                                       "A milestone was reached for your idea"),
+    "notify_yours_comment_reply": ("Nyt svar på din kommentar", "A reply to your comment"),
 }
 
 

@@ -88,6 +88,13 @@ async def test_follow_an_idea_and_hear_of_it_in_the_inbox(
     await expect(staff.locator("main dl")).to_contain_text("List-Unsubscribe=One-Click")
     await expect(staff.locator("pre.mail-text")).to_contain_text(f"/i/{idea_id}")
 
+    # the author (following their own idea) hears of it as theirs, in the same inbox row batch
+    own = await contexts()
+    await sign_in(own, "participant", f"author-{uid}")
+    await own.goto("/my/notifications")
+    await expect(own.locator("#notifications li").first).to_contain_text(
+        f"Din idé er taget med i handlingsplanen: {title}")
+
     # how e-mail comes, on the profile page
     await page.goto("/my/profile")
     await expect(page.get_by_label("Med det samme")).to_be_checked()

@@ -129,6 +129,10 @@ async def test_reaching_the_threshold_makes_one_answer_due_and_the_timer_one_ove
         r = await http.get(f"/campaigns/{campaign_id}/ideas")
         return int(r.json()["ideas"][0]["supports"])
 
+    # a vote is taken once the voting service knows the idea (its own read of the topics)
+    await eventually(lambda: http.get(f"/campaigns/{campaign_id}/tally"),
+                     lambda r: r.status_code == 200 and len(r.json()["ideas"]) == 1,
+                     what="the idea known to the voting service")
     for n, voter in enumerate(["bo", "cy", "di"], start=1):
         vote = await http.post(f"/ideas/{idea_id}/votes", headers=client.participant(voter))
         assert vote.status_code == 202, vote.text

@@ -128,3 +128,20 @@ def test_a_digest_lists_every_notification_of_its_period() -> None:
     assert "En idé, du følger, er godkendt: A" in text
     assert "En kampagne, du følger, er lukket, og resultatet er offentligt: Parks" in text
     assert f"https://x/c/{uuid.UUID(int=9)}/results" in text
+
+
+def test_the_author_hears_of_their_own_idea_as_theirs_and_a_follower_as_followed() -> None:
+    settings = MailSettings(smtp_host="mail.example.org")
+
+    def subject(reader: str, kind: str, lang: str = "da") -> str:
+        item = _item(kind=kind, idea_author="ann", participant_id=reader, reason=None)
+        return str(mail.single(settings, item, to=f"{reader}@example.org", lang=lang,
+                               unsubscribe="x", base="https://x", sent=datetime.now(UTC))
+                   ["Subject"])
+
+    assert subject("ann", domain.IDEA_ANSWERED) == "Din idé har fået svar: Benches"
+    assert subject("bo", domain.IDEA_ANSWERED) == "En idé, du følger, har fået svar: Benches"
+    assert subject("ann", domain.IDEA_APPROVED, "en") == "Your idea was approved: Benches"
+    assert subject("bo", domain.IDEA_APPROVED, "en") == "An idea you follow was approved: Benches"
+    # a merge is the author's alone, and said so already
+    assert subject("ann", domain.IDEA_MERGED) == "Din idé blev lagt sammen med en anden: Benches"

@@ -95,11 +95,16 @@ async def my_follows(ctx: Context, principal: Participant, wait_for: WaitFor = N
 async def my_notifications(ctx: Context, principal: Participant, limit: Limit = 50,
                            offset: Offset = 0) -> dict[str, Any]:
     """Your notifications, unread first, newest first, and how many are unread."""
-    rows = await with_titles(ctx.pool, await queries.inbox(ctx.pool, principal.sub,
-                                                           limit=limit, offset=offset),
-                             reader=principal.sub)
-    items = [{**r, "link": mail.link(r), "read": r["read_at"] is not None} for r in rows]
-    return {"unread": await queries.unread(ctx.pool, principal.sub), "notifications": items}
+    # the list and the count from one snapshot: a notification arriving between two reads
+    # would be counted unread yet missing from the list
+    async with ctx.pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
+                                                            readonly=True):
+        listed = await queries.inbox(conn, principal.sub, limit=limit, offset=offset)
+        unread = await queries.unread(conn, principal.sub)
+    rows = await with_titles(ctx.pool, listed, reader=principal.sub)
+    items = [{**r, "link": mail.link(r), "read": r["read_at"] is not None,
+              "yours": domain.own_idea(r["idea_author"], principal.sub)} for r in rows]
+    return {"unread": unread, "notifications": items}
 
 
 @router.post("/me/notifications/read", response_model=ReadOut)

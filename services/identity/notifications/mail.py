@@ -35,6 +35,15 @@ SUBJECT = {
     domain.CAMPAIGN_CLOSED: ("En kampagne, du følger, er lukket, og resultatet er offentligt",
                              "A campaign you follow closed and its results are published"),
 }
+# to the idea's author, about their own idea (`domain.own_idea`)
+OWN_SUBJECT = {
+    domain.IDEA_APPROVED: ("Din idé er godkendt", "Your idea was approved"),
+    domain.IDEA_ANSWERED: ("Din idé har fået svar", "Your idea was answered"),
+    domain.IDEA_ADOPTED: ("Din idé er taget med i handlingsplanen",
+                          "Your idea was taken into the action plan"),
+    domain.MILESTONE_REACHED: ("En milepæl er nået for din idé",
+                               "A milestone was reached for your idea"),
+}
 WORDS = {
     "reason": ("Begrundelse", "Reason"),
     "see": ("Se", "See"),
@@ -65,7 +74,8 @@ def _w(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
 
 def headline(item: dict[str, Any], lang: str) -> str:
     """One line saying what happened, and to what (the title as opened, or `[slettet]`)."""
-    what = _w(SUBJECT, item["kind"], lang)
+    own = domain.own_idea(item.get("idea_author"), item.get("participant_id"))
+    what = _w(OWN_SUBJECT if own and item["kind"] in OWN_SUBJECT else SUBJECT, item["kind"], lang)
     if item.get("idea_id") is not None:
         title = item.get("title") or ERASED
         return f"{what}: {title}"

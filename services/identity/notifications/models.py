@@ -44,6 +44,7 @@ class NotificationOut(BaseModel):
     campaign_name: str | None
     link: str
     read: bool
+    yours: bool = Field(default=False, description="about an idea you wrote")
 
 
 class Inbox(BaseModel):

@@ -32,7 +32,7 @@ async def following(pool: asyncpg.Pool, participant_id: str, target: str,
         " AND target_id = $3", participant_id, target, target_id))
 
 
-async def inbox(pool: asyncpg.Pool, participant_id: str, *, limit: int,
+async def inbox(pool: asyncpg.Pool | asyncpg.Connection, participant_id: str, *, limit: int,
                 offset: int) -> list[dict[str, Any]]:
     """The person's notifications, unread first, newest first."""
     rows = await pool.fetch(
@@ -42,7 +42,7 @@ async def inbox(pool: asyncpg.Pool, participant_id: str, *, limit: int,
     return [dict(r) for r in rows]
 
 
-async def unread(pool: asyncpg.Pool, participant_id: str) -> int:
+async def unread(pool: asyncpg.Pool | asyncpg.Connection, participant_id: str) -> int:
     return int(await pool.fetchval(
         "SELECT count(*) FROM identity.notifications n WHERE n.participant_id = $1 AND NOT"
         " EXISTS (SELECT 1 FROM identity.notification_reads r"
