@@ -25,6 +25,13 @@ class AnswerState(StrEnum):
     NOT_TAKEN_FORWARD = "not_taken_forward"
 
 
+def check_initiative(state: AnswerState, initiative_id: uuid.UUID | None) -> None:
+    """An answer names an initiative exactly when it says the idea was taken into one."""
+    if (state is AnswerState.TAKEN_FORWARD_INTO_INITIATIVE) != (initiative_id is not None):
+        raise ValueError("initiative_id is required for taken_forward_into_initiative"
+                         " and only for it")
+
+
 class _IdeaAnswerEvent(Payload):
     __topic__ = topics.STATUS
     __key_field__ = "idea_id"
@@ -47,10 +54,7 @@ class IdeaAnswered(_IdeaAnswerEvent):
 
     @model_validator(mode="after")
     def _initiative(self) -> Self:
-        into = self.state is AnswerState.TAKEN_FORWARD_INTO_INITIATIVE
-        if into != (self.initiative_id is not None):
-            raise ValueError("initiative_id is required for taken_forward_into_initiative"
-                             " and only for it")
+        check_initiative(self.state, self.initiative_id)
         return self
 
 

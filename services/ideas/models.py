@@ -13,7 +13,7 @@ from schemas.campaigns import AnswerThreshold, ModerationMode, VoteRules
 from schemas.common import LongText, Reason, Sector, ShortText, Tags
 from schemas.ideas import FlagReason
 from schemas.moderation import Decision
-from schemas.participation import AnswerState
+from schemas.participation import AnswerState, check_initiative
 from services.ideas.domain import AnswerStanding, CampaignPhase, PageOrder
 from services.infra.http import Accepted, StrictBody
 
@@ -368,10 +368,7 @@ class AnswerIn(_Request):
 
     @model_validator(mode="after")
     def _initiative(self) -> Self:
-        into = self.state is AnswerState.TAKEN_FORWARD_INTO_INITIATIVE
-        if into != (self.initiative_id is not None):
-            raise ValueError("initiative_id is required for taken_forward_into_initiative"
-                             " and only for it")
+        check_initiative(self.state, self.initiative_id)
         return self
 
 
