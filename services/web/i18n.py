@@ -718,6 +718,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "notify_you_follow": ("Du følger denne.", "You follow this."),
     "notify_followed": ("Du følger den nu.", "You follow it now."),
     "notify_unfollowed": ("Du følger den ikke længere.", "You no longer follow it."),
+    "notify_prefs_save": ("Gem e-mail-valget", "Save the e-mail choice"),
     "notify_prefs": ("E-mails om det, du følger", "E-mail about what you follow"),
     "notify_email_how": ("Hvornår vil du have e-mail?", "When do you want e-mail?"),
     "notify_email_immediately": ("Med det samme", "At once"),

@@ -99,7 +99,7 @@ async def test_follow_an_idea_and_hear_of_it_in_the_inbox(
     await page.goto("/my/profile")
     await expect(page.get_by_label("Med det samme")).to_be_checked()
     await page.get_by_label("En samlet e-mail om ugen").check()
-    await page.locator("#notify-h + form").get_by_role("button", name="Gem").click()
+    await page.get_by_role("button", name="Gem e-mail-valget").click()
     await expect(page.locator(".flash.ok")).to_contain_text("Dit valg er gemt.")
     await expect(page.get_by_label("En samlet e-mail om ugen")).to_be_checked()
     await look(page, "profile-notifications")
