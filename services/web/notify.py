@@ -152,7 +152,7 @@ async def save_preferences(request: Request) -> Response:
                 route="PUT /me/notification-preferences")
 
 
-@router.get("/unsubscribe")
+@router.get("/afmeld")
 async def unsubscribe_page(request: Request, token: str = "") -> Response:
     """The link of an e-mail, opened in a browser: a button to confirm (a GET changes nothing)."""
     v = visit(request)

@@ -82,6 +82,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/me/notification-preferences"): only("participant"),
     # the one-click unsubscribe: no session, the signed token in the link is the credential
     ("POST", "/unsubscribe"): public(),
+    ("GET", "/unsubscribe"): public(),
     # comments
     ("POST", "/ideas/{idea_id}/comments"): only("participant"),
     ("GET", "/ideas/{idea_id}/comments"): optional_token(),

@@ -40,7 +40,7 @@ async def test_a_database_killed_under_load_is_answered_503_and_loses_no_accepte
         # every worker and the gateway lived through it: none exited, none was restarted
         assert run.pids_after == run.pids_before
         assert set(run.pids_before) == {"worker ideas", "worker voting", "worker reporting",
-                                        "gateway --port"}
+                                        "worker identity", "gateway --port"}
         events = [json.loads(line) for line in up.text().splitlines() if line.startswith("{")]
         assert not [e for e in events if e.get("event") == "stack.restarting"]
         waited = [json.loads(line) for name in ("voting", "reporting")

@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from services.infra.settings import Settings
+from services.infra.stack import available_workers
 from tests.helpers import eventually
 from tests.integration.archive_support import Up, needs_embedded, new_home
 from tests.integration.outage_support import (
@@ -125,7 +126,7 @@ async def test_a_killed_up_leaves_no_database_server_or_broker_after_the_next_st
     try:
         assert first.proc is not None
         services = list(service_pids(first).values())
-        assert len(services) == 4
+        assert len(services) == len(available_workers()) + 1  # the workers and the gateway
         postmaster = int((home / "pgdata" / "postmaster.pid").read_text().split()[0])
         broker = next(p.pid for p in psutil.Process(first.proc.pid).children()
                       if any("tansu" in part for part in p.cmdline()))

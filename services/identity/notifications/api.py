@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse
 
 from schemas.participation import (
     EmailFrequency,
@@ -142,6 +144,16 @@ async def put_preferences(body: PreferencesIn, ctx: Context, principal: Particip
 _BAD_TOKEN: dict[int | str, dict[str, Any]] = {403: {
     "description": "The link's token is not valid (not signed by us, or altered): code"
                    " `bad_unsubscribe_token`."}}
+
+
+@router.get("/unsubscribe", status_code=303, response_class=RedirectResponse, responses={
+    303: {"description": "The link opened in a browser: on to the page that asks before it"
+                         " stops the e-mails (`/afmeld`); a GET changes nothing."}})
+async def unsubscribe_link(token: Annotated[str, Query(min_length=3, max_length=300)]
+                           ) -> RedirectResponse:
+    """The one-click link of an e-mail opened in a browser (where the mail program does not
+    POST it, RFC 8058): sent on to the confirmation page."""
+    return RedirectResponse(f"/afmeld?token={quote(token, safe='')}", status_code=303)
 
 
 @router.post("/unsubscribe", **Accepted202, responses=_BAD_TOKEN)
