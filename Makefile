@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.voting
 	$(BIN)/python -m bench.ideas
 	$(BIN)/python -m bench.report
+	$(BIN)/python -m bench.selection --healthz
 
 clean:
 	rm -rf $(VENV) .ideastorm out

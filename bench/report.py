@@ -77,6 +77,7 @@ async def main() -> None:
     assert settings.database_url
     pool = await db.create_pool(settings.database_url, min_size=1, max_size=4)
     try:
+        await db.migrate(pool, "infra", schema="archive")  # the signed log heads a report cites
         await db.migrate(pool, "reporting")
         events, votes = rows()
         async with pool.acquire() as conn:
