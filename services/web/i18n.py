@@ -778,8 +778,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "official_answer": ("Officielt svar", "Official answer"),
     "answer_state_under_consideration": ("Under overvejelse", "Under consideration"),
     "answer_state_taken_forward": ("Taget videre", "Taken forward"),
-    "answer_state_taken_forward_into_initiative": ("Taget videre i initiativ %s",
-                                                   "Taken forward into initiative %s"),
     "answer_state_not_taken_forward": ("Ikke taget videre", "Not taken forward"),
     "answer_option_taken_forward_into_initiative": ("Taget videre i et initiativ",
                                                     "Taken forward into an initiative"),

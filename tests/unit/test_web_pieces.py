@@ -82,7 +82,10 @@ def test_every_word_the_templates_use_exists_in_danish_and_english() -> None:
     used |= {f"{prefix}{v.value}" for prefix, enum in values.items() for v in enum}
     used |= {"plan_status_draft", "plan_status_approved"}
     # official answers: the state on the idea page and the console, and in the moderation log
-    used |= {f"{prefix}{a.value}" for prefix in ("answer_state_", "decision_") for a in AnswerState}
+    used |= {f"decision_{a.value}" for a in AnswerState}
+    # an answer into an initiative names it (`answer_into_named`) or says it is unnamed
+    used |= {f"answer_state_{a.value}" for a in AnswerState
+             if a is not AnswerState.TAKEN_FORWARD_INTO_INITIATIVE}
     used |= {"answer_option_taken_forward_into_initiative"}
     used |= {f"phase_{p}" for p in ("scheduled", "open", "closed")}
     used |= {f"vote_state_{s}" for s in ("counted", "refused", "pending", "withdrawn",
