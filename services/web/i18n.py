@@ -705,6 +705,7 @@ WORDS: dict[str, tuple[str, str]] = {
     # following and notifications (services/web/notify.py)
     "notify_inbox": ("Notifikationer", "Notifications"),
     "notify_unread_n": ("%s ulæste", "%s unread"),
+    "notify_unread": ("ulæste", "unread"),  # the header's count says its number, and this aloud
     "notify_read_all": ("Markér alle som læst", "Mark all as read"),
     "notify_mark_read": ("Markér som læst", "Mark as read"),
     "notify_marked_read": ("Markeret som læst.", "Marked as read."),
