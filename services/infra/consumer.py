@@ -55,9 +55,11 @@ class NotYet(Exception):  # noqa: N818 - a state, not an error
 GIVE_UP: ContextVar[frozenset[uuid.UUID]] = ContextVar("consumer_give_up", default=frozenset())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Message:
-    """One decoded message and where it came from."""
+    """One decoded message and where it came from; never changed once made (copies are made
+    with `dataclasses.replace`). Not frozen: a batch makes one per record, and a frozen
+    dataclass's `__init__` cost three times as much."""
 
     topic: str
     partition: int
@@ -332,13 +334,17 @@ class ProjectionRunner:
                 for rec in fresh_records:
                     try:
                         env, payload = decode(rec.value)
-                        bind_message(env)
                         good.append(Message(rec.topic, rec.partition, rec.offset, rec.key,
                                             rec.value, env, payload))
                     except RefusedMessage as exc:
                         refused.append((rec, exc.reason, exc.detail))
                 if fresh_records:
                     next_offsets[(tp.topic, tp.partition)] = fresh_records[-1].offset + 1
+            if good:
+                # bound once per batch, not per record: the context the batch is applied in is
+                # the last message's, as when each record rebound it (a failed batch is retried
+                # one message at a time, each then in its own context)
+                bind_message(good[-1].envelope)
             if self.projection.dedupe and good:
                 ids = [m.envelope.event_id for m in good]
                 fresh = {
