@@ -272,7 +272,8 @@ async def judge_votes(conn: asyncpg.Connection, messages: list[Message],
         conn, range(topics.VOTES.partitions) if hold_rules and any(v.client for v in votes)
         else {m.partition for m in fresh.values()})
     judgement = await judge_loaded(conn, votes, hold_rules)
-    sources = {eid: (m.topic, m.partition, m.offset, m.raw or b"") for eid, m in fresh.items()}
+    sources = {v.event_id: (m.topic, m.partition, m.offset, m.raw or b"")
+               for v, _ in judgement.parked for m in (fresh[v.event_id],)}  # parked: kept raw
     changed = await projections.write_judgement(conn, judgement, sources)
     changed += await _settle_holds(conn, judgement)
     for v in judgement.verdicts:
