@@ -217,6 +217,7 @@ class ProjectionRunner:
                 if batches:
                     async with self.batch_lock:
                         await self._process_when_visible(batches)
+                del batches  # an applied batch's records are not kept while the next one comes
                 await self._observe_lag()
         finally:
             await self._consumer.stop()
