@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.voting          (or: make bench)
     .venv/bin/python -m bench.voting --http   (the HTTP figures alone, step 5)
+    .venv/bin/python -m bench.voting --no-http   (steps 1-4 alone: the votes' figures)
 
 1. Publishing: the 287,475 votes of poland_warszawa_2026.pb are published the way the importer
    does it (clients/election_import.py `publish_votes`: make the events, archive each chunk in
@@ -120,11 +121,14 @@ async def end_to_end(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
     first = await wait(tallied, lambda n: n > 0, every=0.02)
     t_first = time.perf_counter()
     workers_pids = {key: proc.pid for key, proc in stack.procs.items() if key.startswith("voting")}
+    cpu_before = sum(cpu_seconds(pid) for pid in workers_pids.values())
     async with Probe(f"consume-{workers}", workers_pids, dsn):
         await wait(tallied, lambda n: n >= total, every=0.05)
     t_done = time.perf_counter()
+    cpu_used = sum(cpu_seconds(pid) for pid in workers_pids.values()) - cpu_before
     return {"votes": total, "publish_per_s": total / publish_s,
-            "rss_mb": peak_rss_mb(stack.procs["voting"].pid),
+            "rss_mb": peak_rss_mb(stack.procs["voting"].pid), "worker_cpu_s": cpu_used,
+            "cpu_votes": total - first,
             "worker_start_s": t_first - launched,
             "e2e_per_s": (total - first) / (t_done - t_first)}
 
@@ -135,6 +139,12 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds the process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine() -> str:
@@ -279,7 +289,8 @@ def say(line: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
-async def run(settings: Settings, stack: Stack, http_only: bool = False) -> None:
+async def run(settings: Settings, stack: Stack, http_only: bool = False,
+              with_http: bool = True) -> None:
     assert settings.kafka_bootstrap_servers and settings.database_url
     election = pabulib.parse(FILE.read_bytes())
     await ensure_topics(settings.kafka_bootstrap_servers)
@@ -312,7 +323,7 @@ async def run(settings: Settings, stack: Stack, http_only: bool = False) -> None
         say("raw limit: COPY")
         copy = await raw_copy(pool, election)
         say(f"raw limits: getmany {consume:,.0f} msgs/s, COPY {copy:,.0f} rows/s")
-        latency, raw_edge = await http_phase(stack, settings, pool, producer)
+        http = await http_phase(stack, settings, pool, producer) if with_http else None
     await pool.close()
     limit = min(consume, copy)
     print(f"\nvoting benchmark ({FILE.name}, {int(e2e['votes']):,} votes; broker, database and"
@@ -328,8 +339,12 @@ async def run(settings: Settings, stack: Stack, http_only: bool = False) -> None
     print(f"  publishing (importer, archive then broker)     {e2e['publish_per_s']:>10,.0f} votes/s")
     print(f"  voting worker peak RSS  {e2e['rss_mb']:,.0f} MB  (VmHWM of the worker process in"
           " /proc/<pid>/status, after the Warsaw load)")
+    print(f"  voting worker CPU during the load  {e2e['worker_cpu_s']:.1f} s"
+          f" ({e2e['cpu_votes'] / e2e['worker_cpu_s']:,.0f} votes per CPU second); with 2 workers"
+          f" {e2e_two['worker_cpu_s']:.1f} s together")
     print(f"  (worker start to first tally {e2e['worker_start_s']:.1f} s)")
-    print_http(latency, raw_edge)
+    if http is not None:
+        print_http(*http)
 
 
 async def http_phase(stack: Stack, settings: Settings, pool: asyncpg.Pool,
@@ -378,7 +393,8 @@ def main() -> int:
                       log_dir=Path(logs) if logs else None, extra_env=BENCH_ENV)
         try:
             stack.start(timeout=120)
-            asyncio.run(run(settings, stack, http_only="--http" in sys.argv[1:]))
+            asyncio.run(run(settings, stack, http_only="--http" in sys.argv[1:],
+                            with_http="--no-http" not in sys.argv[1:]))
         finally:
             stack.stop()
             infra.stop()

@@ -209,15 +209,12 @@ MessageHandler = Callable[[asyncpg.Connection, list[Message], Outcome], Awaitabl
 
 
 def to_vote(env: Envelope, payload: VoteCast | VoteWithdrawn) -> domain.Vote:
-    cast = isinstance(payload, VoteCast)
-    return domain.Vote(
-        event_id=env.event_id, kind=domain.CAST if cast else domain.WITHDRAW,
-        voter_id=payload.voter_id, campaign_id=payload.campaign_id, idea_id=payload.idea_id,
-        value=payload.value if isinstance(payload, VoteCast) else 0,
-        occurred_at=env.occurred_at,
-        sector=payload.sector.value if isinstance(payload, VoteCast) and payload.sector else None,
-        client=payload.client if isinstance(payload, VoteCast) else None,
-    )
+    if isinstance(payload, VoteCast):
+        return domain.Vote(env.event_id, domain.CAST, payload.voter_id, payload.campaign_id,
+                           payload.idea_id, payload.value, env.occurred_at,
+                           payload.sector.value if payload.sector else None, payload.client)
+    return domain.Vote(env.event_id, domain.WITHDRAW, payload.voter_id, payload.campaign_id,
+                       payload.idea_id, 0, env.occurred_at)
 
 
 def tally_changed(rows: Iterable[asyncpg.Record]) -> list[Envelope]:
@@ -275,7 +272,8 @@ async def judge_votes(conn: asyncpg.Connection, messages: list[Message],
         conn, range(topics.VOTES.partitions) if hold_rules and any(v.client for v in votes)
         else {m.partition for m in fresh.values()})
     judgement = await judge_loaded(conn, votes, hold_rules)
-    sources = {eid: (m.topic, m.partition, m.offset, m.raw or b"") for eid, m in fresh.items()}
+    sources = {v.event_id: (m.topic, m.partition, m.offset, m.raw or b"")
+               for v, _ in judgement.parked for m in (fresh[v.event_id],)}  # parked: kept raw
     changed = await projections.write_judgement(conn, judgement, sources)
     changed += await _settle_holds(conn, judgement)
     for v in judgement.verdicts:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from schemas.campaigns import VoteMode, audience_refusal
 from schemas.common import Sector
@@ -91,8 +92,10 @@ class Idea:
         return last.merged_into if last.status is IdeaStatus.MERGED else None
 
 
-@dataclass(frozen=True, slots=True)
-class Vote:
+class Vote(NamedTuple):
+    """One cast or withdrawal to judge. A named tuple, not a frozen dataclass: the worker makes
+    one per message, and a frozen dataclass's `__init__` cost about three times as much."""
+
     event_id: uuid.UUID
     kind: str  # CAST or WITHDRAW
     voter_id: str
@@ -176,6 +179,17 @@ def votable_at(idea: Idea, ideas: dict[uuid.UUID, Idea], at: datetime) -> bool:
     return False
 
 
+def within_budget(used: int, rules: Rules) -> bool:
+    """The budget rule: a voter with `used` counted or held votes in a campaign may add one."""
+    return used < rules.max_votes
+
+
+def duplicate(existing_value: int, value: int, rules: Rules) -> bool:
+    """A cast on an idea the voter has an active vote on is a duplicate, unless the campaign
+    votes up and down and the value differs (then the new value replaces the old one)."""
+    return existing_value == value or rules.mode is VoteMode.SUPPORT
+
+
 class _Voter:
     """One voter's counted votes during a batch: by target idea, and how many per campaign."""
 
@@ -226,7 +240,7 @@ def judge(
     """Decide every vote in order, given the counted and held votes stored before the batch
     (`active`); then hold what the anomaly rules suspect (see `holds`). `first_seen`: each
     voter's earliest stored vote, for who is a new account."""
-    out = _judge(votes, active, campaigns, ideas)
+    out = judge_sets(votes, active, campaigns, ideas)
     if hold_rules is not None:
         hold(out, stored_client_votes or [], hold_rules, first_seen or {})
     return out
@@ -352,11 +366,11 @@ def _judge(
             verdict.reason = "idea_not_votable"
             continue
         if existing is not None:
-            if existing.value == vote.value or rules.mode is VoteMode.SUPPORT:
+            if duplicate(existing.value, vote.value, rules):
                 verdict.reason = "duplicate"
                 continue
             voter.drop(out, existing, REPLACED)  # updown: the new value replaces the old one
-        elif voter.used.get(vote.campaign_id, 0) >= rules.max_votes:
+        elif not within_budget(voter.used.get(vote.campaign_id, 0), rules):
             verdict.reason = "budget_exceeded"
             continue
         verdict.state = COUNTED
@@ -468,3 +482,7 @@ class BurstCounter:
             self.counts = {k: n for k, n in self.counts.items() if k[1] > horizon}
         n = self.counts[(key, start)] = self.counts.get((key, start), 0) + 1
         return n if n == self.threshold else None
+
+
+# The set-wise path for the common votes of a batch; it calls `_judge` for the others.
+from services.voting.domain.sets import judge_sets  # noqa: E402  (it uses the names above)
