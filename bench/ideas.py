@@ -1,6 +1,7 @@
 """Ideas throughput and latency on the embedded stack, beside this machine's raw limits.
 
-    .venv/bin/python bench/ideas.py [--ideas 20000] [--page-ideas 10000] [--only page]
+    .venv/bin/python bench/ideas.py [--ideas 20000] [--page-ideas 10000]
+                                    [--only submissions|projection|page]
 
 1. Projection: N submissions to one post-moderated campaign are put on `ideas.submissions` while
    the ideas worker is stopped; then the worker is started and we time Kafka -> ideas worker ->
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
 from bench.limits import raw_consume  # noqa: E402
+from bench.profiling import TICKS, Probe  # noqa: E402
 from schemas.campaigns import CampaignCreated, ModerationMode  # noqa: E402
 from schemas.envelope import Envelope  # noqa: E402
 from schemas.ideas import IdeaSubmitted  # noqa: E402
@@ -104,13 +106,22 @@ async def projection(stack: Stack, pool: asyncpg.Pool, producer: EventProducer,
             "SELECT count(*) FROM ideas.ideas WHERE campaign_id = $1", cid))
 
     launched = time.perf_counter()
-    stack.start_worker("ideas")
+    worker = stack.start_worker("ideas")
     first = await wait(applied, lambda c: c > 0, every=0.02)
-    t_first = time.perf_counter()
-    await wait(applied, lambda c: c >= n)
-    t_done = time.perf_counter()
+    t_first, cpu_first = time.perf_counter(), cpu_seconds(worker.pid)
+    async with Probe("submissions", {"ideas": worker.pid}, stack.settings.database_url):
+        await wait(applied, lambda c: c >= n)
+    t_done, cpu_done = time.perf_counter(), cpu_seconds(worker.pid)
     return {"publish_per_s": n / publish_s, "worker_start_s": t_first - launched,
-            "e2e_per_s": (n - first) / max(t_done - t_first, 1e-9)}
+            "e2e_per_s": (n - first) / max(t_done - t_first, 1e-9),
+            "worker_cpu_us": 1e6 * (cpu_done - cpu_first) / max(n - first, 1),
+            "load": os.getloadavg()[0]}
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 async def raw_insert(pool: asyncpg.Pool, n: int) -> float:
@@ -253,11 +264,12 @@ async def measure(stack: Stack, settings: Settings, n: int, page_n: int, only: s
     proj, consume, insert, lat, page = None, 0.0, 0.0, [], None
     try:
         async with EventProducer(settings.kafka_bootstrap_servers) as producer:
-            if only in (None, "submissions"):
+            if only in (None, "submissions", "projection"):
                 proj = await projection(stack, pool, producer, n)
                 consume = await raw_consume(settings.kafka_bootstrap_servers,
                                             "ideas.submissions", n)
                 insert = await raw_insert(pool, n)
+            if only in (None, "submissions"):
                 lat = await latency(stack, settings)
             if only in (None, "page"):
                 page = await campaign_page(stack, pool, producer, page_n)
@@ -308,14 +320,19 @@ def print_page(n: int, page: dict[str, dict[str, Any]]) -> None:
 
 def print_submissions(n: int, proj: dict[str, float], consume: float, insert: float,
                       lat: list[float]) -> None:
-    q = statistics.quantiles(lat, n=100)
     print(f"  {n} submissions, one post-moderated campaign\n")
     print(f"  publish to ideas.submissions      {proj['publish_per_s']:>10,.0f} /s")
     print(f"  ideas worker, Kafka -> PostgreSQL  {proj['e2e_per_s']:>10,.0f} /s"
           f"   (worker start {proj['worker_start_s']:.1f} s)")
+    print(f"    the worker's CPU per submission  {proj['worker_cpu_us']:>10,.0f} us"
+          f"   (load average {proj['load']:.2f} when the last idea was stored)")
     print("  raw limits, same run:")
     print(f"    aiokafka getmany, no work        {consume:>10,.0f} /s")
     print(f"    asyncpg executemany, same rows   {insert:>10,.0f} /s")
+    print(f"  ratio to the lower raw limit       {proj['e2e_per_s'] / min(consume, insert):>10.3f}")
+    if not lat:
+        return
+    q = statistics.quantiles(lat, n=100)
     print(f"\n  HTTP submit -> visible (wait_for), {LATENCY_SAMPLES} sequential: "
           f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms")
 
@@ -324,6 +341,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ideas", type=int, default=20_000)
     parser.add_argument("--page-ideas", type=int, default=10_000)
-    parser.add_argument("--only", choices=("submissions", "page"))
+    parser.add_argument("--only", choices=("submissions", "projection", "page"),
+                        help="projection: the worker's rate and raw limits, without the latency")
     args = parser.parse_args()
     main(args.ideas, args.page_ideas, args.only)

@@ -39,14 +39,18 @@ def visible(c: str) -> bool:
 def written_text(value: str) -> str:
     """The rule for text people write (titles, bodies, tags, notes, reasons): at least one
     visible character, and no bidirectional override, embedding or isolate control."""
-    bidi = sorted({f"U+{ord(c):04X}" for c in value if c in BIDI_CONTROLS})
-    if bidi:
+    # every message's text passes here (each decode, each opened text): the common case, text
+    # without controls that starts with a visible character, is answered without a Python-level
+    # pass over every character
+    if not BIDI_CONTROLS.isdisjoint(value):
+        bidi = sorted({f"U+{ord(c):04X}" for c in value if c in BIDI_CONTROLS})
         raise ValueError(f"contains bidirectional control characters ({', '.join(bidi)}),"
                          " which make text show otherwise than it reads")
-    if not any(visible(c) for c in value):
-        raise ValueError("has no visible character (only spaces, zero-width or other"
-                         " invisible characters)")
-    return value
+    for c in value:
+        if visible(c):
+            return value
+    raise ValueError("has no visible character (only spaces, zero-width or other"
+                     " invisible characters)")
 
 
 _Written = AfterValidator(written_text)

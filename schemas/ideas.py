@@ -33,6 +33,14 @@ class IdeaText(TextFields):
     tags: Tags = []
 
 
+def _plain_idea_text(title: str | None, body: str | None, tags: list[str]) -> IdeaText:
+    """The plain fields of a validated submission or revision as its `IdeaText`: they passed
+    the same types (`ShortText`, `LongText`, `Tags`, stripped alike) when the event was, so
+    they are not validated a second time (a projection opens every event of a batch)."""
+    assert title is not None and body is not None  # `_sealed_or_plain` holds them to it
+    return IdeaText.model_construct(title=title, body=body, tags=list(tags))
+
+
 class NoteText(TextFields):
     """What the `sealed` object of `IdeaFlagged` holds."""
 
@@ -91,7 +99,7 @@ class IdeaSubmitted(_IdeaEvent):
         """The text of an event from before sealing (None when sealed)."""
         if self.sealed is not None:
             return None
-        return IdeaText(title=self.title, body=self.body, tags=self.tags)
+        return _plain_idea_text(self.title, self.body, self.tags)
 
 
 @upcaster("idea.submitted", from_version=1)
@@ -130,7 +138,7 @@ class IdeaRevised(_IdeaEvent):
         """The text of an event from before sealing (None when sealed)."""
         if self.sealed is not None:
             return None
-        return IdeaText(title=self.title, body=self.body, tags=self.tags)
+        return _plain_idea_text(self.title, self.body, self.tags)
 
 
 @upcaster("idea.revised", from_version=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -208,9 +209,14 @@ def check_submission(window: CampaignWindow, occurred_at: datetime, sector: Sect
             "campaign_closed",
             f"submitted at {occurred_at.isoformat()}, after the campaign closed at "
             f"{window.closes_at.isoformat()}")
-    refused = audience_refusal(window.audience, sector)
+    refused = _audience_refusal(window.audience, sector)
     if refused is not None:
         raise SubmissionRefused(*refused)
+
+
+# the audience rule answered once per (audience, sector): a batch judges thousands of
+# submissions to a few campaigns, and the rule enumerates the sectors at every call
+_audience_refusal = functools.lru_cache(maxsize=1024)(audience_refusal)
 
 
 def initial_status(moderation: ModerationMode) -> IdeaStatus:

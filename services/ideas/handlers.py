@@ -62,7 +62,14 @@ from schemas.moderation import (
 from schemas.participation import IdeaAnswerDue, IdeaAnswered, IdeaAnswerOverdue
 from schemas.votes import TallyChanged, VoteHoldDecided
 from services.ideas import answers
-from services.ideas.batch import SYSTEM_ACTOR, BatchContext, Handler, seal_titles
+from services.ideas.batch import (
+    STATUS_CHANGED_TYPE,
+    SYSTEM_ACTOR,
+    BatchContext,
+    Handler,
+    seal_titles,
+    status_changed,
+)
 from services.ideas.campaign_handlers import (
     campaign_changed,
     campaign_closed,
@@ -251,22 +258,20 @@ class IdeasProjection:
             if state.cause != head.status_cause or state.status is not head.status:
                 changes.append((head.idea_id, state))
             if is_new or state.status is not head.status:
-                change = IdeaStatusChanged(
-                    idea_id=head.idea_id, campaign_id=head.campaign_id, status=state.status,
-                    previous=None if is_new else head.status,
-                    reason=None if _authors_reason(state, head.author) else state.reason,
-                    merged_into=state.merged_into, sealed=sealed[head.idea_id],
-                    cost=head.estimated_cost)
+                change = {
+                    "idea_id": head.idea_id, "campaign_id": head.campaign_id,
+                    "status": state.status, "previous": None if is_new else head.status,
+                    "reason": None if _authors_reason(state, head.author) else state.reason,
+                    "merged_into": state.merged_into, "sealed": sealed[head.idea_id],
+                    "cost": head.estimated_cost}
                 cause = ctx.envelopes.get(state.cause)
-                actor = SYSTEM_ACTOR if state.by == FLAGS else state.by
-                if cause is not None:
-                    env = Envelope.wrap(change, actor=actor, occurred_at=state.at, cause=cause)
-                else:  # the cause came in an earlier batch: the same id, as if it were here
-                    env = Envelope.wrap(change, actor=actor, occurred_at=state.at,
-                                        event_id=derived_id(state.cause, "idea.status_changed"),
-                                        correlation_id=state.cause)
-                    env = env.model_copy(update={"causation_id": state.cause})
-                ctx.outcome.publish.append(env)
+                # the id derives from the cause; one that came in an earlier batch gives the
+                # same id, as if it were here
+                ctx.outcome.publish.append(status_changed(
+                    change, actor=SYSTEM_ACTOR if state.by == FLAGS else state.by,
+                    occurred_at=state.at, event_id=derived_id(state.cause, STATUS_CHANGED_TYPE),
+                    correlation_id=cause.correlation_id if cause is not None else state.cause,
+                    causation_id=state.cause))
             for at, flag, flaggers in state.hides:
                 # each hide once, when its flag (or the idea it waited for) is in this batch
                 if flag in ctx.envelopes or is_new:

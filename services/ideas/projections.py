@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,13 @@ from services.ideas.domain import (
 )
 from services.infra.consumer import Message
 from services.infra.vault import ERASED
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # tags travel to the database as JSON arrays
+
+# enum members by their stored value (a dict look-up, where calling the enum costs a microsecond
+# on each of a batch's thousands of rows)
+_STATUS: dict[str, IdeaStatus] = {m.value: m for m in IdeaStatus}
+_MODERATION: dict[str, ModerationMode] = {m.value: m for m in ModerationMode}
 
 # the participant text of each event of a batch, opened (see `services.infra.vault.open_batch`)
 Texts = dict[uuid.UUID, TextFields | None]
@@ -198,40 +206,56 @@ class IdeasStore:
 
     async def insert_ideas(self, accepted: Sequence[tuple[Message, CampaignRules]],
                            texts: Texts) -> set[uuid.UUID]:
-        """Insert new ideas at their initial status with revision 1; return the ids inserted."""
-        idea_rows: list[tuple[Any, ...]] = []
-        revision_rows: list[tuple[Any, ...]] = []
+        """Insert new ideas at their initial status with revision 1; return the ids inserted.
+
+        One statement for the batch: the ideas, each starting with the figures the voting
+        service counted before it arrived, and their first revisions. An idea already stored
+        (a redelivery, or the same idea twice in a batch) keeps what it has: the first wins."""
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [], [], [], [], [])
+        (ids, campaigns, authors, sectors, titles, bodies, tags, categories, costs, statuses,
+         times, events) = columns
         for m, rules in accepted:
             p = m.payload
             assert isinstance(p, IdeaSubmitted)
             env = m.envelope
             text = texts[env.event_id]
             assert isinstance(text, IdeaText)
-            idea_rows.append((
-                p.idea_id, p.campaign_id, env.actor, p.sector.value if p.sector else None,
-                text.title, text.body, list(text.tags), p.category, p.estimated_cost,
-                initial_status(rules.moderation).value, env.actor, env.occurred_at,
-                env.event_id, env.event_id, env.occurred_at, env.occurred_at))
-            revision_rows.append((p.idea_id, 1, env.event_id, env.actor, text.title, text.body,
-                                  list(text.tags), env.occurred_at))
-        if not idea_rows:
+            ids.append(p.idea_id)
+            campaigns.append(p.campaign_id)
+            authors.append(env.actor)
+            sectors.append(p.sector.value if p.sector else None)
+            titles.append(text.title)
+            bodies.append(text.body)
+            tags.append(_JSON.encode(list(text.tags)))
+            categories.append(p.category)
+            costs.append(p.estimated_cost)
+            statuses.append(initial_status(rules.moderation).value)
+            times.append(env.occurred_at)
+            events.append(env.event_id)
+        if not ids:
             return set()
-        existing = {r["idea_id"] for r in await self.conn.fetch(
-            f"SELECT idea_id FROM {self.s}.ideas WHERE idea_id = ANY($1::uuid[])",
-            [row[0] for row in idea_rows])}
-        await self.conn.executemany(
-            f"INSERT INTO {self.s}.ideas (idea_id, campaign_id, author, sector, title, body, tags,"
-            " category, estimated_cost, status, status_by, status_at, status_cause,"
+        rows = await self.conn.fetch(
+            "WITH x AS MATERIALIZED (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[],"
+            " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],"
+            " $10::text[], $11::timestamptz[], $12::uuid[]) WITH ORDINALITY AS x(idea_id,"
+            " campaign_id, author, sector, title, body, tags, category, cost, status, at,"
+            " event_id, n)),"
+            f" new AS (INSERT INTO {self.s}.ideas (idea_id, campaign_id, author, sector, title,"
+            " body, tags, category, estimated_cost, status, status_by, status_at, status_cause,"
             " submitted_event, submitted_at, updated_at, supports, opposes)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-            f" coalesce((SELECT t.supports FROM {self.s}.tallies t WHERE t.idea_id = $1), 0),"
-            f" coalesce((SELECT t.opposes FROM {self.s}.tallies t WHERE t.idea_id = $1), 0))"
-            " ON CONFLICT (idea_id) DO NOTHING", idea_rows)
-        await self.conn.executemany(
-            f"INSERT INTO {self.s}.revisions (idea_id, revision, event_id, author, title, body,"
-            " tags, revised_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT DO NOTHING", revision_rows)
-        return {row[0] for row in idea_rows} - existing
+            " SELECT x.idea_id, x.campaign_id, x.author, x.sector, x.title, x.body,"
+            " ARRAY(SELECT jsonb_array_elements_text(x.tags::jsonb)), x.category, x.cost,"
+            " x.status, x.author, x.at, x.event_id, x.event_id, x.at, x.at,"
+            " coalesce(t.supports, 0), coalesce(t.opposes, 0)"
+            f" FROM x LEFT JOIN {self.s}.tallies t ON t.idea_id = x.idea_id ORDER BY x.n"
+            " ON CONFLICT (idea_id) DO NOTHING RETURNING idea_id),"
+            f" revision AS (INSERT INTO {self.s}.revisions (idea_id, revision, event_id, author,"
+            " title, body, tags, revised_at)"
+            " SELECT x.idea_id, 1, x.event_id, x.author, x.title, x.body,"
+            " ARRAY(SELECT jsonb_array_elements_text(x.tags::jsonb)), x.at FROM x ORDER BY x.n"
+            " ON CONFLICT DO NOTHING)"
+            " SELECT idea_id FROM new", *columns)
+        return {r["idea_id"] for r in rows}
 
     async def idea_authors(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         rows = await self.conn.fetch(
@@ -427,8 +451,8 @@ class IdeasStore:
         id_list = list(set(ids))
         heads = [
             IdeaHead(r["idea_id"], r["campaign_id"], r["author"], r["title"],
-                     IdeaStatus(r["status"]), r["status_cause"], r["submitted_event"],
-                     r["submitted_at"], ModerationMode(r["moderation"]), r["flag_threshold"],
+                     _STATUS[r["status"]], r["status_cause"], r["submitted_event"],
+                     r["submitted_at"], _MODERATION[r["moderation"]], r["flag_threshold"],
                      r["estimated_cost"])
             for r in await self.conn.fetch(
                 f"SELECT i.idea_id, i.campaign_id, i.author, i.title, i.status, i.status_cause,"
@@ -438,33 +462,36 @@ class IdeasStore:
                 f" WHERE i.idea_id = ANY($1::uuid[])", id_list)
         ]
         facts: dict[uuid.UUID, list[Fact]] = {h.idea_id: [] for h in heads}
-        # facts may name ideas that are not (yet) in the table: those wait for their idea
+        # flags, decisions and withdrawals in one statement; facts may name ideas that are not
+        # (yet) in the table: those wait for their idea
         for r in await self.conn.fetch(
-                f"SELECT idea_id, event_id, flagged_at, flagger FROM {self.s}.flags"
-                f" WHERE idea_id = ANY($1::uuid[])", id_list):
-            if r["idea_id"] in facts:
-                facts[r["idea_id"]].append(
-                    Fact(FactKind.FLAGGED, r["event_id"], r["flagged_at"], r["flagger"]))
-        for r in await self.conn.fetch(
-                f"SELECT idea_id, event_id, decided_at, moderator, decision, reason, merge_into"
-                f" FROM {self.s}.decisions WHERE idea_id = ANY($1::uuid[])", id_list):
-            if r["idea_id"] in facts:
-                facts[r["idea_id"]].append(Fact(
-                    FactKind.DECIDED, r["event_id"], r["decided_at"], r["moderator"],
-                    Decision(r["decision"]), r["reason"], r["merge_into"]))
-        for r in await self.conn.fetch(
-                f"SELECT idea_id, event_id, withdrawn_at, actor, reason FROM {self.s}.withdrawals"
-                f" WHERE idea_id = ANY($1::uuid[])", id_list):
-            if r["idea_id"] in facts:
-                facts[r["idea_id"]].append(Fact(
-                    FactKind.WITHDRAWN, r["event_id"], r["withdrawn_at"], r["actor"],
-                    reason=r["reason"]))
+                f"SELECT 'flagged' AS kind, idea_id, event_id, flagged_at AS at, flagger AS actor,"
+                f" NULL AS decision, NULL AS reason, NULL::uuid AS merge_into"
+                f" FROM {self.s}.flags WHERE idea_id = ANY($1::uuid[])"
+                f" UNION ALL SELECT 'decided', idea_id, event_id, decided_at, moderator, decision,"
+                f" reason, merge_into FROM {self.s}.decisions WHERE idea_id = ANY($1::uuid[])"
+                f" UNION ALL SELECT 'withdrawn', idea_id, event_id, withdrawn_at, actor, NULL,"
+                f" reason, NULL FROM {self.s}.withdrawals WHERE idea_id = ANY($1::uuid[])",
+                id_list):
+            found = facts.get(r["idea_id"])
+            if found is None:
+                continue
+            if r["kind"] == "flagged":
+                found.append(Fact(FactKind.FLAGGED, r["event_id"], r["at"], r["actor"]))
+            elif r["kind"] == "decided":
+                found.append(Fact(FactKind.DECIDED, r["event_id"], r["at"], r["actor"],
+                                  Decision(r["decision"]), r["reason"], r["merge_into"]))
+            else:
+                found.append(Fact(FactKind.WITHDRAWN, r["event_id"], r["at"], r["actor"],
+                                  reason=r["reason"]))
         for h in heads:
             facts[h.idea_id].append(
                 Fact(FactKind.SUBMITTED, h.submitted_event, h.submitted_at, h.author))
         return heads, facts
 
     async def set_statuses(self, changes: Sequence[tuple[uuid.UUID, StatusState]]) -> None:
+        if not changes:
+            return
         await self.conn.executemany(
             f"UPDATE {self.s}.ideas SET status = $2, status_reason = $3, status_by = $4,"
             " status_at = $5, status_cause = $6, merged_into = $7 WHERE idea_id = $1",

@@ -145,11 +145,14 @@ async def keyed_digest(conn: asyncpg.Connection, participant_id: str, data: byte
     return hmac.new(mac_key, data, hashlib.sha256).hexdigest()
 
 
-def _seal_with(key_id: uuid.UUID, secret: bytes, fields: Mapping[str, Any]) -> Sealed:
-    nonce = os.urandom(NONCE_BYTES)
-    plain = json.dumps(dict(fields), ensure_ascii=False, separators=(",", ":")).encode()
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _seal_with(key_id: uuid.UUID, cipher: AESGCM, fields: Mapping[str, Any],
+               nonce: bytes) -> Sealed:
+    plain = _JSON.encode(dict(fields)).encode()
     # the key id is bound in as associated data: a ciphertext moved under another key id fails
-    ciphertext = AESGCM(secret).encrypt(nonce, plain, key_id.bytes)
+    ciphertext = cipher.encrypt(nonce, plain, key_id.bytes)
     return Sealed(key=key_id, nonce=base64.b64encode(nonce).decode(),
                   ciphertext=base64.b64encode(ciphertext).decode())
 
@@ -169,7 +172,12 @@ async def seal_many(conn: asyncpg.Connection, items: Sequence[tuple[str, Mapping
     """Seal each (participant id, fields) under its participant's key, reading (or making) all
     the keys at once; None for an erased participant's."""
     keys = await keys_for(conn, [p for p, _ in items])
-    return [_seal_with(*keys[p], fields) if p in keys else None for p, fields in items]
+    # a batch seals many texts under few keys: each key's cipher is set up once, and the
+    # nonces (random, one per text as ever) come from one read of the system's random source
+    ciphers = {p: (key_id, AESGCM(secret)) for p, (key_id, secret) in keys.items()}
+    randomness = os.urandom(NONCE_BYTES * len(items))
+    return [_seal_with(*ciphers[p], fields, randomness[i * NONCE_BYTES:(i + 1) * NONCE_BYTES])
+            if p in ciphers else None for i, (p, fields) in enumerate(items)]
 
 
 async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
@@ -184,6 +192,7 @@ async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
     if unknown:
         raise KeyNotVisible(unknown, ())
     out: list[dict[str, Any] | None] = []
+    ciphers: dict[uuid.UUID, AESGCM] = {}
     for s in sealed:
         if s is None:
             out.append(None)
@@ -193,7 +202,7 @@ async def open_many(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
             log.info("vault.key_gone", key_id=str(s.key))
             out.append(None)
             continue
-        out.append(_open_with(s, secret))
+        out.append(_open_with(s, _cipher(ciphers, s.key, secret)))
     return out
 
 
@@ -213,9 +222,17 @@ async def _secrets(conn: asyncpg.Connection, sealed: Sequence[Sealed | None]
         "SELECT key_id FROM vault.shredded_keys WHERE key_id = ANY($1::uuid[])", missing)}
 
 
-def _open_with(s: Sealed, secret: bytes) -> dict[str, Any]:
+def _cipher(ciphers: dict[uuid.UUID, AESGCM], key_id: uuid.UUID, secret: bytes) -> AESGCM:
+    """The key's cipher, set up once per batch (a batch opens many texts under few keys)."""
+    cipher = ciphers.get(key_id)
+    if cipher is None:
+        cipher = ciphers[key_id] = AESGCM(secret)
+    return cipher
+
+
+def _open_with(s: Sealed, cipher: AESGCM) -> dict[str, Any]:
     try:
-        plain = AESGCM(secret).decrypt(base64.b64decode(s.nonce), base64.b64decode(s.ciphertext),
+        plain = cipher.decrypt(base64.b64decode(s.nonce), base64.b64decode(s.ciphertext),
                                        s.key.bytes)
         fields = json.loads(plain)
     except (InvalidTag, ValueError) as exc:
@@ -338,6 +355,7 @@ async def open_payloads(conn: asyncpg.Connection, payloads: Sequence[Payload]) -
     fields are checked with the limits the edge checked before sealing (and for NUL)."""
     sealed = [getattr(p, "sealed", None) for p in payloads]
     keys, shredded_ids = await _secrets(conn, sealed)
+    ciphers: dict[uuid.UUID, AESGCM] = {}
     out = []
     for payload, s in zip(payloads, sealed, strict=True):
         model = TEXT_OF.get(type(payload))
@@ -352,7 +370,7 @@ async def open_payloads(conn: asyncpg.Connection, payloads: Sequence[Payload]) -
             out.append(Opened(None, unknown_key=True))
             continue
         try:
-            fields = _open_with(s, keys[s.key])
+            fields = _open_with(s, _cipher(ciphers, s.key, keys[s.key]))
         except Unreadable as exc:
             out.append(Opened(None, refusal=str(exc)))
             continue
