@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 
 from clients import pabulib
-from schemas.envelope import Envelope
 from services.infra.kafka import EventProducer, archiving_producer
 
 Say = Callable[[str], None]
@@ -167,19 +166,21 @@ CHUNK = 20_000  # votes per `publish_many`
 async def publish_votes(producer: EventProducer, election: pabulib.Election) -> int:
     """Publish every vote of the election, in chunks; returns how many.
 
-    The next chunk's events are made in a thread while the previous chunk is archived and sent
-    (one chunk in flight at most, so the votes keep their order): making events is this
-    process's own work, archiving and sending mostly waits for the database and the broker.
-    In a thread, the event loop gets the interpreter back within its switch interval whenever an
-    answer arrives, so the chunk in flight does not wait behind the making of the next one."""
-    events = pabulib.vote_events(election)
+    The records are `pabulib.vote_records`: the bytes of `vote_events`' envelopes, made
+    without a model per vote. The next chunk is made in a thread while the previous chunk is
+    archived and sent (one chunk in flight at most, so the votes keep their order): making
+    records is this process's own work, archiving and sending mostly waits for the database
+    and the broker. In a thread, the event loop gets the interpreter back within its switch
+    interval whenever an answer arrives, so the chunk in flight does not wait behind the
+    making of the next one."""
+    records = pabulib.vote_records(election)
     sent = 0
     in_flight: asyncio.Task[None] | None = None
     try:
-        while chunk := await asyncio.to_thread(_take, events, CHUNK):
+        while chunk := await asyncio.to_thread(_take, records, CHUNK):
             if in_flight is not None:
                 await in_flight
-            in_flight = asyncio.create_task(producer.publish_many(chunk))
+            in_flight = asyncio.create_task(producer.send_raw_many(chunk))
             sent += len(chunk)
         if in_flight is not None:
             await in_flight
@@ -189,8 +190,8 @@ async def publish_votes(producer: EventProducer, election: pabulib.Election) -> 
     return sent
 
 
-def _take(events: Iterator[Envelope], size: int) -> list[Envelope]:
-    return list(islice(events, size))
+def _take(records: Iterator[pabulib.VoteRecord], size: int) -> list[pabulib.VoteRecord]:
+    return list(islice(records, size))
 
 
 async def wait_for_tallies(http: httpx.AsyncClient, campaign_id: uuid.UUID, expected: int, *,

@@ -60,6 +60,7 @@ async def ensure_topics(
         await admin.close()
 
 
+_NO_HEADERS: list[tuple[str, bytes]] = []  # what a record without headers sends (never changed)
 BATCH_BYTES = 256 * 1024  # one broker batch of records per partition and request, at most
 
 Outgoing = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]] | None]
@@ -250,11 +251,18 @@ class EventProducer:
         stamp = int(time.time() * 1000)
         grouped: dict[TP, list[Pending]] = {}
         where: list[tuple[TP, int]] = []
+        known = self._key_partition
         for topic, key, value, headers in out:
-            tp = (topic, await self._partition_for(topic, key))
-            recs = grouped.setdefault(tp, [])
+            # a key seen before needs no await (`_partition_for` remembers it)
+            part = known.get((topic, key)) if key is not None else None
+            if part is None:
+                part = await self._partition_for(topic, key)
+            tp = (topic, part)
+            recs = grouped.get(tp)
+            if recs is None:
+                recs = grouped[tp] = []
             where.append((tp, len(recs)))
-            recs.append((stamp, key, value, encode_headers(headers)))
+            recs.append((stamp, key, value, encode_headers(headers) if headers else None))
         return grouped, where
 
     async def _archive_and_send(
@@ -346,7 +354,8 @@ class EventProducer:
             count = 0
             for stamp, key, value, headers in recs:
                 if batch.append(timestamp=stamp, key=key, value=value,
-                                headers=decode_headers(headers)) is None:
+                                headers=decode_headers(headers) if headers else _NO_HEADERS
+                                ) is None:
                     if not count:
                         raise ValueError(f"a record of {len(value or b'')} bytes does not fit"
                                          f" in a batch for {tp[0]}/{tp[1]}")

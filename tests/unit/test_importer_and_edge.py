@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from clients import pabulib
-from schemas.envelope import derived_id
+from schemas.envelope import Envelope, derived_id
+from schemas.votes import VoteCast
 from services.gateway.app import BENCH_ROUTE, create_app
 from services.infra.limits import IN_PROCESS
 from services.infra.logging import current_correlation_id
@@ -31,6 +34,49 @@ def test_every_imported_vote_keeps_the_id_derived_from_its_file_voter_and_projec
     assert [e.event_id for e in events] == [
         derived_id("pabulib", election.digest, "vote", voter, pid) for voter, pid in ballots]
     assert len({e.event_id for e in events}) == len(events)
+
+
+@pytest.mark.parametrize("name", ["netherlands_amsterdam_647.pb", "poland_wroclaw_2016_rejon-nr-1-250.pb"])
+def test_the_importers_vote_records_are_the_bytes_of_the_modelled_envelopes(name: str) -> None:
+    """The records made without a model per vote are, byte for byte, the topic, key and value
+    `Envelope.wrap(VoteCast(...)).to_bytes()` gives for every vote of a whole file (the time
+    each was recorded set alike on both sides), so consumers and the archive see the same."""
+    election = pabulib.parse((DATA / name).read_bytes())
+    recorded = datetime(2026, 12, 7, 22, 0, 0, 123_400, tzinfo=UTC)
+    records = list(pabulib.vote_records(election, clock=lambda: recorded))
+    events = list(pabulib.vote_events(election))
+    assert len(records) == len(events) == election.vote_count > 1_000
+    for (topic, key, value, headers), env in zip(records, events, strict=True):
+        assert (topic, key, headers) == (env.topic, env.key(), None)
+        assert value == env.model_copy(update={"recorded_at": recorded}).to_bytes()
+
+
+@pytest.mark.parametrize("at", [datetime(2026, 1, 1, tzinfo=UTC),
+                                datetime(2026, 1, 1, 0, 0, 0, 7, tzinfo=UTC),
+                                datetime(2026, 1, 1, 0, 0, 0, 999_996, tzinfo=UTC),
+                                datetime(2026, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)])
+def test_a_ballots_vote_times_are_written_as_the_envelope_writes_them(at: datetime) -> None:
+    """Including a ballot whose votes cross into the next second (or year)."""
+    assert pabulib._vote_times(at, 12) == [  # noqa: SLF001
+        Envelope.wrap(VoteCast(voter_id="v", campaign_id=uuid.uuid4(), idea_id=uuid.uuid4()),
+                      actor="v", occurred_at=at + timedelta(microseconds=k)
+                      ).model_dump(mode="json")["occurred_at"] for k in range(12)]
+
+
+@pytest.mark.parametrize(("made", "refusal"), [("x" * 200, ValidationError),
+                                              (" pb-voter ", pabulib.PabulibError)])
+def test_a_voter_id_the_model_would_refuse_or_change_is_refused_before_any_vote_is_made(
+        monkeypatch: pytest.MonkeyPatch, made: str, refusal: type[Exception]) -> None:
+    """The voter ids are checked with the models' constraints at once: one the model would
+    refuse (too long) or store otherwise (spaces stripped) stops the import before its first
+    vote, as the model path would have stopped at that voter."""
+    election = pabulib.parse((DATA / "france_toulouse_2022_6.pb").read_bytes())
+    real = pabulib.voter_id
+    last = election.ballots[-1][0]
+    monkeypatch.setattr(pabulib, "voter_id",
+                        lambda e, voter: made if voter == last else real(e, voter))
+    with pytest.raises(refusal):
+        next(pabulib.vote_records(election))
 
 
 def _paths(settings: Settings) -> set[str]:
