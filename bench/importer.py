@@ -5,7 +5,8 @@
 Times `clients.election_import.publish_votes` (make the events, archive each chunk in
 PostgreSQL, send it to the broker) for every vote of the file, as `bench.voting`'s publishing
 phase does, with nothing else of the stack running. Prints the votes per second, this process's
-CPU seconds (the steadier figure on a shared machine) and the load average before and after.
+CPU seconds (the steadier figure on a shared machine), the CPU seconds the embedded broker and
+database servers used meanwhile, and the load average before and after.
 Uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when set.
 """
 
@@ -17,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 # run as a file, this folder would come first on the path and its limits.py would shadow the
@@ -33,19 +36,51 @@ from services.infra.stack import Infrastructure  # noqa: E402
 FILE = ROOT / "examples" / "data" / "poland_warszawa_2026.pb"
 
 
-async def run(settings: Settings, path: Path, election: pabulib.Election) -> None:
+def servers(infra: Infrastructure) -> list[psutil.Process]:
+    """The embedded broker and database server processes (none when external ones are used)."""
+    procs = []
+    broker = getattr(infra, "broker", None)
+    if broker is not None and broker.proc is not None:
+        procs.append(psutil.Process(broker.proc.pid))
+    postgres = getattr(infra, "postgres", None)
+    master = postgres.postmaster() if postgres is not None else None
+    if master is not None:
+        procs += [master, *master.children(recursive=True)]
+    return procs
+
+
+def cpu_seconds(procs: list[psutil.Process]) -> dict[str, float]:
+    """CPU seconds used so far by each kind of server process, the ended ones left out."""
+    used: dict[str, float] = {}
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            name = "broker" if "tansu" in " ".join(proc.cmdline()) else "database"
+        except psutil.Error:
+            continue
+        used[name] = used.get(name, 0.0) + times.user + times.system
+    return used
+
+
+async def run(settings: Settings, path: Path, election: pabulib.Election,
+              infra: Infrastructure) -> None:
     assert settings.kafka_bootstrap_servers and settings.database_url
     await ensure_topics(settings.kafka_bootstrap_servers)
     async with archiving_producer(settings.kafka_bootstrap_servers, settings.database_url,
                                   linger_ms=20) as producer:
         await producer.publish_many(pabulib.campaign_events(election, "bench"))
-        load = os.getloadavg()[0]
+        procs = servers(infra)  # the database's sessions of this producer are open now
+        load, before = os.getloadavg()[0], cpu_seconds(procs)
         cpu, wall = time.process_time(), time.perf_counter()
         sent = await publish_votes(producer, election)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        after = cpu_seconds(procs)
     print(f"publishing {path.name}: {sent:,} votes in {wall:.2f} s = {sent / wall:,.0f} votes/s;"
           f" importer CPU {cpu:.2f} s ({1e6 * cpu / sent:.1f} us/vote);"
           f" load {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+    print("  server CPU during it: " + ", ".join(
+        f"{name} {after[name] - before.get(name, 0.0):.2f} s" for name in sorted(after)),
+        flush=True)
 
 
 def main() -> int:
@@ -58,7 +93,7 @@ def main() -> int:
         infra = Infrastructure(base, fresh_db=True)
         settings = infra.start()
         try:
-            asyncio.run(run(settings, path, pabulib.parse(path.read_bytes())))
+            asyncio.run(run(settings, path, pabulib.parse(path.read_bytes()), infra))
         finally:
             infra.stop()
     return 0

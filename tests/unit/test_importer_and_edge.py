@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka.partitioner import murmur2
 from pydantic import ValidationError
 
 from clients import pabulib
 from schemas.envelope import Envelope, derived_id
 from schemas.votes import VoteCast
 from services.gateway.app import BENCH_ROUTE, create_app
+from services.infra.kafka import kafka_murmur2
 from services.infra.limits import IN_PROCESS
 from services.infra.logging import current_correlation_id
 from services.infra.settings import Settings
@@ -77,6 +80,17 @@ def test_a_voter_id_the_model_would_refuse_or_change_is_refused_before_any_vote_
                         lambda e, voter: made if voter == last else real(e, voter))
     with pytest.raises(refusal):
         next(pabulib.vote_records(election))
+
+
+def test_every_key_goes_to_the_partition_kafkas_default_partitioner_picks() -> None:
+    """The producer picks each record's partition itself (the archive needs it before the
+    broker): its murmur2 is aiokafka's, for every voter of a file and keys of every length."""
+    election = pabulib.parse((DATA / "netherlands_amsterdam_647.pb").read_bytes())
+    rnd = random.Random(7)
+    keys = [pabulib.voter_id(election, voter).encode() for voter, _ in election.ballots]
+    keys += [rnd.randbytes(rnd.randrange(0, 64)) for _ in range(5_000)]
+    keys += [b"", b"\xff", b"\xff\xff\xff", "żółć".encode()]
+    assert [kafka_murmur2(k) for k in keys] == [murmur2(k) for k in keys]
 
 
 def _paths(settings: Settings) -> set[str]:
