@@ -372,8 +372,8 @@ VoteRecord = tuple[str, bytes, bytes, None]
 """topic, key, value, headers: a vote as the producer sends it"""
 
 
-def vote_records(election: Election, *, clock: Callable[[], datetime] = utcnow
-                 ) -> Iterator[VoteRecord]:
+def vote_records(election: Election, ballots: range | None = None, *,
+                 clock: Callable[[], datetime] = utcnow) -> Iterator[VoteRecord]:
     """The records of `vote_events`, byte for byte, made without a model per vote.
 
     The envelope and `VoteCast` models encode one example vote of the file (its campaign,
@@ -381,13 +381,15 @@ def vote_records(election: Election, *, clock: Callable[[], datetime] = utcnow
     (`Template`). What varies is checked with the models' own constraints: every voter id with
     those of `VoteCast.voter_id` and `Envelope.actor`, all in one call; each idea id is one of
     the file's; the ids and times are made here. `recorded_at` is read from `clock` once per
-    ballot (the model path reads it once per vote, microseconds apart)."""
+    ballot (the model path reads it once per vote, microseconds apart). With `ballots`, the
+    records of those ballots only (by their place in the file)."""
     opens, closes = window(election)
     cid = campaign_id(election)
     ideas = {pid: str(idea_id(election, pid)) for pid in election.projects}
     start = opens + timedelta(minutes=1)
     span = (closes - start) / max(len(election.ballots), 1)
-    voters = [voter_id(election, voter) for voter, _ in election.ballots]
+    numbers = range(len(election.ballots)) if ballots is None else ballots
+    voters = [voter_id(election, election.ballots[n][0]) for n in numbers]
     if (field_values(VoteCast, "voter_id", voters) != voters
             or field_values(Envelope, "actor", voters) != voters):
         raise PabulibError("a voter id would change in the event (surrounding spaces)")
@@ -400,8 +402,8 @@ def vote_records(election: Election, *, clock: Callable[[], datetime] = utcnow
                                   "recorded": json_time(_MARK_RECORDED)}).fill
     topic = VoteCast.__topic__.name
     vote_id = _vote_id_texts(election)
-    for n, (voter, ids) in enumerate(election.ballots):
-        who = voters[n]
+    for n, who in zip(numbers, voters, strict=True):
+        voter, ids = election.ballots[n]
         key = who.encode()
         at = start + span * n
         recorded = json_time(clock())

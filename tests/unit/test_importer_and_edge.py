@@ -13,7 +13,7 @@ import pytest
 from aiokafka.partitioner import murmur2
 from pydantic import ValidationError
 
-from clients import pabulib
+from clients import election_import, pabulib
 from schemas.envelope import Envelope, derived_id
 from schemas.votes import VoteCast
 from services.gateway.app import BENCH_ROUTE, create_app
@@ -52,6 +52,19 @@ def test_the_importers_vote_records_are_the_bytes_of_the_modelled_envelopes(name
     for (topic, key, value, headers), env in zip(records, events, strict=True):
         assert (topic, key, headers) == (env.topic, env.key(), None)
         assert value == env.model_copy(update={"recorded_at": recorded}).to_bytes()
+
+
+def test_the_records_made_chunk_by_chunk_are_the_whole_files_records_in_order() -> None:
+    """`publish_votes` has the ballots' records made in ranges of whole ballots (in another
+    process): put together they are the file's records, each once, in the file's order."""
+    election = pabulib.parse((DATA / "poland_wroclaw_2016_rejon-nr-1-250.pb").read_bytes())
+    recorded = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)
+    parts = list(election_import.chunks(election, 1_000))
+    assert len(parts) > 3 and parts[0].start == 0 and parts[-1].stop == len(election.ballots)
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:], strict=False))
+    made = [r for part in parts
+            for r in pabulib.vote_records(election, part, clock=lambda: recorded)]
+    assert made == list(pabulib.vote_records(election, clock=lambda: recorded))
 
 
 @pytest.mark.parametrize("at", [datetime(2026, 1, 1, tzinfo=UTC),
