@@ -62,6 +62,7 @@ async def ensure_topics(
 
 _NO_HEADERS: list[tuple[str, bytes]] = []  # what a record without headers sends (never changed)
 BATCH_BYTES = 256 * 1024  # one broker batch of records per partition and request, at most
+STEP_RECORDS = 5_000  # records archived in one transaction before the broker gets them
 
 Outgoing = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]] | None]
 """topic, key, value, headers"""
@@ -273,25 +274,37 @@ class EventProducer:
         `out` after it, mark the lot as being sent (committed), send it in offset order, and
         mark it delivered once the broker has acknowledged it. Returns where each record of
         `out` is among its partition's records, those records, and each partition's first
-        offset (`_placed` makes them `Logged`)."""
+        offset (`_placed` makes them `Logged`).
+
+        Many records are archived in steps of about `STEP_RECORDS`, each committed and marked
+        sent before its batches are handed to the broker, and the broker's answers are awaited
+        once at the end: while the broker takes one step, the database archives the next."""
         assert self.archive is not None
         grouped, where = await self._group_placed(out)
+        firsts: dict[TP, int] = {}
         async with self.archive.locked(grouped.keys() | tails) as conn:
             waiting = await self._tails(conn, grouped.keys() | tails, known or {})
-            firsts = await self.archive.append(conn, grouped) if grouped else {}
             sending: dict[TP, tuple[int, list[Pending]]] = {
                 tp: (start, recs) for tp, (start, recs, _) in waiting.items()}
-            for tp, recs in grouped.items():
-                start, before = sending.get(tp, (firsts[tp], []))
-                if start + len(before) != firsts[tp]:
-                    raise RuntimeError(f"archive tail of {tp[0]}/{tp[1]} ends at"
-                                       f" {start + len(before)}, the append began at {firsts[tp]}")
-                sending[tp] = (start, before + recs)
             ends = {tp: end for tp, (_, _, end) in waiting.items()}
-            ends |= {tp: start + len(recs) for tp, (start, recs) in sending.items()}
-            await self.archive.mark_sent(conn, ends)
-            await self._send_in_order({tp: recs for tp, (_, recs) in sending.items() if recs},
-                                      {tp: start for tp, (start, _) in sending.items()})
+            handed: list[tuple[TP, int, asyncio.Future[Any]]] = []
+            for step in _steps(grouped, STEP_RECORDS):
+                appended = await self.archive.append(conn, step) if step else {}
+                for tp, recs in step.items():
+                    firsts.setdefault(tp, appended[tp])
+                    start, before = sending.get(tp, (appended[tp], []))
+                    if start + len(before) != appended[tp]:
+                        raise RuntimeError(f"archive tail of {tp[0]}/{tp[1]} ends at"
+                                           f" {start + len(before)}, the append began at"
+                                           f" {appended[tp]}")
+                    sending[tp] = (start, before + recs)
+                ends |= {tp: start + len(recs) for tp, (start, recs) in sending.items()}
+                await self.archive.mark_sent(conn, ends)
+                handed += await self._hand_over(
+                    {tp: recs for tp, (_, recs) in sending.items() if recs},
+                    {tp: start for tp, (start, _) in sending.items()})
+                sending = {}
+            await self._acknowledged(handed)
             await self.archive.mark_delivered(conn, ends)
         return where, grouped, firsts
 
@@ -341,12 +354,13 @@ class EventProducer:
                 parts[(kafka_murmur2(key) & 0x7FFFFFFF) % len(parts)])
         return cached
 
-    async def _send_in_order(
+    async def _hand_over(
         self, grouped: Mapping[TP, list[Pending]], firsts: Mapping[TP, int],
-    ) -> None:
-        """Send each partition's records as whole batches (one broker request carries many
-        records instead of each record going through the producer's own accumulator), in order,
-        and check that the broker gave them the offsets the archive did."""
+    ) -> list[tuple[TP, int, asyncio.Future[Any]]]:
+        """Hand each partition's records to the producer as whole batches (one broker request
+        carries many records instead of each record going through the producer's own
+        accumulator), in order; returns each batch's partition, first archived offset and the
+        future of the broker's answer (`_acknowledged` awaits them)."""
         sent: list[tuple[TP, int, asyncio.Future[Any]]] = []
         for tp, recs in grouped.items():
             offset = firsts[tp]
@@ -371,6 +385,11 @@ class EventProducer:
             if count:
                 sent.append((tp, offset, await self._producer.send_batch(
                     batch, tp[0], partition=tp[1])))
+        return sent
+
+    async def _acknowledged(self, sent: Sequence[tuple[TP, int, asyncio.Future[Any]]]) -> None:
+        """Wait until the broker has every batch handed over, and check that it gave them the
+        offsets the archive did."""
         metas = await asyncio.gather(*(f for _, _, f in sent))
         for (tp, archived, _), meta in zip(sent, metas, strict=True):
             if meta.offset != archived and tp not in self._mismatched:
@@ -379,6 +398,20 @@ class EventProducer:
                 self._mismatched.add(tp)
                 log.error("archive.offset_mismatch", topic=tp[0], partition=tp[1],
                           archived=archived, broker=meta.offset)
+
+
+def _steps(grouped: Mapping[TP, list[Pending]], size: int) -> list[dict[TP, list[Pending]]]:
+    """`grouped` in consecutive steps of about `size` records (each partition's records cut
+    into as many slices, in order); one empty step when there is nothing."""
+    total = sum(len(recs) for recs in grouped.values())
+    count = max(1, -(-total // size))
+    steps: list[dict[TP, list[Pending]]] = [{} for _ in range(count)]
+    for tp, recs in grouped.items():
+        per = -(-len(recs) // count)
+        for i in range(count):
+            if part := recs[i * per:(i + 1) * per]:
+                steps[i][tp] = part
+    return [step for step in steps if step] or [{}]
 
 
 _M, _U32 = 0x5BD1E995, 0xFFFFFFFF
