@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
 import time
 import uuid
 from collections import deque
@@ -181,7 +183,7 @@ async def publish_votes(producer: EventProducer, election: pabulib.Election) -> 
     sent = 0
     in_flight: asyncio.Future[None] | None = None
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_making, initargs=(election,)) as pool:
+                             initializer=_making, initargs=(election, os.getpid())) as pool:
         making = deque(loop.run_in_executor(pool, _make, part) for part in islice(parts, AHEAD))
         try:
             while making:
@@ -217,9 +219,19 @@ def chunks(election: pabulib.Election, size: int) -> Iterator[range]:
 _election: pabulib.Election | None = None  # the election the making process makes records of
 
 
-def _making(election: pabulib.Election) -> None:
+def _making(election: pabulib.Election, importer: int) -> None:
     global _election
     _election = election
+    threading.Thread(target=_end_with, args=(importer,), daemon=True).start()
+
+
+def _end_with(importer: int) -> None:
+    """End the making process as soon as the importer is gone, however it ended (killed, it
+    cannot say so): the process holds copies of the importer's sockets, among them the
+    database session that holds the archive's partition locks, which must end with it."""
+    while os.getppid() == importer:
+        time.sleep(0.2)
+    os._exit(0)
 
 
 def _make(ballots: range) -> list[pabulib.VoteRecord]:
