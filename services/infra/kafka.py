@@ -227,7 +227,8 @@ class EventProducer:
             try:
                 where, grouped, firsts = await self._archive_and_send(
                     [r for out, _, _, _, _ in group for r in out],
-                    set().union(*(tails for _, tails, _, _, _ in group)), known)
+                    set().union(*(tails for _, tails, _, _, _ in group)), known,
+                    placing=any(wanted for _, _, _, _, wanted in group))
             except BaseException as exc:
                 for _, _, _, done, _ in group:
                     if not done.done():
@@ -246,29 +247,34 @@ class EventProducer:
         """The records by the partition each goes to, stamped with the time."""
         return (await self._group_placed(out))[0]
 
-    async def _group_placed(self, out: Sequence[Outgoing]
+    async def _group_placed(self, out: Sequence[Outgoing], *, placing: bool = True
                             ) -> tuple[dict[TP, list[Pending]], list[tuple[TP, int]]]:
-        """`_group`, and for each record of `out` its partition and index in that group."""
+        """`_group`, and for each record of `out` its partition and index in that group (an
+        empty list when not `placing`)."""
         stamp = int(time.time() * 1000)
         grouped: dict[TP, list[Pending]] = {}
         where: list[tuple[TP, int]] = []
         known = self._key_partition
+        last: tuple[str, bytes | None] | None = None
+        tp: TP = ("", 0)
+        recs: list[Pending] = []
         for topic, key, value, headers in out:
-            # a key seen before needs no await (`_partition_for` remembers it)
-            part = known.get((topic, key)) if key is not None else None
-            if part is None:
-                part = await self._partition_for(topic, key)
-            tp = (topic, part)
-            recs = grouped.get(tp)
-            if recs is None:
-                recs = grouped[tp] = []
-            where.append((tp, len(recs)))
+            # records of one key often come together (a ballot's votes): look each run up once
+            if last is None or key is None or key is not last[1] or topic != last[0]:
+                # a key seen before needs no await (`_partition_for` remembers it)
+                part = known.get((topic, key)) if key is not None else None
+                if part is None:
+                    part = await self._partition_for(topic, key)
+                tp, last = (topic, part), (topic, key)
+                recs = grouped.setdefault(tp, [])
+            if placing:
+                where.append((tp, len(recs)))
             recs.append((stamp, key, value, encode_headers(headers) if headers else None))
         return grouped, where
 
     async def _archive_and_send(
         self, out: Sequence[Outgoing], tails: set[TP],
-        known: Mapping[TP, list[Staged]] | None = None,
+        known: Mapping[TP, list[Staged]] | None = None, *, placing: bool = True,
     ) -> tuple[list[tuple[TP, int]], dict[TP, list[Pending]], dict[TP, int]]:
         """Under the partitions' locks: find what is archived and not yet on the broker, archive
         `out` after it, mark the lot as being sent (committed), send it in offset order, and
@@ -280,7 +286,7 @@ class EventProducer:
         sent before its batches are handed to the broker, and the broker's answers are awaited
         once at the end: while the broker takes one step, the database archives the next."""
         assert self.archive is not None
-        grouped, where = await self._group_placed(out)
+        grouped, where = await self._group_placed(out, placing=placing)
         firsts: dict[TP, int] = {}
         async with self.archive.locked(grouped.keys() | tails) as conn:
             waiting = await self._tails(conn, grouped.keys() | tails, known or {})
