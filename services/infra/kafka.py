@@ -96,9 +96,10 @@ class EventProducer:
 
     With `archive` (a pool), every record is first committed to the event archive and only then
     sent (services/infra/archive.py): a call returns once both have it. Records go out as
-    whole batches per partition (one archive COPY, then `send_batch` requests of up to
-    `BATCH_BYTES`), and calls made while a batch is under way are archived and sent together in
-    the next one (group commit), so concurrent requests share a transaction. The broker may not
+    whole batches per partition (an archive COPY per step of up to `STEP_RECORDS`, each step
+    then handed over as `send_batch` requests of up to `BATCH_BYTES` while the next is
+    archived), and calls made while a batch is under way are archived and sent together in the
+    next one (group commit), so concurrent requests share a transaction. The broker may not
     support idempotent producers; duplicates are harmless downstream because consumers apply
     each `event_id` once.
     """
