@@ -165,7 +165,7 @@ async def publish_election(producer: EventProducer, http: httpx.AsyncClient,
     return sent
 
 
-CHUNK = 20_000  # votes per `send_raw_many`, about (whole ballots)
+CHUNK = 50_000  # votes per `send_raw_many`, about (whole ballots)
 AHEAD = 2  # chunks being made while one is archived and sent
 
 
