@@ -21,7 +21,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from schemas.campaigns import CampaignCreated, ModerationMode, VoteMode, VoteRules, VoteTimes
-from schemas.envelope import IDEASTORM_NS, Envelope, derived_id
+from schemas.envelope import (
+    IDEASTORM_NS,
+    Envelope,
+    Template,
+    derived_id,
+    field_values,
+    json_time,
+    utcnow,
+)
 from schemas.ideas import IdeaSubmitted
 from schemas.votes import VoteCast
 
@@ -330,3 +338,85 @@ def _vote_ids(election: Election) -> Callable[[str, str], uuid.UUID]:
         return uuid.UUID(bytes=h.digest()[:16], version=5)
 
     return vote_id
+
+
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # the version and variant bits
+_UUID5_SET = (5 << 76) | (0x8000 << 48)  # version 5, RFC 4122 variant
+
+
+def _vote_id_texts(election: Election) -> Callable[[str, str], str]:
+    """`_vote_ids` as the text of each id (what the envelope's JSON holds), without a
+    `uuid.UUID` per vote: the version 5 and variant bits set on the digest's bytes, as
+    `uuid.UUID(bytes=..., version=5)` sets them."""
+    shared = hashlib.sha1(IDEASTORM_NS.bytes + f"pabulib/{election.digest}/vote/".encode(),
+                          usedforsecurity=False)
+
+    def vote_id(voter: str, project: str) -> str:
+        h = shared.copy()
+        h.update(f"{voter}/{project}".encode())
+        x = "%032x" % (int.from_bytes(h.digest()[:16]) & _UUID_CLEAR | _UUID5_SET)
+        return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+    return vote_id
+
+
+# markers the vote template's example holds where each vote's own values go: valid values of
+# their fields that no file can give (ids of the nil kind, a time before any election)
+_MARK_ID = uuid.UUID("00000000-0000-5000-8000-00000000e1d0")
+_MARK_IDEA = uuid.UUID("00000000-0000-5000-8000-0000000001de")
+_MARK_VOTER = "pb-marker-voter-ef3a9c"
+_MARK_OCCURRED = datetime(1901, 2, 3, 4, 5, 6, 700001, tzinfo=UTC)
+_MARK_RECORDED = datetime(1902, 3, 4, 5, 6, 7, 800002, tzinfo=UTC)
+
+VoteRecord = tuple[str, bytes, bytes, None]
+"""topic, key, value, headers: a vote as the producer sends it"""
+
+
+def vote_records(election: Election, ballots: range | None = None, *,
+                 clock: Callable[[], datetime] = utcnow) -> Iterator[VoteRecord]:
+    """The records of `vote_events`, byte for byte, made without a model per vote.
+
+    The envelope and `VoteCast` models encode one example vote of the file (its campaign,
+    schema version and defaults), and each vote fills in its own id, times, voter and idea
+    (`Template`). What varies is checked with the models' own constraints: every voter id with
+    those of `VoteCast.voter_id` and `Envelope.actor`, all in one call; each idea id is one of
+    the file's; the ids and times are made here. `recorded_at` is read from `clock` once per
+    ballot (the model path reads it once per vote, microseconds apart). With `ballots`, the
+    records of those ballots only (by their place in the file)."""
+    opens, closes = window(election)
+    cid = campaign_id(election)
+    ideas = {pid: str(idea_id(election, pid)) for pid in election.projects}
+    start = opens + timedelta(minutes=1)
+    span = (closes - start) / max(len(election.ballots), 1)
+    numbers = range(len(election.ballots)) if ballots is None else ballots
+    voters = [voter_id(election, election.ballots[n][0]) for n in numbers]
+    if (field_values(VoteCast, "voter_id", voters) != voters
+            or field_values(Envelope, "actor", voters) != voters):
+        raise PabulibError("a voter id would change in the event (surrounding spaces)")
+    example = Envelope.wrap(
+        VoteCast(voter_id=_MARK_VOTER, campaign_id=cid, idea_id=_MARK_IDEA), actor=_MARK_VOTER,
+        occurred_at=_MARK_OCCURRED, event_id=_MARK_ID
+    ).model_copy(update={"recorded_at": _MARK_RECORDED})
+    template = Template(example, {"id": str(_MARK_ID), "idea": str(_MARK_IDEA),
+                                  "voter": _MARK_VOTER, "at": json_time(_MARK_OCCURRED),
+                                  "recorded": json_time(_MARK_RECORDED)}).fill
+    topic = VoteCast.__topic__.name
+    vote_id = _vote_id_texts(election)
+    for n, who in zip(numbers, voters, strict=True):
+        voter, ids = election.ballots[n]
+        key = who.encode()
+        at = start + span * n
+        recorded = json_time(clock())
+        for pid, occurred in zip(ids, _vote_times(at, len(ids)), strict=True):
+            yield topic, key, template({
+                "id": vote_id(voter, pid), "idea": ideas[pid], "voter": who, "at": occurred,
+                "recorded": recorded}), None
+
+
+def _vote_times(at: datetime, count: int) -> list[str]:
+    """`json_time(at + k µs)` for k below `count` (a ballot's votes are a microsecond apart):
+    only the fraction of the second changes, unless they cross into the next second."""
+    if at.utcoffset() != timedelta(0) or at.microsecond + count > 1_000_000:
+        return [json_time(at + timedelta(microseconds=k)) for k in range(count)]
+    whole, first = json_time(at.replace(microsecond=0))[:-1], at.microsecond
+    return [f"{whole}.{first + k:06d}Z" if first + k else f"{whole}Z" for k in range(count)]

@@ -236,3 +236,51 @@ def _short(exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in err["loc"])
         parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
     return "; ".join(parts)
+
+
+def json_time(value: datetime) -> str:
+    """An aware time as the envelope's JSON writes it (ISO 8601, `Z` for UTC)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def field_values(model: type[BaseModel], name: str, values: list[Any]) -> list[Any]:
+    """`values` validated, all in one call, with the constraints (and the model's settings) of
+    `model`'s field `name`: what the model would keep of each. Raises `ValidationError`."""
+    info = model.model_fields[name]
+    kind: Any = Annotated[(info.annotation, *info.metadata)]
+    checked: list[Any] = TypeAdapter(list[kind], config=model.model_config).validate_python(values)
+    return checked
+
+
+class Template:
+    """Envelopes that differ only in some fields, encoded without a model per envelope.
+
+    The envelope model encodes one example whose varying fields hold markers (`slots`: a name
+    for each marker's text, as it appears in the example's JSON); `fill` writes an envelope's
+    values where the markers were. Each value must be the JSON text the model would write for
+    that field (`str(uuid)`, `json_time`, or a string that needs no escaping), validated with
+    the field's constraints (`field_values`): then `fill` gives the bytes `to_bytes` would.
+    """
+
+    def __init__(self, example: Envelope, slots: dict[str, str]) -> None:
+        text = example.model_dump_json()
+        found: list[tuple[int, str, str]] = []
+        for name, mark in slots.items():
+            at = text.find(mark)
+            if at < 0:
+                raise ValueError(f"the marker of {name!r} is not in the example")
+            while at >= 0:
+                found.append((at, name, mark))
+                at = text.find(mark, at + len(mark))
+        parts, end = [], 0
+        for at, name, mark in sorted(found):
+            if at < end:
+                raise ValueError(f"the marker of {name!r} overlaps another")
+            parts += [text[end:at].replace("%", "%%"), f"%({name})s"]
+            end = at + len(mark)
+        parts.append(text[end:].replace("%", "%%"))
+        self._format = "".join(parts)
+
+    def fill(self, values: dict[str, str]) -> bytes:
+        return (self._format % values).encode()

@@ -104,6 +104,36 @@ def chain_hash(prev: str, topic: str, partition: int, offset: int, timestamp_ms:
     return h.hexdigest()
 
 
+def _length(f: bytes | None) -> bytes:
+    return _NONE if f is None else len(f).to_bytes(8, "big")
+
+
+def chain_rows(prev: str, topic: str, partition: int, offset: int,
+               recs: Iterable[tuple[int, bytes | None, bytes | None, bytes | None]]
+               ) -> tuple[list[tuple[Any, ...]], str]:
+    """The archive rows of `recs` (timestamp_ms, key, value, headers) appended after the record
+    whose hash is `prev` from `offset` on, and the last hash: `chain_hash` for each in turn,
+    with the fields every record of the partition shares encoded once and one call of SHA-256
+    per record."""
+    sha256, length = hashlib.sha256, _length
+    t, p = topic.encode(), str(partition).encode()
+    shared = length(t) + t + length(p) + p
+    rows: list[tuple[Any, ...]] = []
+    h = prev
+    last_ts, stamp = None, b""
+    for ts, key, value, headers in recs:
+        if ts != last_ts:
+            s = str(ts).encode()
+            last_ts, stamp = ts, length(s) + s
+        hb, o = h.encode(), str(offset).encode()
+        h = sha256(b"".join((length(hb), hb, shared, length(o), o, stamp,
+                             length(key), key or b"", length(value), value or b"",
+                             length(headers), headers or b""))).hexdigest()
+        rows.append((topic, partition, offset, ts, key, value, headers, h))
+        offset += 1
+    return rows, h
+
+
 class ChainChecker:
     """Follows one partition's records in order; raises `ArchiveBroken` at the first that does
     not belong (a gap, a reordering, an edit, a record of another partition)."""
@@ -216,11 +246,9 @@ class Archive:
             for (topic, partition), recs in grouped.items():
                 offset, h, _, _ = heads.get((topic, partition), (0, GENESIS, 0, 0))
                 firsts[(topic, partition)] = offset
-                for ts, key, value, headers in recs:
-                    h = chain_hash(h, topic, partition, offset, ts, key, value, headers)
-                    rows.append((topic, partition, offset, ts, key, value, headers, h))
-                    offset += 1
-                heads_out.append((topic, partition, offset, h))
+                made, h = chain_rows(h, topic, partition, offset, recs)
+                rows += made
+                heads_out.append((topic, partition, offset + len(made), h))
             await conn.copy_records_to_table("events", schema_name=SCHEMA, records=rows,
                                              columns=_COLUMNS)
             await conn.execute(

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import random
+import struct
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -17,7 +18,6 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from aiokafka.partitioner import murmur2
 
 from schemas import topics as topic_defs
 from schemas.envelope import Envelope
@@ -60,7 +60,9 @@ async def ensure_topics(
         await admin.close()
 
 
+_NO_HEADERS: list[tuple[str, bytes]] = []  # what a record without headers sends (never changed)
 BATCH_BYTES = 256 * 1024  # one broker batch of records per partition and request, at most
+STEP_RECORDS = 5_000  # records archived in one transaction before the broker gets them
 
 Outgoing = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]] | None]
 """topic, key, value, headers"""
@@ -94,9 +96,10 @@ class EventProducer:
 
     With `archive` (a pool), every record is first committed to the event archive and only then
     sent (services/infra/archive.py): a call returns once both have it. Records go out as
-    whole batches per partition (one archive COPY, then `send_batch` requests of up to
-    `BATCH_BYTES`), and calls made while a batch is under way are archived and sent together in
-    the next one (group commit), so concurrent requests share a transaction. The broker may not
+    whole batches per partition (an archive COPY per step of up to `STEP_RECORDS`, each step
+    then handed over as `send_batch` requests of up to `BATCH_BYTES` while the next is
+    archived), and calls made while a batch is under way are archived and sent together in the
+    next one (group commit), so concurrent requests share a transaction. The broker may not
     support idempotent producers; duplicates are harmless downstream because consumers apply
     each `event_id` once.
     """
@@ -225,7 +228,8 @@ class EventProducer:
             try:
                 where, grouped, firsts = await self._archive_and_send(
                     [r for out, _, _, _, _ in group for r in out],
-                    set().union(*(tails for _, tails, _, _, _ in group)), known)
+                    set().union(*(tails for _, tails, _, _, _ in group)), known,
+                    placing=any(wanted for _, _, _, _, wanted in group))
             except BaseException as exc:
                 for _, _, _, done, _ in group:
                     if not done.done():
@@ -244,46 +248,70 @@ class EventProducer:
         """The records by the partition each goes to, stamped with the time."""
         return (await self._group_placed(out))[0]
 
-    async def _group_placed(self, out: Sequence[Outgoing]
+    async def _group_placed(self, out: Sequence[Outgoing], *, placing: bool = True
                             ) -> tuple[dict[TP, list[Pending]], list[tuple[TP, int]]]:
-        """`_group`, and for each record of `out` its partition and index in that group."""
+        """`_group`, and for each record of `out` its partition and index in that group (an
+        empty list when not `placing`)."""
         stamp = int(time.time() * 1000)
         grouped: dict[TP, list[Pending]] = {}
         where: list[tuple[TP, int]] = []
+        known = self._key_partition
+        last: tuple[str, bytes | None] | None = None
+        tp: TP = ("", 0)
+        recs: list[Pending] = []
         for topic, key, value, headers in out:
-            tp = (topic, await self._partition_for(topic, key))
-            recs = grouped.setdefault(tp, [])
-            where.append((tp, len(recs)))
-            recs.append((stamp, key, value, encode_headers(headers)))
+            # records of one key often come together (a ballot's votes): look each run up once
+            if last is None or key is None or key is not last[1] or topic != last[0]:
+                # a key seen before needs no await (`_partition_for` remembers it)
+                part = known.get((topic, key)) if key is not None else None
+                if part is None:
+                    part = await self._partition_for(topic, key)
+                tp, last = (topic, part), (topic, key)
+                recs = grouped.setdefault(tp, [])
+            if placing:
+                where.append((tp, len(recs)))
+            recs.append((stamp, key, value, encode_headers(headers) if headers else None))
         return grouped, where
 
     async def _archive_and_send(
         self, out: Sequence[Outgoing], tails: set[TP],
-        known: Mapping[TP, list[Staged]] | None = None,
+        known: Mapping[TP, list[Staged]] | None = None, *, placing: bool = True,
     ) -> tuple[list[tuple[TP, int]], dict[TP, list[Pending]], dict[TP, int]]:
         """Under the partitions' locks: find what is archived and not yet on the broker, archive
         `out` after it, mark the lot as being sent (committed), send it in offset order, and
         mark it delivered once the broker has acknowledged it. Returns where each record of
         `out` is among its partition's records, those records, and each partition's first
-        offset (`_placed` makes them `Logged`)."""
+        offset (`_placed` makes them `Logged`).
+
+        Many records are archived in steps of about `STEP_RECORDS`, each committed and marked
+        sent before its batches are handed to the broker, and the broker's answers are awaited
+        once at the end: while the broker takes one step, the database archives the next."""
         assert self.archive is not None
-        grouped, where = await self._group_placed(out)
+        grouped, where = await self._group_placed(out, placing=placing)
+        firsts: dict[TP, int] = {}
         async with self.archive.locked(grouped.keys() | tails) as conn:
             waiting = await self._tails(conn, grouped.keys() | tails, known or {})
-            firsts = await self.archive.append(conn, grouped) if grouped else {}
             sending: dict[TP, tuple[int, list[Pending]]] = {
                 tp: (start, recs) for tp, (start, recs, _) in waiting.items()}
-            for tp, recs in grouped.items():
-                start, before = sending.get(tp, (firsts[tp], []))
-                if start + len(before) != firsts[tp]:
-                    raise RuntimeError(f"archive tail of {tp[0]}/{tp[1]} ends at"
-                                       f" {start + len(before)}, the append began at {firsts[tp]}")
-                sending[tp] = (start, before + recs)
             ends = {tp: end for tp, (_, _, end) in waiting.items()}
-            ends |= {tp: start + len(recs) for tp, (start, recs) in sending.items()}
-            await self.archive.mark_sent(conn, ends)
-            await self._send_in_order({tp: recs for tp, (_, recs) in sending.items() if recs},
-                                      {tp: start for tp, (start, _) in sending.items()})
+            handed: list[tuple[TP, int, asyncio.Future[Any]]] = []
+            for step in _steps(grouped, STEP_RECORDS):
+                appended = await self.archive.append(conn, step) if step else {}
+                for tp, recs in step.items():
+                    firsts.setdefault(tp, appended[tp])
+                    start, before = sending.get(tp, (appended[tp], []))
+                    if start + len(before) != appended[tp]:
+                        raise RuntimeError(f"archive tail of {tp[0]}/{tp[1]} ends at"
+                                           f" {start + len(before)}, the append began at"
+                                           f" {appended[tp]}")
+                    sending[tp] = (start, before + recs)
+                ends |= {tp: start + len(recs) for tp, (start, recs) in sending.items()}
+                await self.archive.mark_sent(conn, ends)
+                handed += await self._hand_over(
+                    {tp: recs for tp, (_, recs) in sending.items() if recs},
+                    {tp: start for tp, (start, _) in sending.items()})
+                sending = {}
+            await self._acknowledged(handed)
             await self.archive.mark_delivered(conn, ends)
         return where, grouped, firsts
 
@@ -324,21 +352,22 @@ class EventProducer:
             parts = self._partitions[topic] = sorted(await self._producer.partitions_for(topic))
         if key is None:
             return random.choice(parts)
-        # a voter's votes come together: hash each key once (murmur2 here is pure Python)
+        # a voter's votes come together: hash each key once
         cached = self._key_partition.get((topic, key))
         if cached is None:
             if len(self._key_partition) >= 100_000:
                 self._key_partition.clear()
             cached = self._key_partition[(topic, key)] = (
-                parts[(int(murmur2(key)) & 0x7FFFFFFF) % len(parts)])
+                parts[(kafka_murmur2(key) & 0x7FFFFFFF) % len(parts)])
         return cached
 
-    async def _send_in_order(
+    async def _hand_over(
         self, grouped: Mapping[TP, list[Pending]], firsts: Mapping[TP, int],
-    ) -> None:
-        """Send each partition's records as whole batches (one broker request carries many
-        records instead of each record going through the producer's own accumulator), in order,
-        and check that the broker gave them the offsets the archive did."""
+    ) -> list[tuple[TP, int, asyncio.Future[Any]]]:
+        """Hand each partition's records to the producer as whole batches (one broker request
+        carries many records instead of each record going through the producer's own
+        accumulator), in order; returns each batch's partition, first archived offset and the
+        future of the broker's answer (`_acknowledged` awaits them)."""
         sent: list[tuple[TP, int, asyncio.Future[Any]]] = []
         for tp, recs in grouped.items():
             offset = firsts[tp]
@@ -346,7 +375,8 @@ class EventProducer:
             count = 0
             for stamp, key, value, headers in recs:
                 if batch.append(timestamp=stamp, key=key, value=value,
-                                headers=decode_headers(headers)) is None:
+                                headers=decode_headers(headers) if headers else _NO_HEADERS
+                                ) is None:
                     if not count:
                         raise ValueError(f"a record of {len(value or b'')} bytes does not fit"
                                          f" in a batch for {tp[0]}/{tp[1]}")
@@ -362,6 +392,11 @@ class EventProducer:
             if count:
                 sent.append((tp, offset, await self._producer.send_batch(
                     batch, tp[0], partition=tp[1])))
+        return sent
+
+    async def _acknowledged(self, sent: Sequence[tuple[TP, int, asyncio.Future[Any]]]) -> None:
+        """Wait until the broker has every batch handed over, and check that it gave them the
+        offsets the archive did."""
         metas = await asyncio.gather(*(f for _, _, f in sent))
         for (tp, archived, _), meta in zip(sent, metas, strict=True):
             if meta.offset != archived and tp not in self._mismatched:
@@ -370,6 +405,44 @@ class EventProducer:
                 self._mismatched.add(tp)
                 log.error("archive.offset_mismatch", topic=tp[0], partition=tp[1],
                           archived=archived, broker=meta.offset)
+
+
+def _steps(grouped: Mapping[TP, list[Pending]], size: int) -> list[dict[TP, list[Pending]]]:
+    """`grouped` in consecutive steps of about `size` records (each partition's records cut
+    into as many slices, in order); one empty step when there is nothing."""
+    total = sum(len(recs) for recs in grouped.values())
+    count = max(1, -(-total // size))
+    steps: list[dict[TP, list[Pending]]] = [{} for _ in range(count)]
+    for tp, recs in grouped.items():
+        per = -(-len(recs) // count)
+        for i in range(count):
+            if part := recs[i * per:(i + 1) * per]:
+                steps[i][tp] = part
+    return [step for step in steps if step] or [{}]
+
+
+_M, _U32 = 0x5BD1E995, 0xFFFFFFFF
+
+
+def kafka_murmur2(data: bytes) -> int:
+    """Kafka's murmur2 of a key (`Utils.murmur2`, what its default partitioner hashes), as
+    aiokafka's `murmur2` computes it, reading the key four bytes at a time instead of one."""
+    n = len(data)
+    h = 0x9747B28C ^ n
+    for k in struct.unpack_from(f"<{n >> 2}I", data):
+        k = (k * _M) & _U32
+        k = ((k ^ (k >> 24)) * _M) & _U32
+        h = ((h * _M) & _U32) ^ k
+    tail = n & 3
+    if tail:
+        if tail == 3:
+            h ^= data[n - 1] << 16
+        if tail >= 2:
+            h ^= data[n - tail + 1] << 8
+        h = ((h ^ data[n - tail]) * _M) & _U32
+    h ^= h >> 13
+    h = (h * _M) & _U32
+    return h ^ (h >> 15)
 
 
 def _contiguous(parts: list[Staged], start: int, stop: int) -> list[Pending] | None:

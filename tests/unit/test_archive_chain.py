@@ -7,7 +7,14 @@ import struct
 
 import pytest
 
-from services.infra.archive import GENESIS, ArchiveBroken, ChainChecker, Record, chain_hash
+from services.infra.archive import (
+    GENESIS,
+    ArchiveBroken,
+    ChainChecker,
+    Record,
+    chain_hash,
+    chain_rows,
+)
 
 
 def by_the_docs(prev: str, topic: str, partition: int, offset: int, ts: int,
@@ -37,6 +44,23 @@ def test_the_hash_is_the_documented_recipe() -> None:
     # a key of b"" and no key are different records
     assert chain_hash(GENESIS, "t", 0, 0, 0, b"", None, None) != chain_hash(
         GENESIS, "t", 0, 0, 0, None, None, None)
+
+
+def test_an_appends_rows_are_chained_by_the_documented_recipe_record_by_record() -> None:
+    """`chain_rows` (how `Archive.append` hashes a partition's records in one pass) gives each
+    record the hash the recipe gives it after the one before, with keys, values and headers
+    missing, empty or present, and the time changing within the batch or not."""
+    recs = [(1_700_000_000_000 + i // 3, None if i % 5 == 0 else f"voter-{i}".encode(),
+             None if i % 7 == 0 else b"" if i % 11 == 0 else b"v" * (i % 300),
+             None if i % 2 else b'[["reason","eA=="]]') for i in range(1_000)]
+    prev = by_the_docs(GENESIS, "votes", 4, 16, 1, b"k", b"v", None)
+    rows, last = chain_rows(prev, "votes", 4, 17, recs)
+    h = prev
+    for i, ((ts, key, value, headers), row) in enumerate(zip(recs, rows, strict=True)):
+        h = by_the_docs(h, "votes", 4, 17 + i, ts, key, value, headers)
+        assert row == ("votes", 4, 17 + i, ts, key, value, headers, h)
+    assert last == h
+    assert chain_rows(prev, "votes", 4, 17, []) == ([], prev)
 
 
 def test_an_untouched_chain_passes() -> None:

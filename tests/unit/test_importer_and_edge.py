@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import random
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka.partitioner import murmur2
+from pydantic import ValidationError
 
-from clients import pabulib
-from schemas.envelope import derived_id
+from clients import election_import, pabulib
+from schemas.envelope import Envelope, derived_id
+from schemas.votes import VoteCast
 from services.gateway.app import BENCH_ROUTE, create_app
+from services.infra.kafka import kafka_murmur2
 from services.infra.limits import IN_PROCESS
 from services.infra.logging import current_correlation_id
 from services.infra.settings import Settings
@@ -31,6 +37,73 @@ def test_every_imported_vote_keeps_the_id_derived_from_its_file_voter_and_projec
     assert [e.event_id for e in events] == [
         derived_id("pabulib", election.digest, "vote", voter, pid) for voter, pid in ballots]
     assert len({e.event_id for e in events}) == len(events)
+
+
+@pytest.mark.parametrize("name", ["netherlands_amsterdam_647.pb", "poland_wroclaw_2016_rejon-nr-1-250.pb"])
+def test_the_importers_vote_records_are_the_bytes_of_the_modelled_envelopes(name: str) -> None:
+    """The records made without a model per vote are, byte for byte, the topic, key and value
+    `Envelope.wrap(VoteCast(...)).to_bytes()` gives for every vote of a whole file (the time
+    each was recorded set alike on both sides), so consumers and the archive see the same."""
+    election = pabulib.parse((DATA / name).read_bytes())
+    recorded = datetime(2026, 12, 7, 22, 0, 0, 123_400, tzinfo=UTC)
+    records = list(pabulib.vote_records(election, clock=lambda: recorded))
+    events = list(pabulib.vote_events(election))
+    assert len(records) == len(events) == election.vote_count > 1_000
+    for (topic, key, value, headers), env in zip(records, events, strict=True):
+        assert (topic, key, headers) == (env.topic, env.key(), None)
+        assert value == env.model_copy(update={"recorded_at": recorded}).to_bytes()
+
+
+def test_the_records_made_chunk_by_chunk_are_the_whole_files_records_in_order() -> None:
+    """`publish_votes` has the ballots' records made in ranges of whole ballots (in another
+    process): put together they are the file's records, each once, in the file's order."""
+    election = pabulib.parse((DATA / "poland_wroclaw_2016_rejon-nr-1-250.pb").read_bytes())
+    recorded = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)
+    parts = list(election_import.chunks(election, 1_000))
+    assert len(parts) > 3 and parts[0].start == 0 and parts[-1].stop == len(election.ballots)
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:], strict=False))
+    made = [r for part in parts
+            for r in pabulib.vote_records(election, part, clock=lambda: recorded)]
+    assert made == list(pabulib.vote_records(election, clock=lambda: recorded))
+
+
+@pytest.mark.parametrize("at", [datetime(2026, 1, 1, tzinfo=UTC),
+                                datetime(2026, 1, 1, 0, 0, 0, 7, tzinfo=UTC),
+                                datetime(2026, 1, 1, 0, 0, 0, 999_996, tzinfo=UTC),
+                                datetime(2026, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)])
+def test_a_ballots_vote_times_are_written_as_the_envelope_writes_them(at: datetime) -> None:
+    """Including a ballot whose votes cross into the next second (or year)."""
+    assert pabulib._vote_times(at, 12) == [  # noqa: SLF001
+        Envelope.wrap(VoteCast(voter_id="v", campaign_id=uuid.uuid4(), idea_id=uuid.uuid4()),
+                      actor="v", occurred_at=at + timedelta(microseconds=k)
+                      ).model_dump(mode="json")["occurred_at"] for k in range(12)]
+
+
+@pytest.mark.parametrize(("made", "refusal"), [("x" * 200, ValidationError),
+                                              (" pb-voter ", pabulib.PabulibError)])
+def test_a_voter_id_the_model_would_refuse_or_change_is_refused_before_any_vote_is_made(
+        monkeypatch: pytest.MonkeyPatch, made: str, refusal: type[Exception]) -> None:
+    """The voter ids are checked with the models' constraints at once: one the model would
+    refuse (too long) or store otherwise (spaces stripped) stops the import before its first
+    vote, as the model path would have stopped at that voter."""
+    election = pabulib.parse((DATA / "france_toulouse_2022_6.pb").read_bytes())
+    real = pabulib.voter_id
+    last = election.ballots[-1][0]
+    monkeypatch.setattr(pabulib, "voter_id",
+                        lambda e, voter: made if voter == last else real(e, voter))
+    with pytest.raises(refusal):
+        next(pabulib.vote_records(election))
+
+
+def test_every_key_goes_to_the_partition_kafkas_default_partitioner_picks() -> None:
+    """The producer picks each record's partition itself (the archive needs it before the
+    broker): its murmur2 is aiokafka's, for every voter of a file and keys of every length."""
+    election = pabulib.parse((DATA / "netherlands_amsterdam_647.pb").read_bytes())
+    rnd = random.Random(7)
+    keys = [pabulib.voter_id(election, voter).encode() for voter, _ in election.ballots]
+    keys += [rnd.randbytes(rnd.randrange(0, 64)) for _ in range(5_000)]
+    keys += [b"", b"\xff", b"\xff\xff\xff", "żółć".encode()]
+    assert [kafka_murmur2(k) for k in keys] == [murmur2(k) for k in keys]
 
 
 def _paths(settings: Settings) -> set[str]:

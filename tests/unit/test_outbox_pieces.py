@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.infra.kafka import _contiguous
+from services.infra.kafka import _contiguous, _steps
 
 pytestmark = pytest.mark.unit
 
@@ -28,3 +28,22 @@ def test_a_tail_the_parts_do_not_cover_exactly_is_read_from_the_archive(start: i
 
 def test_a_gap_between_parts_is_not_bridged() -> None:
     assert _contiguous([(10, [rec(10)]), (12, [rec(12)])], 10, 13) is None
+
+
+@pytest.mark.parametrize(("sizes", "step"), [((12_000, 3, 7_001, 0), 5_000), ((4,), 5_000),
+                                            ((5_000, 5_000), 5_000), ((), 5_000)])
+def test_a_bulk_publishes_steps_hold_each_partitions_records_once_in_order(
+        sizes: tuple[int, ...], step: int) -> None:
+    """A large publish is archived and handed to the broker step by step: the steps put
+    together are each partition's records as grouped, in order, none twice, none lost."""
+    grouped = {("votes", p): [rec(p * 100_000 + i) for i in range(n)]
+               for p, n in enumerate(sizes) if n}
+    steps = _steps(grouped, step)
+    assert steps
+    total = sum(len(r) for r in grouped.values())
+    assert len(steps) == max(1, -(-total // step))
+    for tp, recs in grouped.items():
+        assert [r for s in steps for r in s.get(tp, [])] == recs
+    assert all(all(s.values()) for s in steps)
+    if not grouped:
+        assert steps == [{}]
