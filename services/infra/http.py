@@ -137,7 +137,8 @@ class HttpContext:
         return await self.names.shown_names(participant_ids)
 
 
-def get_context(request: Request) -> HttpContext:
+async def get_context(request: Request) -> HttpContext:
+    # a coroutine: FastAPI runs a plain function dependency in a worker thread, a hop per request
     ctx: HttpContext = request.app.state.ctx
     return ctx
 
