@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from services.infra.archive import Logged
+from services.infra.coalesce import Coalescer
 from services.infra.http import PENDING, Claim
 
 # A new key becomes the asking request's; so does a pending claim of the same request held for
@@ -28,6 +29,8 @@ class IdempotencyTable:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        # requests accepted at the same moment share one insert and commit (group commit)
+        self._record = Coalescer(self._record_batch)
 
     async def lookup(self, actor: str, key: str) -> tuple[uuid.UUID, str] | None:
         row = await self.pool.fetchrow(
@@ -63,10 +66,17 @@ class IdempotencyTable:
 
     async def record(self, event_id: uuid.UUID, actor: str,
                      logged: Logged | None = None) -> None:
+        await self._record((event_id, actor, *((logged.topic, logged.partition, logged.offset)
+                                               if logged else (None, None, None))))
+
+    async def _record_batch(self, rows: list[tuple[uuid.UUID, str, str | None, int | None,
+                                                   int | None]]) -> list[None]:
+        ids, actors, topics, partitions, offsets = zip(*rows, strict=True)
         await self.pool.execute(
             "INSERT INTO gateway.accepted_events (event_id, actor, topic, partition, \"offset\")"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", event_id, actor,
-            *((logged.topic, logged.partition, logged.offset) if logged else (None,) * 3))
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[])"
+            " ON CONFLICT DO NOTHING", ids, actors, topics, partitions, offsets)
+        return [None] * len(rows)
 
     async def record_many(self, event_ids: Sequence[uuid.UUID], actor: str) -> None:
         await self.pool.execute(

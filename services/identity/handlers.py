@@ -35,6 +35,7 @@ from services.identity.domain import (
 from services.identity.models import Command, EraseParticipant, ProfileIn, PutProfile
 from services.infra import vault
 from services.infra.auth import Principal
+from services.infra.coalesce import Coalescer
 from services.infra.http import Accepted, ApiError, HttpContext, accept, build
 
 log = structlog.get_logger(__name__)
@@ -48,6 +49,8 @@ class ProfileSync:
     def __init__(self, pool: asyncpg.Pool, memo_size: int) -> None:
         self.pool = pool
         self.memo = ClaimsMemo(memo_size)
+        # callers first seen at the same moment get their profiles in one statement
+        self._create = Coalescer(self._create_batch)
 
     async def __call__(self, principal: Principal) -> None:
         claims = ProfileClaims(participant_id=principal.sub, display_name=principal.name,
@@ -55,12 +58,26 @@ class ProfileSync:
                                sector=principal.sector)
         if self.memo.unchanged(claims):
             return
+        # most callers not in the memo have no profile yet: try creating it first; a caller
+        # with a profile (or erased) takes the transaction below, as every caller did before
+        if not await self._create(claims):
+            await self._sync(claims)
+        self.memo.remember(claims)
+
+    async def _create_batch(self, batch: list[ProfileClaims]) -> list[bool]:
+        first: dict[str, ProfileClaims] = {}
+        for claims in batch:  # a caller twice in a batch: the second takes the transaction
+            first.setdefault(claims.participant_id, claims)
+        created = await projections.create_from_claims(
+            self.pool, [(c, *claim_changes(c, None, None)) for c in first.values()])
+        return [c.participant_id in created and first[c.participant_id] is c for c in batch]
+
+    async def _sync(self, claims: ProfileClaims) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            erased, last_said, last_hash = await projections.claims_stored(conn, principal.sub)
+            erased, last_said, last_hash = await projections.claims_stored(conn, claims.participant_id)
             changes, said = claim_changes(claims, last_said, last_hash)
             if not erased and (changes or said != last_said):
                 await projections.store_claims(conn, claims, changes, said)
-        self.memo.remember(claims)
 
 
 class Directory:

@@ -47,6 +47,30 @@ async def store_claims(conn: asyncpg.Connection, claims: ProfileClaims,
         changes.get("organisation"), changes.get("sector"), said, claims.digest())
 
 
+async def create_from_claims(pool: asyncpg.Pool,
+                             new: list[tuple[ProfileClaims, dict[str, str], dict[str, str]]]
+                             ) -> set[str]:
+    """Create, in one statement, the profiles of participants who have none (each from its
+    claims, with the fields in `changes` and what the claims `said`, as `store_claims` writes a
+    new one); returns the participants created. One with a profile already, or erased, is left
+    alone (the caller takes `store_claims`'s way for it). Participants must be distinct."""
+    rows = [{"participant_id": c.participant_id, "display_name": changes.get("display_name"),
+             "email": changes.get("email"), "organisation": changes.get("organisation"),
+             "sector": changes.get("sector"), "claims": said, "claims_hash": c.digest()}
+            for c, changes, said in new]
+    created = await pool.fetch(
+        "INSERT INTO identity.participants (participant_id, display_name, email, organisation,"
+        " sector, claims, claims_hash)"
+        " SELECT r.participant_id, r.display_name, r.email, r.organisation, r.sector, r.claims,"
+        " r.claims_hash FROM jsonb_to_recordset($1::jsonb) AS r(participant_id text,"
+        " display_name text, email text, organisation text, sector text, claims jsonb,"
+        " claims_hash text)"
+        " WHERE NOT EXISTS (SELECT 1 FROM identity.erasures e"
+        " WHERE e.participant_id = r.participant_id)"
+        " ON CONFLICT (participant_id) DO NOTHING RETURNING participant_id", rows)
+    return {r["participant_id"] for r in created}
+
+
 async def put_profile(pool: asyncpg.Pool, participant_id: str, *, display_name: str,
                       email: str | None, organisation: str | None, sector: str | None,
                       show_name: bool) -> bool:

@@ -28,12 +28,14 @@ log = structlog.get_logger(__name__)
 Listener = Callable[[uuid.UUID, set[uuid.UUID]], None]
 
 
-def named_ids(key: bytes | None, value: bytes | None) -> tuple[uuid.UUID, set[uuid.UUID]] | None:
-    """(event id, ids the event names) of a status record; None for a record that is not an
-    envelope (the consumers dead-letter those; they change nothing)."""
+def named_ids(key: bytes | None, value: bytes | None
+              ) -> tuple[uuid.UUID, str, set[uuid.UUID]] | None:
+    """(event id, event type, ids the event names) of a status record; None for a record that
+    is not an envelope (the consumers dead-letter those; they change nothing)."""
     try:
         env = json.loads(value or b"")
         event_id = uuid.UUID(env["event_id"])
+        kind = str(env["type"])
         payload = env["payload"]
     except (ValueError, KeyError, TypeError):
         return None
@@ -48,14 +50,14 @@ def named_ids(key: bytes | None, value: bytes | None) -> tuple[uuid.UUID, set[uu
                 ids.add(uuid.UUID(raw))
             except ValueError:
                 continue
-    return event_id, ids
+    return event_id, kind, ids
 
 
 class StatusFeed:
     def __init__(self, bootstrap: str, *, fetch_wait_ms: int = 50) -> None:
         self.bootstrap = bootstrap
         self.fetch_wait_ms = fetch_wait_ms
-        self.listeners: list[Listener] = []
+        self.listeners: list[tuple[Listener, frozenset[str] | None]] = []
         self._task: asyncio.Task[None] | None = None
         self._reading = False
 
@@ -63,11 +65,12 @@ class StatusFeed:
     def live(self) -> bool:
         return self._reading and self._task is not None and not self._task.done()
 
-    async def listen(self, listener: Listener) -> None:
-        """Tell `listener` about every status event, from the beginning of the topic: a
-        listener that joins late makes the feed read the topic again (the others see events
-        twice, which only drops entries again)."""
-        self.listeners.append(listener)
+    async def listen(self, listener: Listener, types: frozenset[str] | None = None) -> None:
+        """Tell `listener` about every status event (or only those of `types`: the events that
+        can change what it keeps), from the beginning of the topic: a listener that joins late
+        makes the feed read the topic again (the others see events twice, which only drops
+        entries again)."""
+        self.listeners.append((listener, types))
         await self.stop()
         self._task = asyncio.create_task(self._run())
 
@@ -120,5 +123,7 @@ class StatusFeed:
         named = named_ids(rec.key, rec.value)
         if named is None:
             return
-        for listener in self.listeners:
-            listener(*named)
+        event_id, kind, ids = named
+        for listener, types in self.listeners:
+            if types is None or kind in types:
+                listener(event_id, ids)

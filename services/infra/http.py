@@ -137,7 +137,8 @@ class HttpContext:
         return await self.names.shown_names(participant_ids)
 
 
-def get_context(request: Request) -> HttpContext:
+async def get_context(request: Request) -> HttpContext:
+    # a coroutine: FastAPI runs a plain function dependency in a worker thread, a hop per request
     ctx: HttpContext = request.app.state.ctx
     return ctx
 
@@ -432,24 +433,24 @@ async def accept(
     before anything is published: of requests sent together with one key, one publishes, each
     identical one is answered its event once that is durable, and any other gets a 409."""
     request = plain if plain is not None else payload
-    if contains_nul(request.model_dump(mode="json")):
+    dumped = request.model_dump(mode="json")
+    if contains_nul(dumped):
         # every consumer would refuse it (PostgreSQL text cannot hold NUL): say so now, not 202
         raise ApiError(422, "invalid_request", "the request's text contains a NUL character")
-    canonical = json.dumps([type(request).__name__, request.model_dump(mode="json")],
-                           sort_keys=True).encode()
-    if plain is None or idempotency_key is None:  # only a repeated request needs it
-        fingerprint = hashlib.sha256(canonical).hexdigest()
-    else:
-        try:
-            async with ctx.pool.acquire() as conn:
-                fingerprint = await vault.keyed_digest(conn, principal.sub, canonical)
-        except vault.Erased as exc:
-            raise ApiError(403, "participant_erased", str(exc)) from exc
     if event_id is not None and idempotency_key is None \
             and await ctx.idempotency.accepted(event_id):
         return Accepted(event_id=event_id)
     claim: Claim | None = None
-    if idempotency_key is not None:
+    if idempotency_key is not None:  # only a request with a key has its fingerprint kept
+        canonical = json.dumps([type(request).__name__, dumped], sort_keys=True).encode()
+        if plain is None:
+            fingerprint = hashlib.sha256(canonical).hexdigest()
+        else:
+            try:
+                async with ctx.pool.acquire() as conn:
+                    fingerprint = await vault.keyed_digest(conn, principal.sub, canonical)
+            except vault.Erased as exc:
+                raise ApiError(403, "participant_erased", str(exc)) from exc
         event_id = derived_id("idempotency", principal.sub, idempotency_key)
         claim = await _claim(ctx, principal.sub, idempotency_key, event_id, fingerprint)
         if claim.token is None:  # an identical request published it: its answer is ours

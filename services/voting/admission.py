@@ -1,12 +1,13 @@
 """What the HTTP edge needs to admit a vote request (the idea, the ideas it was merged into, its
 campaign), kept in memory per gateway process instead of read for every request.
 
-Kept current by the process's `StatusFeed`: every `status` event drops the entries that involve
-any id it names, and those ids stay unsettled until the voting service has applied the event (its
-id is in `voting.applied_events`). A miss, or an entry involving an unsettled id, reads the
-voting read model as before; the answer is kept only when nothing it involves is unsettled and no
-status event arrived while it was read. Without a live feed nothing is kept. The worker judges
-every vote again, so the edge's check only decides between 202 and an early 4xx.
+Kept current by the process's `StatusFeed`: every `status` event of a type in `INPUTS` drops the
+entries that involve any id it names, and those ids stay unsettled until the voting service has
+applied the event (its id is in `voting.applied_events`). A miss, or an entry involving an
+unsettled id, reads the voting read model as before; the answer is kept only when nothing it
+involves is unsettled and no such status event arrived while it was read. Without a live feed
+nothing is kept. The worker judges every vote again, so the edge's check only decides between
+202 and an early 4xx.
 """
 
 from __future__ import annotations
@@ -15,11 +16,21 @@ import uuid
 
 import asyncpg
 
+from schemas.campaigns import CampaignChanged, CampaignCreated, VoteRulesChanged
+from schemas.identity import ParticipantErased
+from schemas.moderation import IdeaRevisionPublished, IdeaStatusChanged
 from services.infra import db
 from services.infra.feed import StatusFeed
 from services.voting import domain, projections
 
 Admission = tuple[dict[uuid.UUID, domain.Idea], domain.Campaign | None]
+# The status events that change what an admission is read from (the voting service's campaigns,
+# vote rules, ideas and idea statuses): the cache listens to these only. Others, such as the
+# `tally.changed` the voting worker publishes with every batch while votes arrive, would empty
+# the cache and keep it from filling again.
+INPUTS = frozenset(payload.__event_type__ for payload in (
+    CampaignCreated, CampaignChanged, VoteRulesChanged, IdeaStatusChanged, IdeaRevisionPublished,
+    ParticipantErased))
 LIMIT = 50_000  # entries kept at most (an entry is a few ideas and a campaign)
 
 

@@ -45,7 +45,7 @@ from services.infra.http import (
 from services.infra.kafka import EventProducer
 from services.infra.logging import current_correlation_id
 from services.voting import domain, projections, queries, receipts
-from services.voting.admission import AdmissionCache
+from services.voting.admission import INPUTS, AdmissionCache
 from services.voting.domain import CastVote, DecideHold, DecideHolds, WithdrawVote, clients
 from services.voting.domain.holds import HoldRules
 from services.voting.settings import VotingSettings
@@ -69,7 +69,7 @@ async def _admitted(ctx: HttpContext, kind: str, idea_id: uuid.UUID,
     if cache is None:  # the first vote request of this process (until it listens: no entries)
         cache = ctx.caches[ADMISSION_CACHE] = AdmissionCache(ctx.pool, ctx.status_feed)
         if ctx.status_feed is not None:
-            await ctx.status_feed.listen(cache.status_event)
+            await ctx.status_feed.listen(cache.status_event, types=INPUTS)
     ideas, campaign = await cache.admission(idea_id)
     idea = ideas.get(idea_id)
     if idea is None:
