@@ -58,7 +58,7 @@ from services.infra.http import (
     wait_for_event,
 )
 from services.reporting import handlers, queries
-from services.reporting.domain import EARLIEST, LATEST, Refusal, merge_revision
+from services.reporting.domain import EARLIEST, LATEST, Refusal, local_day, merge_revision
 from services.reporting.report.i18n import LANGUAGES
 from services.reporting.report.quarter import Quarter
 from services.reporting.report.render import FORMATS, MEDIA_TYPES, Format
@@ -96,7 +96,7 @@ Answerer = Annotated[Principal, Depends(require(Role.PLANNER, Role.STEERING))]
 
 async def _as_of(ctx: Context, as_of: date | None, wait_for: uuid.UUID | None) -> date:
     await wait_for_event(ctx, "reporting", wait_for)
-    return as_of or utcnow().date()
+    return as_of or local_day(utcnow())  # today in Denmark: views end at its midnight
 
 
 @router.get("/plans")
@@ -198,7 +198,7 @@ async def revise_initiative(ctx: Context, who: Planner, year: Year, initiative_i
                             body: Revision, key: IdempotencyKey = None) -> Accepted:
     """Revise an initiative from now on (earlier views keep the old definition): what the body
     names changes, the rest is kept; goals and milestones are removed only by id."""
-    state = await queries.plan_state(ctx.pool, year, utcnow().date())
+    state = await queries.plan_state(ctx.pool, year, local_day(utcnow()))
     ini = state.initiatives.get(initiative_id) if state else None
     if ini is None:
         raise ApiError(404, "unknown_initiative",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.e2e
 _FREE = [*range(2016, 2020), 2021, 2023, 2024, *range(2028, 2038)]
 _YEARS = random.sample(_FREE, len(_FREE))
 
-TODAY = datetime.now(UTC).date()
+TODAY = datetime.now(ZoneInfo("Europe/Copenhagen")).date()  # the day the plan's dates speak of
 
 
 def auth(token: str) -> dict[str, str]:

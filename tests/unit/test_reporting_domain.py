@@ -27,9 +27,11 @@ from services.reporting.domain import (
     Fact,
     IdeaState,
     Known,
+    end_of_day,
     fold,
     judge,
     judge_at_edge,
+    local_day,
     shown_title,
 )
 
@@ -384,3 +386,14 @@ def test_an_idea_is_named_only_while_published_and_by_its_approved_title() -> No
         assert shown_title(gone) is None
         # a view of a day it was published does not name it once it is not any more
         assert shown_title(published, gone) is None
+
+
+def test_a_view_as_of_today_sees_what_happened_just_now_at_any_hour() -> None:
+    # an hour in the evening (UTC) is already tomorrow in Denmark: the view as of "today" must be
+    # as of the Danish day, or a plan drafted a moment ago would not be drafted "by now"
+    for now in (datetime(2026, 12, 7, 23, 46, tzinfo=UTC),   # 00:46 on the 8th, winter time
+                datetime(2026, 7, 7, 22, 30, tzinfo=UTC),    # 00:30 on the 8th, summer time
+                datetime(2026, 12, 7, 12, 0, tzinfo=UTC)):
+        assert now < end_of_day(local_day(now))
+        assert local_day(now) >= now.date()
+    assert not datetime(2026, 12, 7, 23, 46, tzinfo=UTC) < end_of_day(date(2026, 12, 7))
