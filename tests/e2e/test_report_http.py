@@ -23,9 +23,14 @@ from tests.helpers import eventually
 pytestmark = pytest.mark.e2e
 
 
+# this file's years (no other test stores reports for them), each drawn once: two tests of one
+# run that drew the same year listed each other's report for its quarter
+_YEARS = random.sample(range(2040, 2100), 60)
+
+
 async def stored_report(pool: asyncpg.Pool, producer: EventProducer) -> Generated:
     await db.migrate(pool, "reporting")
-    return await publish(pool, producer, Quarter(random.randint(2040, 2099), 2),
+    return await publish(pool, producer, Quarter(_YEARS.pop(), 2),
                          trigger=ReportTrigger.COMMAND)
 
 
@@ -94,7 +99,7 @@ async def test_reports_refuse_with_a_reason(
 async def test_planners_make_a_quarters_report_on_demand_and_read_it(
         http: httpx.AsyncClient, token: Callable[..., str], producer: EventProducer) -> None:
     planner = {"Authorization": f"Bearer {token('planner')}"}
-    q = Quarter(random.randint(2040, 2099), 3)
+    q = Quarter(_YEARS.pop(), 3)
     quarter = str(q)
     # a quarter in which nothing was recorded is refused: its report would read as an all-clear
     empty = await http.post("/reports", json={"quarter": quarter}, headers=planner)
