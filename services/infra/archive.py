@@ -190,8 +190,9 @@ class Archive:
 
     @asynccontextmanager
     async def locked(self, partitions: Iterable[TP]) -> AsyncIterator[asyncpg.Connection]:
-        """A connection holding the partitions' locks (taken in one order: no deadlock)."""
-        async with self.pool.acquire() as conn:
+        """A connection holding the partitions' locks (taken in one order: no deadlock). It is
+        held while the broker answers, so the database may be lost meanwhile (`db.held`)."""
+        async with db.held(self.pool) as conn:
             try:
                 for topic, partition in sorted(set(partitions)):
                     await conn.execute("SELECT pg_advisory_lock(hashtext($1), $2)",

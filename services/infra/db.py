@@ -8,7 +8,10 @@ read model) and `applied_events` (event ids already applied, so a re-published e
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,34 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     )
     assert pool is not None
     return pool
+
+
+@contextlib.asynccontextmanager
+async def held(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of `pool` for a block that also waits on other things while it holds it (a
+    lock kept until the broker has answered). If the server ends the connection meanwhile, the
+    driver hands it back to the pool, and the block's next call on it says only that it "has
+    been released back to the pool", which reads like a bug; it is raised as the lost connection
+    it is (`ConnectionDoesNotExistError`: an outage, waited out and retried)."""
+    lost: list[object] = []
+
+    def on_lost(conn: object) -> None:
+        lost.append(conn)
+
+    async with pool.acquire() as conn:
+        conn.add_termination_listener(on_lost)
+        try:
+            yield conn
+        except asyncpg.InterfaceError as exc:
+            await asyncio.sleep(0)  # the driver calls its listeners soon after the loss
+            if lost:
+                raise asyncpg.ConnectionDoesNotExistError(
+                    "the connection to the database was lost while it was held") from exc
+            raise
+        finally:
+            if not lost:  # a connection the pool keeps must not call this block's listener
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    conn.remove_termination_listener(on_lost)
 
 
 def migration_files(service: str) -> list[Path]:

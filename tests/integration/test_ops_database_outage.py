@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +39,8 @@ async def test_a_database_killed_under_load_is_answered_503_and_loses_no_accepte
         assert a.count(202) > 100 and not a.failed, (dict(a.statuses), dict(a.failed))
 
         # every worker and the gateway lived through it: none exited, none was restarted
-        assert run.pids_after == run.pids_before
+        assert run.pids_after == run.pids_before, _why_restarted(home, run.pids_before,
+                                                                run.pids_after)
         assert set(run.pids_before) == {"worker ideas", "worker voting", "worker reporting",
                                         "worker identity", "gateway --port"}
         events = [json.loads(line) for line in up.text().splitlines() if line.startswith("{")]
@@ -58,3 +60,16 @@ async def test_a_database_killed_under_load_is_answered_503_and_loses_no_accepte
             up.kill_everything()
         if not os.environ.get("IDEASTORM_KEEP_TEST_HOME"):  # keep it to read the process logs
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _why_restarted(home: Path, before: dict[str, int], after: dict[str, int]) -> str:
+    """What each restarted process logged as an error before it exited (the test's message)."""
+    out = []
+    for name, pid in before.items():
+        if after.get(name) != pid:
+            file = name.split()[-1] if name.startswith("worker") else "gateway"
+            log = home / "logs" / f"{file}.log"
+            errors = [line for line in log.read_text(errors="replace").splitlines()
+                      if '"level": "error"' in line or '"level": "critical"' in line]
+            out.append(f"{name} (pid {pid} -> {after.get(name)}): {errors[-3:]}")
+    return "\n".join(out)
