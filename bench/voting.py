@@ -236,7 +236,8 @@ async def http_latency(stack: Stack, settings: Settings, pool: asyncpg.Pool,
                     await asyncio.sleep(delay)
                 await post(n)
 
-        async with Probe("http", {"gateway": stack.procs["gateway"].pid}, settings.database_url):
+        async with Probe("http", {"gateway": stack.procs["gateway"].pid,
+                                  "voting": stack.procs["voting"].pid}, settings.database_url):
             await asyncio.gather(*(sender() for _ in range(SENDERS)))
         sent_rate = len(accepted) / (time.perf_counter() - started)
 
