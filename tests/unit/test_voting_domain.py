@@ -338,6 +338,30 @@ def test_a_ballot_that_leaves_its_group_counts_again() -> None:
     assert j.deltas[(c.campaign_id, a.idea_id)] == [3, 0]
 
 
+
+def test_a_vote_in_one_campaign_leaves_another_campaigns_held_ballots_alone() -> None:
+    """A batch's stored votes include its clients' votes in other campaigns (for the burst
+    rule), but not those campaigns' other voters: their ballot groups are not all there, and
+    must not be judged, let alone released, from the part that is."""
+    c, elsewhere = campaign(max_votes=3), campaign(max_votes=3)
+    a, b = idea(elsewhere), idea(elsewhere)
+    here = idea(c)
+    rules = HoldRules(burst_votes=1000, ballot_voters=3, ballot_window=timedelta(minutes=10))
+    group = [api_cast(f"n{n}", elsewhere, i, n * 60, client=f"fp-{n}")
+             for n in range(3) for i in (a, b)]
+    # the loader gives the votes of the batch's client fp-0 only, held as one of a group
+    stored = [StoredClientVote(v.event_id, v.client or "", v.occurred_at, "held",
+                               elsewhere.campaign_id, v.idea_id, 1, v.voter_id,
+                               rules.ballot_reason()) for v in group if v.client == "fp-0"]
+    later = api_cast("n0", c, here, 120, client="fp-0")
+    j = judge([later], {}, {c.campaign_id: c, elsewhere.campaign_id: elsewhere},
+              {i.idea_id: i for i in (a, b, here)}, stored, rules,
+              {"n0": group[0].occurred_at})
+    assert [v.state for v in j.verdicts] == ["counted"]
+    assert j.superseded == {}  # the held votes of the other campaign stay held
+    assert (elsewhere.campaign_id, a.idea_id) not in j.deltas
+
+
 # -- client fingerprints
 
 

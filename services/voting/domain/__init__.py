@@ -263,9 +263,14 @@ def hold(out: Judgement, stored: list[StoredClientVote], rules: HoldRules,
     for v in fresh:
         if v.vote.voter_id not in seen or v.vote.occurred_at < seen[v.vote.voter_id]:
             seen[v.vote.voter_id] = v.vote.occurred_at
+    # Ballots are judged in the campaigns the batch votes in, where every stored API vote
+    # near it is at hand. The stored votes also hold the batch's clients' votes in other
+    # campaigns (for the burst rule): there only those clients' part of a group is at hand,
+    # and a group judged from a part of it would release what the whole of it holds.
+    voted_in = {v.vote.campaign_id for v in fresh}
     ballots = ballot_suspects(
         [BallotVote(s.event_id, s.voter_id, s.campaign_id, s.target_id, s.occurred_at)
-         for s in stored if s.voter_id]
+         for s in stored if s.voter_id and s.campaign_id in voted_in]
         + [BallotVote(v.vote.event_id, v.vote.voter_id, v.vote.campaign_id, v.target_id,
                       v.vote.occurred_at) for v in fresh if v.target_id is not None],
         seen, rules)
@@ -284,7 +289,8 @@ def hold(out: Judgement, stored: list[StoredClientVote], rules: HoldRules,
             out.superseded[s.event_id] = HELD
             out.hold_reasons[s.event_id] = reasons[s.event_id]
             out.add(s.campaign_id, s.target_id, s.value, -1)
-        elif s.state == HELD and s.reason == ballot_reason and s.event_id not in reasons:
+        elif (s.state == HELD and s.reason == ballot_reason and s.event_id not in reasons
+              and s.campaign_id in voted_in):
             # its ballot changed and left the group: it counts again
             out.superseded[s.event_id] = COUNTED
             out.hold_reasons[s.event_id] = "released: the ballot is no longer one of a group"
